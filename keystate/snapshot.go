@@ -1,0 +1,261 @@
+package keystate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// MaxSnapshotSize bounds a snapshot file; real ones are a few kilobytes.
+const MaxSnapshotSize = 4 << 20
+
+// Decode reads a snapshot: one JSON object whose members are AWS CLI outputs.
+// An error means the file as a whole is unusable (not JSON, not an object,
+// an unknown member). A member that is missing or malformed is not an error
+// here: it is recorded in Problems and the checks that need it are ERROR.
+func Decode(data []byte) (*State, error) {
+	if len(data) > MaxSnapshotSize {
+		return nil, fmt.Errorf("snapshot is %d bytes, more than the %d allowed", len(data), MaxSnapshotSize)
+	}
+	if !utf8.Valid(data) {
+		return nil, errors.New("snapshot is not valid UTF-8")
+	}
+	var members map[string]json.RawMessage
+	if err := strictUnmarshal(data, &members); err != nil {
+		return nil, fmt.Errorf("snapshot is not a JSON object: %w", err)
+	}
+	if members == nil {
+		return nil, errors.New("snapshot is not a JSON object: got null")
+	}
+	var unknown []string
+	for name := range members {
+		if !isMember(name) {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return nil, fmt.Errorf("snapshot has unknown member(s) %s; allowed: %s",
+			strings.Join(unknown, ", "), strings.Join(Members, ", "))
+	}
+	return FromAnswers(members), nil
+}
+
+// FromAnswers decodes the raw API answers it is given (member name -> JSON
+// body). Members absent from answers are recorded as missing.
+func FromAnswers(answers map[string]json.RawMessage) *State {
+	s := &State{Raw: map[string]json.RawMessage{}, Problems: map[string]string{}}
+	for _, name := range Members {
+		raw, ok := answers[name]
+		if !ok {
+			s.Problems[name] = name + " is missing"
+			continue
+		}
+		s.Raw[name] = raw
+		if err := s.decodeMember(name, raw); err != nil {
+			s.Problems[name] = fmt.Sprintf("%s could not be read: %v", name, err)
+		}
+	}
+	return s
+}
+
+// Problem returns why a member is unusable, or "" when it is fine.
+func (s *State) Problem(member string) string { return s.Problems[member] }
+
+func isMember(name string) bool {
+	for _, m := range Members {
+		if m == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *State) decodeMember(name string, raw json.RawMessage) error {
+	switch name {
+	case DescribeKey:
+		k, err := decodeDescribeKey(raw)
+		s.Key = k
+		return err
+	case GetKeyPolicy:
+		var v struct {
+			Policy *string
+		}
+		if err := strictUnmarshal(raw, &v); err != nil {
+			return err
+		}
+		if v.Policy == nil {
+			return errors.New("member Policy is missing")
+		}
+		s.Policy = *v.Policy
+	case GetKeyRotationStatus:
+		var v struct {
+			KeyRotationEnabled   *bool
+			RotationPeriodInDays *int
+		}
+		if err := strictUnmarshal(raw, &v); err != nil {
+			return err
+		}
+		if v.KeyRotationEnabled == nil {
+			return errors.New("member KeyRotationEnabled is missing")
+		}
+		s.Rotation = &Rotation{Enabled: *v.KeyRotationEnabled, RotationPeriodInDays: v.RotationPeriodInDays}
+	case ListResourceTags:
+		var v struct {
+			Tags *[]struct {
+				TagKey   *string
+				TagValue *string
+			}
+			Truncated bool
+		}
+		if err := strictUnmarshal(raw, &v); err != nil {
+			return err
+		}
+		if v.Tags == nil {
+			return errors.New("member Tags is missing")
+		}
+		if v.Truncated {
+			return errors.New("the tag list is truncated (Truncated: true); give every page")
+		}
+		tags := []Tag{}
+		for i, t := range *v.Tags {
+			if t.TagKey == nil || t.TagValue == nil {
+				return fmt.Errorf("Tags[%d] lacks TagKey or TagValue", i)
+			}
+			tags = append(tags, Tag{Key: *t.TagKey, Value: *t.TagValue})
+		}
+		s.Tags = tags
+	case ListAliases:
+		var v struct {
+			Aliases *[]struct {
+				AliasName   *string
+				AliasArn    string
+				TargetKeyId string
+			}
+			Truncated bool
+		}
+		if err := strictUnmarshal(raw, &v); err != nil {
+			return err
+		}
+		if v.Aliases == nil {
+			return errors.New("member Aliases is missing")
+		}
+		if v.Truncated {
+			return errors.New("the alias list is truncated (Truncated: true); give every page")
+		}
+		aliases := []Alias{}
+		for i, a := range *v.Aliases {
+			if a.AliasName == nil {
+				return fmt.Errorf("Aliases[%d] lacks AliasName", i)
+			}
+			aliases = append(aliases, Alias{Name: *a.AliasName, Arn: a.AliasArn, TargetKeyID: a.TargetKeyId})
+		}
+		s.Aliases = aliases
+	}
+	return nil
+}
+
+func decodeDescribeKey(raw json.RawMessage) (*KeyMetadata, error) {
+	var v struct {
+		KeyMetadata *struct {
+			AWSAccountId string
+			KeyId        *string
+			Arn          *string
+			Description  string
+			KeySpec      string
+			KeyUsage     string
+			Origin       string
+			KeyManager   string
+			KeyState     string
+			Enabled      *bool
+			MultiRegion  *bool
+			CreationDate *flexTime
+			DeletionDate *flexTime
+		}
+	}
+	if err := strictUnmarshal(raw, &v); err != nil {
+		return nil, err
+	}
+	m := v.KeyMetadata
+	if m == nil {
+		return nil, errors.New("member KeyMetadata is missing")
+	}
+	if m.KeyId == nil || *m.KeyId == "" {
+		return nil, errors.New("KeyMetadata.KeyId is missing")
+	}
+	if m.Arn == nil || arnField(*m.Arn, 0) == "" {
+		return nil, errors.New("KeyMetadata.Arn is missing or not an ARN")
+	}
+	return &KeyMetadata{
+		AWSAccountID: m.AWSAccountId,
+		KeyID:        *m.KeyId,
+		Arn:          *m.Arn,
+		Description:  m.Description,
+		KeySpec:      m.KeySpec,
+		KeyUsage:     m.KeyUsage,
+		Origin:       m.Origin,
+		KeyManager:   m.KeyManager,
+		KeyState:     m.KeyState,
+		Enabled:      m.Enabled,
+		MultiRegion:  m.MultiRegion,
+		CreationDate: m.CreationDate.time(),
+		DeletionDate: m.DeletionDate.time(),
+	}, nil
+}
+
+// flexTime accepts the CLI's ISO 8601 strings and the API's epoch seconds.
+type flexTime time.Time
+
+func (f *flexTime) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return fmt.Errorf("time %q is neither ISO 8601 nor epoch seconds", s)
+		}
+		*f = flexTime(t.UTC())
+		return nil
+	}
+	var secs float64
+	if err := json.Unmarshal(b, &secs); err != nil {
+		return fmt.Errorf("time %s is neither ISO 8601 nor epoch seconds", b)
+	}
+	if math.IsNaN(secs) || math.Abs(secs) > 1e11 {
+		return fmt.Errorf("time %s is out of range", b)
+	}
+	whole, frac := math.Modf(secs)
+	*f = flexTime(time.Unix(int64(whole), int64(frac*1e9)).UTC())
+	return nil
+}
+
+func (f *flexTime) time() *time.Time {
+	if f == nil {
+		return nil
+	}
+	t := time.Time(*f)
+	return &t
+}
+
+// strictUnmarshal decodes one JSON value and rejects trailing data.
+func strictUnmarshal(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after the JSON value")
+	}
+	if _, err := dec.Token(); err == nil {
+		return errors.New("trailing data after the JSON value")
+	}
+	return nil
+}

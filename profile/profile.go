@@ -1,0 +1,337 @@
+// Package profile loads what the customer expects of a key: a strict YAML
+// file, with CMK_* environment variables overriding its fields.
+package profile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Shield values.
+const (
+	ShieldPrivacySecurity = "privacy-security"
+	ShieldHealthcare      = "healthcare"
+)
+
+// Rotation period limits of KMS, and the default maximum.
+const (
+	MinRotationDays     = 90
+	MaxRotationDays     = 2560
+	DefaultRotationDays = 365
+)
+
+// Profile is the customer's expectation. Unset optional lists are nil.
+type Profile struct {
+	Key                     string            `yaml:"key"`
+	Region                  string            `yaml:"region"`
+	KeyAdministrators       []string          `yaml:"key_administrators"`
+	KeyUsers                []string          `yaml:"key_users"`
+	AllowKeyDeletion        *bool             `yaml:"allow_key_deletion"`
+	AdobePrincipals         []string          `yaml:"adobe_principals"`
+	AllowedExternalAccounts []string          `yaml:"allowed_external_accounts"`
+	RequiredTags            map[string]string `yaml:"required_tags"`
+	AliasPattern            string            `yaml:"alias_pattern"`
+	RotationRequired        bool              `yaml:"rotation_required"`
+	MaxRotationPeriodDays   int               `yaml:"max_rotation_period_days"`
+	Roundtrip               bool              `yaml:"roundtrip"`
+	Shield                  string            `yaml:"shield"`
+
+	// Source is the file it came from ("" when none) and Content its bytes,
+	// kept so reports can record exactly what was evaluated against.
+	Source  string `yaml:"-"`
+	Content []byte `yaml:"-"`
+	// Overrides lists the environment variables that changed a field.
+	Overrides []string `yaml:"-"`
+
+	aliasRE *regexp.Regexp
+}
+
+// AliasRE is the compiled alias_pattern, nil when none is set.
+func (p *Profile) AliasRE() *regexp.Regexp { return p.aliasRE }
+
+// MaxProfileSize bounds a profile file.
+const MaxProfileSize = 1 << 20
+
+// Load reads a profile file ("" for none), applies the environment (getenv,
+// usually os.Getenv) and validates the result. Every error names the field.
+func Load(path string, getenv func(string) string) (*Profile, error) {
+	var content []byte
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("profile: %w", err)
+		}
+		content = b
+	}
+	p, err := Parse(content)
+	if err != nil {
+		if path != "" {
+			return nil, fmt.Errorf("profile %s: %w", path, err)
+		}
+		return nil, err
+	}
+	p.Source = path
+	if err := p.applyEnv(getenv); err != nil {
+		return nil, err
+	}
+	if err := p.Validate(); err != nil {
+		if path != "" {
+			return nil, fmt.Errorf("profile %s: %w", path, err)
+		}
+		return nil, fmt.Errorf("profile: %w", err)
+	}
+	return p, nil
+}
+
+// Parse decodes profile YAML strictly: an unknown field or a wrong type is
+// an error naming the field. It does not validate values; see Validate.
+func Parse(content []byte) (*Profile, error) {
+	if len(content) > MaxProfileSize {
+		return nil, fmt.Errorf("profile is %d bytes, more than the %d allowed", len(content), MaxProfileSize)
+	}
+	p := &Profile{Content: content}
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(content))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return p, nil // an empty file is an empty profile
+		}
+		return nil, fmt.Errorf("not valid YAML: %w", err)
+	}
+	var more yaml.Node
+	if err := dec.Decode(&more); err == nil {
+		return nil, errors.New("holds more than one YAML document")
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return p, nil
+	}
+	if root.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("line %d: a profile is a mapping of fields, got %s", root.Line, kindName(root))
+	}
+	targets := p.fields()
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		name := k.Value
+		target, ok := targets[name]
+		if !ok {
+			return nil, fmt.Errorf("line %d: unknown field %q; known fields: %s", k.Line, name, strings.Join(FieldNames(), ", "))
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("line %d: field %q is given twice", k.Line, name)
+		}
+		seen[name] = true
+		if err := v.Decode(target); err != nil {
+			return nil, fmt.Errorf("line %d: field %q: %s", v.Line, name, typeError(err))
+		}
+	}
+	return p, nil
+}
+
+// FieldNames lists the profile fields, sorted.
+func FieldNames() []string {
+	var names []string
+	for n := range (&Profile{}).fields() {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// EnvName is the environment variable that overrides a field.
+func EnvName(field string) string { return "CMK_" + strings.ToUpper(field) }
+
+func (p *Profile) fields() map[string]any {
+	return map[string]any{
+		"key":                       &p.Key,
+		"region":                    &p.Region,
+		"key_administrators":        &p.KeyAdministrators,
+		"key_users":                 &p.KeyUsers,
+		"allow_key_deletion":        &p.AllowKeyDeletion,
+		"adobe_principals":          &p.AdobePrincipals,
+		"allowed_external_accounts": &p.AllowedExternalAccounts,
+		"required_tags":             &p.RequiredTags,
+		"alias_pattern":             &p.AliasPattern,
+		"rotation_required":         &p.RotationRequired,
+		"max_rotation_period_days":  &p.MaxRotationPeriodDays,
+		"roundtrip":                 &p.Roundtrip,
+		"shield":                    &p.Shield,
+	}
+}
+
+// applyEnv overrides fields from CMK_<FIELD> variables: lists are
+// comma-separated, maps are k=v pairs separated by commas.
+func (p *Profile) applyEnv(getenv func(string) string) error {
+	if getenv == nil {
+		return nil
+	}
+	for _, name := range FieldNames() {
+		env := EnvName(name)
+		val := getenv(env)
+		if val == "" {
+			continue
+		}
+		if err := setFromString(p.fields()[name], val); err != nil {
+			return fmt.Errorf("environment variable %s (profile field %q): %w", env, name, err)
+		}
+		p.Overrides = append(p.Overrides, env)
+	}
+	return nil
+}
+
+func setFromString(target any, val string) error {
+	switch t := target.(type) {
+	case *string:
+		*t = val
+	case *[]string:
+		*t = splitList(val)
+	case *bool:
+		b, err := strconv.ParseBool(val)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", val)
+		}
+		*t = b
+	case **bool:
+		b, err := strconv.ParseBool(val)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", val)
+		}
+		*t = &b
+	case *int:
+		n, err := strconv.Atoi(val)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", val)
+		}
+		*t = n
+	case *map[string]string:
+		m := map[string]string{}
+		for _, pair := range splitList(val) {
+			k, v, _ := strings.Cut(pair, "=")
+			if strings.TrimSpace(k) == "" {
+				return fmt.Errorf("%q: every entry is key=value (value may be empty)", val)
+			}
+			m[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+		*t = m
+	default:
+		return fmt.Errorf("unsupported field type %T", target)
+	}
+	return nil
+}
+
+func splitList(val string) []string {
+	var out []string
+	for _, s := range strings.Split(val, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+var (
+	accountRE      = regexp.MustCompile(`^[0-9]{12}$`)
+	partitionRE    = `(aws|aws-cn|aws-us-gov)`
+	regionRE       = regexp.MustCompile(`^(af|ap|ca|cn|eu|il|me|mx|sa|us)(-gov|-iso[a-z]?)?-(central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9]$`)
+	iamPrincipalRE = regexp.MustCompile(`^arn:` + partitionRE + `:iam::[0-9]{12}:(user|role)/[\w+=,.@/-]{1,512}$`)
+	rootRE         = regexp.MustCompile(`^arn:` + partitionRE + `:iam::([0-9]{12}):root$`)
+	keyIDRE        = regexp.MustCompile(`^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`)
+	keyArnRE       = regexp.MustCompile(`^arn:` + partitionRE + `:kms:[a-z0-9-]+:[0-9]{12}:(key/.+|alias/[\w/-]+)$`)
+	aliasNameRE    = regexp.MustCompile(`^alias/[a-zA-Z0-9/_-]{1,250}$`)
+)
+
+// Validate checks every value; the error names the first bad field.
+func (p *Profile) Validate() error {
+	if p.Key != "" && !keyIDRE.MatchString(p.Key) && !keyArnRE.MatchString(p.Key) && !aliasNameRE.MatchString(p.Key) {
+		return fmt.Errorf("field \"key\": %q is not a key ID, key ARN or alias/NAME", p.Key)
+	}
+	if p.Region != "" && !regionRE.MatchString(p.Region) {
+		return fmt.Errorf("field \"region\": %q is not an AWS region name (like us-east-1)", p.Region)
+	}
+	for _, f := range []struct {
+		name string
+		list []string
+	}{{"key_administrators", p.KeyAdministrators}, {"key_users", p.KeyUsers}} {
+		for i, a := range f.list {
+			if !iamPrincipalRE.MatchString(a) {
+				return fmt.Errorf("field %q[%d]: %q is not an IAM user or role ARN (arn:aws:iam::123456789012:role/NAME)", f.name, i, a)
+			}
+		}
+	}
+	for i, a := range p.AdobePrincipals {
+		if !accountRE.MatchString(a) && !rootRE.MatchString(a) {
+			return fmt.Errorf("field \"adobe_principals\"[%d]: %q is neither a 12-digit account ID nor arn:aws:iam::<account>:root", i, a)
+		}
+	}
+	for i, a := range p.AllowedExternalAccounts {
+		if !accountRE.MatchString(a) {
+			return fmt.Errorf("field \"allowed_external_accounts\"[%d]: %q is not a 12-digit account ID", i, a)
+		}
+	}
+	for k := range p.RequiredTags {
+		if strings.TrimSpace(k) == "" {
+			return errors.New("field \"required_tags\": a tag key is empty")
+		}
+	}
+	if p.AliasPattern != "" {
+		re, err := regexp.Compile(p.AliasPattern)
+		if err != nil {
+			return fmt.Errorf("field \"alias_pattern\": %v", err)
+		}
+		p.aliasRE = re
+	}
+	if p.MaxRotationPeriodDays == 0 {
+		p.MaxRotationPeriodDays = DefaultRotationDays
+	} else if p.MaxRotationPeriodDays < MinRotationDays || p.MaxRotationPeriodDays > MaxRotationDays {
+		return fmt.Errorf("field \"max_rotation_period_days\": %d is outside KMS's %d..%d days", p.MaxRotationPeriodDays, MinRotationDays, MaxRotationDays)
+	}
+	if p.Shield != "" && p.Shield != ShieldPrivacySecurity && p.Shield != ShieldHealthcare {
+		return fmt.Errorf("field \"shield\": %q is not %q or %q", p.Shield, ShieldPrivacySecurity, ShieldHealthcare)
+	}
+	return nil
+}
+
+// AdobeAccounts returns the account IDs of adobe_principals.
+func (p *Profile) AdobeAccounts() []string {
+	var out []string
+	for _, a := range p.AdobePrincipals {
+		if m := rootRE.FindStringSubmatch(a); m != nil {
+			out = append(out, m[2])
+		} else {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return "a single value"
+	}
+	return "something else"
+}
+
+// typeError shortens yaml.v3's type errors ("yaml: unmarshal errors:\n  line 3: cannot ...").
+func typeError(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": cannot unmarshal"); i >= 0 {
+		msg = msg[i+2:]
+	}
+	return strings.TrimSpace(strings.TrimPrefix(msg, "yaml: unmarshal errors:"))
+}
