@@ -151,8 +151,14 @@ func FieldNames() []string {
 	return names
 }
 
-// EnvName is the environment variable that overrides a field.
-func EnvName(field string) string { return "CMK_" + strings.ToUpper(field) }
+// EnvName is the environment variable that overrides a field: CMK_<FIELD>,
+// except the key, which is CMK_KEY_ID as users of the suites know it.
+func EnvName(field string) string {
+	if field == "key" {
+		return "CMK_KEY_ID"
+	}
+	return "CMK_" + strings.ToUpper(field)
+}
 
 func (p *Profile) fields() map[string]any {
 	return map[string]any{
