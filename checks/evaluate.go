@@ -1,12 +1,218 @@
 package checks
 
 import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
 	"github.com/aep-cmk/cmkcheck/keystate"
+	"github.com/aep-cmk/cmkcheck/policy"
 	"github.com/aep-cmk/cmkcheck/profile"
 )
 
+// outcome is what an evaluator decides. met=false becomes FAIL or WARN by
+// severity; status, when set, overrides that (SKIP or ERROR).
+type outcome struct {
+	met      bool
+	status   Status
+	observed string
+	expected string   // overrides the catalog's expected text when set
+	severity Severity // raises the catalog severity when set
+	evidence map[string]json.RawMessage
+}
+
+func pass(observed string) outcome   { return outcome{met: true, observed: observed} }
+func notMet(observed string) outcome { return outcome{observed: observed} }
+func skipped(reason string) outcome  { return outcome{status: Skip, observed: reason} }
+func errored(reason string) outcome  { return outcome{status: Error, observed: reason} }
+func judge(ok bool, observed string) outcome {
+	if ok {
+		return pass(observed)
+	}
+	return notMet(observed)
+}
+
+// env is what every evaluator may read: the state, the profile, and the key
+// policy parsed and analysed once.
+type env struct {
+	s        *keystate.State
+	p        *profile.Profile
+	key      *keystate.KeyMetadata
+	analysis *policy.Analysis
+	// policyErr says why the policy could not be analysed ("" when it was).
+	policyErr string
+}
+
+func newEnv(s *keystate.State, p *profile.Profile) *env {
+	e := &env{s: s, p: p, key: s.Key}
+	switch {
+	case s.Problem(keystate.GetKeyPolicy) != "":
+		e.policyErr = s.Problem(keystate.GetKeyPolicy)
+	case s.Key == nil:
+		e.policyErr = "the key's account is unknown: " + s.Problem(keystate.DescribeKey)
+	default:
+		doc, err := policy.Parse([]byte(s.Policy))
+		if err != nil {
+			e.policyErr = "the key policy could not be parsed: " + err.Error()
+		} else {
+			e.analysis = policy.Analyze(doc, s.Key.Account())
+		}
+	}
+	return e
+}
+
 // Evaluate judges a key's state against a profile: one result per
-// requirement, in catalog order. It does no I/O.
+// requirement, in catalog order. It does no I/O. A nil profile is an empty one.
 func Evaluate(s *keystate.State, p *profile.Profile) []Result {
-	panic("not yet written")
+	if s == nil {
+		s = keystate.FromAnswers(nil)
+	}
+	if p == nil {
+		p = &profile.Profile{MaxRotationPeriodDays: profile.DefaultRotationDays}
+	}
+	e := newEnv(s, p)
+	results := make([]Result, 0, len(catalog))
+	for _, c := range catalog {
+		results = append(results, c.run(e))
+	}
+	return results
+}
+
+func (c Check) run(e *env) Result {
+	r := Result{
+		ID: c.ID, Title: c.Title, Severity: c.Severity, Section: c.Section,
+		Expected: c.Expected, Remediation: c.remediationFor(e.key),
+		Evidence: map[string]json.RawMessage{},
+	}
+	var missing []string
+	for _, m := range c.Needs {
+		if raw, ok := e.s.Raw[m]; ok {
+			r.Evidence[m] = raw
+		}
+		if why := e.s.Problem(m); why != "" {
+			missing = append(missing, why)
+		}
+	}
+	var o outcome
+	if len(missing) > 0 {
+		o = errored(strings.Join(missing, "; "))
+	} else {
+		o = c.eval(e)
+	}
+	if o.severity != "" {
+		r.Severity = o.severity
+	}
+	if o.expected != "" {
+		r.Expected = o.expected
+	}
+	for k, v := range o.evidence {
+		r.Evidence[k] = v
+	}
+	r.Observed = o.observed
+	switch {
+	case o.status != "":
+		r.Status = o.status
+	case o.met:
+		r.Status = Pass
+	case r.Severity == Required:
+		r.Status = Fail
+	default:
+		r.Status = Warn
+	}
+	return r
+}
+
+// remediationFor fills the key ID into the CLI command when it is known.
+func (c Check) remediationFor(k *keystate.KeyMetadata) Remediation {
+	r := c.Remediation
+	if k != nil {
+		r.CLI = strings.ReplaceAll(r.CLI, "<key-id>", k.KeyID)
+		if region := k.Region(); region != "" {
+			r.CLI = strings.ReplaceAll(r.CLI, "<region>", region)
+		}
+	}
+	return r
+}
+
+// withPolicy runs f on the analysed policy, or ERRORs when there is none.
+func (e *env) withPolicy(f func(a *policy.Analysis) outcome) outcome {
+	if e.analysis == nil {
+		return errored(e.policyErr)
+	}
+	return f(e.analysis)
+}
+
+// ownIAM keeps the IAM users and roles of the key's own account.
+func (e *env) ownIAM(ps []policy.Principal) []string {
+	var out []string
+	for _, p := range ps {
+		if p.Account == e.key.Account() && (p.Kind == policy.KindUser || p.Kind == policy.KindRole) {
+			out = append(out, p.ARN)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ownRoot is the own account's root principal, the IAM delegation.
+func (e *env) ownRoot(p policy.Principal) bool {
+	return p.Kind == policy.KindAccount && p.Account == e.key.Account()
+}
+
+// ownAliases are the aliases that target this key, AWS-managed ones excluded.
+func (e *env) ownAliases() []string {
+	var out []string
+	for _, a := range e.s.Aliases {
+		if a.TargetKeyID != e.key.KeyID && a.TargetKeyID != e.key.Arn {
+			continue
+		}
+		if strings.HasPrefix(a.Name, "alias/aws/") {
+			continue
+		}
+		out = append(out, a.Name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// setDiff returns what want lacks of got and what got has beyond want.
+func setDiff(want, got []string) (missing, extra []string) {
+	w, g := toSet(want), toSet(got)
+	for x := range w {
+		if !g[x] {
+			missing = append(missing, x)
+		}
+	}
+	for x := range g {
+		if !w[x] {
+			extra = append(extra, x)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(extra)
+	return missing, extra
+}
+
+func toSet(xs []string) map[string]bool {
+	m := make(map[string]bool, len(xs))
+	for _, x := range xs {
+		m[x] = true
+	}
+	return m
+}
+
+// list renders names for a sentence: "none" or "a, b".
+func list(xs []string) string {
+	if len(xs) == 0 {
+		return "none"
+	}
+	return strings.Join(xs, ", ")
+}
+
+func quoted(s string) string {
+	if s == "" {
+		return "(not reported)"
+	}
+	return fmt.Sprintf("%q", s)
 }

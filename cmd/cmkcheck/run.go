@@ -1,0 +1,301 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aep-cmk/cmkcheck/checks"
+	"github.com/aep-cmk/cmkcheck/keystate"
+	"github.com/aep-cmk/cmkcheck/profile"
+	"github.com/aep-cmk/cmkcheck/reports"
+)
+
+// Exit statuses of the command-line contract.
+const (
+	exitReady    = 0
+	exitNotReady = 1
+	exitUsage    = 2
+)
+
+// usageError is bad input from the user: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+const usage = `usage:
+  cmkcheck evaluate --snapshot FILE [--profile FILE] [--format text|json] [--junit FILE] [--markdown FILE] [--results FILE]
+  cmkcheck report   --results FILE [--format text|json] [--junit FILE] [--markdown FILE]
+  cmkcheck audit    [--target embedded|localstack|aws] [--profile FILE] [--out DIR] [--format text|json]
+exit status: 0 READY, 1 NOT READY, 2 usage or configuration error`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return exitUsage
+	}
+	var (
+		run *reports.Run
+		out outputs
+		err error
+	)
+	switch args[0] {
+	case "evaluate":
+		run, out, err = evaluate(args[1:], getenv)
+	case "report":
+		run, out, err = report(args[1:])
+	case "audit":
+		run, out, err = audit(ctx, args[1:], stderr, getenv)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return exitReady
+	default:
+		err = usagef("unknown command %q", args[0])
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "cmkcheck:", err)
+		var u usageError
+		if errors.As(err, &u) {
+			fmt.Fprintln(stderr, usage)
+		}
+		return exitUsage
+	}
+	if err := out.write(run, stdout, stderr); err != nil {
+		fmt.Fprintln(stderr, "cmkcheck:", err)
+		return exitUsage
+	}
+	if run.Verdict == checks.Ready {
+		return exitReady
+	}
+	return exitNotReady
+}
+
+// outputs are the renderings a command was asked for.
+type outputs struct {
+	format                   string
+	junit, markdown, results string
+	// dir, when set, receives all three reports (audit).
+	dir string
+}
+
+func (o *outputs) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.format, "format", "text", "stdout format: text or json")
+	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to `FILE`")
+	fs.StringVar(&o.markdown, "markdown", "", "write a Markdown report to `FILE`")
+}
+
+func (o *outputs) check() error {
+	if o.format != "text" && o.format != "json" {
+		return usagef("--format %q: want text or json", o.format)
+	}
+	return nil
+}
+
+func (o outputs) write(run *reports.Run, stdout, stderr io.Writer) error {
+	for _, f := range []struct {
+		path  string
+		write func(io.Writer, *reports.Run) error
+	}{
+		{o.results, reports.WriteResults},
+		{o.junit, func(w io.Writer, r *reports.Run) error { return reports.WriteJUnit(w, r) }},
+		{o.markdown, reports.WriteMarkdown},
+	} {
+		if f.path == "" {
+			continue
+		}
+		if err := writeFile(f.path, func(w io.Writer) error { return f.write(w, run) }); err != nil {
+			return err
+		}
+		fmt.Fprintln(stderr, "wrote", f.path)
+	}
+	if o.dir != "" {
+		paths, err := reports.Write(o.dir, "", run)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "evidence: %s\njunit:    %s\nmarkdown: %s\n", paths.Results, paths.JUnit, paths.Markdown)
+	}
+	if o.format == "json" {
+		return printJSON(stdout, run)
+	}
+	printText(stdout, run)
+	return nil
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// printJSON prints the contract's object: {"verdict", "results"}.
+func printJSON(w io.Writer, run *reports.Run) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		Verdict string          `json:"verdict"`
+		Results []checks.Result `json:"results"`
+	}{run.Verdict, run.Results})
+}
+
+// printText is a table for a person, the reasons for what is not PASS, and
+// the verdict last.
+func printText(w io.Writer, run *reports.Run) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tTITLE")
+	for _, r := range run.Results {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, r.Status, oneLine(r.Title))
+	}
+	tw.Flush()
+	first := true
+	for _, r := range run.Results {
+		if r.Status == checks.Pass {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w)
+			first = false
+		}
+		fmt.Fprintf(w, "%s %s: %s\n", r.ID, r.Status, oneLine(r.Observed))
+	}
+	fmt.Fprintf(w, "\nverdict: %s\n", run.Verdict)
+}
+
+// oneLine keeps key data from breaking the table.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return usagef("%s: %v", fs.Name(), err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+func evaluate(args []string, getenv func(string) string) (*reports.Run, outputs, error) {
+	fs := newFlagSet("evaluate")
+	var out outputs
+	out.flags(fs)
+	snapshot := fs.String("snapshot", "", "the snapshot `FILE` (AWS CLI JSON outputs)")
+	profilePath := fs.String("profile", "", "the profile `FILE` (YAML)")
+	fs.StringVar(&out.results, "results", "", "write the results file (JSON) to `FILE`")
+	if err := parseFlags(fs, args); err != nil {
+		return nil, out, err
+	}
+	if err := out.check(); err != nil {
+		return nil, out, err
+	}
+	if *snapshot == "" {
+		return nil, out, usagef("evaluate: --snapshot FILE is required")
+	}
+	start := time.Now().UTC()
+	p, err := profile.Load(*profilePath, getenv)
+	if err != nil {
+		return nil, out, err
+	}
+	data, err := readLimited(*snapshot, keystate.MaxSnapshotSize)
+	if err != nil {
+		return nil, out, err
+	}
+	state, err := keystate.Decode(data)
+	if err != nil {
+		return nil, out, fmt.Errorf("snapshot %s: %w", *snapshot, err)
+	}
+	results := checks.Evaluate(state, p)
+	version, commit := reports.BuildInfo()
+	run := &reports.Run{
+		RunID:       newRunID(start),
+		Start:       start,
+		End:         time.Now().UTC(),
+		ToolVersion: version,
+		Commit:      commit,
+		Target:      reports.Target{Kind: "snapshot", Endpoint: *snapshot},
+		Region:      p.Region,
+		Profile:     reports.NewProfileRecord(p.Source, p.Content),
+		Verdict:     checks.Verdict(results),
+		Results:     results,
+	}
+	if state.Key != nil {
+		run.KeyARN, run.Account, run.Region = state.Key.Arn, state.Key.Account(), state.Key.Region()
+	}
+	return run, out, nil
+}
+
+func report(args []string) (*reports.Run, outputs, error) {
+	fs := newFlagSet("report")
+	var out outputs
+	out.flags(fs)
+	resultsPath := fs.String("results", "", "the results `FILE` of an earlier run")
+	if err := parseFlags(fs, args); err != nil {
+		return nil, out, err
+	}
+	if err := out.check(); err != nil {
+		return nil, out, err
+	}
+	if *resultsPath == "" {
+		return nil, out, usagef("report: --results FILE is required")
+	}
+	f, err := os.Open(*resultsPath)
+	if err != nil {
+		return nil, out, err
+	}
+	defer f.Close()
+	run, err := reports.ReadResults(f)
+	if err != nil {
+		return nil, out, fmt.Errorf("results %s: %w", *resultsPath, err)
+	}
+	// The verdict is recomputed: a results file is evidence, not authority.
+	run.Verdict = checks.Verdict(run.Results)
+	return run, out, nil
+}
+
+// readLimited reads a file, refusing one larger than limit.
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
+	}
+	return data, nil
+}
+
+func newRunID(t time.Time) string {
+	return fmt.Sprintf("%s-%d", t.Format("20060102T150405Z"), os.Getpid())
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	compliant = "../../fixtures/snapshots/compliant.json"
+	example   = "../../fixtures/profiles/aep-example.yaml"
+)
+
+func cmkcheck(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, &out, &errOut, func(k string) string { return env[k] })
+	return code, out.String(), errOut.String()
+}
+
+type contract struct {
+	Verdict string `json:"verdict"`
+	Results []struct {
+		ID, Title, Severity, Status, Section, Expected, Observed string
+		Remediation                                             map[string]string
+		Evidence                                                map[string]json.RawMessage
+	} `json:"results"`
+}
+
+func TestEvaluateCompliantIsReady(t *testing.T) {
+	code, out, _ := cmkcheck(t, nil, "evaluate", "--snapshot", compliant, "--profile", example, "--format", "json")
+	require.Equal(t, exitReady, code, out)
+	var c contract
+	require.NoError(t, json.Unmarshal([]byte(out), &c))
+	assert.Equal(t, "READY", c.Verdict)
+	assert.Equal(t, 25, len(c.Results), "one result per requirement of REQUIREMENTS.md")
+	// The contract's field names, exactly.
+	var raw struct {
+		Results []map[string]json.RawMessage `json:"results"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &raw))
+	var keys []string
+	for k := range raw.Results[0] {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	assert.Equal(t, []string{"evidence", "expected", "id", "observed", "remediation", "section", "severity", "status", "title"}, keys)
+}
+
+func TestEvaluateTextEndsWithVerdict(t *testing.T) {
+	code, out, _ := cmkcheck(t, nil, "evaluate", "--snapshot", "../../fixtures/snapshots/noncompliant/public-principal.json", "--profile", example)
+	assert.Equal(t, exitNotReady, code)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	assert.Equal(t, "verdict: NOT READY", lines[len(lines)-1])
+	assert.Contains(t, out, "CMK-USR-3  FAIL")
+	assert.Contains(t, out, "CMK-USR-3 FAIL: statements open to everyone")
+}
+
+func TestEvaluateEveryNonCompliantFixture(t *testing.T) {
+	dir := "../../fixtures/snapshots/noncompliant"
+	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	require.NoError(t, err)
+	var expected map[string][]string
+	require.NoError(t, json.Unmarshal(b, &expected))
+	for name, want := range expected {
+		t.Run(name, func(t *testing.T) {
+			code, out, _ := cmkcheck(t, nil, "evaluate", "--snapshot", filepath.Join(dir, name), "--profile", example, "--format", "json")
+			var c contract
+			require.NoError(t, json.Unmarshal([]byte(out), &c))
+			var got []string
+			required := false
+			for _, r := range c.Results {
+				if r.Status != "PASS" && r.Status != "SKIP" {
+					got = append(got, r.ID)
+					required = required || r.Severity == "required"
+				}
+			}
+			sort.Strings(want)
+			sort.Strings(got)
+			assert.Equal(t, want, got)
+			if required {
+				assert.Equal(t, exitNotReady, code)
+				assert.Equal(t, "NOT READY", c.Verdict)
+			} else {
+				assert.Equal(t, exitReady, code, "only recommended checks are WARN")
+			}
+		})
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("region: us-east-1\nkey_admins: []\n"), 0o600))
+	notJSON := filepath.Join(dir, "snap.json")
+	require.NoError(t, os.WriteFile(notJSON, []byte("DescribeKey"), 0o600))
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"no command", nil, nil, "usage"},
+		{"unknown command", nil, []string{"judge"}, `unknown command "judge"`},
+		{"unknown flag", nil, []string{"evaluate", "--snapshot", compliant, "--verbose"}, "verbose"},
+		{"missing snapshot", nil, []string{"evaluate"}, "--snapshot FILE is required"},
+		{"bad format", nil, []string{"evaluate", "--snapshot", compliant, "--format", "xml"}, `--format "xml"`},
+		{"stray argument", nil, []string{"evaluate", "--snapshot", compliant, "extra"}, `"extra"`},
+		{"unknown profile field", nil, []string{"evaluate", "--snapshot", compliant, "--profile", bad}, `unknown field "key_admins"`},
+		{"bad environment", map[string]string{"CMK_SHIELD": "gold"}, []string{"evaluate", "--snapshot", compliant}, `field "shield"`},
+		{"snapshot not JSON", nil, []string{"evaluate", "--snapshot", notJSON}, "snap.json"},
+		{"snapshot absent", nil, []string{"evaluate", "--snapshot", filepath.Join(dir, "none.json")}, "none.json"},
+		{"report without results", nil, []string{"report"}, "--results FILE is required"},
+		{"report of a non-results file", nil, []string{"report", "--results", compliant}, "compliant.json"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := cmkcheck(t, tc.env, tc.args...)
+			assert.Equal(t, exitUsage, code)
+			assert.Contains(t, errOut, tc.want)
+		})
+	}
+}
+
+// evaluate writes the reports, and report renders the same ones again from
+// the results file.
+func TestReportsRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	code, _, errOut := cmkcheck(t, nil, "evaluate", "--snapshot", "../../fixtures/snapshots/noncompliant/lock-out.json", "--profile", example,
+		"--results", p("r.json"), "--junit", p("a.xml"), "--markdown", p("a.md"))
+	require.Equal(t, exitNotReady, code, errOut)
+	code, _, errOut = cmkcheck(t, nil, "report", "--results", p("r.json"), "--junit", p("b.xml"), "--markdown", p("b.md"))
+	require.Equal(t, exitNotReady, code, errOut)
+	for _, pair := range [][2]string{{"a.xml", "b.xml"}, {"a.md", "b.md"}} {
+		a, err := os.ReadFile(p(pair[0]))
+		require.NoError(t, err)
+		b, err := os.ReadFile(p(pair[1]))
+		require.NoError(t, err)
+		assert.Equal(t, string(a), string(b), "%s and %s differ", pair[0], pair[1])
+	}
+}

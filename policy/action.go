@@ -1,0 +1,128 @@
+package policy
+
+import (
+	"sort"
+	"strings"
+)
+
+// AdminActions are the actions that make a key administrator.
+var AdminActions = []string{
+	"kms:PutKeyPolicy", "kms:EnableKey", "kms:DisableKey", "kms:UpdateKeyDescription",
+	"kms:TagResource", "kms:UntagResource", "kms:CreateAlias", "kms:DeleteAlias",
+	"kms:EnableKeyRotation", "kms:DisableKeyRotation",
+}
+
+// UserActions are the actions that make a key user.
+var UserActions = []string{"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"}
+
+// DeletionActions are the actions that make a deletion holder.
+var DeletionActions = []string{"kms:ScheduleKeyDeletion"}
+
+// AdobeActions are the actions every Adobe principal needs (CMK-AEP-1).
+var AdobeActions = []string{
+	"kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+	"kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey", "kms:CreateGrant",
+}
+
+// kmsActions is every KMS IAM action: the API operations (ReEncrypt is
+// authorized as ReEncryptFrom and ReEncryptTo) plus the permission-only
+// SynchronizeMultiRegionKey.
+var kmsActions = []string{
+	"CancelKeyDeletion", "ConnectCustomKeyStore", "CreateAlias", "CreateCustomKeyStore",
+	"CreateGrant", "CreateKey", "Decrypt", "DeleteAlias", "DeleteCustomKeyStore",
+	"DeleteImportedKeyMaterial", "DeriveSharedSecret", "DescribeCustomKeyStores", "DescribeKey",
+	"DisableKey", "DisableKeyRotation", "DisconnectCustomKeyStore", "EnableKey",
+	"EnableKeyRotation", "Encrypt", "GenerateDataKey", "GenerateDataKeyPair",
+	"GenerateDataKeyPairWithoutPlaintext", "GenerateDataKeyWithoutPlaintext", "GenerateMac",
+	"GenerateRandom", "GetKeyPolicy", "GetKeyRotationStatus", "GetParametersForImport",
+	"GetPublicKey", "ImportKeyMaterial", "ListAliases", "ListGrants", "ListKeyPolicies",
+	"ListKeyRotations", "ListKeys", "ListResourceTags", "ListRetirableGrants", "PutKeyPolicy",
+	"ReEncryptFrom", "ReEncryptTo", "ReplicateKey", "RetireGrant", "RevokeGrant",
+	"RotateKeyOnDemand", "ScheduleKeyDeletion", "Sign", "SynchronizeMultiRegionKey",
+	"TagResource", "UntagResource", "UpdateAlias", "UpdateCustomKeyStore",
+	"UpdateKeyDescription", "UpdatePrimaryRegion", "Verify", "VerifyMac",
+}
+
+// KMSActions returns every KMS action as "kms:Name", sorted.
+func KMSActions() []string {
+	out := make([]string, len(kmsActions))
+	for i, a := range kmsActions {
+		out[i] = "kms:" + a
+	}
+	return out
+}
+
+// DangerousActions returns the actions CMK-USR-4 reserves to key
+// administrators: kms:PutKeyPolicy, kms:DisableKey and every KMS action
+// matching kms:Delete*, kms:Disable*, kms:Put* or kms:Update*. Sorted.
+func DangerousActions() []string {
+	return kmsMatching([]string{"kms:PutKeyPolicy", "kms:DisableKey"},
+		"kms:Delete*", "kms:Disable*", "kms:Put*", "kms:Update*")
+}
+
+// AdobeForbiddenActions returns the actions no Adobe principal may hold
+// (CMK-AEP-2): AdminActions, DangerousActions, kms:ScheduleKeyDeletion and
+// kms:CancelKeyDeletion. Sorted.
+func AdobeForbiddenActions() []string {
+	base := append([]string{"kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"}, AdminActions...)
+	return kmsMatching(append(base, DangerousActions()...))
+}
+
+// kmsMatching returns base plus every KMS action matching one of patterns,
+// sorted and without duplicates.
+func kmsMatching(base []string, patterns ...string) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(a string) {
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	for _, a := range base {
+		add(a)
+	}
+	for _, a := range KMSActions() {
+		for _, p := range patterns {
+			if MatchAction(p, a) {
+				add(a)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// MatchAction reports whether the policy action pattern matches action,
+// case-insensitively, with * (any run) and ? (one character) wildcards.
+// Everything else is literal: it is a glob, not a regular expression.
+func MatchAction(pattern, action string) bool {
+	return glob([]rune(strings.ToLower(pattern)), []rune(strings.ToLower(action)))
+}
+
+// glob matches with backtracking to the last star only, so it runs in
+// O(len(p)*len(s)) whatever the pattern.
+func glob(p, s []rune) bool {
+	pi, si := 0, 0
+	star, mark := -1, 0
+	for si < len(s) {
+		switch {
+		case pi < len(p) && (p[pi] == '?' || p[pi] == s[si]):
+			pi++
+			si++
+		case pi < len(p) && p[pi] == '*':
+			star, mark = pi, si
+			pi++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			si = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(p) && p[pi] == '*' {
+		pi++
+	}
+	return pi == len(p)
+}

@@ -1,0 +1,443 @@
+// Package policy parses KMS key policies and answers who may do what with
+// the key, following the "Key policy semantics" of REQUIREMENTS.md. It is
+// pure: no I/O and no AWS client.
+package policy
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"unicode/utf8"
+)
+
+// MaxSize is the KMS key policy size limit in bytes.
+const MaxSize = 32768
+
+// maxDepth bounds JSON nesting. A valid key policy needs 7 levels
+// (policy, Statement list, statement, Condition, operator, key, value list).
+const maxDepth = 16
+
+// Document is a parsed key policy.
+type Document struct {
+	Version, ID string
+	Statements  []Statement
+}
+
+// Statement is one policy statement.
+type Statement struct {
+	Index                   int    // position in the policy, 0-based; statements are never identified by Sid
+	Sid, Effect             string // Effect is exactly "Allow" or "Deny"
+	Principal, NotPrincipal *PrincipalSet
+	Actions, NotActions     []string
+	Resources, NotResources []string
+	Conditions              []Condition // sorted by Operator then Key
+}
+
+// PrincipalSet is the value of a Principal or NotPrincipal element.
+type PrincipalSet struct {
+	Wildcard   bool // "*" or {"AWS": "*"} (also "*" inside an AWS list)
+	Principals []Principal
+}
+
+// Condition is one key of one condition operator. Bool and number values
+// are rendered as strings, as written.
+type Condition struct {
+	Operator, Key string
+	Values        []string
+}
+
+// Parse parses a key policy strictly: anything KMS would not accept in a
+// key policy, or that this package could misread, is an error that names
+// the field (Statement[i].Field). Statement indexes in errors are 0-based,
+// like Statement.Index.
+func Parse(doc []byte) (*Document, error) {
+	if len(doc) > MaxSize {
+		return nil, fmt.Errorf("key policy: %d bytes, over the %d-byte limit", len(doc), MaxSize)
+	}
+	if !utf8.Valid(doc) {
+		return nil, errors.New("key policy: not valid UTF-8")
+	}
+	v, err := decodeJSON(doc)
+	if err != nil {
+		return nil, fmt.Errorf("key policy: %w", err)
+	}
+	root, ok := v.(*object)
+	if !ok {
+		return nil, errors.New("key policy: must be a JSON object")
+	}
+	d := &Document{}
+	var stmts any
+	hasStmts := false
+	for _, k := range root.keys {
+		val := root.vals[k]
+		switch k {
+		case "Version":
+			s, ok := val.(string)
+			if !ok || (s != "2012-10-17" && s != "2008-10-17") {
+				return nil, fmt.Errorf(`key policy: Version: must be "2012-10-17" or "2008-10-17", got %s`, describe(val))
+			}
+			d.Version = s
+		case "Id":
+			s, ok := val.(string)
+			if !ok {
+				return nil, fmt.Errorf("key policy: Id: must be a string, got %s", describe(val))
+			}
+			d.ID = s
+		case "Statement":
+			stmts, hasStmts = val, true
+		default:
+			return nil, fmt.Errorf("key policy: unknown field %q", k)
+		}
+	}
+	if !hasStmts {
+		return nil, errors.New("key policy: Statement: missing")
+	}
+	var list []any
+	switch s := stmts.(type) {
+	case *object:
+		list = []any{s}
+	case []any:
+		list = s
+	default:
+		return nil, fmt.Errorf("key policy: Statement: must be an object or a list, got %s", describe(stmts))
+	}
+	d.Statements = make([]Statement, 0, len(list))
+	for i, sv := range list {
+		st, err := parseStatement(i, sv)
+		if err != nil {
+			return nil, fmt.Errorf("key policy: Statement[%d]%w", i, err)
+		}
+		d.Statements = append(d.Statements, st)
+	}
+	return d, nil
+}
+
+// fieldError is a parse error inside a statement; Parse prefixes the
+// statement index.
+type fieldError struct{ field, msg string }
+
+func (e *fieldError) Error() string {
+	if e.field == "" {
+		return ": " + e.msg
+	}
+	return "." + e.field + ": " + e.msg
+}
+
+func errField(field, format string, args ...any) error {
+	return &fieldError{field, fmt.Sprintf(format, args...)}
+}
+
+func parseStatement(i int, v any) (Statement, error) {
+	st := Statement{Index: i}
+	obj, ok := v.(*object)
+	if !ok {
+		return st, errField("", "must be an object, got %s", describe(v))
+	}
+	var err error
+	for _, k := range obj.keys {
+		val := obj.vals[k]
+		switch k {
+		case "Sid":
+			s, ok := val.(string)
+			if !ok {
+				return st, errField(k, "must be a string, got %s", describe(val))
+			}
+			st.Sid = s
+		case "Effect":
+			s, ok := val.(string)
+			if !ok || (s != "Allow" && s != "Deny") {
+				return st, errField(k, `must be "Allow" or "Deny", got %s`, describe(val))
+			}
+			st.Effect = s
+		case "Principal":
+			st.Principal, err = parsePrincipalSet(k, val)
+		case "NotPrincipal":
+			st.NotPrincipal, err = parsePrincipalSet(k, val)
+		case "Action":
+			st.Actions, err = stringList(k, val)
+		case "NotAction":
+			st.NotActions, err = stringList(k, val)
+		case "Resource":
+			st.Resources, err = stringList(k, val)
+		case "NotResource":
+			st.NotResources, err = stringList(k, val)
+		case "Condition":
+			st.Conditions, err = parseConditions(val)
+		default:
+			return st, errField("", "unknown field %q", k)
+		}
+		if err != nil {
+			return st, err
+		}
+	}
+	switch {
+	case st.Effect == "":
+		return st, errField("Effect", "missing")
+	case st.Principal != nil && st.NotPrincipal != nil:
+		return st, errField("", "has both Principal and NotPrincipal")
+	case st.Principal == nil && st.NotPrincipal == nil:
+		return st, errField("", "has neither Principal nor NotPrincipal")
+	case st.Actions != nil && st.NotActions != nil:
+		return st, errField("", "has both Action and NotAction")
+	case st.Actions == nil && st.NotActions == nil:
+		return st, errField("", "has neither Action nor NotAction")
+	case st.Resources != nil && st.NotResources != nil:
+		return st, errField("", "has both Resource and NotResource")
+	}
+	return st, nil
+}
+
+// principalTypes are the keys a Principal object may have.
+var principalTypes = map[string]bool{"AWS": true, "Service": true, "Federated": true, "CanonicalUser": true}
+
+func parsePrincipalSet(field string, v any) (*PrincipalSet, error) {
+	if s, ok := v.(string); ok {
+		if s != "*" {
+			return nil, errField(field, `must be "*" or an object, got %q`, s)
+		}
+		return &PrincipalSet{Wildcard: true}, nil
+	}
+	obj, ok := v.(*object)
+	if !ok {
+		return nil, errField(field, `must be "*" or an object, got %s`, describe(v))
+	}
+	if len(obj.keys) == 0 {
+		return nil, errField(field, "names no principal")
+	}
+	ps := &PrincipalSet{}
+	for _, typ := range obj.keys {
+		if !principalTypes[typ] {
+			return nil, errField(field, "unknown principal type %q (want AWS, Service, Federated or CanonicalUser)", typ)
+		}
+		vals, err := stringList(field+"."+typ, obj.vals[typ])
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range vals {
+			if typ == "AWS" && s == "*" {
+				ps.Wildcard = true
+				continue
+			}
+			ps.Principals = append(ps.Principals, ParsePrincipal(typ, s))
+		}
+	}
+	return ps, nil
+}
+
+// stringList reads a value that is a non-empty string or a non-empty list
+// of non-empty strings.
+func stringList(field string, v any) ([]string, error) {
+	switch t := v.(type) {
+	case string:
+		if t == "" {
+			return nil, errField(field, "must not be empty")
+		}
+		return []string{t}, nil
+	case []any:
+		if len(t) == 0 {
+			return nil, errField(field, "must not be an empty list")
+		}
+		out := make([]string, 0, len(t))
+		for j, e := range t {
+			s, ok := e.(string)
+			if !ok {
+				return nil, errField(fmt.Sprintf("%s[%d]", field, j), "must be a string, got %s", describe(e))
+			}
+			if s == "" {
+				return nil, errField(fmt.Sprintf("%s[%d]", field, j), "must not be empty")
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	default:
+		return nil, errField(field, "must be a string or a list of strings, got %s", describe(v))
+	}
+}
+
+func parseConditions(v any) ([]Condition, error) {
+	ops, ok := v.(*object)
+	if !ok {
+		return nil, errField("Condition", "must be an object, got %s", describe(v))
+	}
+	var out []Condition
+	for _, op := range ops.keys {
+		field := "Condition." + op
+		if op == "" {
+			return nil, errField("Condition", "empty operator")
+		}
+		keys, ok := ops.vals[op].(*object)
+		if !ok {
+			return nil, errField(field, "must be an object, got %s", describe(ops.vals[op]))
+		}
+		if len(keys.keys) == 0 {
+			return nil, errField(field, "names no condition key")
+		}
+		for _, k := range keys.keys {
+			if k == "" {
+				return nil, errField(field, "empty condition key")
+			}
+			vals, err := conditionValues(field+"."+k, keys.vals[k])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Condition{Operator: op, Key: k, Values: vals})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Operator != out[j].Operator {
+			return out[i].Operator < out[j].Operator
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out, nil
+}
+
+func conditionValues(field string, v any) ([]string, error) {
+	if list, ok := v.([]any); ok {
+		if len(list) == 0 {
+			return nil, errField(field, "must not be an empty list")
+		}
+		out := make([]string, 0, len(list))
+		for j, e := range list {
+			s, ok := scalar(e)
+			if !ok {
+				return nil, errField(fmt.Sprintf("%s[%d]", field, j), "must be a string, bool or number, got %s", describe(e))
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	s, ok := scalar(v)
+	if !ok {
+		return nil, errField(field, "must be a string, bool, number or a list of those, got %s", describe(v))
+	}
+	return []string{s}, nil
+}
+
+func scalar(v any) (string, bool) {
+	switch t := v.(type) {
+	case string:
+		return t, true
+	case json.Number:
+		return t.String(), true
+	case bool:
+		if t {
+			return "true", true
+		}
+		return "false", true
+	}
+	return "", false
+}
+
+// describe names a decoded JSON value for error messages.
+func describe(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		if len(t) > 64 {
+			return fmt.Sprintf("%q...", t[:64])
+		}
+		return fmt.Sprintf("%q", t)
+	case json.Number:
+		return "number " + t.String()
+	case bool:
+		return fmt.Sprintf("%t", t)
+	case []any:
+		return "a list"
+	case *object:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// object is a decoded JSON object that keeps its key order, so errors
+// name the first offending field as written.
+type object struct {
+	keys []string
+	vals map[string]any
+}
+
+// decodeJSON decodes exactly one JSON value into string, json.Number, bool,
+// nil, []any and *object. Unlike encoding/json into a struct it rejects
+// duplicate keys (a second "Effect" must not silently win) and bounds
+// nesting explicitly.
+func decodeJSON(doc []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	v, err := readValue(dec, 0)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("invalid JSON: data after the top-level value")
+	}
+	return v, nil
+}
+
+func readValue(dec *json.Decoder, depth int) (any, error) {
+	if depth > maxDepth {
+		return nil, fmt.Errorf("invalid JSON: nested deeper than %d levels", maxDepth)
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, jsonError(err)
+	}
+	d, ok := tok.(json.Delim)
+	if !ok {
+		return tok, nil
+	}
+	switch d {
+	case '{':
+		obj := &object{vals: map[string]any{}}
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return nil, jsonError(err)
+			}
+			k, ok := kt.(string)
+			if !ok {
+				return nil, errors.New("invalid JSON: object key is not a string")
+			}
+			if _, dup := obj.vals[k]; dup {
+				return nil, fmt.Errorf("invalid JSON: duplicate key %q", k)
+			}
+			v, err := readValue(dec, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			obj.keys = append(obj.keys, k)
+			obj.vals[k] = v
+		}
+		if _, err := dec.Token(); err != nil {
+			return nil, jsonError(err)
+		}
+		return obj, nil
+	case '[':
+		list := []any{}
+		for dec.More() {
+			v, err := readValue(dec, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, v)
+		}
+		if _, err := dec.Token(); err != nil {
+			return nil, jsonError(err)
+		}
+		return list, nil
+	}
+	return nil, fmt.Errorf("invalid JSON: unexpected %q", d)
+}
+
+// jsonError wraps a decoder error; running out of input inside a value is
+// an unexpected EOF, not a clean end.
+func jsonError(err error) error {
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("invalid JSON: %w", err)
+}

@@ -1,0 +1,176 @@
+package policy
+
+import "strings"
+
+// Kind classifies a principal.
+type Kind string
+
+// Principal kinds. KindUnknown is anything this package does not recognise
+// (unique IDs like AROA..., typos, other partitions): the checks report it
+// rather than guess.
+const (
+	KindAccount       Kind = "account"
+	KindUser          Kind = "user"
+	KindRole          Kind = "role"
+	KindAssumedRole   Kind = "assumed-role"
+	KindService       Kind = "service"
+	KindFederated     Kind = "federated"
+	KindCanonicalUser Kind = "canonical-user"
+	KindUnknown       Kind = "unknown"
+)
+
+// Principal is one principal named in a policy.
+type Principal struct {
+	Raw       string // as written
+	Type      string // "AWS", "Service", "Federated", "CanonicalUser"
+	Kind      Kind
+	Partition string // aws, aws-cn, aws-us-gov ("" when none, e.g. a bare account ID)
+	Account   string // 12 digits ("" when none: services, unknown principals)
+	ARN       string // canonical identity: a bare account ID becomes arn:aws:iam::<id>:root; otherwise Raw
+}
+
+var partitions = map[string]bool{"aws": true, "aws-cn": true, "aws-us-gov": true}
+
+// ParsePrincipal classifies the principal s given under typ ("AWS",
+// "Service", "Federated", "CanonicalUser"). It never fails: anything
+// malformed is KindUnknown with Account "".
+func ParsePrincipal(typ, s string) Principal {
+	p := Principal{Raw: s, Type: typ, Kind: KindUnknown, ARN: s}
+	switch typ {
+	case "AWS":
+		if isAccountID(s) {
+			p.Kind, p.Account, p.ARN = KindAccount, s, "arn:aws:iam::"+s+":root"
+			return p
+		}
+		a, ok := parseARN(s)
+		if !ok {
+			return p
+		}
+		kind := KindUnknown
+		switch {
+		case a.service == "iam" && a.resource == "root":
+			kind = KindAccount
+		case a.service == "iam" && strings.HasPrefix(a.resource, "user/") && validIAMPath(a.resource[len("user/"):]):
+			kind = KindUser
+		case a.service == "iam" && strings.HasPrefix(a.resource, "role/") && validIAMPath(a.resource[len("role/"):]):
+			kind = KindRole
+		case a.service == "sts" && strings.HasPrefix(a.resource, "assumed-role/"):
+			// assumed-role/<role>/<session>: role names have no path here.
+			parts := strings.Split(a.resource, "/")
+			if len(parts) == 3 && validIAMName(parts[1]) && validIAMName(parts[2]) {
+				kind = KindAssumedRole
+			}
+		}
+		if kind != KindUnknown {
+			p.Kind, p.Partition, p.Account = kind, a.partition, a.account
+		}
+	case "Service":
+		if isHostName(s) {
+			p.Kind = KindService
+		}
+	case "Federated":
+		if a, ok := parseARN(s); ok {
+			if a.service == "iam" && (hasNonEmptySuffix(a.resource, "saml-provider/") || hasNonEmptySuffix(a.resource, "oidc-provider/")) &&
+				!strings.ContainsAny(a.resource, "*?") {
+				p.Kind, p.Partition, p.Account = KindFederated, a.partition, a.account
+			}
+		} else if isHostName(s) {
+			p.Kind = KindFederated
+		}
+	case "CanonicalUser":
+		if len(s) == 64 && strings.Trim(s, "0123456789abcdef") == "" {
+			p.Kind = KindCanonicalUser
+		}
+	}
+	return p
+}
+
+// arn is an IAM or STS ARN with a region-less, account-bearing form.
+type arn struct{ partition, service, account, resource string }
+
+// parseARN accepts arn:<partition>:<iam|sts>::<12 digits>:<resource> only:
+// the forms a key policy principal can take.
+func parseARN(s string) (arn, bool) {
+	f := strings.SplitN(s, ":", 6)
+	if len(f) != 6 || f[0] != "arn" || !partitions[f[1]] || f[3] != "" || !isAccountID(f[4]) || f[5] == "" {
+		return arn{}, false
+	}
+	if f[2] != "iam" && f[2] != "sts" {
+		return arn{}, false
+	}
+	return arn{partition: f[1], service: f[2], account: f[4], resource: f[5]}, true
+}
+
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// validIAMPath checks <path/>name after "user/" or "role/": non-empty
+// segments of IAM name characters. Wildcards are not allowed in a
+// principal, so they make the principal unknown.
+func validIAMPath(s string) bool {
+	for _, seg := range strings.Split(s, "/") {
+		if !validIAMName(seg) {
+			return false
+		}
+	}
+	return true
+}
+
+func validIAMName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case strings.ContainsRune("+=,.@_-", r):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isHostName checks a service principal or identity provider name such as
+// logs.amazonaws.com or accounts.google.com: lower-case DNS labels, at
+// least two.
+func isHostName(s string) bool {
+	labels := strings.Split(s, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" {
+			return false
+		}
+		for _, r := range l {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func hasNonEmptySuffix(s, prefix string) bool {
+	return len(s) > len(prefix) && strings.HasPrefix(s, prefix)
+}
+
+// id is the identity used to compare principals: an account root is the
+// account whatever form it was written in; anything else is its ARN within
+// its type.
+func (p Principal) id() string {
+	if p.Kind == KindAccount {
+		return "account:" + p.Account
+	}
+	return p.Type + ":" + p.ARN
+}

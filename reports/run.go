@@ -1,0 +1,267 @@
+// Package reports renders the recorded results of one audit run: a results
+// file (JSON, the record of truth that `cmkcheck report` reads back), JUnit
+// XML for CI systems and a Markdown report for the auditors who sign it off.
+// It knows nothing of AWS: it renders what the checks recorded.
+package reports
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aep-cmk/cmkcheck/checks"
+)
+
+// Target kinds.
+const (
+	TargetEmbedded   = "embedded"
+	TargetLocalStack = "localstack"
+	TargetAWS        = "aws"
+	TargetSnapshot   = "snapshot"
+)
+
+var targetKinds = []string{TargetEmbedded, TargetLocalStack, TargetAWS, TargetSnapshot}
+
+// Target is where the key was inspected.
+type Target struct {
+	Kind     string `json:"kind"`
+	Endpoint string `json:"endpoint,omitempty"`
+}
+
+// ProfileRecord is the profile the key was judged against, kept whole so an
+// auditor can see exactly what was expected.
+type ProfileRecord struct {
+	Source  string `json:"source,omitempty"`
+	Content string `json:"content"`
+	SHA256  string `json:"sha256"`
+}
+
+// NewProfileRecord records a profile's bytes with their digest.
+func NewProfileRecord(source string, content []byte) ProfileRecord {
+	return ProfileRecord{Source: source, Content: string(content), SHA256: sha256Hex(content)}
+}
+
+// Run is one audit of one key: what was inspected, with what, and the results.
+type Run struct {
+	RunID       string          `json:"run_id"`
+	Start       time.Time       `json:"start"`
+	End         time.Time       `json:"end"`
+	ToolVersion string          `json:"tool_version"`
+	Commit      string          `json:"commit"`
+	Target      Target          `json:"target"`
+	Account     string          `json:"account"`
+	Region      string          `json:"region"`
+	Caller      string          `json:"caller,omitempty"` // caller identity ARN
+	KeyARN      string          `json:"key_arn"`
+	Profile     ProfileRecord   `json:"profile"`
+	Verdict     string          `json:"verdict"` // checks.Verdict(Results)
+	Results     []checks.Result `json:"results"`
+}
+
+// BuildInfo names the running tool: the module version, and the VCS revision
+// it was built from ("-dirty" when modified). Binaries built without VCS
+// stamping (go test, go run of a file) fall back to `git` in the working
+// directory, then to "unknown".
+func BuildInfo() (version, commit string) {
+	version, commit = "unknown", ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			version = bi.Main.Version
+		}
+		var modified bool
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+		if commit != "" && modified {
+			commit += "-dirty"
+		}
+	}
+	if commit == "" {
+		commit = gitCommit()
+	}
+	return version, commit
+}
+
+// gitCommit asks git for HEAD, marking uncommitted changes to tracked files.
+func gitCommit() string {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	commit := strings.TrimSpace(string(out))
+	if commit == "" {
+		return "unknown"
+	}
+	status, err := exec.CommandContext(ctx, "git", "status", "--porcelain", "--untracked-files=no").Output()
+	if err == nil && len(bytes.TrimSpace(status)) > 0 {
+		commit += "-dirty"
+	}
+	return commit
+}
+
+// Paths are the files Write produced.
+type Paths struct {
+	Results, JUnit, Markdown string
+}
+
+// DefaultName is the base name of the report files.
+const DefaultName = "cmk-audit"
+
+// Write renders the run into dir as <name>.results.json, <name>.junit.xml and
+// <name>.md. All three are rendered before any is written, so a run that
+// cannot be rendered leaves no partial reports behind.
+func Write(dir, name string, run *Run) (Paths, error) {
+	if name == "" {
+		name = DefaultName
+	}
+	if name != filepath.Base(name) || name == "." || name == ".." {
+		return Paths{}, fmt.Errorf("report name %q must be a plain file name", name)
+	}
+	var res, junit, md bytes.Buffer
+	if err := WriteResults(&res, run); err != nil {
+		return Paths{}, err
+	}
+	if err := WriteJUnit(&junit, run); err != nil {
+		return Paths{}, err
+	}
+	if err := WriteMarkdown(&md, run); err != nil {
+		return Paths{}, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Paths{}, fmt.Errorf("create report directory: %w", err)
+	}
+	p := Paths{
+		Results:  filepath.Join(dir, name+".results.json"),
+		JUnit:    filepath.Join(dir, name+".junit.xml"),
+		Markdown: filepath.Join(dir, name+".md"),
+	}
+	for _, f := range []struct {
+		path string
+		data []byte
+	}{{p.Results, res.Bytes()}, {p.JUnit, junit.Bytes()}, {p.Markdown, md.Bytes()}} {
+		if err := os.WriteFile(f.path, f.data, 0o644); err != nil {
+			return Paths{}, fmt.Errorf("write report: %w", err)
+		}
+	}
+	return p, nil
+}
+
+// prepare validates a run for rendering and returns a normalised copy: times
+// in UTC, the verdict and the profile digest filled in when left empty. Every
+// writer goes through it, so no output says something its results do not.
+func prepare(run *Run) (*Run, error) {
+	if run == nil {
+		return nil, errors.New("no run to report")
+	}
+	r := *run
+	r.Start, r.End = r.Start.UTC(), r.End.UTC()
+	if r.Verdict == "" {
+		r.Verdict = checks.Verdict(r.Results)
+	}
+	if r.Profile.SHA256 == "" {
+		r.Profile.SHA256 = sha256Hex([]byte(r.Profile.Content))
+	}
+	if err := validate(&r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// validate checks what every report relies on; ReadResults applies it too.
+func validate(r *Run) error {
+	if r.RunID == "" {
+		return errors.New("run_id is missing")
+	}
+	if !contains(targetKinds, r.Target.Kind) {
+		return fmt.Errorf("target kind %q is not one of %s", r.Target.Kind, strings.Join(targetKinds, ", "))
+	}
+	if want := sha256Hex([]byte(r.Profile.Content)); r.Profile.SHA256 != want {
+		return fmt.Errorf("profile sha256 %q does not match its content (%s)", r.Profile.SHA256, want)
+	}
+	for i, res := range r.Results {
+		if res.ID == "" {
+			return fmt.Errorf("result %d has no id", i)
+		}
+		if !contains(checks.Statuses, res.Status) {
+			return fmt.Errorf("result %s: status %q is not one of PASS, FAIL, WARN, SKIP, ERROR", res.ID, res.Status)
+		}
+		if res.Severity != checks.Required && res.Severity != checks.Recommended {
+			return fmt.Errorf("result %s: severity %q is not required or recommended", res.ID, res.Severity)
+		}
+		for _, name := range sortedKeys(res.Evidence) {
+			if !json.Valid(res.Evidence[name]) {
+				return fmt.Errorf("result %s: evidence %q is not valid JSON", res.ID, name)
+			}
+		}
+	}
+	if want := checks.Verdict(r.Results); r.Verdict != want {
+		return fmt.Errorf("verdict %q contradicts the results, which say %q", r.Verdict, want)
+	}
+	return nil
+}
+
+func contains[T comparable](list []T, v T) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// evidenceBytes is the evidence as stored and digested: the raw answer less
+// surrounding whitespace, which a JSON reader could not give back.
+func evidenceBytes(raw json.RawMessage) []byte {
+	return bytes.Trim(raw, " \t\r\n")
+}
+
+// evidenceDigests maps each evidence name to the sha256 of its bytes.
+func evidenceDigests(ev map[string]json.RawMessage) map[string]string {
+	d := make(map[string]string, len(ev))
+	for name, raw := range ev {
+		d[name] = sha256Hex(evidenceBytes(raw))
+	}
+	return d
+}
+
+// evidenceDigest is one digest for all of a result's evidence: the sha256 of
+// its sha256sum-style manifest ("<hex>  <name>\n" per item, sorted by name),
+// so `sha256sum` output can be checked against it.
+func evidenceDigest(ev map[string]json.RawMessage) string {
+	var manifest strings.Builder
+	for _, name := range sortedKeys(ev) {
+		fmt.Fprintf(&manifest, "%s  %s\n", sha256Hex(evidenceBytes(ev[name])), name)
+	}
+	return sha256Hex([]byte(manifest.String()))
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
+// timeText is how every report writes a time: UTC, RFC 3339.
+func timeText(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
