@@ -229,7 +229,9 @@ func TestChecks(t *testing.T) {
 			})
 		}, want: checks.Fail, observe: "555566667777"},
 		{name: "a stale principal ID", id: "CMK-USR-2", profile: "adobe_principals: ['222233334444', '767397686373', '730335345392', '891377157113']", edit: func(t *testing.T, s snap) {
-			s.statements(t, func(st []any) []any { return append(st, stmt(map[string]any{"AWS": "AROAEXAMPLEID123456"}, "kms:Decrypt")) })
+			s.statements(t, func(st []any) []any {
+				return append(st, stmt(map[string]any{"AWS": "AROAEXAMPLEID123456"}, "kms:Decrypt"))
+			})
 		}, want: checks.Fail, observe: "AROAEXAMPLEID123456"},
 
 		{name: "wildcard pinned by account is not public", id: "CMK-USR-3", edit: func(t *testing.T, s snap) {

@@ -30,8 +30,8 @@ type contract struct {
 	Verdict string `json:"verdict"`
 	Results []struct {
 		ID, Title, Severity, Status, Section, Expected, Observed string
-		Remediation                                             map[string]string
-		Evidence                                                map[string]json.RawMessage
+		Remediation                                              map[string]string
+		Evidence                                                 map[string]json.RawMessage
 	} `json:"results"`
 }
 
