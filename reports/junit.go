@@ -48,13 +48,17 @@ type junitCase struct {
 	Failure   *junitIssue `xml:"failure"`
 	Error     *junitIssue `xml:"error"`
 	Skipped   *junitIssue `xml:"skipped"`
-	SystemOut string      `xml:"system-out"`
+	SystemOut xmlBody     `xml:"system-out"`
 }
 
 type junitIssue struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr,omitempty"`
-	Text    string `xml:",chardata"`
+	Text    string `xml:",innerxml"` // from xmlText
+}
+
+type xmlBody struct {
+	Text string `xml:",innerxml"` // from xmlText
 }
 
 // junitRecord is the <system-out> of a test case: the result as the results
@@ -137,21 +141,21 @@ func junitSuiteOf(r *Run) (junitSuite, error) {
 			Name:      xmlSafe(res.ID + ": " + res.Title),
 			Classname: xmlSafe(res.Section),
 			Time:      "0",
-			SystemOut: xmlSafe(string(out)),
+			SystemOut: xmlBody{xmlText(string(out))},
 		}
 		switch res.Status {
 		case checks.Fail:
 			s.Failures++
-			c.Failure = &junitIssue{Message: xmlSafe(res.Observed), Type: string(checks.Fail), Text: xmlSafe(details(res))}
+			c.Failure = &junitIssue{Message: xmlSafe(res.Observed), Type: string(checks.Fail), Text: xmlText(details(res))}
 		case checks.Error:
 			s.Errors++
-			c.Error = &junitIssue{Message: xmlSafe(res.Observed), Type: string(checks.Error), Text: xmlSafe(details(res))}
+			c.Error = &junitIssue{Message: xmlSafe(res.Observed), Type: string(checks.Error), Text: xmlText(details(res))}
 		case checks.Skip:
 			s.Skipped++
 			c.Skipped = &junitIssue{Message: xmlSafe("SKIP: " + res.Observed)}
 		case checks.Warn:
 			s.Skipped++
-			c.Skipped = &junitIssue{Message: xmlSafe("WARN: " + res.Observed), Text: xmlSafe(details(res))}
+			c.Skipped = &junitIssue{Message: xmlSafe("WARN: " + res.Observed), Text: xmlText(details(res))}
 		}
 		s.Cases = append(s.Cases, c)
 	}
@@ -182,10 +186,18 @@ func duration(r *Run) float64 {
 // seconds formats a duration the way junit-10.xsd's SUREFIRE_TIME accepts.
 func seconds(s float64) string { return fmt.Sprintf("%.3f", s) }
 
+// xmlText is s as element content. encoding/xml would escape newlines and
+// quotes too, leaving the JSON and the findings unreadable in the file; only
+// the markup characters need it, and CR so that parsers keep it.
+func xmlText(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\r", "&#xD;").Replace(xmlSafe(s))
+}
+
 // xmlSafe keeps only characters XML 1.0 allows, replacing the others (and
-// invalid UTF-8) with U+FFFD. Today's encoding/xml does the same when it
-// escapes, but one stray control character makes the whole document
-// unreadable to every CI system, so the rule is stated and tested here.
+// invalid UTF-8) with U+FFFD: one stray control character makes the whole
+// document unreadable to every CI system. encoding/xml does the same for the
+// attributes it escapes, but the bodies are written raw (see xmlText), so
+// this is their only guard.
 func xmlSafe(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r == '\t' || r == '\n' || r == '\r' ||

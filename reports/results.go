@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"strings"
 
 	"github.com/aep-cmk/cmkcheck/checks"
 )
@@ -175,9 +176,21 @@ func explainJSON(err error) error {
 	case errors.As(err, &typ) && typ.Field == "":
 		return fmt.Errorf("the file must hold one JSON object, not a JSON %s: %w", typ.Value, err)
 	case errors.As(err, &typ):
-		return fmt.Errorf("field %q must be %s, not a JSON %s: %w", typ.Field, typeName(typ), typ.Value, err)
+		return fmt.Errorf("field %q must be %s, not a JSON %s: %w", fieldPath(typ.Field), typeName(typ), typ.Value, err)
 	}
 	return err
+}
+
+// fieldPath drops the embedded Go types from a decoder's field path:
+// "results.Result.status" is "results.status" in the file.
+func fieldPath(p string) string {
+	var parts []string
+	for _, part := range strings.Split(p, ".") {
+		if part != "Run" && part != "Result" && part != "resultRecord" {
+			parts = append(parts, part)
+		}
+	}
+	return strings.Join(parts, ".")
 }
 
 func typeName(e *json.UnmarshalTypeError) string {

@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aep-cmk/cmkcheck/checks"
 )
@@ -48,7 +49,9 @@ type ProfileRecord struct {
 	SHA256  string `json:"sha256"`
 }
 
-// NewProfileRecord records a profile's bytes with their digest.
+// NewProfileRecord records a profile's bytes with their digest. The reports
+// refuse content that is not valid UTF-8: JSON could not keep it verbatim,
+// and its digest would no longer match.
 func NewProfileRecord(source string, content []byte) ProfileRecord {
 	return ProfileRecord{Source: source, Content: string(content), SHA256: sha256Hex(content)}
 }
@@ -191,8 +194,11 @@ func validate(r *Run) error {
 	if r.RunID == "" {
 		return errors.New("run_id is missing")
 	}
-	if !contains(targetKinds, r.Target.Kind) {
+	if !slices.Contains(targetKinds, r.Target.Kind) {
 		return fmt.Errorf("target kind %q is not one of %s", r.Target.Kind, strings.Join(targetKinds, ", "))
+	}
+	if !utf8.ValidString(r.Profile.Content) {
+		return errors.New("profile content is not valid UTF-8, so JSON cannot record it byte for byte")
 	}
 	if want := sha256Hex([]byte(r.Profile.Content)); r.Profile.SHA256 != want {
 		return fmt.Errorf("profile sha256 %q does not match its content (%s)", r.Profile.SHA256, want)
@@ -201,7 +207,7 @@ func validate(r *Run) error {
 		if res.ID == "" {
 			return fmt.Errorf("result %d has no id", i)
 		}
-		if !contains(checks.Statuses, res.Status) {
+		if !slices.Contains(checks.Statuses, res.Status) {
 			return fmt.Errorf("result %s: status %q is not one of PASS, FAIL, WARN, SKIP, ERROR", res.ID, res.Status)
 		}
 		if res.Severity != checks.Required && res.Severity != checks.Recommended {
@@ -217,15 +223,6 @@ func validate(r *Run) error {
 		return fmt.Errorf("verdict %q contradicts the results, which say %q", r.Verdict, want)
 	}
 	return nil
-}
-
-func contains[T comparable](list []T, v T) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func sha256Hex(b []byte) string {
