@@ -168,18 +168,32 @@ func (a *Analysis) Principals() []Principal {
 // concrete action, or nil when none does or an unconditional Deny removes
 // it. Conditional Allows count; a Deny with any condition removes nothing.
 func (a *Analysis) Allowed(p Principal, action string) []int {
+	return a.grants(p, a.relevant(action))
+}
+
+// relevant returns the statements that can decide action: the Allows and
+// the unconditional Denys whose actions cover it. Computing it once per
+// action keeps the Holders questions linear in principals.
+func (a *Analysis) relevant(action string) []int {
 	act := []rune(strings.ToLower(action))
 	var out []int
-	for i := range a.index().stmts {
+	for i, si := range a.index().stmts {
+		if (si.allow || si.deny && si.unconditional) && si.matchesAction(act) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func (a *Analysis) grants(p Principal, relevant []int) []int {
+	var out []int
+	for _, i := range relevant {
 		si := &a.ix.stmts[i]
-		if !si.allow && !si.deny || !si.matchesAction(act) || !si.matchesPrincipal(p) {
+		if !si.matchesPrincipal(p) {
 			continue
 		}
 		if si.deny {
-			if si.unconditional {
-				return nil
-			}
-			continue
+			return nil
 		}
 		out = append(out, i)
 	}
@@ -200,9 +214,20 @@ func (a *Analysis) AllowedAll(p Principal, actions []string) bool {
 // HoldersAll returns the principals of Principals() allowed every one of
 // actions.
 func (a *Analysis) HoldersAll(actions []string) []Principal {
+	rel := make([][]int, len(actions))
+	for j, act := range actions {
+		rel[j] = a.relevant(act)
+	}
 	var out []Principal
 	for _, p := range a.index().principals {
-		if a.AllowedAll(p, actions) {
+		all := true
+		for _, r := range rel {
+			if len(a.grants(p, r)) == 0 {
+				all = false
+				break
+			}
+		}
+		if all {
 			out = append(out, p)
 		}
 	}
@@ -213,9 +238,10 @@ func (a *Analysis) HoldersAll(actions []string) []Principal {
 // least one of actions to the actions it holds, sorted.
 func (a *Analysis) HoldersAny(actions []string) map[string][]string {
 	out := map[string][]string{}
-	for _, p := range a.index().principals {
-		for _, act := range actions {
-			if len(a.Allowed(p, act)) > 0 {
+	for _, act := range actions {
+		rel := a.relevant(act)
+		for _, p := range a.index().principals {
+			if len(a.grants(p, rel)) > 0 {
 				out[p.ARN] = append(out[p.ARN], act)
 			}
 		}
@@ -288,10 +314,9 @@ func (a *Analysis) RootDelegation() []int {
 
 // denied reports whether an unconditional Deny removes action from p.
 func (a *Analysis) denied(p Principal, action string) bool {
-	act := []rune(strings.ToLower(action))
-	for i := range a.index().stmts {
+	for _, i := range a.relevant(action) {
 		si := &a.ix.stmts[i]
-		if si.deny && si.unconditional && si.matchesAction(act) && si.matchesPrincipal(p) {
+		if si.deny && si.matchesPrincipal(p) {
 			return true
 		}
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/aep-cmk/cmkcheck/checks"
 )
 
-// The JUnit document follows the Jenkins xunit-plugin junit-10.xsd (vendored
-// in testdata/). That schema allows <properties> on <testsuite> only, not on
+// The JUnit document follows the Jenkins xunit-plugin junit-10.xsd (see
+// TestJUnitSchema and scripts/junit-schema.sh). That schema allows <properties> on <testsuite> only, not on
 // <testcase>, so each result's id, severity, status, section and evidence
 // digest travel in its <system-out> JSON instead.
 
