@@ -312,11 +312,19 @@ func (a *Analysis) RootDelegation() []int {
 	return out
 }
 
-// denied reports whether an unconditional Deny removes action from p.
+// denied reports whether an unconditional Deny removes action from p. A
+// Deny naming an account covers every principal of that account: unlike an
+// Allow, which only delegates to IAM, it binds the whole account.
 func (a *Analysis) denied(p Principal, action string) bool {
 	for _, i := range a.relevant(action) {
 		si := &a.ix.stmts[i]
-		if si.deny && si.matchesPrincipal(p) {
+		if !si.deny {
+			continue
+		}
+		if si.matchesPrincipal(p) {
+			return true
+		}
+		if si.hasPrincipal && p.Kind != KindAccount && p.Account != "" && si.listed["account:"+p.Account] {
 			return true
 		}
 	}

@@ -1,0 +1,106 @@
+package policy
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestMatchAction(t *testing.T) {
+	tests := []struct {
+		pattern, action string
+		want            bool
+	}{
+		{"kms:Encrypt", "kms:Encrypt", true},
+		{"kms:encrypt", "kms:Encrypt", true},
+		{"KMS:ENCRYPT", "kms:Encrypt", true},
+		{"kms:Encrypt", "kms:Decrypt", false},
+		{"kms:Encrypt", "kms:EncryptX", false},
+		{"*", "kms:Encrypt", true},
+		{"*", "", true},
+		{"kms:*", "kms:ScheduleKeyDeletion", true},
+		{"kms:*", "s3:GetObject", false},
+		{"kms:Gen*", "kms:GenerateDataKey", true},
+		{"kms:Gen*", "kms:Decrypt", false},
+		{"kms:GenerateDataKey*", "kms:GenerateDataKey", true},
+		{"kms:GenerateDataKey*", "kms:GenerateDataKeyWithoutPlaintext", true},
+		{"kms:ReEncrypt*", "kms:ReEncryptFrom", true},
+		{"kms:*Key", "kms:DescribeKey", true},
+		{"kms:*Key*", "kms:ScheduleKeyDeletion", true},
+		{"kms:*a*a*a*b", "kms:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false},
+		{"kms:?ncrypt", "kms:Encrypt", true},
+		{"kms:?ncrypt", "kms:Decrypt", false},
+		{"kms:Encryp?", "kms:Encrypt", true},
+		{"kms:Encrypt?", "kms:Encrypt", false},
+		// a glob, not a regular expression
+		{"kms:En.rypt", "kms:Encrypt", false},
+		{"kms:[E]ncrypt", "kms:Encrypt", false},
+		{"kms:Encrypt+", "kms:Encryptt", false},
+		{"kms:(Encrypt|Decrypt)", "kms:Encrypt", false},
+		{"kms:.*", "kms:Encrypt", false},
+		{"kms:\\w+", "kms:Encrypt", false},
+		{"", "kms:Encrypt", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pattern+"~"+tt.action, func(t *testing.T) {
+			assert.Equal(t, tt.want, MatchAction(tt.pattern, tt.action))
+		})
+	}
+}
+
+func TestKMSActions(t *testing.T) {
+	all := KMSActions()
+	assert.True(t, sort.StringsAreSorted(all), "sorted")
+	seen := map[string]bool{}
+	for _, a := range all {
+		assert.True(t, strings.HasPrefix(a, "kms:"), a)
+		assert.False(t, seen[a], "duplicate %s", a)
+		seen[a] = true
+	}
+	for _, a := range []string{
+		"kms:CancelKeyDeletion", "kms:VerifyMac", "kms:RotateKeyOnDemand", "kms:ListKeyRotations",
+		"kms:DeriveSharedSecret", "kms:ReplicateKey", "kms:UpdatePrimaryRegion", "kms:ReEncryptFrom",
+		"kms:ReEncryptTo", "kms:GenerateMac", "kms:Sign", "kms:Verify",
+	} {
+		assert.True(t, seen[a], a)
+	}
+	assert.False(t, seen["kms:ReEncrypt"], "ReEncrypt is authorized as ReEncryptFrom/ReEncryptTo")
+	for _, list := range [][]string{AdminActions, UserActions, DeletionActions, AdobeActions} {
+		for _, a := range list {
+			assert.True(t, seen[a], "%s is a KMS action", a)
+		}
+	}
+	// Callers may not change the list through the returned slice.
+	all[0] = "changed"
+	assert.Equal(t, "kms:CancelKeyDeletion", KMSActions()[0])
+}
+
+func TestDangerousActions(t *testing.T) {
+	assert.Equal(t, []string{
+		"kms:DeleteAlias", "kms:DeleteCustomKeyStore", "kms:DeleteImportedKeyMaterial",
+		"kms:DisableKey", "kms:DisableKeyRotation", "kms:PutKeyPolicy",
+		"kms:UpdateAlias", "kms:UpdateCustomKeyStore", "kms:UpdateKeyDescription", "kms:UpdatePrimaryRegion",
+	}, DangerousActions())
+}
+
+func TestAdobeForbiddenActions(t *testing.T) {
+	forbidden := AdobeForbiddenActions()
+	require.True(t, sort.StringsAreSorted(forbidden))
+	set := map[string]bool{}
+	for _, a := range forbidden {
+		set[a] = true
+	}
+	want := append([]string{"kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"}, AdminActions...)
+	want = append(want, DangerousActions()...)
+	for _, a := range want {
+		assert.True(t, set[a], a)
+	}
+	assert.Len(t, set, len(forbidden), "distinct")
+	// What Adobe needs must never be what Adobe may not hold.
+	for _, a := range AdobeActions {
+		assert.False(t, set[a], a)
+	}
+}
