@@ -189,13 +189,15 @@ func (a *Analysis) grants(p Principal, relevant []int) []int {
 	var out []int
 	for _, i := range relevant {
 		si := &a.ix.stmts[i]
-		if !si.matchesPrincipal(p) {
+		if si.deny {
+			if si.denies(p) {
+				return nil
+			}
 			continue
 		}
-		if si.deny {
-			return nil
+		if si.matchesPrincipal(p) {
+			out = append(out, i)
 		}
-		out = append(out, i)
 	}
 	return out
 }
@@ -312,23 +314,24 @@ func (a *Analysis) RootDelegation() []int {
 	return out
 }
 
-// denied reports whether an unconditional Deny removes action from p. A
-// Deny naming an account covers every principal of that account: unlike an
-// Allow, which only delegates to IAM, it binds the whole account.
+// denied reports whether an unconditional Deny removes action from p.
 func (a *Analysis) denied(p Principal, action string) bool {
 	for _, i := range a.relevant(action) {
-		si := &a.ix.stmts[i]
-		if !si.deny {
-			continue
-		}
-		if si.matchesPrincipal(p) {
-			return true
-		}
-		if si.hasPrincipal && p.Kind != KindAccount && p.Account != "" && si.listed["account:"+p.Account] {
+		if si := &a.ix.stmts[i]; si.deny && si.denies(p) {
 			return true
 		}
 	}
 	return false
+}
+
+// denies reports whether a Deny statement reaches p. A Deny naming an
+// account covers every principal of that account: unlike an Allow, which
+// only delegates to IAM, it binds the whole account.
+func (si *stmtInfo) denies(p Principal) bool {
+	if si.matchesPrincipal(p) {
+		return true
+	}
+	return si.hasPrincipal && p.Kind != KindAccount && p.Account != "" && si.listed["account:"+p.Account]
 }
 
 // Public returns the indexes of the Allow statements open to everyone: a
