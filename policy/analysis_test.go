@@ -227,7 +227,7 @@ func TestDeny(t *testing.T) {
 		{"unconditional not principal", `{"Effect":"Deny","NotPrincipal":{"AWS":"` + ownAdmin + `"},"Action":"kms:Decrypt"}`, true, false},
 		{"conditional", `{"Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Condition":{"Bool":{"aws:SecureTransport":"false"}}}`, true, true},
 		{"conditional pinned", `{"Effect":"Deny","Principal":"*","Action":"kms:*","Condition":{"StringNotEquals":{"aws:PrincipalAccount":"111122223333"}}}`, true, true},
-		{"deny to own root does not reach roles", `{"Effect":"Deny","Principal":{"AWS":"` + ownRoot + `"},"Action":"kms:*"}`, true, true},
+		{"deny to own root reaches its roles and users", `{"Effect":"Deny","Principal":{"AWS":"` + ownRoot + `"},"Action":"kms:*"}`, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
