@@ -1,0 +1,194 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/aep-cmk/cmkcheck/checks"
+	"github.com/aep-cmk/cmkcheck/collect"
+	"github.com/aep-cmk/cmkcheck/profile"
+	"github.com/aep-cmk/cmkcheck/provision"
+	"github.com/aep-cmk/cmkcheck/targets"
+)
+
+const profileYAML = `
+region: us-east-1
+shield: privacy-security
+key_administrators: [arn:aws:iam::111122223333:role/KeyAdmin]
+key_users: [arn:aws:iam::111122223333:role/KeyUser]
+allow_key_deletion: false
+adobe_principals: ["222233334444"]
+roundtrip: true
+`
+
+func loadProfile(t *testing.T, yaml string) *profile.Profile {
+	t.Helper()
+	p, err := profile.Parse([]byte(yaml))
+	require.NoError(t, err)
+	require.NoError(t, p.Validate())
+	return p
+}
+
+func noEnv(string) string { return "" }
+
+func open(t *testing.T, account string) *targets.Target {
+	t.Helper()
+	tg, err := targets.Open(context.Background(), targets.Embedded, "us-east-1", account)
+	require.NoError(t, err)
+	t.Cleanup(tg.Close)
+	return tg
+}
+
+func keyStates(t *testing.T, tg *targets.Target) map[string]types.KeyState {
+	t.Helper()
+	c := kms.NewFromConfig(tg.Config)
+	keys, err := c.ListKeys(context.Background(), &kms.ListKeysInput{})
+	require.NoError(t, err)
+	out := map[string]types.KeyState{}
+	for _, k := range keys.Keys {
+		d, err := c.DescribeKey(context.Background(), &kms.DescribeKeyInput{KeyId: k.KeyId})
+		require.NoError(t, err)
+		out[aws.ToString(k.KeyId)] = d.KeyMetadata.KeyState
+	}
+	return out
+}
+
+// Inspect mode on a key provisioned as the guide says: READY, read-only.
+func TestInspectProvisionedKeyIsReady(t *testing.T) {
+	p := loadProfile(t, profileYAML)
+	tg := open(t, targets.DefaultAccount)
+	key := provision.CreateKey(t, tg.Config, provision.SpecFromProfile(p, tg.Account, tg.Kind))
+
+	out, err := Run(context.Background(), Options{Conn: tg, Profile: p, Key: key.Alias, Getenv: noEnv})
+	require.NoError(t, err)
+	assert.Nil(t, out.Provisioned)
+	assert.Equal(t, checks.Ready, out.Run.Verdict, "%+v", nonPass(out.Run.Results))
+	assert.Equal(t, key.Arn, out.Run.KeyARN)
+	assert.Equal(t, targets.DefaultAccount, out.Run.Account)
+	assert.Equal(t, "us-east-1", out.Run.Region)
+	assert.Equal(t, targets.Embedded, out.Run.Target.Kind)
+	assert.NotEmpty(t, out.Run.RunID)
+	assert.False(t, out.Run.End.Before(out.Run.Start))
+	assert.Subset(t, collect.ReadOnly(true), out.Record.Calls, "inspect mode called only allowed operations")
+	assert.Empty(t, out.Record.Refused)
+	assert.Equal(t, map[string]types.KeyState{key.KeyID: types.KeyStateEnabled}, keyStates(t, tg), "inspecting changed nothing")
+	ids := map[string]bool{}
+	for _, r := range out.Run.Results {
+		ids[r.ID] = true
+	}
+	assert.Len(t, ids, len(out.Run.Results), "one result per requirement")
+}
+
+// With no key named, an emulator run provisions one and always cleans up.
+func TestProvisionsAndCleansUpOnEmulator(t *testing.T) {
+	p := loadProfile(t, profileYAML)
+	tg := open(t, targets.DefaultAccount)
+	out, err := Run(context.Background(), Options{Conn: tg, Profile: p, Getenv: noEnv})
+	require.NoError(t, err)
+	require.NotNil(t, out.Provisioned)
+	assert.Equal(t, checks.Ready, out.Run.Verdict, "%+v", nonPass(out.Run.Results))
+	assert.Equal(t, map[string]types.KeyState{out.Provisioned.KeyID: types.KeyStatePendingDeletion}, keyStates(t, tg))
+
+	// A wrong variant too, and a run whose collection has problems.
+	out, err = Run(context.Background(), Options{Conn: tg, Profile: p, Variant: provision.Disabled, Getenv: noEnv})
+	require.NoError(t, err)
+	assert.Equal(t, checks.NotReady, out.Run.Verdict)
+	for id, st := range keyStates(t, tg) {
+		assert.Equal(t, types.KeyStatePendingDeletion, st, id)
+	}
+}
+
+func TestKeepKey(t *testing.T) {
+	p := loadProfile(t, profileYAML)
+	tg := open(t, targets.DefaultAccount)
+	out, err := Run(context.Background(), Options{Conn: tg, Profile: p, KeepKey: true, Getenv: noEnv})
+	require.NoError(t, err)
+	assert.Equal(t, types.KeyStateEnabled, keyStates(t, tg)[out.Provisioned.KeyID])
+	require.NoError(t, provision.DeleteKeyE(context.Background(), tg.Config, out.Provisioned))
+}
+
+// The embedded target acts in the account the profile's principals name.
+func TestEmbeddedAccountFromProfile(t *testing.T) {
+	p := loadProfile(t, strings.ReplaceAll(profileYAML, "111122223333", "444455556666"))
+	out, err := Run(context.Background(), Options{Profile: p, Getenv: noEnv})
+	require.NoError(t, err)
+	assert.Equal(t, "444455556666", out.Target.Account)
+	assert.True(t, strings.HasPrefix(out.Run.KeyARN, "arn:aws:kms:us-east-1:444455556666:key/"), out.Run.KeyARN)
+	assert.Equal(t, checks.Ready, out.Run.Verdict, "%+v", nonPass(out.Run.Results))
+}
+
+func TestMissingKeyIsErrorNotPass(t *testing.T) {
+	p := loadProfile(t, profileYAML)
+	tg := open(t, targets.DefaultAccount)
+	out, err := Run(context.Background(), Options{Conn: tg, Profile: p, Key: "alias/not-there", Getenv: noEnv})
+	require.NoError(t, err)
+	assert.Equal(t, checks.NotReady, out.Run.Verdict)
+	assert.Equal(t, "alias/not-there", out.Run.KeyARN)
+	for _, r := range out.Run.Results {
+		if r.ID == "CMK-AVL-1" { // judged on the profile alone
+			continue
+		}
+		assert.NotEqual(t, checks.Pass, r.Status, "%s passed without evidence: %s", r.ID, r.Observed)
+	}
+}
+
+func TestBadOptions(t *testing.T) {
+	p := loadProfile(t, profileYAML)
+	ctx := context.Background()
+	_, err := Run(ctx, Options{Target: "gcp", Profile: p, Getenv: noEnv})
+	assert.ErrorContains(t, err, `unknown kind "gcp"`)
+
+	_, err = Run(ctx, Options{Target: targets.AWS, Profile: p, Getenv: noEnv})
+	assert.ErrorContains(t, err, "no key named for the aws target")
+	assert.ErrorContains(t, err, "CMK_PROVISION=1")
+
+	_, err = Run(ctx, Options{Target: targets.AWS, Profile: p, Variant: provision.HMAC, Getenv: noEnv})
+	assert.ErrorContains(t, err, "creates a real key")
+
+	_, err = Run(ctx, Options{Profile: p, Getenv: func(k string) string {
+		if k == EnvProvision {
+			return "yes please"
+		}
+		return ""
+	}})
+	assert.ErrorContains(t, err, `CMK_PROVISION="yes please"`)
+
+	_, err = Run(ctx, Options{Profile: p, Getenv: func(k string) string {
+		if k == EnvTarget {
+			return "moon"
+		}
+		return ""
+	}})
+	assert.ErrorContains(t, err, `unknown kind "moon"`)
+
+	tg := open(t, targets.DefaultAccount)
+	_, err = Run(ctx, Options{Conn: tg, Profile: p, Variant: provision.MultiRegion, Getenv: noEnv})
+	var unsup *provision.UnsupportedError
+	assert.True(t, errors.As(err, &unsup), "%v", err)
+}
+
+func TestNilProfileIsEmpty(t *testing.T) {
+	tg := open(t, targets.DefaultAccount)
+	out, err := Run(context.Background(), Options{Conn: tg, Getenv: noEnv})
+	require.NoError(t, err)
+	assert.NotEmpty(t, out.Run.Results)
+	assert.NotEmpty(t, out.Run.Profile.SHA256)
+}
+
+func nonPass(rs []checks.Result) map[string]string {
+	out := map[string]string{}
+	for _, r := range rs {
+		if r.Status != checks.Pass {
+			out[r.ID] = string(r.Status) + ": " + r.Observed
+		}
+	}
+	return out
+}

@@ -1,0 +1,200 @@
+// Package faultproxy is a real HTTP hop in front of an emulator that injects
+// faults per AWS operation: throttling, server errors, resets, broken JSON,
+// latency, access denied, missing keys. Tests use it to prove that a fault
+// never turns into a PASS.
+package faultproxy
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Fault is one kind of misbehaviour.
+type Fault string
+
+const (
+	Throttling   Fault = "ThrottlingException" // 400 with the KMS throttling error
+	TooMany      Fault = "HTTP 429"
+	Internal     Fault = "HTTP 500"
+	Unavailable  Fault = "HTTP 503"
+	Reset        Fault = "connection reset"
+	Truncated    Fault = "truncated JSON"
+	Malformed    Fault = "malformed JSON"
+	Latency      Fault = "latency"
+	AccessDenied Fault = "AccessDeniedException"
+	NotFound     Fault = "NotFoundException"
+)
+
+// Rule injects Fault into calls of Operation ("" for every operation). With
+// Times > 0 only the first Times matching calls are hit, so a retry can
+// recover; Times == 0 hits every call.
+type Rule struct {
+	Operation string
+	Fault     Fault
+	Times     int
+	Delay     time.Duration // for Latency
+}
+
+// Proxy forwards to an upstream endpoint, applying its rules.
+type Proxy struct {
+	URL string
+
+	srv      *httptest.Server
+	upstream *httputil.ReverseProxy
+	mu       sync.Mutex
+	rules    []Rule
+	hits     map[int]int    // rule index -> calls hit
+	calls    map[string]int // operation -> calls seen
+}
+
+// New starts a proxy on 127.0.0.1 in front of upstream (a base URL).
+func New(upstream string, rules ...Rule) (*Proxy, error) {
+	u, err := url.Parse(upstream)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("faultproxy: upstream %q is not a base URL", upstream)
+	}
+	p := &Proxy{
+		upstream: httputil.NewSingleHostReverseProxy(u),
+		rules:    rules,
+		hits:     map[int]int{},
+		calls:    map[string]int{},
+	}
+	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
+	p.URL = p.srv.URL
+	return p, nil
+}
+
+// Close stops the proxy.
+func (p *Proxy) Close() {
+	p.srv.CloseClientConnections()
+	p.srv.Close()
+}
+
+// Calls is how many calls of an operation reached the proxy.
+func (p *Proxy) Calls(op string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.calls[op]
+}
+
+// Operation names the AWS operation of a request: the X-Amz-Target suffix
+// (JSON protocols such as KMS) or the Action form value (query protocols
+// such as STS and IAM). It leaves the body readable.
+func Operation(r *http.Request) string {
+	if t := r.Header.Get("X-Amz-Target"); t != "" {
+		return t[strings.LastIndex(t, ".")+1:]
+	}
+	if r.Body == nil {
+		return ""
+	}
+	body, err := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil {
+		return ""
+	}
+	v, err := url.ParseQuery(string(body))
+	if err != nil {
+		return ""
+	}
+	return v.Get("Action")
+}
+
+// match returns the rule to apply to this call, if any, and counts it.
+func (p *Proxy) match(op string) (Rule, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.calls[op]++
+	for i, r := range p.rules {
+		if r.Operation != "" && r.Operation != op {
+			continue
+		}
+		if r.Times > 0 && p.hits[i] >= r.Times {
+			continue
+		}
+		p.hits[i]++
+		return r, true
+	}
+	return Rule{}, false
+}
+
+func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
+	op := Operation(r)
+	rule, ok := p.match(op)
+	if !ok {
+		p.upstream.ServeHTTP(w, r)
+		return
+	}
+	switch rule.Fault {
+	case Throttling:
+		awsError(w, http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
+	case TooMany:
+		awsError(w, http.StatusTooManyRequests, "ThrottlingException", "Too Many Requests")
+	case Internal:
+		awsError(w, http.StatusInternalServerError, "KMSInternalException", "injected internal error")
+	case Unavailable:
+		http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
+	case AccessDenied:
+		awsError(w, http.StatusBadRequest, "AccessDeniedException",
+			"User: arn:aws:iam::111122223333:user/auditor is not authorized to perform: kms:"+op)
+	case NotFound:
+		awsError(w, http.StatusBadRequest, "NotFoundException", "Key does not exist")
+	case Reset:
+		reset(w)
+	case Latency:
+		select {
+		case <-time.After(rule.Delay):
+			p.upstream.ServeHTTP(w, r)
+		case <-r.Context().Done():
+		}
+	case Truncated, Malformed:
+		rec := httptest.NewRecorder()
+		p.upstream.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		if rule.Fault == Truncated {
+			body = body[:len(body)/2]
+		} else {
+			body = []byte(`{"KeyMetadata": {"KeyId": ` + "\x00" + `]`)
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		w.WriteHeader(rec.Code)
+		w.Write(body)
+	default:
+		http.Error(w, "faultproxy: unknown fault "+string(rule.Fault), http.StatusTeapot)
+	}
+}
+
+func awsError(w http.ResponseWriter, status int, typ, msg string) {
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("X-Amzn-ErrorType", typ)
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"__type":%q,"message":%q}`, typ, msg)
+}
+
+// reset closes the connection with a TCP RST instead of a response.
+func reset(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		http.Error(w, "faultproxy: cannot hijack", http.StatusInternalServerError)
+		return
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	if tcp, ok := conn.(*net.TCPConn); ok {
+		tcp.SetLinger(0)
+	}
+	conn.Close()
+}

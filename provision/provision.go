@@ -1,0 +1,463 @@
+// Package provision creates a key the way Adobe's guide walks through the
+// console, then adds the platform's statements to its policy; and the
+// deliberately wrong variants the self-tests need. What it creates it
+// schedules for deletion.
+package provision
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/smithy-go"
+	"github.com/gruntwork-io/terratest/modules/random"
+
+	"github.com/aep-cmk/cmkcheck/profile"
+)
+
+// Variant names a way of getting the key wrong. The zero value is the key
+// the guide asks for.
+type Variant string
+
+// The variants.
+const (
+	Correct              Variant = ""
+	MultiRegion          Variant = "multi-region"
+	Asymmetric           Variant = "asymmetric"
+	HMAC                 Variant = "hmac"
+	Imported             Variant = "imported"
+	Disabled             Variant = "disabled"
+	PendingDeletion      Variant = "pending-deletion"
+	NoAlias              Variant = "no-alias"
+	GenericAlias         Variant = "generic-alias"
+	NoDescription        Variant = "no-description"
+	MissingTag           Variant = "missing-tag"
+	OtherAccount         Variant = "other-account"
+	PublicPrincipal      Variant = "public-principal"
+	UsersDelete          Variant = "users-delete"
+	NoAdmins             Variant = "no-admins"
+	Lockout              Variant = "lockout"
+	MissingPlatformGrant Variant = "missing-platform-grant"
+	RotationOff          Variant = "rotation-off"
+)
+
+// Variants lists the wrong variants in a fixed order.
+var Variants = []Variant{MultiRegion, Asymmetric, HMAC, Imported, Disabled, PendingDeletion, NoAlias,
+	GenericAlias, NoDescription, MissingTag, OtherAccount, PublicPrincipal, UsersDelete, NoAdmins, Lockout,
+	MissingPlatformGrant, RotationOff}
+
+// Name is the variant's name, "correct" for the zero value.
+func (v Variant) Name() string {
+	if v == Correct {
+		return "correct"
+	}
+	return string(v)
+}
+
+// ParseVariant reads a variant name ("correct" or "" for the right key).
+func ParseVariant(s string) (Variant, error) {
+	if s == "" || s == "correct" {
+		return Correct, nil
+	}
+	if slices.Contains(Variants, Variant(s)) {
+		return Variant(s), nil
+	}
+	names := []string{"correct"}
+	for _, v := range Variants {
+		names = append(names, string(v))
+	}
+	return "", fmt.Errorf("provision: unknown variant %q; known: %s", s, strings.Join(names, ", "))
+}
+
+// OtherAccountID is the stranger the other-account variant lets in.
+const OtherAccountID = "999988887777"
+
+// Defaults of a spec.
+const (
+	DefaultDescription = "Adobe Experience Platform customer managed key"
+	AliasPrefix        = "alias/Adobe-Experience-Platform-Key-"
+	GenericAliasName   = "alias/key"
+	PendingWindowDays  = 7
+)
+
+// DefaultTags are the guide's example tags.
+var DefaultTags = map[string]string{"Adobe": "Experience-Platform"}
+
+// Spec says what to create.
+type Spec struct {
+	Account       string // the key's own account (12 digits), for the root principal
+	Target        string // target kind ("embedded", "localstack", "aws"): some variants need it
+	Variant       Variant
+	Description   string            // "" means DefaultDescription
+	Tags          map[string]string // nil means DefaultTags
+	Alias         string            // "" means AliasPrefix + a random suffix
+	Admins        []string          // nil means role/KeyAdmin of the account
+	Users         []string          // nil means role/KeyUser of the account
+	AllowDeletion bool              // the console's "Key deletion" box
+	AdobeAccounts []string          // the platform's accounts, whose statements are added
+}
+
+// SpecFromProfile fills a spec from the customer's profile: its
+// administrators, users, deletion choice and Adobe accounts.
+func SpecFromProfile(p *profile.Profile, account, target string) Spec {
+	s := Spec{Account: account, Target: target}
+	if p == nil {
+		return s
+	}
+	s.Admins = p.KeyAdministrators
+	s.Users = p.KeyUsers
+	s.AllowDeletion = p.AllowKeyDeletion != nil && *p.AllowKeyDeletion
+	s.AdobeAccounts = p.AdobeAccounts()
+	if len(p.RequiredTags) > 0 {
+		s.Tags = map[string]string{}
+		for k, v := range DefaultTags {
+			s.Tags[k] = v
+		}
+		for k, v := range p.RequiredTags {
+			if v == "" { // any value will do: keep the guide's, else name the purpose
+				if _, ok := s.Tags[k]; ok {
+					continue
+				}
+				v = "Experience-Platform"
+			}
+			s.Tags[k] = v
+		}
+	}
+	return s
+}
+
+// Key is what was created.
+type Key struct {
+	KeyID   string
+	Arn     string
+	Alias   string // "" when none was made
+	Variant Variant
+	Policy  string // the final key policy
+}
+
+// UnsupportedError says a target cannot make a variant, and why.
+type UnsupportedError struct {
+	Variant Variant
+	Target  string
+	Reason  string
+}
+
+func (e *UnsupportedError) Error() string {
+	return fmt.Sprintf("provision: the %s target cannot make the %s variant: %s", e.Target, e.Variant.Name(), e.Reason)
+}
+
+// Unsupported says whether a target kind cannot make a variant, and why;
+// MultiRegion is also checked on the made key (a target may ignore it).
+func Unsupported(v Variant, target string) (string, bool) {
+	switch {
+	case v == MultiRegion && target == "embedded":
+		return "local-kms ignores MultiRegion: it makes single-Region keys and leaves MultiRegion out of DescribeKey", true
+	case v == Lockout && target == "aws":
+		return "a locked-out key cannot be managed, nor scheduled for deletion, by the provisioner on a real account; it is made on emulators only", true
+	}
+	return "", false
+}
+
+var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
+
+func (s *Spec) defaults() error {
+	if !accountRE.MatchString(s.Account) {
+		return fmt.Errorf("provision: account %q is not a 12-digit AWS account ID", s.Account)
+	}
+	if s.Variant != Correct && !slices.Contains(Variants, s.Variant) {
+		_, err := ParseVariant(string(s.Variant))
+		return err
+	}
+	for _, a := range s.AdobeAccounts {
+		if !accountRE.MatchString(a) {
+			return fmt.Errorf("provision: Adobe account %q is not a 12-digit AWS account ID", a)
+		}
+	}
+	if s.Description == "" {
+		s.Description = DefaultDescription
+	}
+	if s.Tags == nil {
+		s.Tags = DefaultTags
+	}
+	if s.Alias == "" {
+		s.Alias = AliasPrefix + random.UniqueId()
+	}
+	if !strings.HasPrefix(s.Alias, "alias/") || strings.HasPrefix(s.Alias, "alias/aws/") {
+		return fmt.Errorf("provision: alias %q must start with alias/ and not alias/aws/", s.Alias)
+	}
+	if s.Admins == nil {
+		s.Admins = []string{"arn:aws:iam::" + s.Account + ":role/KeyAdmin"}
+	}
+	if s.Users == nil {
+		s.Users = []string{"arn:aws:iam::" + s.Account + ":role/KeyUser"}
+	}
+	return nil
+}
+
+// Policies are the console's policy (what CreateKey gets) and the final one
+// with the platform's statements added (what PutKeyPolicy gets), for the
+// spec's variant.
+func (s Spec) Policies() (console, final Document) {
+	admins, users := s.Admins, s.Users
+	if s.Variant == NoAdmins {
+		admins = nil
+	}
+	console = ConsolePolicy(s.Account, admins, users, s.AllowDeletion)
+	final = ConsolePolicy(s.Account, admins, users, s.AllowDeletion)
+	for i := range final.Statement {
+		st := &final.Statement[i]
+		switch {
+		case s.Variant == UsersDelete && st.Sid == "Allow use of the key":
+			st.Action = append(slices.Clone(UserActions), "kms:ScheduleKeyDeletion")
+		case s.Variant == Lockout && st.Sid == "Allow access for Key Administrators":
+			// Administrators without kms:Put* cannot restore the policy.
+			st.Action = slices.DeleteFunc(slices.Clone(st.Action.([]string)), func(a string) bool { return a == "kms:Put*" })
+		}
+	}
+	if s.Variant == Lockout {
+		final.Statement = final.Statement[1:] // the root delegation goes
+	}
+	platform := PlatformActions
+	if s.Variant == MissingPlatformGrant {
+		platform = slices.DeleteFunc(slices.Clone(PlatformActions), func(a string) bool { return a == "kms:Decrypt" })
+	}
+	final.Statement = append(final.Statement, PlatformStatements(s.AdobeAccounts, platform)...)
+	switch s.Variant {
+	case OtherAccount:
+		final.Statement = append(final.Statement, Statement{Sid: "Allow use of the key by another account", Effect: "Allow",
+			Principal: principal([]string{RootARN(OtherAccountID)}), Action: UserActions, Resource: "*"})
+	case PublicPrincipal:
+		final.Statement = append(final.Statement, Statement{Sid: "Allow anyone to decrypt", Effect: "Allow",
+			Principal: "*", Action: "kms:Decrypt", Resource: "*"})
+	}
+	return console, final
+}
+
+// CreateKeyE creates the key of the spec, step by step as the guide's
+// console flow: CreateKey (symmetric, encrypt/decrypt, KMS material,
+// single-Region, description, tags, the console's policy), CreateAlias,
+// EnableKeyRotation, then PutKeyPolicy with the platform's statements added.
+// The variant changes one thing. If any step fails, the key is scheduled
+// for deletion before the error returns.
+func CreateKeyE(ctx context.Context, cfg aws.Config, spec Spec) (*Key, error) {
+	if err := spec.defaults(); err != nil {
+		return nil, err
+	}
+	if reason, ok := Unsupported(spec.Variant, spec.Target); ok {
+		return nil, &UnsupportedError{Variant: spec.Variant, Target: spec.Target, Reason: reason}
+	}
+	c := kms.NewFromConfig(cfg)
+	console, final := spec.Policies()
+	v := spec.Variant
+
+	in := &kms.CreateKeyInput{
+		KeySpec:     types.KeySpecSymmetricDefault,
+		KeyUsage:    types.KeyUsageTypeEncryptDecrypt,
+		Origin:      types.OriginTypeAwsKms,
+		MultiRegion: aws.Bool(v == MultiRegion),
+		Description: aws.String(spec.Description),
+		Policy:      aws.String(console.JSON()),
+	}
+	if v == NoDescription {
+		in.Description = nil
+	}
+	if v != MissingTag {
+		for _, k := range sortedKeys(spec.Tags) {
+			in.Tags = append(in.Tags, types.Tag{TagKey: aws.String(k), TagValue: aws.String(spec.Tags[k])})
+		}
+	}
+	policyAtCreation := false
+	switch v {
+	case Asymmetric:
+		in.KeySpec, in.KeyUsage = types.KeySpecRsa2048, types.KeyUsageTypeSignVerify
+		policyAtCreation = true
+	case HMAC:
+		in.KeySpec, in.KeyUsage = types.KeySpecHmac256, types.KeyUsageTypeGenerateVerifyMac
+		policyAtCreation = true
+	case Imported:
+		in.Origin = types.OriginTypeExternal
+	}
+	if policyAtCreation {
+		// local-kms answers PutKeyPolicy on a non-symmetric key with a
+		// panic; the final policy is the same when given at creation.
+		in.Policy = aws.String(final.JSON())
+	}
+	out, err := c.CreateKey(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("provision %s: kms:CreateKey: %w", v.Name(), err)
+	}
+	key := &Key{KeyID: aws.ToString(out.KeyMetadata.KeyId), Arn: aws.ToString(out.KeyMetadata.Arn), Variant: v, Policy: final.JSON()}
+	fail := func(step string, err error) (*Key, error) {
+		if derr := DeleteKeyE(context.WithoutCancel(ctx), cfg, key); derr != nil {
+			return nil, fmt.Errorf("provision %s: %s: %w (and cleaning up key %s failed: %v)", v.Name(), step, err, key.KeyID, derr)
+		}
+		return nil, fmt.Errorf("provision %s: %s: %w", v.Name(), step, err)
+	}
+
+	if v == MultiRegion && !aws.ToBool(out.KeyMetadata.MultiRegion) && !strings.HasPrefix(key.KeyID, "mrk-") {
+		reason := fmt.Sprintf("the target ignored MultiRegion=true: key %s is single-Region", key.KeyID)
+		if derr := DeleteKeyE(context.WithoutCancel(ctx), cfg, key); derr != nil {
+			reason += fmt.Sprintf(" (and scheduling its deletion failed: %v)", derr)
+		}
+		return nil, &UnsupportedError{Variant: v, Target: spec.Target, Reason: reason}
+	}
+	if v == Imported {
+		if err := importMaterial(ctx, c, key.KeyID); err != nil {
+			return fail("importing key material", err)
+		}
+	}
+	if v != NoAlias {
+		key.Alias = spec.Alias
+		if v == GenericAlias {
+			key.Alias = GenericAliasName
+		}
+		if _, err := c.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(key.Alias), TargetKeyId: aws.String(key.KeyID)}); err != nil {
+			key.Alias = ""
+			return fail("kms:CreateAlias", err)
+		}
+	}
+	rotatable := v != Asymmetric && v != HMAC && v != Imported
+	if rotatable && v != RotationOff {
+		if _, err := c.EnableKeyRotation(ctx, &kms.EnableKeyRotationInput{KeyId: aws.String(key.KeyID)}); err != nil {
+			return fail("kms:EnableKeyRotation", err)
+		}
+	}
+	if !policyAtCreation {
+		_, err := c.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: aws.String(key.KeyID), PolicyName: aws.String("default"),
+			Policy: aws.String(final.JSON()), BypassPolicyLockoutSafetyCheck: v == Lockout})
+		if err != nil {
+			return fail("kms:PutKeyPolicy", err)
+		}
+	}
+	switch v {
+	case Disabled:
+		if _, err := c.DisableKey(ctx, &kms.DisableKeyInput{KeyId: aws.String(key.KeyID)}); err != nil {
+			return fail("kms:DisableKey", err)
+		}
+	case PendingDeletion:
+		if _, err := c.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(key.KeyID), PendingWindowInDays: aws.Int32(PendingWindowDays)}); err != nil {
+			return fail("kms:ScheduleKeyDeletion", err)
+		}
+	}
+	return key, nil
+}
+
+// importMaterial gives an EXTERNAL key its material (RSAES_OAEP_SHA_256
+// wrapping), so the variant differs from the right key by origin only.
+func importMaterial(ctx context.Context, c *kms.Client, keyID string) error {
+	params, err := c.GetParametersForImport(ctx, &kms.GetParametersForImportInput{KeyId: aws.String(keyID),
+		WrappingAlgorithm: types.AlgorithmSpecRsaesOaepSha256, WrappingKeySpec: types.WrappingKeySpecRsa2048})
+	if err != nil {
+		return fmt.Errorf("kms:GetParametersForImport: %w", err)
+	}
+	pub, err := x509.ParsePKIXPublicKey(params.PublicKey)
+	if err != nil {
+		return fmt.Errorf("the wrapping public key does not parse: %w", err)
+	}
+	rsaPub, ok := pub.(*rsa.PublicKey)
+	if !ok {
+		return fmt.Errorf("the wrapping public key is a %T, not RSA", pub)
+	}
+	material := make([]byte, 32)
+	if _, err := rand.Read(material); err != nil {
+		return err
+	}
+	wrapped, err := rsa.EncryptOAEP(sha256.New(), rand.Reader, rsaPub, material, nil)
+	if err != nil {
+		return fmt.Errorf("wrapping the key material: %w", err)
+	}
+	_, err = c.ImportKeyMaterial(ctx, &kms.ImportKeyMaterialInput{KeyId: aws.String(keyID), ImportToken: params.ImportToken,
+		EncryptedKeyMaterial: wrapped, ExpirationModel: types.ExpirationModelTypeKeyMaterialDoesNotExpire})
+	if err != nil {
+		return fmt.Errorf("kms:ImportKeyMaterial: %w", err)
+	}
+	return nil
+}
+
+// DeleteKeyE removes what provisioning made: the alias, then the key is
+// scheduled for deletion after the shortest wait (7 days). If scheduling
+// fails the key is at least disabled. A key already pending deletion is done.
+func DeleteKeyE(ctx context.Context, cfg aws.Config, key *Key) error {
+	if key == nil || key.KeyID == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	c := kms.NewFromConfig(cfg)
+	var errs []error
+	if key.Alias != "" {
+		if _, err := c.DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: aws.String(key.Alias)}); err != nil && !isCode(err, "NotFoundException") {
+			errs = append(errs, fmt.Errorf("kms:DeleteAlias %s: %w", key.Alias, err))
+		}
+	}
+	_, err := c.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: aws.String(key.KeyID), PendingWindowInDays: aws.Int32(PendingWindowDays)})
+	if err != nil && !pendingDeletion(ctx, c, key.KeyID) {
+		errs = append(errs, fmt.Errorf("kms:ScheduleKeyDeletion %s: %w", key.KeyID, err))
+		if _, derr := c.DisableKey(ctx, &kms.DisableKeyInput{KeyId: aws.String(key.KeyID)}); derr != nil {
+			errs = append(errs, fmt.Errorf("kms:DisableKey %s: %w", key.KeyID, derr))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func pendingDeletion(ctx context.Context, c *kms.Client, keyID string) bool {
+	out, err := c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(keyID)})
+	return err == nil && out.KeyMetadata.KeyState == types.KeyStatePendingDeletion
+}
+
+func isCode(err error, code string) bool {
+	var apiErr smithy.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode() == code
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// TB is the part of testing.TB the terratest-style helpers use.
+type TB interface {
+	Helper()
+	Logf(format string, args ...any)
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+	Context() context.Context
+}
+
+// CreateKey is CreateKeyE that fails the test on error, and registers the
+// key's deletion with t.Cleanup at once. SKIP_teardown set keeps the key,
+// as terratest's test_structure stages do.
+func CreateKey(t TB, cfg aws.Config, spec Spec) *Key {
+	t.Helper()
+	key, err := CreateKeyE(t.Context(), cfg, spec)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	t.Cleanup(func() {
+		if os.Getenv("SKIP_teardown") != "" {
+			t.Logf("SKIP_teardown is set: keeping key %s (%s)", key.KeyID, key.Alias)
+			return
+		}
+		if err := DeleteKeyE(context.Background(), cfg, key); err != nil {
+			t.Errorf("cleanup of key %s failed: %v", key.KeyID, err)
+		}
+	})
+	return key
+}

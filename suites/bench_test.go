@@ -1,0 +1,39 @@
+package suites
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aep-cmk/cmkcheck/checks"
+	"github.com/aep-cmk/cmkcheck/collect"
+	"github.com/aep-cmk/cmkcheck/provision"
+	"github.com/aep-cmk/cmkcheck/targets"
+)
+
+// BenchmarkGatherEvaluate is one gather (read-only collection, roundtrip
+// included) and one evaluation of a key on the embedded target; calls/op
+// is the API requests one key costs.
+func BenchmarkGatherEvaluate(b *testing.B) {
+	ctx := context.Background()
+	tg, err := targets.Open(ctx, targets.Embedded, "", "")
+	require.NoError(b, err)
+	b.Cleanup(tg.Close) // registered first, so it runs after the key's cleanup
+	p := selfProfile(b, tg)
+	key := provision.CreateKey(b, tg.Config, provision.SpecFromProfile(p, tg.Account, tg.Kind))
+
+	calls := 0
+	b.ResetTimer()
+	for b.Loop() {
+		s, rec, err := collect.Key(ctx, tg, key.KeyID, collect.Options{Roundtrip: p.Roundtrip})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if v := checks.Verdict(checks.Evaluate(s, p)); v != checks.Ready {
+			b.Fatalf("verdict %s", v)
+		}
+		calls += rec.APICalls()
+	}
+	b.ReportMetric(float64(calls)/float64(b.N), "calls/op")
+}

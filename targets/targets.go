@@ -1,0 +1,222 @@
+// Package targets opens the place a key is inspected or provisioned: the
+// embedded local-kms (in-process, on loopback), a LocalStack endpoint, or
+// AWS itself. Every target yields an aws.Config the SDK clients use as is.
+package targets
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/aep-cmk/cmkcheck/keystate"
+)
+
+// Target kinds.
+const (
+	Embedded   = "embedded"
+	LocalStack = "localstack"
+	AWS        = "aws"
+)
+
+// Kinds lists the target kinds in the order users see them.
+var Kinds = []string{Embedded, LocalStack, AWS}
+
+// Defaults for the embedded target when the caller names no account or region.
+const (
+	DefaultAccount = "111122223333"
+	DefaultRegion  = "us-east-1"
+)
+
+// MaxAttempts bounds the SDK's retries so a fault never turns into a hang.
+const MaxAttempts = 3
+
+// Environment variables read by Open.
+const (
+	EnvLocalStackEndpoint = "LOCALSTACK_ENDPOINT"
+	EnvEndpointURL        = "AWS_ENDPOINT_URL"
+	EnvLocalStackImage    = "LOCALSTACK_IMAGE"
+	EnvLocalStackToken    = "LOCALSTACK_AUTH_TOKEN"
+	EnvAssumeRole         = "TERRATEST_IAM_ROLE" // terratest's name for the role to assume
+	EnvRegion             = "AWS_REGION"
+)
+
+// DefaultLocalStackImage is the image testcontainers-go starts when no
+// endpoint is given and a Docker engine answers.
+const DefaultLocalStackImage = "localstack/localstack:4.14.0"
+
+// Target is an opened place to talk KMS to.
+type Target struct {
+	Kind     string
+	Endpoint string // "" for the SDK's own AWS endpoints
+	Region   string
+	Account  string
+	Config   aws.Config
+
+	// Caller is the STS caller identity, asked once when the target opens;
+	// nil where the target has no STS (embedded).
+	Caller *keystate.Caller
+	// CallerAnswer is GetCallerIdentity's answer as JSON, kept as evidence.
+	CallerAnswer []byte
+
+	dataDir string // the embedded database, removed on Close
+	closers []func()
+}
+
+// HasSTS says whether the target answers sts:GetCallerIdentity.
+func (t *Target) HasSTS() bool { return t.Kind != Embedded }
+
+// Emulated says whether the target is an emulator rather than AWS.
+func (t *Target) Emulated() bool { return t.Kind != AWS }
+
+// Close releases what Open started. It is safe to call more than once.
+func (t *Target) Close() {
+	if t == nil {
+		return
+	}
+	for i := len(t.closers) - 1; i >= 0; i-- {
+		t.closers[i]()
+	}
+	t.closers = nil
+}
+
+var (
+	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
+	regionRE  = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
+)
+
+// Open opens a target of the given kind ("" means embedded). Region and
+// account may be "": each kind then finds its own (see the kind's doc).
+func Open(ctx context.Context, kind, region, account string) (*Target, error) {
+	if region != "" && !regionRE.MatchString(region) {
+		return nil, fmt.Errorf("target: %q is not an AWS region name (like us-east-1)", region)
+	}
+	if account != "" && !accountRE.MatchString(account) {
+		return nil, fmt.Errorf("target: %q is not a 12-digit AWS account ID", account)
+	}
+	switch kind {
+	case "", Embedded:
+		return openEmbedded(region, account)
+	case LocalStack:
+		return openLocalStack(ctx, region, account)
+	case AWS:
+		return openAWS(ctx, region, account)
+	}
+	return nil, fmt.Errorf("target: unknown kind %q; known kinds: %s", kind, strings.Join(Kinds, ", "))
+}
+
+// staticConfig is the config of an emulator: fixed region, dummy
+// credentials, the emulator's endpoint.
+func staticConfig(endpoint, region, accessKey string) aws.Config {
+	cfg := aws.Config{
+		Region:           region,
+		Credentials:      aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(accessKey, "test", "")),
+		RetryMaxAttempts: MaxAttempts,
+		BaseEndpoint:     aws.String(endpoint),
+	}
+	return cfg
+}
+
+// openLocalStack uses an endpoint that already runs, or starts one through
+// testcontainers-go where a Docker engine answers; never a silent skip.
+func openLocalStack(ctx context.Context, region, account string) (*Target, error) {
+	if region == "" {
+		region = os.Getenv(EnvRegion)
+	}
+	if region == "" {
+		region = DefaultRegion
+	}
+	t := &Target{Kind: LocalStack, Region: region}
+	endpoint := os.Getenv(EnvLocalStackEndpoint)
+	if endpoint == "" {
+		endpoint = os.Getenv(EnvEndpointURL)
+	}
+	if endpoint == "" {
+		ep, stop, err := startLocalStackContainer(ctx)
+		if err != nil {
+			return nil, err
+		}
+		endpoint = ep
+		t.closers = append(t.closers, stop)
+	}
+	t.Endpoint = strings.TrimRight(endpoint, "/")
+	// LocalStack takes a 12-digit access key ID as the account to act in.
+	accessKey := "test"
+	if account != "" {
+		accessKey = account
+	}
+	t.Config = staticConfig(t.Endpoint, region, accessKey)
+	if err := t.askCaller(ctx); err != nil {
+		t.Close()
+		return nil, fmt.Errorf("target localstack at %s: %w", t.Endpoint, err)
+	}
+	if account != "" && t.Account != account {
+		t.Close()
+		return nil, fmt.Errorf("target localstack at %s: acts in account %s, not the %s asked for", t.Endpoint, t.Account, account)
+	}
+	return t, nil
+}
+
+// openAWS uses the SDK's default credential chain (environment, shared
+// profiles, SSO, instance roles); TERRATEST_IAM_ROLE names a role to assume.
+func openAWS(ctx context.Context, region, account string) (*Target, error) {
+	if region == "" {
+		region = os.Getenv(EnvRegion)
+	}
+	opts := []func(*config.LoadOptions) error{config.WithRetryMaxAttempts(MaxAttempts)}
+	if region != "" {
+		opts = append(opts, config.WithRegion(region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("target aws: loading the SDK's default configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("target aws: no region: set the profile's region, AWS_REGION, or a region in the AWS config profile")
+	}
+	if role := os.Getenv(EnvAssumeRole); role != "" {
+		// terratest's NewAuthenticatedSessionFromRole retrieves the role's
+		// credentials once and drops the rest of the config; a provider in a
+		// cache refreshes them and keeps the retry bound.
+		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), role))
+	}
+	t := &Target{Kind: AWS, Region: cfg.Region, Config: cfg}
+	if cfg.BaseEndpoint != nil {
+		t.Endpoint = *cfg.BaseEndpoint // AWS_ENDPOINT_URL honoured by the SDK
+	}
+	if err := t.askCaller(ctx); err != nil {
+		return nil, fmt.Errorf("target aws: %w", err)
+	}
+	if account != "" && t.Account != account {
+		return nil, fmt.Errorf("target aws: the credentials are for account %s, not the %s asked for", t.Account, account)
+	}
+	return t, nil
+}
+
+// askCaller asks STS who we are, once per target, and records the answer.
+func (t *Target) askCaller(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	out, err := sts.NewFromConfig(t.Config).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return fmt.Errorf("sts:GetCallerIdentity: %w", err)
+	}
+	c := &keystate.Caller{Account: aws.ToString(out.Account), Arn: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}
+	if !accountRE.MatchString(c.Account) {
+		return fmt.Errorf("sts:GetCallerIdentity answered account %q, not a 12-digit account ID", c.Account)
+	}
+	t.Caller = c
+	t.Account = c.Account
+	t.CallerAnswer, err = json.Marshal(map[string]string{"UserId": c.UserID, "Account": c.Account, "Arn": c.Arn})
+	return err
+}

@@ -1,0 +1,140 @@
+package targets
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestEmbeddedServesKMS(t *testing.T) {
+	ctx := context.Background()
+	tg, err := Open(ctx, "", "", "")
+	require.NoError(t, err)
+	defer tg.Close()
+
+	assert.Equal(t, Embedded, tg.Kind)
+	assert.Equal(t, DefaultAccount, tg.Account)
+	assert.Equal(t, DefaultRegion, tg.Region)
+	assert.True(t, strings.HasPrefix(tg.Endpoint, "http://127.0.0.1:"), tg.Endpoint)
+	assert.False(t, tg.HasSTS())
+	assert.Nil(t, tg.Caller)
+
+	c := kms.NewFromConfig(tg.Config)
+	out, err := c.CreateKey(ctx, &kms.CreateKeyInput{Description: aws.String("targets test")})
+	require.NoError(t, err)
+	assert.Equal(t, "arn:aws:kms:us-east-1:111122223333:key/"+aws.ToString(out.KeyMetadata.KeyId), aws.ToString(out.KeyMetadata.Arn))
+	d, err := c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: out.KeyMetadata.KeyId})
+	require.NoError(t, err)
+	assert.Equal(t, types.KeyStateEnabled, d.KeyMetadata.KeyState)
+}
+
+func TestEmbeddedAccountRegionFromArguments(t *testing.T) {
+	ctx := context.Background()
+	tg, err := Open(ctx, Embedded, "eu-west-1", "123456789012")
+	require.NoError(t, err)
+	defer tg.Close()
+	out, err := kms.NewFromConfig(tg.Config).CreateKey(ctx, &kms.CreateKeyInput{})
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(aws.ToString(out.KeyMetadata.Arn), "arn:aws:kms:eu-west-1:123456789012:key/"))
+
+	// Same account and region: a second embedded target may be open at once.
+	tg2, err := Open(ctx, Embedded, "eu-west-1", "123456789012")
+	require.NoError(t, err)
+	tg2.Close()
+
+	// Another account while one is open: local-kms could not keep both.
+	_, err = Open(ctx, Embedded, "us-east-1", "123456789012")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "one account and region per process")
+}
+
+func TestEmbeddedCloseRemovesDatabase(t *testing.T) {
+	tg, err := Open(context.Background(), Embedded, "", "")
+	require.NoError(t, err)
+	dir := tg.dataDir
+	require.DirExists(t, dir)
+	tg.Close()
+	tg.Close() // twice is fine
+	assert.NoDirExists(t, dir)
+	_, err = os.Stat(dir)
+	assert.True(t, errors.Is(err, os.ErrNotExist))
+}
+
+// A local-kms panic (PutKeyPolicy on an RSA key) is an answer, not a hang.
+func TestEmbeddedPanicIsAnError(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	tg, err := Open(ctx, Embedded, "", "")
+	require.NoError(t, err)
+	defer tg.Close()
+	c := kms.NewFromConfig(tg.Config)
+	out, err := c.CreateKey(ctx, &kms.CreateKeyInput{KeySpec: types.KeySpecRsa2048, KeyUsage: types.KeyUsageTypeSignVerify})
+	require.NoError(t, err)
+	_, err = c.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: out.KeyMetadata.KeyId, PolicyName: aws.String("default"), Policy: aws.String("{}")})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "local-kms failed")
+}
+
+func TestOpenRejectsBadInput(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct{ kind, region, account, want string }{
+		{"gcp", "", "", `unknown kind "gcp"`},
+		{"embedded", "moon-1", "", `"moon-1" is not an AWS region`},
+		{"embedded", "", "12345", `"12345" is not a 12-digit`},
+	} {
+		_, err := Open(ctx, tc.kind, tc.region, tc.account)
+		require.Error(t, err, tc)
+		assert.Contains(t, err.Error(), tc.want)
+	}
+}
+
+func TestLocalStackWithoutEndpointOrDockerIsAnError(t *testing.T) {
+	if dockerHealthy(context.Background()) == nil {
+		t.Skip("a Docker engine answers here; testcontainers would start LocalStack")
+	}
+	t.Setenv(EnvLocalStackEndpoint, "")
+	t.Setenv(EnvEndpointURL, "")
+	_, err := Open(context.Background(), LocalStack, "", "")
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrNoLocalStack)
+	assert.Contains(t, err.Error(), "scripts/localstack.sh start")
+}
+
+func TestLocalStackUnreachableEndpointIsAnError(t *testing.T) {
+	t.Setenv(EnvLocalStackEndpoint, "http://127.0.0.1:1")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := Open(ctx, LocalStack, "", "")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "sts:GetCallerIdentity")
+}
+
+// Runs where a LocalStack answers (scripts/localstack.sh start, then
+// LOCALSTACK_ENDPOINT=http://127.0.0.1:4566).
+func TestLocalStackActsInTheAccountAskedFor(t *testing.T) {
+	if os.Getenv(EnvLocalStackEndpoint) == "" {
+		t.Skip("LOCALSTACK_ENDPOINT is not set: no LocalStack to test against here")
+	}
+	ctx := context.Background()
+	tg, err := Open(ctx, LocalStack, "eu-west-1", "444455556666")
+	require.NoError(t, err)
+	defer tg.Close()
+	assert.Equal(t, "444455556666", tg.Account)
+	require.NotNil(t, tg.Caller)
+	assert.Equal(t, "444455556666", tg.Caller.Account)
+	assert.JSONEq(t, `{"Account":"444455556666","Arn":"`+tg.Caller.Arn+`","UserId":"`+tg.Caller.UserID+`"}`, string(tg.CallerAnswer))
+	out, err := kms.NewFromConfig(tg.Config).CreateKey(ctx, &kms.CreateKeyInput{})
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(aws.ToString(out.KeyMetadata.Arn), "arn:aws:kms:eu-west-1:444455556666:key/"))
+	_, err = kms.NewFromConfig(tg.Config).ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: out.KeyMetadata.KeyId, PendingWindowInDays: aws.Int32(7)})
+	require.NoError(t, err)
+}
