@@ -2,11 +2,67 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 
+	"github.com/aep-cmk/cmkcheck/audit"
+	"github.com/aep-cmk/cmkcheck/profile"
 	"github.com/aep-cmk/cmkcheck/reports"
+	"github.com/aep-cmk/cmkcheck/targets"
 )
 
-func audit(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) (*reports.Run, outputs, error) {
-	return nil, outputs{}, usagef("audit: not built yet")
+// auditCommand inspects a live key, or provisions one the way the guide's console
+// steps do when none is named (emulators; aws only with CMK_PROVISION=1),
+// and writes the three reports to --out.
+func auditCommand(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) (*reports.Run, outputs, error) {
+	fs := newFlagSet("audit")
+	var out outputs
+	fs.StringVar(&out.format, "format", "text", "stdout format: text or json")
+	fs.StringVar(&out.dir, "out", "out", "write the results file, JUnit and Markdown reports into `DIR`")
+	target := fs.String("target", "", "embedded, localstack or aws (default: CMK_TARGET, else embedded)")
+	profilePath := fs.String("profile", "", "the profile `FILE` (default: CMK_PROFILE)")
+	key := fs.String("key", "", "the key to inspect: ID, ARN or alias/NAME (default: the profile's key or CMK_KEY_ID)")
+	timeout := fs.Duration("timeout", 0, "bound on the whole collection (default 60s)")
+	if err := parseFlags(fs, args); err != nil {
+		return nil, out, err
+	}
+	if err := out.check(); err != nil {
+		return nil, out, err
+	}
+	if *target != "" && !isKind(*target) {
+		return nil, out, usagef("--target %q: want one of %v", *target, targets.Kinds)
+	}
+	if *profilePath == "" {
+		*profilePath = getenv("CMK_PROFILE")
+	}
+	p, err := profile.Load(*profilePath, getenv)
+	if err != nil {
+		return nil, out, err
+	}
+	o, err := audit.Run(ctx, audit.Options{Target: *target, Profile: p, Key: *key, Timeout: *timeout, Getenv: getenv})
+	if err != nil && !errors.Is(err, audit.ErrCleanup) {
+		return nil, out, err
+	}
+	if o.Provisioned != nil {
+		fmt.Fprintf(stderr, "provisioned %s on %s for this audit; scheduled for deletion\n", o.Provisioned.KeyID, o.Target.Kind)
+	}
+	if err != nil {
+		// The results are complete but a key was left behind: say so loudly,
+		// write the evidence, and still end with a configuration error.
+		if werr := out.write(o.Run, io.Discard, stderr); werr != nil {
+			return nil, out, errors.Join(err, werr)
+		}
+		return nil, out, err
+	}
+	return o.Run, out, nil
+}
+
+func isKind(k string) bool {
+	for _, kind := range targets.Kinds {
+		if k == kind {
+			return true
+		}
+	}
+	return false
 }

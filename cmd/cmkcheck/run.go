@@ -54,7 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case "report":
 		run, out, err = report(args[1:])
 	case "audit":
-		run, out, err = audit(ctx, args[1:], stderr, getenv)
+		run, out, err = auditCommand(ctx, args[1:], stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return exitReady

@@ -148,3 +148,37 @@ func TestReportsRoundTrip(t *testing.T) {
 		assert.Equal(t, string(a), string(b), "%s and %s differ", pair[0], pair[1])
 	}
 }
+
+// The README's main job: an audit on the embedded emulator writes the three
+// reports and prints the verdict.
+func TestAuditEmbedded(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errOut := cmkcheck(t, nil, "audit", "--profile", example, "--out", dir)
+	require.Equal(t, exitReady, code, "%s\n%s", out, errOut)
+	assert.Contains(t, out, "verdict: READY")
+	for _, name := range []string{"cmk-audit.results.json", "cmk-audit.junit.xml", "cmk-audit.md"} {
+		path := filepath.Join(dir, name)
+		assert.FileExists(t, path)
+		assert.Contains(t, errOut, path, "the paths are printed")
+	}
+	assert.Contains(t, errOut, "scheduled for deletion")
+}
+
+func TestAuditUsageErrors(t *testing.T) {
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		"unknown target flag": {nil, []string{"audit", "--target", "azure"}, `--target "azure"`},
+		"unknown CMK_TARGET":  {map[string]string{"CMK_TARGET": "gcp"}, []string{"audit", "--profile", example}, "gcp"},
+		"aws without a key":   {map[string]string{"AWS_REGION": "us-east-1"}, []string{"audit", "--target", "aws"}, "CMK_PROVISION"},
+		"bad CMK_PROVISION":   {map[string]string{"CMK_PROVISION": "perhaps"}, []string{"audit", "--target", "aws"}, "CMK_PROVISION"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, _, errOut := cmkcheck(t, tc.env, append(tc.args, "--out", t.TempDir())...)
+			assert.Equal(t, exitUsage, code)
+			assert.Contains(t, errOut, tc.want)
+		})
+	}
+}
