@@ -32,8 +32,8 @@ lint:
 
 test-localstack:
 	scripts/localstack.sh start
-	CMK_TARGET=localstack LOCALSTACK_ENDPOINT=http://127.0.0.1:4566 CMK_REPORT_DIR=$(OUT)/localstack \
-		$(GO) test -count=1 ./suites/... ; status=$$?; scripts/localstack.sh stop; exit $$status
+	CMK_TARGET=localstack LOCALSTACK_ENDPOINT=http://127.0.0.1:4566 CMK_REPORT_DIR=$(CURDIR)/$(OUT)/localstack \
+		$(GO) test -count=1 -v ./suites/... ; status=$$?; scripts/localstack.sh stop; exit $$status
 
 # Each fuzz target for FUZZTIME (go test -fuzz takes one target at a time).
 FUZZ_TARGETS = ./policy:FuzzParseAnalyze ./keystate:FuzzDecode ./checks:FuzzEvaluateSnapshot ./profile:FuzzParse ./reports:FuzzReadResults
