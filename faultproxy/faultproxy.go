@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -68,6 +69,10 @@ func New(upstream string, rules ...Rule) (*Proxy, error) {
 		hits:     map[int]int{},
 		calls:    map[string]int{},
 	}
+	p.upstream.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		fmt.Printf("DEBUG proxy error op=%s rules=%+v err=%v\n", r.Header.Get("X-Amz-Target"), p.rules, err)
+		w.WriteHeader(http.StatusBadGateway)
+	}
 	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
 	p.URL = p.srv.URL
 	return p, nil
@@ -84,6 +89,25 @@ func (p *Proxy) Calls(op string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.calls[op]
+}
+
+// Seen is every operation that reached the proxy, with its count: an
+// independent witness of what a client sent, faults included.
+func (p *Proxy) Seen() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return maps.Clone(p.calls)
+}
+
+// Total is how many calls reached the proxy.
+func (p *Proxy) Total() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, c := range p.calls {
+		n += c
+	}
+	return n
 }
 
 // Operation names the AWS operation of a request: the X-Amz-Target suffix

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -97,6 +98,9 @@ func Load(path string, getenv func(string) string) (*Profile, error) {
 func Parse(content []byte) (*Profile, error) {
 	if len(content) > MaxProfileSize {
 		return nil, fmt.Errorf("profile is %d bytes, more than the %d allowed", len(content), MaxProfileSize)
+	}
+	if !utf8.Valid(content) {
+		return nil, errors.New("profile is not valid UTF-8")
 	}
 	p := &Profile{Content: content}
 	var doc yaml.Node

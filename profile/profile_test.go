@@ -63,6 +63,7 @@ func TestBadProfiles(t *testing.T) {
 		{"two documents", "region: us-east-1\n---\nregion: us-east-2", "more than one"},
 		{"not YAML", "region: [", "not valid YAML"},
 		{"empty tag key", "required_tags: {'': x}", `field "required_tags"`},
+		{"invalid UTF-8", "region: us-east-1\n# \xff\n", "UTF-8"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
