@@ -45,7 +45,8 @@ type Options struct {
 	// on aws only with Provision (or CMK_PROVISION=1).
 	Provision bool
 	// Variant provisions a deliberately wrong key (the self-test); it
-	// implies provisioning, whatever key is named.
+	// implies provisioning, whatever key the profile names. With Key also
+	// set the two conflict, and Run refuses.
 	Variant provision.Variant
 	// Region and Account for the target; "" takes the profile's region, and
 	// on emulators the account the profile's principals name.
@@ -94,6 +95,11 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 	}
 
 	key := strings.TrimSpace(opts.Key)
+	if key != "" && opts.Variant != provision.Correct {
+		// Inspecting one key and provisioning another cannot both be meant.
+		return nil, fmt.Errorf("audit: the key %s and the %s variant conflict: a variant provisions its own key; name a key to inspect it, or a variant to provision one",
+			key, opts.Variant.Name())
+	}
 	if key == "" {
 		key = p.Key
 	}

@@ -2,6 +2,8 @@
 // evaluators that judge a key's state against it. No AWS client is used here.
 package checks
 
+import "github.com/aep-cmk/cmkcheck/profile"
+
 // Check is one requirement: its fixed metadata and its evaluator.
 type Check struct {
 	ID          string
@@ -14,6 +16,10 @@ type Check struct {
 	// raw answer is its evidence, and a missing one makes it ERROR.
 	Needs []string
 	eval  func(*env) outcome
+	// requiredIf says when the profile raises a recommended check to
+	// required. It is applied whether or not the evidence could be had, so
+	// a required check without evidence is a required ERROR.
+	requiredIf func(*profile.Profile) bool
 }
 
 // Catalog returns the checks in the order of REQUIREMENTS.md.

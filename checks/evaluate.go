@@ -17,8 +17,7 @@ type outcome struct {
 	met      bool
 	status   Status
 	observed string
-	expected string   // overrides the catalog's expected text when set
-	severity Severity // raises the catalog severity when set
+	expected string // overrides the catalog's expected text when set
 	evidence map[string]json.RawMessage
 }
 
@@ -85,6 +84,9 @@ func (c Check) run(e *env) Result {
 		Expected: c.Expected, Remediation: c.remediationFor(e.key),
 		Evidence: map[string]json.RawMessage{},
 	}
+	if c.requiredIf != nil && c.requiredIf(e.p) {
+		r.Severity = Required
+	}
 	var missing []string
 	for _, m := range c.Needs {
 		if raw, ok := e.s.Raw[m]; ok {
@@ -99,9 +101,6 @@ func (c Check) run(e *env) Result {
 		o = errored(strings.Join(missing, "; "))
 	} else {
 		o = c.eval(e)
-	}
-	if o.severity != "" {
-		r.Severity = o.severity
 	}
 	if o.expected != "" {
 		r.Expected = o.expected

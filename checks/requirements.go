@@ -180,7 +180,8 @@ var catalog = []Check{
 			Console: "KMS > Customer managed keys > the key > Tags > Edit > Add tag (e.g. Adobe = Experience-Platform).",
 			CLI:     "aws kms tag-resource --key-id <key-id> --tags TagKey=Adobe,TagValue=Experience-Platform",
 		},
-		eval: evalTags,
+		requiredIf: func(p *profile.Profile) bool { return len(p.RequiredTags) > 0 },
+		eval:       evalTags,
 	},
 	{
 		ID: "CMK-ADM-1", Title: "Key administrators are the chosen IAM users and roles", Severity: Required,
@@ -285,7 +286,8 @@ var catalog = []Check{
 			Console: "KMS > Customer managed keys > the key > Key rotation > tick \"Automatically rotate this KMS key every year\" and set the period.",
 			CLI:     "aws kms enable-key-rotation --key-id <key-id> --rotation-period-in-days 365",
 		},
-		eval: evalRotation,
+		requiredIf: func(p *profile.Profile) bool { return p.RotationRequired },
+		eval:       evalRotation,
 	},
 }
 
@@ -390,9 +392,6 @@ func evalDescriptiveAlias(e *env) outcome {
 
 func evalTags(e *env) outcome {
 	o := outcome{}
-	if len(e.p.RequiredTags) > 0 {
-		o.severity = Required
-	}
 	have := map[string]string{}
 	var shown []string
 	for _, t := range e.s.Tags {
@@ -617,13 +616,15 @@ func evalAdobeNoAdmin(e *env) outcome {
 
 func evalRotation(e *env) outcome {
 	o := outcome{}
-	if e.p.RotationRequired {
-		o.severity = Required
-	}
 	r := e.s.Rotation
 	max := e.p.MaxRotationPeriodDays
 	o.expected = fmt.Sprintf("automatic rotation enabled, with a period of at most %d days", max)
 	switch {
+	case r.RotationPeriodInDays != nil && (*r.RotationPeriodInDays < profile.MinRotationDays || *r.RotationPeriodInDays > profile.MaxRotationDays):
+		// KMS gives no such period: the answer is not one to judge by
+		// (a period of -5 would otherwise pass "at most 365 days").
+		return errored(fmt.Sprintf("GetKeyRotationStatus reports RotationPeriodInDays %d, outside the %d..%d days KMS allows",
+			*r.RotationPeriodInDays, profile.MinRotationDays, profile.MaxRotationDays))
 	case !r.Enabled:
 		o.observed = "automatic rotation is disabled"
 	case r.RotationPeriodInDays == nil:

@@ -76,8 +76,10 @@ func Key(ctx context.Context, t *targets.Target, key string, opts Options) (*key
 		c.tags(ctx, keyID)
 		c.aliases(ctx, keyID)
 	} else {
+		// Each problem names the cause: a reader of one check's ERROR
+		// sees which error it was, not only that DescribeKey failed.
 		for _, m := range keystate.Members[1:] {
-			c.problems[m] = fmt.Sprintf("%s not asked: kms:DescribeKey failed, so the key ID is unknown", m)
+			c.problems[m] = fmt.Sprintf("%s not asked: the key ID is unknown because %s", m, c.problems[keystate.DescribeKey])
 		}
 	}
 	state := keystate.FromAnswers(c.answers)
@@ -94,7 +96,7 @@ func Key(ctx context.Context, t *targets.Target, key string, opts Options) (*key
 	case !opts.Roundtrip:
 		live.Roundtrip = keystate.Skipped("roundtrip not requested in the profile")
 	case describeErr != nil:
-		live.Roundtrip = keystate.Failed("not run: kms:DescribeKey failed, so the key ID is unknown")
+		live.Roundtrip = keystate.Failed("not run: the key ID is unknown because " + state.Problems[keystate.DescribeKey])
 	default:
 		live.Roundtrip = c.roundtrip(ctx, keyID)
 	}

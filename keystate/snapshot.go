@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -23,10 +24,19 @@ func Decode(data []byte) (*State, error) {
 	if len(data) > MaxSnapshotSize {
 		return nil, fmt.Errorf("snapshot is %d bytes, more than the %d allowed", len(data), MaxSnapshotSize)
 	}
+	var members map[string]json.RawMessage
 	if !utf8.Valid(data) {
+		// Say where, when a member holds it: the decoder would have
+		// replaced the bytes, and the evidence would not be what was given.
+		if err := strictUnmarshal(data, &members); err == nil {
+			for _, name := range Members {
+				if raw, ok := members[name]; ok && !utf8.Valid(raw) {
+					return nil, fmt.Errorf("snapshot is not valid UTF-8: member %s holds invalid bytes", name)
+				}
+			}
+		}
 		return nil, errors.New("snapshot is not valid UTF-8")
 	}
-	var members map[string]json.RawMessage
 	if err := strictUnmarshal(data, &members); err != nil {
 		return nil, fmt.Errorf("snapshot is not a JSON object: %w", err)
 	}
@@ -57,9 +67,15 @@ func FromAnswers(answers map[string]json.RawMessage) *State {
 			s.Problems[name] = name + " is missing"
 			continue
 		}
+		if !utf8.Valid(raw) {
+			// A live answer is not checked as a file is: JSON decoding would
+			// quietly replace the bytes, and the reports could not keep them.
+			s.Problems[name] = name + " could not be read: the answer is not valid UTF-8"
+			continue
+		}
 		s.Raw[name] = raw
 		if err := s.decodeMember(name, raw); err != nil {
-			s.Problems[name] = fmt.Sprintf("%s could not be read: %v", name, err)
+			s.Problems[name] = fmt.Sprintf("%s could not be read: %v", name, readable(err))
 		}
 	}
 	return s
@@ -243,6 +259,43 @@ func (f *flexTime) time() *time.Time {
 	}
 	t := time.Time(*f)
 	return &t
+}
+
+// readable words a JSON type error for the report's reader: which field
+// has which JSON type, and what it should be, without the decoder's Go types.
+func readable(err error) error {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	field := strings.TrimPrefix(te.Field, ".")
+	if field == "" {
+		field = "the answer"
+	}
+	return fmt.Errorf("%s is a JSON %s, not %s", field, te.Value, jsonKind(te.Type))
+}
+
+// jsonKind names what a Go type takes in JSON.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return t.String()
 }
 
 // strictUnmarshal decodes one JSON value and rejects trailing data.

@@ -138,6 +138,20 @@ func Parse(content []byte) (*Profile, error) {
 			return nil, fmt.Errorf("line %d: field %q is given twice", k.Line, name)
 		}
 		seen[name] = true
+		// yaml.v3 drops a null list item ("- " left empty): an
+		// adobe_principals list of one forgotten item would turn into an
+		// empty list, and the Adobe checks into SKIPs.
+		if v.Kind == yaml.SequenceNode {
+			for i, item := range v.Content {
+				if item.Kind == yaml.ScalarNode && item.Tag == "!!null" {
+					return nil, fmt.Errorf("line %d: field %q[%d]: the item is empty; give a value or remove the item", item.Line, name, i)
+				}
+			}
+		}
+		// yaml.v3 truncates 365.5 into an int field without a word.
+		if _, isInt := target.(*int); isInt && v.Kind == yaml.ScalarNode && v.ShortTag() == "!!float" {
+			return nil, fmt.Errorf("line %d: field %q: %s is not a whole number", v.Line, name, v.Value)
+		}
 		if err := v.Decode(target); err != nil {
 			return nil, fmt.Errorf("line %d: field %q: %s", v.Line, name, typeError(err))
 		}

@@ -190,6 +190,14 @@ func openAWS(ctx context.Context, region, account string) (*Target, error) {
 		// cache refreshes them and keeps the retry bound.
 		cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), role))
 	}
+	// Without credentials the caller-identity call below fails deep in the
+	// SDK's provider chain; say so plainly first.
+	if err := hasCredentials(ctx, cfg); err != nil {
+		if role := os.Getenv(EnvAssumeRole); role != "" {
+			return nil, fmt.Errorf("target aws: no usable AWS credentials for assuming %s (%s): %w", role, EnvAssumeRole, err)
+		}
+		return nil, fmt.Errorf("target aws: no usable AWS credentials (the SDK looked in the environment, the shared config and credentials files, SSO, web identity, and container and instance roles): %w", err)
+	}
 	t := &Target{Kind: AWS, Region: cfg.Region, Config: cfg}
 	if cfg.BaseEndpoint != nil {
 		t.Endpoint = *cfg.BaseEndpoint // AWS_ENDPOINT_URL honoured by the SDK
@@ -201,6 +209,16 @@ func openAWS(ctx context.Context, region, account string) (*Target, error) {
 		return nil, fmt.Errorf("target aws: the credentials are for account %s, not the %s asked for", t.Account, account)
 	}
 	return t, nil
+}
+
+func hasCredentials(ctx context.Context, cfg aws.Config) error {
+	if cfg.Credentials == nil {
+		return errors.New("no credential provider")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	_, err := cfg.Credentials.Retrieve(ctx)
+	return err
 }
 
 // askCaller asks STS who we are, once per target, and records the answer.

@@ -1,0 +1,39 @@
+package collect
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/aep-cmk/cmkcheck/faultproxy"
+	"github.com/aep-cmk/cmkcheck/keystate"
+	"github.com/aep-cmk/cmkcheck/provision"
+)
+
+// When DescribeKey fails, every member it keeps from being asked, and the
+// roundtrip, names the error itself: a reader of any one ERROR sees that it
+// was throttling (not only that DescribeKey failed).
+func TestDescribeKeyFailureNamesItsCause(t *testing.T) {
+	tg := openEmbedded(t)
+	key := makeKey(t, tg, provision.Correct)
+	proxy, err := faultproxy.New(tg.Endpoint, faultproxy.Rule{Operation: "DescribeKey", Fault: faultproxy.Throttling})
+	require.NoError(t, err)
+	t.Cleanup(proxy.Close)
+	through := *tg
+	through.Config = tg.Config.Copy()
+	through.Config.BaseEndpoint = aws.String(proxy.URL)
+
+	s, rec, err := Key(context.Background(), &through, key.KeyID, Options{Roundtrip: true})
+	require.NoError(t, err)
+	for _, m := range keystate.Members[1:] {
+		assert.Contains(t, s.Problem(m), "not asked", m)
+		assert.Contains(t, s.Problem(m), "kms:DescribeKey failed", m)
+		assert.Contains(t, s.Problem(m), "ThrottlingException", m)
+	}
+	assert.Contains(t, s.Live.Roundtrip.Err, "ThrottlingException")
+	assert.Contains(t, s.Live.Access.Err, "ThrottlingException")
+	assert.Equal(t, []string{OpDescribeKey, OpDescribeKey, OpDescribeKey}, rec.Calls, "three attempts, nothing else asked")
+}
