@@ -49,12 +49,13 @@ type Rule struct {
 type Proxy struct {
 	URL string
 
-	srv      *httptest.Server
-	upstream *httputil.ReverseProxy
-	mu       sync.Mutex
-	rules    []Rule
-	hits     map[int]int    // rule index -> calls hit
-	calls    map[string]int // operation -> calls seen
+	srv       *httptest.Server
+	upstream  *httputil.ReverseProxy
+	transport *http.Transport // the proxy's own, so proxies share no connections
+	mu        sync.Mutex
+	rules     []Rule
+	hits      map[int]int    // rule index -> calls hit
+	calls     map[string]int // operation -> calls seen
 }
 
 // New starts a proxy on 127.0.0.1 in front of upstream (a base URL).
@@ -69,9 +70,15 @@ func New(upstream string, rules ...Rule) (*Proxy, error) {
 		hits:     map[int]int{},
 		calls:    map[string]int{},
 	}
+	// An upstream failure is the client's business, not the test log's: a
+	// client that left (a Latency timeout) gets nothing, anyone else a 502.
+	p.transport = http.DefaultTransport.(*http.Transport).Clone()
+	p.upstream.Transport = p.transport
 	p.upstream.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
-		fmt.Printf("DEBUG proxy error op=%s rules=%+v err=%v\n", r.Header.Get("X-Amz-Target"), p.rules, err)
-		w.WriteHeader(http.StatusBadGateway)
+		if r.Context().Err() != nil {
+			return
+		}
+		awsError(w, http.StatusBadGateway, "BadGateway", "faultproxy: upstream: "+err.Error())
 	}
 	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
 	p.URL = p.srv.URL
@@ -82,6 +89,7 @@ func New(upstream string, rules ...Rule) (*Proxy, error) {
 func (p *Proxy) Close() {
 	p.srv.CloseClientConnections()
 	p.srv.Close()
+	p.transport.CloseIdleConnections()
 }
 
 // Calls is how many calls of an operation reached the proxy.
@@ -151,6 +159,13 @@ func (p *Proxy) match(op string) (Rule, bool) {
 }
 
 func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
+	// Reading the whole request first lets the server notice a client that
+	// gives up (its context is then done), and keeps the body for upstream.
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	op := Operation(r)
 	rule, ok := p.match(op)
 	if !ok {
@@ -177,7 +192,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(rule.Delay):
 			p.upstream.ServeHTTP(w, r)
-		case <-r.Context().Done():
+		case <-r.Context().Done(): // the client gave up: nothing to answer
 		}
 	case Truncated, Malformed:
 		rec := httptest.NewRecorder()
