@@ -38,7 +38,7 @@ func Decode(data []byte) (*State, error) {
 		return nil, errors.New("snapshot is not valid UTF-8")
 	}
 	if err := strictUnmarshal(data, &members); err != nil {
-		return nil, fmt.Errorf("snapshot is not a JSON object: %w", err)
+		return nil, fmt.Errorf("snapshot is not a readable JSON object: %w", err)
 	}
 	if members == nil {
 		return nil, errors.New("snapshot is not a JSON object: got null")

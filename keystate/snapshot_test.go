@@ -41,14 +41,14 @@ func TestEpochAndISOTimesAgree(t *testing.T) {
 
 func TestDecodeRejectsUnusableFiles(t *testing.T) {
 	tests := map[string]struct{ data, want string }{
-		"not JSON":       {"hello", "not a JSON object"},
-		"an array":       {"[1,2]", "not a JSON object"},
+		"not JSON":       {"hello", "not a readable JSON object"},
+		"an array":       {"[1,2]", "not a readable JSON object"},
 		"null":           {"null", "got null"},
 		"trailing data":  {`{} {}`, "trailing"},
 		"unknown member": {`{"DescribeKeys": {}}`, `DescribeKeys`},
 		"invalid UTF-8":  {"{\"DescribeKey\": \"\xff\"}", "UTF-8"},
 		"too large":      {`{"x":"` + strings.Repeat("a", keystate.MaxSnapshotSize) + `"}`, "more than"},
-		"deep nesting":   {strings.Repeat("[", 20000) + strings.Repeat("]", 20000), "not a JSON object"},
+		"deep nesting":   {strings.Repeat("[", 20000) + strings.Repeat("]", 20000), "exceeded max depth"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
