@@ -147,41 +147,44 @@ func (c *collector) rotation(ctx context.Context, keyID string) {
 }
 
 func (c *collector) tags(ctx context.Context, keyID string) {
-	var pages [][]byte
-	var marker *string
-	for range maxPages {
+	c.list(keystate.ListResourceTags, OpListResourceTags, "Tags", func(marker *string) (bool, *string, error) {
 		out, err := c.kms.ListResourceTags(ctx, &kms.ListResourceTagsInput{KeyId: aws.String(keyID), Marker: marker})
 		if err != nil {
-			c.fail(keystate.ListResourceTags, OpListResourceTags, err)
-			return
+			return false, nil, err
 		}
-		pages = append(pages, c.guard.Last(OpListResourceTags))
-		if !out.Truncated || aws.ToString(out.NextMarker) == "" {
-			c.merge(keystate.ListResourceTags, OpListResourceTags, "Tags", pages)
-			return
-		}
-		marker = out.NextMarker
-	}
-	c.fail(keystate.ListResourceTags, OpListResourceTags, fmt.Errorf("still truncated after %d pages", maxPages))
+		return out.Truncated, out.NextMarker, nil
+	})
 }
 
 func (c *collector) aliases(ctx context.Context, keyID string) {
+	c.list(keystate.ListAliases, OpListAliases, "Aliases", func(marker *string) (bool, *string, error) {
+		out, err := c.kms.ListAliases(ctx, &kms.ListAliasesInput{KeyId: aws.String(keyID), Marker: marker})
+		if err != nil {
+			return false, nil, err
+		}
+		return out.Truncated, out.NextMarker, nil
+	})
+}
+
+// list asks a listing operation page by page (bounded) and keeps the pages
+// merged into one answer, as the CLI prints it.
+func (c *collector) list(member, op, field string, page func(marker *string) (truncated bool, next *string, err error)) {
 	var pages [][]byte
 	var marker *string
 	for range maxPages {
-		out, err := c.kms.ListAliases(ctx, &kms.ListAliasesInput{KeyId: aws.String(keyID), Marker: marker})
+		truncated, next, err := page(marker)
 		if err != nil {
-			c.fail(keystate.ListAliases, OpListAliases, err)
+			c.fail(member, op, err)
 			return
 		}
-		pages = append(pages, c.guard.Last(OpListAliases))
-		if !out.Truncated || aws.ToString(out.NextMarker) == "" {
-			c.merge(keystate.ListAliases, OpListAliases, "Aliases", pages)
+		pages = append(pages, c.guard.Last(op))
+		if !truncated || aws.ToString(next) == "" {
+			c.merge(member, op, field, pages)
 			return
 		}
-		marker = out.NextMarker
+		marker = next
 	}
-	c.fail(keystate.ListAliases, OpListAliases, fmt.Errorf("still truncated after %d pages", maxPages))
+	c.fail(member, op, fmt.Errorf("still truncated after %d pages", maxPages))
 }
 
 // merge turns the pages of a list answer into one answer, as the CLI prints
