@@ -28,8 +28,9 @@ const (
 		"--origin AWS_KMS --no-multi-region --description \"Adobe Experience Platform CMK\" " +
 		"--tags TagKey=Adobe,TagValue=Experience-Platform"
 	editPolicyConsole = "KMS > Customer managed keys > the key > Key policy > Edit: "
-	policyCLI         = "aws kms get-key-policy --key-id <key-id> --policy-name default --query Policy --output text > policy.json " +
-		"&& (edit policy.json) && aws kms put-key-policy --key-id <key-id> --policy-name default --policy file://policy.json"
+	policyCLI         = "aws kms get-key-policy --key-id <key-id> --policy-name default --query Policy --output text > policy.json\n" +
+		"# edit policy.json as the console step says, then:\n" +
+		"aws kms put-key-policy --key-id <key-id> --policy-name default --policy file://policy.json"
 )
 
 var catalog = []Check{
