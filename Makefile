@@ -5,7 +5,6 @@ GO        ?= go
 PROFILE   ?= fixtures/profiles/aep-example.yaml
 OUT       ?= out
 FUZZTIME  ?= 15s
-export GOFLAGS := -mod=mod
 
 .PHONY: audit test test-unit test-localstack fuzz-short fuzz bench deps lint clean
 
