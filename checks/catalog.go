@@ -24,13 +24,3 @@ type Check struct {
 
 // Catalog returns the checks in the order of REQUIREMENTS.md.
 func Catalog() []Check { return catalog }
-
-// Lookup returns the check with the given ID.
-func Lookup(id string) (Check, bool) {
-	for _, c := range catalog {
-		if c.ID == id {
-			return c, true
-		}
-	}
-	return Check{}, false
-}

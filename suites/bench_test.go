@@ -4,12 +4,9 @@ import (
 	"context"
 	"testing"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/aep-cmk/cmkcheck/checks"
 	"github.com/aep-cmk/cmkcheck/collect"
 	"github.com/aep-cmk/cmkcheck/provision"
-	"github.com/aep-cmk/cmkcheck/targets"
 )
 
 // BenchmarkGatherEvaluate is one gather (read-only collection, roundtrip
@@ -17,9 +14,7 @@ import (
 // is the API requests one key costs.
 func BenchmarkGatherEvaluate(b *testing.B) {
 	ctx := context.Background()
-	tg, err := targets.Open(ctx, targets.Embedded, "", "")
-	require.NoError(b, err)
-	b.Cleanup(tg.Close) // registered first, so it runs after the key's cleanup
+	tg := openEmbedded(b)
 	p := selfProfile(b, tg)
 	key := provision.CreateKey(b, tg.Config, provision.SpecFromProfile(p, tg.Account, tg.Kind))
 

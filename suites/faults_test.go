@@ -66,9 +66,7 @@ var faultOps = []string{"DescribeKey", "GetKeyPolicy", "GetKeyRotationStatus", "
 // false PASS, and that a recovered run is exactly the fault-free one.
 func TestFaults(t *testing.T) {
 	ctx := context.Background()
-	tg, err := targets.Open(ctx, targets.Embedded, "", "")
-	require.NoError(t, err)
-	t.Cleanup(tg.Close) // registered first, so it runs after the key's cleanup
+	tg := openEmbedded(t)
 	p := selfProfile(t, tg)
 	key := provision.CreateKey(t, tg.Config, provision.SpecFromProfile(p, tg.Account, tg.Kind))
 

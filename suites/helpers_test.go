@@ -1,6 +1,7 @@
 package suites
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -64,4 +65,14 @@ func reportDir(t testing.TB) string {
 		return d
 	}
 	return filepath.Join(repoRoot(t), "out")
+}
+
+// openEmbedded opens a fresh embedded target: every key in it is the
+// test's. Its Close is registered first, so it runs after the keys' cleanup.
+func openEmbedded(t testing.TB) *targets.Target {
+	t.Helper()
+	tg, err := targets.Open(context.Background(), targets.Embedded, "", "")
+	require.NoError(t, err)
+	t.Cleanup(tg.Close)
+	return tg
 }

@@ -31,15 +31,6 @@ import (
 
 func noEnv(string) string { return "" }
 
-// openEmbedded opens a fresh embedded target: every key in it is the test's.
-func openEmbedded(t *testing.T) *targets.Target {
-	t.Helper()
-	tg, err := targets.Open(context.Background(), targets.Embedded, "", "")
-	require.NoError(t, err)
-	t.Cleanup(tg.Close)
-	return tg
-}
-
 // TestInspectIsReadOnly audits an existing key in inspect mode through a
 // proxy and holds the guard's record and the proxy's count (an independent
 // witness on the wire) against the read-only allowlist: the key is not
