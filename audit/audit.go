@@ -10,17 +10,18 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aep-cmk/cmkcheck/checks"
 	"github.com/aep-cmk/cmkcheck/collect"
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
 	"github.com/aep-cmk/cmkcheck/keystate"
 	"github.com/aep-cmk/cmkcheck/profile"
 	"github.com/aep-cmk/cmkcheck/provision"
 	"github.com/aep-cmk/cmkcheck/reports"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 	"github.com/aep-cmk/cmkcheck/targets"
 )
 
@@ -83,7 +84,7 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 		kind = getenv(EnvTarget)
 	}
 	if kind == "" {
-		kind = targets.Embedded
+		kind = targetkind.Embedded
 	}
 	provisionOnAWS := opts.Provision
 	if v := getenv(EnvProvision); v != "" {
@@ -103,7 +104,7 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 	if key == "" {
 		key = p.Key
 	}
-	onAWS := kind == targets.AWS || (opts.Conn != nil && !opts.Conn.Emulated())
+	onAWS := kind == targetkind.AWS || (opts.Conn != nil && !opts.Conn.Emulated())
 	switch {
 	case onAWS && opts.Variant != provision.Correct && !provisionOnAWS:
 		return nil, fmt.Errorf("audit: provisioning the %s variant on the aws target creates a real key: set %s=1 to allow it (it is scheduled for deletion afterwards)",
@@ -121,7 +122,7 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 			region = p.Region
 		}
 		account := opts.Account
-		if account == "" && kind != targets.AWS {
+		if account == "" && kind != targetkind.AWS {
 			account = profileAccount(p)
 		}
 		tg, err = targets.Open(ctx, kind, region, account)
@@ -200,21 +201,19 @@ func evaluate(s *keystate.State, p *profile.Profile) (results []checks.Result, e
 	return checks.Evaluate(s, p), nil
 }
 
-var principalAccountRE = regexp.MustCompile(`^arn:aws[a-z-]*:(?:iam|kms):[a-z0-9-]*:([0-9]{12}):`)
-
 // profileAccount is the account the profile's own principals (or key ARN)
 // name, when they agree: an emulator then acts in the customer's account.
 func profileAccount(p *profile.Profile) string {
 	found := ""
-	for _, arn := range append(append([]string{p.Key}, p.KeyAdministrators...), p.KeyUsers...) {
-		m := principalAccountRE.FindStringSubmatch(arn)
-		if m == nil {
-			continue
+	for _, s := range append(append([]string{p.Key}, p.KeyAdministrators...), p.KeyUsers...) {
+		a, err := awsid.ParseARN(s)
+		if err != nil || !awsid.IsPartition(a.Partition) || (a.Service != "iam" && a.Service != "kms") || !awsid.IsAccountID(a.Account) {
+			continue // a key ID or alias names no account
 		}
-		if found != "" && found != m[1] {
+		if found != "" && found != a.Account {
 			return ""
 		}
-		found = m[1]
+		found = a.Account
 	}
 	return found
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aep-cmk/cmkcheck/provision"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 	"github.com/aep-cmk/cmkcheck/targets"
 )
 
@@ -86,7 +87,7 @@ func TestAWSWithoutCredentials(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			start := time.Now()
-			_, err := Run(ctx, Options{Target: targets.AWS, Profile: p, Getenv: provisionOn})
+			_, err := Run(ctx, Options{Target: targetkind.AWS, Profile: p, Getenv: provisionOn})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 			assert.Less(t, time.Since(start), 20*time.Second, "an error, not a wait for the deadline")

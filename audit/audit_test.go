@@ -16,6 +16,7 @@ import (
 	"github.com/aep-cmk/cmkcheck/collect"
 	"github.com/aep-cmk/cmkcheck/profile"
 	"github.com/aep-cmk/cmkcheck/provision"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 	"github.com/aep-cmk/cmkcheck/targets"
 )
 
@@ -41,7 +42,7 @@ func noEnv(string) string { return "" }
 
 func open(t *testing.T, account string) *targets.Target {
 	t.Helper()
-	tg, err := targets.Open(context.Background(), targets.Embedded, "us-east-1", account)
+	tg, err := targets.Open(context.Background(), targetkind.Embedded, "us-east-1", account)
 	require.NoError(t, err)
 	t.Cleanup(tg.Close)
 	return tg
@@ -74,7 +75,7 @@ func TestInspectProvisionedKeyIsReady(t *testing.T) {
 	assert.Equal(t, key.Arn, out.Run.KeyARN)
 	assert.Equal(t, targets.DefaultAccount, out.Run.Account)
 	assert.Equal(t, "us-east-1", out.Run.Region)
-	assert.Equal(t, targets.Embedded, out.Run.Target.Kind)
+	assert.Equal(t, targetkind.Embedded, out.Run.Target.Kind)
 	assert.NotEmpty(t, out.Run.RunID)
 	assert.False(t, out.Run.End.Before(out.Run.Start))
 	assert.Subset(t, collect.ReadOnly(true), out.Record.Calls, "inspect mode called only allowed operations")
@@ -146,11 +147,11 @@ func TestBadOptions(t *testing.T) {
 	_, err := Run(ctx, Options{Target: "gcp", Profile: p, Getenv: noEnv})
 	assert.ErrorContains(t, err, `unknown kind "gcp"`)
 
-	_, err = Run(ctx, Options{Target: targets.AWS, Profile: p, Getenv: noEnv})
+	_, err = Run(ctx, Options{Target: targetkind.AWS, Profile: p, Getenv: noEnv})
 	assert.ErrorContains(t, err, "no key named for the aws target")
 	assert.ErrorContains(t, err, "CMK_PROVISION=1")
 
-	_, err = Run(ctx, Options{Target: targets.AWS, Profile: p, Variant: provision.HMAC, Getenv: noEnv})
+	_, err = Run(ctx, Options{Target: targetkind.AWS, Profile: p, Variant: provision.HMAC, Getenv: noEnv})
 	assert.ErrorContains(t, err, "creates a real key")
 
 	_, err = Run(ctx, Options{Profile: p, Getenv: func(k string) string {

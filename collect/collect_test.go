@@ -19,12 +19,13 @@ import (
 
 	"github.com/aep-cmk/cmkcheck/keystate"
 	"github.com/aep-cmk/cmkcheck/provision"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 	"github.com/aep-cmk/cmkcheck/targets"
 )
 
 func openEmbedded(t *testing.T) *targets.Target {
 	t.Helper()
-	tg, err := targets.Open(context.Background(), targets.Embedded, "", "")
+	tg, err := targets.Open(context.Background(), targetkind.Embedded, "", "")
 	require.NoError(t, err)
 	t.Cleanup(tg.Close)
 	return tg
@@ -55,7 +56,7 @@ func TestCollectCorrectKey(t *testing.T) {
 	assert.Equal(t, key.KeyID, s.Aliases[0].TargetKeyID)
 
 	require.NotNil(t, s.Live)
-	assert.Equal(t, targets.Embedded, s.Live.Target)
+	assert.Equal(t, targetkind.Embedded, s.Live.Target)
 	assert.Nil(t, s.Live.Caller)
 	assert.True(t, s.Live.Access.Ran)
 	assert.True(t, s.Live.Access.OK, s.Live.Access.Observed)

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -24,7 +23,9 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/gruntwork-io/terratest/modules/random"
 
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
 	"github.com/aep-cmk/cmkcheck/profile"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 )
 
 // Variant names a way of getting the key wrong. The zero value is the key
@@ -98,7 +99,7 @@ var DefaultTags = map[string]string{"Adobe": "Experience-Platform"}
 // Spec says what to create.
 type Spec struct {
 	Account       string // the key's own account (12 digits), for the root principal
-	Target        string // target kind ("embedded", "localstack", "aws"): some variants need it
+	Target        string // a live kind of targetkind: some variants need it
 	Variant       Variant
 	Description   string            // "" means DefaultDescription
 	Tags          map[string]string // nil means DefaultTags
@@ -162,18 +163,16 @@ func (e *UnsupportedError) Error() string {
 // MultiRegion is also checked on the made key (a target may ignore it).
 func Unsupported(v Variant, target string) (string, bool) {
 	switch {
-	case v == MultiRegion && target == "embedded":
+	case v == MultiRegion && target == targetkind.Embedded:
 		return "local-kms ignores MultiRegion: it makes single-Region keys and leaves MultiRegion out of DescribeKey", true
-	case v == Lockout && target == "aws":
+	case v == Lockout && target == targetkind.AWS:
 		return "a locked-out key cannot be managed, nor scheduled for deletion, by the provisioner on a real account; it is made on emulators only", true
 	}
 	return "", false
 }
 
-var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-
 func (s *Spec) defaults() error {
-	if !accountRE.MatchString(s.Account) {
+	if !awsid.IsAccountID(s.Account) {
 		return fmt.Errorf("provision: account %q is not a 12-digit AWS account ID", s.Account)
 	}
 	if s.Variant != Correct && !slices.Contains(Variants, s.Variant) {
@@ -181,7 +180,7 @@ func (s *Spec) defaults() error {
 		return err
 	}
 	for _, a := range s.AdobeAccounts {
-		if !accountRE.MatchString(a) {
+		if !awsid.IsAccountID(a) {
 			return fmt.Errorf("provision: Adobe account %q is not a 12-digit AWS account ID", a)
 		}
 	}

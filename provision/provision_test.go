@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/aep-cmk/cmkcheck/targetkind"
 	"github.com/aep-cmk/cmkcheck/targets"
 )
 
@@ -20,14 +21,14 @@ const adobe = "123456789012"
 
 func openEmbedded(t *testing.T) *targets.Target {
 	t.Helper()
-	tg, err := targets.Open(context.Background(), targets.Embedded, "", "")
+	tg, err := targets.Open(context.Background(), targetkind.Embedded, "", "")
 	require.NoError(t, err)
 	t.Cleanup(tg.Close)
 	return tg
 }
 
 func spec(v Variant) Spec {
-	return Spec{Account: targets.DefaultAccount, Target: targets.Embedded, Variant: v, AdobeAccounts: []string{adobe}}
+	return Spec{Account: targets.DefaultAccount, Target: targetkind.Embedded, Variant: v, AdobeAccounts: []string{adobe}}
 }
 
 func TestConsolePolicyShape(t *testing.T) {
@@ -199,7 +200,7 @@ func TestBadSpecs(t *testing.T) {
 		{Spec{Account: targets.DefaultAccount, Variant: "sideways"}, `unknown variant "sideways"`},
 		{Spec{Account: targets.DefaultAccount, AdobeAccounts: []string{"x"}}, `Adobe account "x"`},
 		{Spec{Account: targets.DefaultAccount, Alias: "alias/aws/kms"}, `not alias/aws/`},
-		{Spec{Account: targets.DefaultAccount, Variant: Lockout, Target: targets.AWS}, "cannot make the lockout variant"},
+		{Spec{Account: targets.DefaultAccount, Variant: Lockout, Target: targetkind.AWS}, "cannot make the lockout variant"},
 	} {
 		_, err := CreateKeyE(ctx, tg.Config, tc.spec)
 		require.Error(t, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aep-cmk/cmkcheck/checks"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -103,7 +104,7 @@ func sampleRun(t testing.TB) *Run {
 		End:         start.Add(2500 * time.Millisecond),
 		ToolVersion: "v0.1.0",
 		Commit:      "0123456789abcdef0123456789abcdef01234567",
-		Target:      Target{Kind: TargetSnapshot},
+		Target:      Target{Kind: targetkind.Snapshot},
 		Account:     "111122223333",
 		Region:      "us-east-1",
 		KeyARN:      keyARN,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aep-cmk/cmkcheck/audit"
 	"github.com/aep-cmk/cmkcheck/profile"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 	"github.com/aep-cmk/cmkcheck/targets"
 )
 
@@ -44,7 +45,7 @@ func targetKind() string {
 	if k := os.Getenv(audit.EnvTarget); k != "" {
 		return k
 	}
-	return targets.Embedded
+	return targetkind.Embedded
 }
 
 // loadProfile loads CMK_PROFILE, or the example profile the repository ships.
@@ -71,7 +72,7 @@ func reportDir(t testing.TB) string {
 // test's. Its Close is registered first, so it runs after the keys' cleanup.
 func openEmbedded(t testing.TB) *targets.Target {
 	t.Helper()
-	tg, err := targets.Open(context.Background(), targets.Embedded, "", "")
+	tg, err := targets.Open(context.Background(), targetkind.Embedded, "", "")
 	require.NoError(t, err)
 	t.Cleanup(tg.Close)
 	return tg

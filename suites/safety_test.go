@@ -26,6 +26,7 @@ import (
 	"github.com/aep-cmk/cmkcheck/faultproxy"
 	"github.com/aep-cmk/cmkcheck/provision"
 	"github.com/aep-cmk/cmkcheck/reports"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 	"github.com/aep-cmk/cmkcheck/targets"
 )
 
@@ -265,7 +266,7 @@ func TestLeakHelperPanics(t *testing.T) {
 		BaseEndpoint:     aws.String(endpoint),
 		RetryMaxAttempts: targets.MaxAttempts,
 	}
-	key := provision.CreateKey(t, cfg, provision.Spec{Account: targets.DefaultAccount, Target: targets.Embedded})
+	key := provision.CreateKey(t, cfg, provision.Spec{Account: targets.DefaultAccount, Target: targetkind.Embedded})
 	fmt.Println("provisioned key " + key.KeyID)
 	panic("deliberate panic after provisioning")
 }
@@ -339,11 +340,11 @@ func TestSecretsStayOut(t *testing.T) {
 	closed := closedPort(t)
 	t.Setenv(targets.EnvEndpointURL, closed)
 	t.Setenv(targets.EnvRegion, targets.DefaultRegion)
-	_, err := targets.Open(ctx, targets.AWS, "", "")
+	_, err := targets.Open(ctx, targetkind.AWS, "", "")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "sts:GetCallerIdentity", "the error says what failed")
 	outputs = append(outputs, err.Error())
-	_, err = audit.Run(ctx, audit.Options{Target: targets.AWS, Profile: p, Key: "alias/x", Getenv: noEnv})
+	_, err = audit.Run(ctx, audit.Options{Target: targetkind.AWS, Profile: p, Key: "alias/x", Getenv: noEnv})
 	require.Error(t, err)
 	outputs = append(outputs, err.Error())
 

@@ -20,6 +20,7 @@ import (
 	"github.com/aep-cmk/cmkcheck/checks"
 	"github.com/aep-cmk/cmkcheck/profile"
 	"github.com/aep-cmk/cmkcheck/provision"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 	"github.com/aep-cmk/cmkcheck/targets"
 )
 
@@ -74,9 +75,9 @@ var targetBaseline = map[string]struct {
 	ignore []string // results that depend on the account, not the key
 	why    string
 }{
-	targets.Embedded:   {add: want{"CMK-PRM-1": skip}, why: "local-kms has no IAM to simulate"},
-	targets.LocalStack: {add: want{"CMK-PRM-1": skip}, why: "LocalStack does not evaluate IAM policies faithfully"},
-	targets.AWS:        {ignore: []string{"CMK-PRM-1"}, why: "the simulation depends on the caller's IAM policies"},
+	targetkind.Embedded:   {add: want{"CMK-PRM-1": skip}, why: "local-kms has no IAM to simulate"},
+	targetkind.LocalStack: {add: want{"CMK-PRM-1": skip}, why: "LocalStack does not evaluate IAM policies faithfully"},
+	targetkind.AWS:        {ignore: []string{"CMK-PRM-1"}, why: "the simulation depends on the caller's IAM policies"},
 }
 
 // difference is one target answering a variant unlike AWS documents, or
@@ -88,14 +89,14 @@ type difference struct {
 }
 
 var differences = map[string]map[provision.Variant]difference{
-	targets.Embedded: {
+	targetkind.Embedded: {
 		provision.MultiRegion: {unsupported: true, why: "local-kms ignores MultiRegion"},
 		provision.HMAC: {set: want{"CMK-CFG-6": errS},
 			why: "local-kms answers Encrypt with an HMAC key with InternalFailureException (\"key type not yet supported\"), not InvalidKeyUsageException: the probe could not complete"},
 		provision.Imported: {set: want{"CMK-OPS-1": errS},
 			why: "local-kms refuses GetKeyRotationStatus for EXTERNAL keys (UnsupportedOperationException), where LocalStack answers false: the rotation status is missing evidence"},
 	},
-	targets.AWS: {
+	targetkind.AWS: {
 		provision.Lockout: {unsupported: true, why: "a locked-out key could not be cleaned up by the provisioner on a real account"},
 		provision.PendingDeletion: {set: want{"CMK-OPS-1": warn},
 			why: "AWS documents that a key pending deletion reports rotation false; both emulators keep it true"},
@@ -120,7 +121,7 @@ func expectedFor(kind string, v provision.Variant) (want, []string, *difference)
 // wrong key is caught, and only by the checks that should catch it.
 func TestSelfTest(t *testing.T) {
 	kind := targetKind()
-	if kind == targets.AWS {
+	if kind == targetkind.AWS {
 		if ok, _ := strconv.ParseBool(os.Getenv(audit.EnvProvision)); !ok {
 			t.Skipf("the self-test creates (and schedules for deletion) %d real keys on aws: set %s=1 to run it", len(provision.Variants)+1, audit.EnvProvision)
 		}
@@ -173,7 +174,7 @@ func TestSelfTest(t *testing.T) {
 	// Whatever the self-test made is pending deletion: none left Enabled.
 	c := kms.NewFromConfig(tg.Config)
 	ids := made
-	if kind == targets.Embedded { // a fresh database: every key in it is ours
+	if kind == targetkind.Embedded { // a fresh database: every key in it is ours
 		keys, err := c.ListKeys(context.Background(), &kms.ListKeysInput{})
 		require.NoError(t, err)
 		ids = nil
@@ -195,7 +196,7 @@ func selfProfile(t testing.TB, tg *targets.Target) *profile.Profile {
 	t.Helper()
 	admin := "arn:aws:iam::" + tg.Account + ":role/KeyAdmin"
 	user := "arn:aws:iam::" + tg.Account + ":role/KeyUser"
-	if tg.Kind == targets.AWS {
+	if tg.Kind == targetkind.AWS {
 		cp := loadProfile(t)
 		if len(cp.KeyAdministrators) != 1 || len(cp.KeyUsers) != 1 {
 			t.Skipf("on aws the self-test needs CMK_PROFILE to name one existing key administrator and one key user role of account %s", tg.Account)

@@ -13,6 +13,7 @@ import (
 	"github.com/aep-cmk/cmkcheck/audit"
 	"github.com/aep-cmk/cmkcheck/checks"
 	"github.com/aep-cmk/cmkcheck/provision"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 	"github.com/aep-cmk/cmkcheck/targets"
 )
 
@@ -23,12 +24,12 @@ import (
 // embedded key lives as long as the test process).
 func TestProvisionedKeyStages(t *testing.T) {
 	kind := targetKind()
-	if kind == targets.AWS {
+	if kind == targetkind.AWS {
 		if ok, _ := strconv.ParseBool(os.Getenv(audit.EnvProvision)); !ok {
 			t.Skipf("this test creates a real key on aws: set %s=1 to run it", audit.EnvProvision)
 		}
 	}
-	if kind == targets.Embedded && os.Getenv("SKIP_setup") != "" {
+	if kind == targetkind.Embedded && os.Getenv("SKIP_setup") != "" {
 		t.Skip("SKIP_setup reuses a saved key, but an embedded key lives only as long as its test process: use CMK_TARGET=localstack or aws")
 	}
 	ctx := t.Context()

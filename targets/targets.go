@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
@@ -19,18 +18,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
 	"github.com/aep-cmk/cmkcheck/keystate"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 )
-
-// Target kinds.
-const (
-	Embedded   = "embedded"
-	LocalStack = "localstack"
-	AWS        = "aws"
-)
-
-// Kinds lists the target kinds in the order users see them.
-var Kinds = []string{Embedded, LocalStack, AWS}
 
 // Defaults for the embedded target when the caller names no account or region.
 const (
@@ -57,7 +48,7 @@ const DefaultLocalStackImage = "localstack/localstack:4.14.0"
 
 // Target is an opened place to talk KMS to.
 type Target struct {
-	Kind     string
+	Kind     string // a live kind of targetkind
 	Endpoint string // "" for the SDK's own AWS endpoints
 	Region   string
 	Account  string
@@ -74,10 +65,10 @@ type Target struct {
 }
 
 // HasSTS says whether the target answers sts:GetCallerIdentity.
-func (t *Target) HasSTS() bool { return t.Kind != Embedded }
+func (t *Target) HasSTS() bool { return t.Kind != targetkind.Embedded }
 
 // Emulated says whether the target is an emulator rather than AWS.
-func (t *Target) Emulated() bool { return t.Kind != AWS }
+func (t *Target) Emulated() bool { return t.Kind != targetkind.AWS }
 
 // Close releases what Open started. It is safe to call more than once.
 func (t *Target) Close() {
@@ -90,29 +81,24 @@ func (t *Target) Close() {
 	t.closers = nil
 }
 
-var (
-	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRE  = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
-)
-
 // Open opens a target of the given kind ("" means embedded). Region and
 // account may be "": each kind then finds its own (see the kind's doc).
 func Open(ctx context.Context, kind, region, account string) (*Target, error) {
-	if region != "" && !regionRE.MatchString(region) {
+	if region != "" && !awsid.IsRegion(region) {
 		return nil, fmt.Errorf("target: %q is not an AWS region name (like us-east-1)", region)
 	}
-	if account != "" && !accountRE.MatchString(account) {
+	if account != "" && !awsid.IsAccountID(account) {
 		return nil, fmt.Errorf("target: %q is not a 12-digit AWS account ID", account)
 	}
 	switch kind {
-	case "", Embedded:
+	case "", targetkind.Embedded:
 		return openEmbedded(region, account)
-	case LocalStack:
+	case targetkind.LocalStack:
 		return openLocalStack(ctx, region, account)
-	case AWS:
+	case targetkind.AWS:
 		return openAWS(ctx, region, account)
 	}
-	return nil, fmt.Errorf("target: unknown kind %q; known kinds: %s", kind, strings.Join(Kinds, ", "))
+	return nil, fmt.Errorf("target: %w", targetkind.CheckLive(kind))
 }
 
 // staticConfig is the config of an emulator: fixed region, dummy
@@ -136,7 +122,7 @@ func openLocalStack(ctx context.Context, region, account string) (*Target, error
 	if region == "" {
 		region = DefaultRegion
 	}
-	t := &Target{Kind: LocalStack, Region: region}
+	t := &Target{Kind: targetkind.LocalStack, Region: region}
 	endpoint := os.Getenv(EnvLocalStackEndpoint)
 	if endpoint == "" {
 		endpoint = os.Getenv(EnvEndpointURL)
@@ -198,7 +184,7 @@ func openAWS(ctx context.Context, region, account string) (*Target, error) {
 		}
 		return nil, fmt.Errorf("target aws: no usable AWS credentials (the SDK looked in the environment, the shared config and credentials files, SSO, web identity, and container and instance roles): %w", err)
 	}
-	t := &Target{Kind: AWS, Region: cfg.Region, Config: cfg}
+	t := &Target{Kind: targetkind.AWS, Region: cfg.Region, Config: cfg}
 	if cfg.BaseEndpoint != nil {
 		t.Endpoint = *cfg.BaseEndpoint // AWS_ENDPOINT_URL honoured by the SDK
 	}
@@ -230,7 +216,7 @@ func (t *Target) askCaller(ctx context.Context) error {
 		return fmt.Errorf("sts:GetCallerIdentity: %w", err)
 	}
 	c := &keystate.Caller{Account: aws.ToString(out.Account), Arn: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}
-	if !accountRE.MatchString(c.Account) {
+	if !awsid.IsAccountID(c.Account) {
 		return fmt.Errorf("sts:GetCallerIdentity answered account %q, not a 12-digit account ID", c.Account)
 	}
 	t.Caller = c

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/aep-cmk/cmkcheck/targetkind"
 )
 
 func TestEmbeddedServesKMS(t *testing.T) {
@@ -21,7 +23,7 @@ func TestEmbeddedServesKMS(t *testing.T) {
 	require.NoError(t, err)
 	defer tg.Close()
 
-	assert.Equal(t, Embedded, tg.Kind)
+	assert.Equal(t, targetkind.Embedded, tg.Kind)
 	assert.Equal(t, DefaultAccount, tg.Account)
 	assert.Equal(t, DefaultRegion, tg.Region)
 	assert.True(t, strings.HasPrefix(tg.Endpoint, "http://127.0.0.1:"), tg.Endpoint)
@@ -39,7 +41,7 @@ func TestEmbeddedServesKMS(t *testing.T) {
 
 func TestEmbeddedAccountRegionFromArguments(t *testing.T) {
 	ctx := context.Background()
-	tg, err := Open(ctx, Embedded, "eu-west-1", "123456789012")
+	tg, err := Open(ctx, targetkind.Embedded, "eu-west-1", "123456789012")
 	require.NoError(t, err)
 	defer tg.Close()
 	out, err := kms.NewFromConfig(tg.Config).CreateKey(ctx, &kms.CreateKeyInput{})
@@ -47,18 +49,18 @@ func TestEmbeddedAccountRegionFromArguments(t *testing.T) {
 	assert.True(t, strings.HasPrefix(aws.ToString(out.KeyMetadata.Arn), "arn:aws:kms:eu-west-1:123456789012:key/"))
 
 	// Same account and region: a second embedded target may be open at once.
-	tg2, err := Open(ctx, Embedded, "eu-west-1", "123456789012")
+	tg2, err := Open(ctx, targetkind.Embedded, "eu-west-1", "123456789012")
 	require.NoError(t, err)
 	tg2.Close()
 
 	// Another account while one is open: local-kms could not keep both.
-	_, err = Open(ctx, Embedded, "us-east-1", "123456789012")
+	_, err = Open(ctx, targetkind.Embedded, "us-east-1", "123456789012")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "one account and region per process")
 }
 
 func TestEmbeddedCloseRemovesDatabase(t *testing.T) {
-	tg, err := Open(context.Background(), Embedded, "", "")
+	tg, err := Open(context.Background(), targetkind.Embedded, "", "")
 	require.NoError(t, err)
 	dir := tg.dataDir
 	require.DirExists(t, dir)
@@ -73,7 +75,7 @@ func TestEmbeddedCloseRemovesDatabase(t *testing.T) {
 func TestEmbeddedPanicIsAnError(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	tg, err := Open(ctx, Embedded, "", "")
+	tg, err := Open(ctx, targetkind.Embedded, "", "")
 	require.NoError(t, err)
 	defer tg.Close()
 	c := kms.NewFromConfig(tg.Config)
@@ -103,7 +105,7 @@ func TestLocalStackWithoutEndpointOrDockerIsAnError(t *testing.T) {
 	}
 	t.Setenv(EnvLocalStackEndpoint, "")
 	t.Setenv(EnvEndpointURL, "")
-	_, err := Open(context.Background(), LocalStack, "", "")
+	_, err := Open(context.Background(), targetkind.LocalStack, "", "")
 	require.Error(t, err)
 	assert.ErrorIs(t, err, ErrNoLocalStack)
 	assert.Contains(t, err.Error(), "scripts/localstack.sh start")
@@ -113,7 +115,7 @@ func TestLocalStackUnreachableEndpointIsAnError(t *testing.T) {
 	t.Setenv(EnvLocalStackEndpoint, "http://127.0.0.1:1")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	_, err := Open(ctx, LocalStack, "", "")
+	_, err := Open(ctx, targetkind.LocalStack, "", "")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "sts:GetCallerIdentity")
 }
@@ -125,7 +127,7 @@ func TestLocalStackActsInTheAccountAskedFor(t *testing.T) {
 		t.Skip("LOCALSTACK_ENDPOINT is not set: no LocalStack to test against here")
 	}
 	ctx := context.Background()
-	tg, err := Open(ctx, LocalStack, "eu-west-1", "444455556666")
+	tg, err := Open(ctx, targetkind.LocalStack, "eu-west-1", "444455556666")
 	require.NoError(t, err)
 	defer tg.Close()
 	assert.Equal(t, "444455556666", tg.Account)

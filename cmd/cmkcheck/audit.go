@@ -9,7 +9,7 @@ import (
 	"github.com/aep-cmk/cmkcheck/audit"
 	"github.com/aep-cmk/cmkcheck/profile"
 	"github.com/aep-cmk/cmkcheck/reports"
-	"github.com/aep-cmk/cmkcheck/targets"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 )
 
 // auditCommand inspects a live key, or provisions one the way the guide's console
@@ -30,8 +30,8 @@ func auditCommand(ctx context.Context, args []string, stderr io.Writer, getenv f
 	if err := out.check(); err != nil {
 		return nil, out, err
 	}
-	if *target != "" && !isKind(*target) {
-		return nil, out, usagef("--target %q: want one of %v", *target, targets.Kinds)
+	if *target != "" && !targetkind.IsLive(*target) {
+		return nil, out, usagef("--target %q: want one of %v", *target, targetkind.Live)
 	}
 	if *profilePath == "" {
 		*profilePath = getenv("CMK_PROFILE")
@@ -56,13 +56,4 @@ func auditCommand(ctx context.Context, args []string, stderr io.Writer, getenv f
 		return nil, out, err
 	}
 	return o.Run, out, nil
-}
-
-func isKind(k string) bool {
-	for _, kind := range targets.Kinds {
-		if k == kind {
-			return true
-		}
-	}
-	return false
 }

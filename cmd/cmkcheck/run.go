@@ -16,6 +16,7 @@ import (
 	"github.com/aep-cmk/cmkcheck/keystate"
 	"github.com/aep-cmk/cmkcheck/profile"
 	"github.com/aep-cmk/cmkcheck/reports"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 )
 
 // Exit statuses of the command-line contract.
@@ -239,7 +240,7 @@ func evaluate(args []string, getenv func(string) string) (*reports.Run, outputs,
 		End:         time.Now().UTC(),
 		ToolVersion: version,
 		Commit:      commit,
-		Target:      reports.Target{Kind: "snapshot", Endpoint: *snapshot},
+		Target:      reports.Target{Kind: targetkind.Snapshot, Endpoint: *snapshot},
 		Region:      p.Region,
 		Profile:     reports.NewProfileRecord(p.Source, p.Content),
 		Verdict:     checks.Verdict(results),
