@@ -219,7 +219,7 @@ func (s Spec) Policies() (console, final Document) {
 		st := &final.Statement[i]
 		switch {
 		case s.Variant == UsersDelete && st.Sid == "Allow use of the key":
-			st.Action = append(slices.Clone(UserActions), "kms:ScheduleKeyDeletion")
+			st.Action = append(slices.Clone(ConsoleUserActions), "kms:ScheduleKeyDeletion")
 		case s.Variant == Lockout && st.Sid == "Allow access for Key Administrators":
 			// Administrators without kms:Put* cannot restore the policy.
 			st.Action = slices.DeleteFunc(slices.Clone(st.Action.([]string)), func(a string) bool { return a == "kms:Put*" })
@@ -236,7 +236,7 @@ func (s Spec) Policies() (console, final Document) {
 	switch s.Variant {
 	case OtherAccount:
 		final.Statement = append(final.Statement, Statement{Sid: "Allow use of the key by another account", Effect: "Allow",
-			Principal: principal([]string{RootARN(OtherAccountID)}), Action: UserActions, Resource: "*"})
+			Principal: principal([]string{RootARN(OtherAccountID)}), Action: ConsoleUserActions, Resource: "*"})
 	case PublicPrincipal:
 		final.Statement = append(final.Statement, Statement{Sid: "Allow anyone to decrypt", Effect: "Allow",
 			Principal: "*", Action: "kms:Decrypt", Resource: "*"})

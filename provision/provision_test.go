@@ -38,9 +38,9 @@ func TestConsolePolicyShape(t *testing.T) {
 	require.Len(t, console.Statement, 4)
 	assert.Equal(t, RootSid, console.Statement[0].Sid)
 	assert.Equal(t, "kms:*", console.Statement[0].Action)
-	assert.Equal(t, AdminActions, console.Statement[1].Action)
+	assert.Equal(t, ConsoleAdminActions, console.Statement[1].Action)
 	assert.NotContains(t, console.Statement[1].Action, "kms:ScheduleKeyDeletion")
-	assert.Equal(t, UserActions, console.Statement[2].Action)
+	assert.Equal(t, ConsoleUserActions, console.Statement[2].Action)
 	assert.Equal(t, map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}, console.Statement[3].Condition)
 
 	require.Len(t, final.Statement, 5, "the platform statement is added, not a replacement")
