@@ -9,8 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -25,25 +23,24 @@ import (
 	"github.com/aep-cmk/cmkcheck/targets"
 )
 
-// Environment variables read by the audit.
-const (
-	EnvTarget    = "CMK_TARGET"    // embedded (default), localstack or aws
-	EnvProvision = "CMK_PROVISION" // 1: provision a key on aws when none is named
-)
+// provisionVariable is how a user allows provisioning on aws, for the
+// messages that say so (the edges read it into Options.Provision).
+const provisionVariable = "CMK_PROVISION"
 
 // ErrCleanup marks a run whose results are complete but whose provisioned
 // key could not be scheduled for deletion.
 var ErrCleanup = errors.New("cleanup of the provisioned key failed")
 
-// Options say what to audit.
+// Options say what to audit. They are values: the edges (cmd/cmkcheck,
+// the suites) fill them from flags and the environment.
 type Options struct {
-	Target  string           // target kind; "" reads CMK_TARGET, then embedded
+	Target  string           // a live kind of targetkind; "" is embedded
 	Profile *profile.Profile // what the customer expects; nil is an empty profile
 	// Key to inspect (ID, ARN, alias/NAME); "" means the profile's key
 	// (which CMK_KEY_ID overrides when the profile is loaded).
 	Key string
 	// Provision a key when none is named. On emulators that is the default;
-	// on aws only with Provision (or CMK_PROVISION=1).
+	// on aws only with Provision (the edges: CMK_PROVISION=1).
 	Provision bool
 	// Variant provisions a deliberately wrong key (the self-test); it
 	// implies provisioning, whatever key the profile names. With Key also
@@ -52,10 +49,12 @@ type Options struct {
 	// Region and Account for the target; "" takes the profile's region, and
 	// on emulators the account the profile's principals name.
 	Region, Account string
-	Timeout         time.Duration       // bounds the collection; 0 means collect.DefaultTimeout
-	Conn            *targets.Target     // an already open target to reuse (left open)
-	KeepKey         bool                // do not delete a provisioned key (SKIP_teardown)
-	Getenv          func(string) string // nil means os.Getenv
+	Timeout         time.Duration   // bounds the collection; 0 means collect.DefaultTimeout
+	Conn            *targets.Target // an already open target to reuse (left open)
+	// Opener opens the target when Conn is nil: the LocalStack endpoint,
+	// the role to assume, AWS_REGION's default, how to start a LocalStack.
+	Opener  targets.Opener
+	KeepKey bool // do not delete a provisioned key
 }
 
 // Outcome is what one audit produced.
@@ -71,29 +70,15 @@ type Outcome struct {
 // Run returns (unless KeepKey): an error wrapping ErrCleanup comes with a
 // complete outcome. Any other error means there is no outcome.
 func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
-	getenv := opts.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
 	p := opts.Profile
 	if p == nil {
 		p = &profile.Profile{MaxRotationPeriodDays: profile.DefaultRotationDays}
 	}
 	kind := opts.Target
 	if kind == "" {
-		kind = getenv(EnvTarget)
-	}
-	if kind == "" {
 		kind = targetkind.Embedded
 	}
 	provisionOnAWS := opts.Provision
-	if v := getenv(EnvProvision); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return nil, fmt.Errorf("audit: %s=%q is not true or false (1 or 0)", EnvProvision, v)
-		}
-		provisionOnAWS = provisionOnAWS || b
-	}
 
 	key := strings.TrimSpace(opts.Key)
 	if key != "" && opts.Variant != provision.Correct {
@@ -108,10 +93,10 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 	switch {
 	case onAWS && opts.Variant != provision.Correct && !provisionOnAWS:
 		return nil, fmt.Errorf("audit: provisioning the %s variant on the aws target creates a real key: set %s=1 to allow it (it is scheduled for deletion afterwards)",
-			opts.Variant.Name(), EnvProvision)
+			opts.Variant.Name(), provisionVariable)
 	case onAWS && key == "" && !provisionOnAWS:
 		return nil, fmt.Errorf("audit: no key named for the aws target: set key in the profile or %s, or set %s=1 to provision one (it is scheduled for deletion afterwards)",
-			profile.EnvName("key"), EnvProvision)
+			profile.EnvName("key"), provisionVariable)
 	}
 
 	start := time.Now()
@@ -125,7 +110,7 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 		if account == "" && kind != targetkind.AWS {
 			account = profileAccount(p)
 		}
-		tg, err = targets.Open(ctx, kind, region, account)
+		tg, err = opts.Opener.Open(ctx, kind, region, account)
 		if err != nil {
 			return nil, fmt.Errorf("audit: %w", err)
 		}

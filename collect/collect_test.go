@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/aep-cmk/cmkcheck/internal/provisiontest"
 	"github.com/aep-cmk/cmkcheck/keystate"
 	"github.com/aep-cmk/cmkcheck/provision"
 	"github.com/aep-cmk/cmkcheck/targetkind"
@@ -33,7 +34,7 @@ func openEmbedded(t *testing.T) *targets.Target {
 
 func makeKey(t *testing.T, tg *targets.Target, v provision.Variant) *provision.Key {
 	t.Helper()
-	return provision.CreateKey(t, tg.Config, provision.Spec{Account: tg.Account, Target: tg.Kind, Variant: v, AdobeAccounts: []string{"123456789012"}})
+	return provisiontest.CreateKey(t, tg.Config, provision.Spec{Account: tg.Account, Target: tg.Kind, Variant: v, AdobeAccounts: []string{"123456789012"}}, provisiontest.DeleteKey)
 }
 
 func TestCollectCorrectKey(t *testing.T) {

@@ -1,7 +1,8 @@
 // Package provision creates a key the way Adobe's guide walks through the
 // console, then adds the platform's statements to its policy; and the
 // deliberately wrong variants the self-tests need. What it creates it
-// schedules for deletion.
+// schedules for deletion. The helpers that fail a test instead of returning
+// an error are in internal/provisiontest.
 package provision
 
 import (
@@ -12,7 +13,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -428,35 +428,4 @@ func sortedKeys(m map[string]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-// TB is the part of testing.TB the terratest-style helpers use.
-type TB interface {
-	Helper()
-	Logf(format string, args ...any)
-	Errorf(format string, args ...any)
-	Fatalf(format string, args ...any)
-	Cleanup(func())
-	Context() context.Context
-}
-
-// CreateKey is CreateKeyE that fails the test on error, and registers the
-// key's deletion with t.Cleanup at once. SKIP_teardown set keeps the key,
-// as terratest's test_structure stages do.
-func CreateKey(t TB, cfg aws.Config, spec Spec) *Key {
-	t.Helper()
-	key, err := CreateKeyE(t.Context(), cfg, spec)
-	if err != nil {
-		t.Fatalf("%v", err)
-	}
-	t.Cleanup(func() {
-		if os.Getenv("SKIP_teardown") != "" {
-			t.Logf("SKIP_teardown is set: keeping key %s (%s)", key.KeyID, key.Alias)
-			return
-		}
-		if err := DeleteKeyE(context.Background(), cfg, key); err != nil {
-			t.Errorf("cleanup of key %s failed: %v", key.KeyID, err)
-		}
-	})
-	return key
 }

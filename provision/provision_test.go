@@ -27,6 +27,16 @@ func openEmbedded(t *testing.T) *targets.Target {
 	return tg
 }
 
+// createKey is internal/provisiontest.CreateKey, which this package's own
+// tests cannot import (it imports provision).
+func createKey(t *testing.T, cfg aws.Config, s Spec) *Key {
+	t.Helper()
+	key, err := CreateKeyE(t.Context(), cfg, s)
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, DeleteKeyE(context.Background(), cfg, key)) })
+	return key
+}
+
 func spec(v Variant) Spec {
 	return Spec{Account: targets.DefaultAccount, Target: targetkind.Embedded, Variant: v, AdobeAccounts: []string{adobe}}
 }
@@ -90,7 +100,7 @@ func TestVariantPolicies(t *testing.T) {
 
 func TestCreateCorrectKeyFollowsTheGuide(t *testing.T) {
 	tg := openEmbedded(t)
-	key := CreateKey(t, tg.Config, spec(Correct))
+	key := createKey(t, tg.Config, spec(Correct))
 	ctx := context.Background()
 	c := kms.NewFromConfig(tg.Config)
 
@@ -182,7 +192,7 @@ func TestCreateKeyCleanupRegistered(t *testing.T) {
 	tg := openEmbedded(t)
 	var key *Key
 	t.Run("create", func(t *testing.T) {
-		key = CreateKey(t, tg.Config, spec(Correct))
+		key = createKey(t, tg.Config, spec(Correct))
 	})
 	d, err := kms.NewFromConfig(tg.Config).DescribeKey(context.Background(), &kms.DescribeKeyInput{KeyId: aws.String(key.KeyID)})
 	require.NoError(t, err)
@@ -217,7 +227,7 @@ func TestBadSpecs(t *testing.T) {
 func TestFailedStepCleansUp(t *testing.T) {
 	tg := openEmbedded(t)
 	ctx := context.Background()
-	first := CreateKey(t, tg.Config, spec(Correct))
+	first := createKey(t, tg.Config, spec(Correct))
 	s := spec(Correct)
 	s.Alias = first.Alias // taken: CreateAlias fails
 	_, err := CreateKeyE(ctx, tg.Config, s)

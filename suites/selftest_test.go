@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -18,6 +16,7 @@ import (
 
 	"github.com/aep-cmk/cmkcheck/audit"
 	"github.com/aep-cmk/cmkcheck/checks"
+	"github.com/aep-cmk/cmkcheck/internal/edge"
 	"github.com/aep-cmk/cmkcheck/profile"
 	"github.com/aep-cmk/cmkcheck/provision"
 	"github.com/aep-cmk/cmkcheck/targetkind"
@@ -120,14 +119,13 @@ func expectedFor(kind string, v provision.Variant) (want, []string, *difference)
 // target and asserts that exactly the expected checks are not PASS: each
 // wrong key is caught, and only by the checks that should catch it.
 func TestSelfTest(t *testing.T) {
-	kind := targetKind()
-	if kind == targetkind.AWS {
-		if ok, _ := strconv.ParseBool(os.Getenv(audit.EnvProvision)); !ok {
-			t.Skipf("the self-test creates (and schedules for deletion) %d real keys on aws: set %s=1 to run it", len(provision.Variants)+1, audit.EnvProvision)
-		}
+	kind := targetKind(t)
+	provisionOK := provisionAllowed(t)
+	if kind == targetkind.AWS && !provisionOK {
+		t.Skipf("the self-test creates (and schedules for deletion) %d real keys on aws: set %s=1 to run it", len(provision.Variants)+1, edge.Provision)
 	}
 	ctx := t.Context()
-	tg, err := targets.Open(ctx, kind, "", "")
+	tg, err := opener().Open(ctx, kind, "", "")
 	require.NoError(t, err, "opening the %s target", kind)
 	t.Cleanup(tg.Close)
 	p := selfProfile(t, tg)
@@ -136,7 +134,7 @@ func TestSelfTest(t *testing.T) {
 	for _, v := range append([]provision.Variant{provision.Correct}, provision.Variants...) {
 		t.Run(v.Name(), func(t *testing.T) {
 			w, ignore, diff := expectedFor(kind, v)
-			out, err := audit.Run(ctx, audit.Options{Conn: tg, Profile: p, Variant: v})
+			out, err := audit.Run(ctx, audit.Options{Conn: tg, Profile: p, Variant: v, Provision: provisionOK})
 			var unsup *provision.UnsupportedError
 			if errors.As(err, &unsup) {
 				if diff != nil && diff.unsupported {

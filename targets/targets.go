@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -32,19 +31,35 @@ const (
 // MaxAttempts bounds the SDK's retries so a fault never turns into a hang.
 const MaxAttempts = 3
 
-// Environment variables read by Open.
-const (
-	EnvLocalStackEndpoint = "LOCALSTACK_ENDPOINT"
-	EnvEndpointURL        = "AWS_ENDPOINT_URL"
-	EnvLocalStackImage    = "LOCALSTACK_IMAGE"
-	EnvLocalStackToken    = "LOCALSTACK_AUTH_TOKEN"
-	EnvAssumeRole         = "TERRATEST_IAM_ROLE" // terratest's name for the role to assume
-	EnvRegion             = "AWS_REGION"
-)
+// ErrNoLocalStack says no LocalStack could be reached or started.
+var ErrNoLocalStack = errors.New("no LocalStack endpoint: set LOCALSTACK_ENDPOINT or start one with scripts/localstack.sh start")
 
-// DefaultLocalStackImage is the image testcontainers-go starts when no
-// endpoint is given and a Docker engine answers.
-const DefaultLocalStackImage = "localstack/localstack:4.14.0"
+// StartFunc starts a LocalStack and returns its endpoint and how to stop
+// it. An error that means "cannot start one here" (no Docker engine)
+// wraps ErrNoLocalStack.
+type StartFunc func(ctx context.Context) (endpoint string, stop func(), err error)
+
+// Opener opens targets with settings that come from outside the program:
+// the edges (cmd/cmkcheck, the suites) fill it from flags and the
+// environment, and nothing here reads the environment itself. The zero
+// Opener opens the embedded target, a LocalStack only through an endpoint
+// it is given, and AWS through the SDK's default configuration alone.
+type Opener struct {
+	// DefaultRegion is the region when the caller names none (AWS_REGION).
+	DefaultRegion string
+	// LocalStackEndpoint is a running LocalStack (LOCALSTACK_ENDPOINT, else
+	// AWS_ENDPOINT_URL).
+	LocalStackEndpoint string
+	// StartLocalStack starts one when no endpoint is given; nil means this
+	// program cannot, and opening a LocalStack says how to get one. The
+	// suites set it (internal/container, testcontainers-go); the command
+	// only in a build with -tags testcontainers, so that the binary does
+	// not link Docker's client.
+	StartLocalStack StartFunc
+	// AssumeRole is a role ARN the aws target assumes with the default
+	// credentials (TERRATEST_IAM_ROLE, terratest's name for it).
+	AssumeRole string
+}
 
 // Target is an opened place to talk KMS to.
 type Target struct {
@@ -81,22 +96,35 @@ func (t *Target) Close() {
 	t.closers = nil
 }
 
-// Open opens a target of the given kind ("" means embedded). Region and
-// account may be "": each kind then finds its own (see the kind's doc).
+// Open opens a target with the zero Opener: see Opener.Open.
 func Open(ctx context.Context, kind, region, account string) (*Target, error) {
+	return Opener{}.Open(ctx, kind, region, account)
+}
+
+// Open opens a target of the given kind ("" means embedded). Region and
+// account may be "": each kind then finds its own (see the kind's doc);
+// LocalStack and AWS take o.DefaultRegion first, the embedded target, which
+// lives in this process only, its own DefaultRegion.
+func (o Opener) Open(ctx context.Context, kind, region, account string) (*Target, error) {
 	if region != "" && !awsid.IsRegion(region) {
 		return nil, fmt.Errorf("target: %q is not an AWS region name (like us-east-1)", region)
 	}
 	if account != "" && !awsid.IsAccountID(account) {
 		return nil, fmt.Errorf("target: %q is not a 12-digit AWS account ID", account)
 	}
+	if region == "" && kind != "" && kind != targetkind.Embedded {
+		region = o.DefaultRegion
+		if region != "" && !awsid.IsRegion(region) {
+			return nil, fmt.Errorf("target: the default region %q (AWS_REGION) is not an AWS region name (like us-east-1)", region)
+		}
+	}
 	switch kind {
 	case "", targetkind.Embedded:
 		return openEmbedded(region, account)
 	case targetkind.LocalStack:
-		return openLocalStack(ctx, region, account)
+		return o.openLocalStack(ctx, region, account)
 	case targetkind.AWS:
-		return openAWS(ctx, region, account)
+		return o.openAWS(ctx, region, account)
 	}
 	return nil, fmt.Errorf("target: %w", targetkind.CheckLive(kind))
 }
@@ -113,24 +141,21 @@ func staticConfig(endpoint, region, accessKey string) aws.Config {
 	return cfg
 }
 
-// openLocalStack uses an endpoint that already runs, or starts one through
-// testcontainers-go where a Docker engine answers; never a silent skip.
-func openLocalStack(ctx context.Context, region, account string) (*Target, error) {
-	if region == "" {
-		region = os.Getenv(EnvRegion)
-	}
+// openLocalStack uses an endpoint that already runs, or starts one with
+// o.StartLocalStack; without either it is an error, never a silent skip.
+func (o Opener) openLocalStack(ctx context.Context, region, account string) (*Target, error) {
 	if region == "" {
 		region = DefaultRegion
 	}
 	t := &Target{Kind: targetkind.LocalStack, Region: region}
-	endpoint := os.Getenv(EnvLocalStackEndpoint)
+	endpoint := o.LocalStackEndpoint
 	if endpoint == "" {
-		endpoint = os.Getenv(EnvEndpointURL)
-	}
-	if endpoint == "" {
-		ep, stop, err := startLocalStackContainer(ctx)
+		if o.StartLocalStack == nil {
+			return nil, fmt.Errorf("target localstack: %w (this program cannot start one: cmkcheck does so only when built with -tags testcontainers)", ErrNoLocalStack)
+		}
+		ep, stop, err := o.StartLocalStack(ctx)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("target localstack: %w", err)
 		}
 		endpoint = ep
 		t.closers = append(t.closers, stop)
@@ -153,12 +178,12 @@ func openLocalStack(ctx context.Context, region, account string) (*Target, error
 	return t, nil
 }
 
-// openAWS uses the SDK's default credential chain (environment, shared
-// profiles, SSO, instance roles); TERRATEST_IAM_ROLE names a role to assume.
-func openAWS(ctx context.Context, region, account string) (*Target, error) {
-	if region == "" {
-		region = os.Getenv(EnvRegion)
-	}
+// openAWS uses the SDK's default configuration: its credential chain
+// (environment, shared profiles, SSO, instance roles) and, when no region
+// is given, its region (AWS_REGION, the config profile). That is the SDK
+// reading the environment, by design: it is the chain users configure.
+// o.AssumeRole names a role to assume with those credentials.
+func (o Opener) openAWS(ctx context.Context, region, account string) (*Target, error) {
 	opts := []func(*config.LoadOptions) error{config.WithRetryMaxAttempts(MaxAttempts)}
 	if region != "" {
 		opts = append(opts, config.WithRegion(region))
@@ -170,7 +195,7 @@ func openAWS(ctx context.Context, region, account string) (*Target, error) {
 	if cfg.Region == "" {
 		return nil, errors.New("target aws: no region: set the profile's region, AWS_REGION, or a region in the AWS config profile")
 	}
-	if role := os.Getenv(EnvAssumeRole); role != "" {
+	if role := o.AssumeRole; role != "" {
 		// terratest's NewAuthenticatedSessionFromRole retrieves the role's
 		// credentials once and drops the rest of the config; a provider in a
 		// cache refreshes them and keeps the retry bound.
@@ -179,8 +204,8 @@ func openAWS(ctx context.Context, region, account string) (*Target, error) {
 	// Without credentials the caller-identity call below fails deep in the
 	// SDK's provider chain; say so plainly first.
 	if err := hasCredentials(ctx, cfg); err != nil {
-		if role := os.Getenv(EnvAssumeRole); role != "" {
-			return nil, fmt.Errorf("target aws: no usable AWS credentials for assuming %s (%s): %w", role, EnvAssumeRole, err)
+		if role := o.AssumeRole; role != "" {
+			return nil, fmt.Errorf("target aws: no usable AWS credentials for assuming %s: %w", role, err)
 		}
 		return nil, fmt.Errorf("target aws: no usable AWS credentials (the SDK looked in the environment, the shared config and credentials files, SSO, web identity, and container and instance roles): %w", err)
 	}
