@@ -13,6 +13,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 	"strings"
 	"time"
@@ -21,7 +22,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/smithy-go"
-	"github.com/gruntwork-io/terratest/modules/random"
 
 	"github.com/aep-cmk/cmkcheck/internal/awsid"
 	"github.com/aep-cmk/cmkcheck/profile"
@@ -191,7 +191,11 @@ func (s *Spec) defaults() error {
 		s.Tags = DefaultTags
 	}
 	if s.Alias == "" {
-		s.Alias = AliasPrefix + random.UniqueId()
+		id, err := uniqueID()
+		if err != nil {
+			return err
+		}
+		s.Alias = AliasPrefix + id
 	}
 	if !strings.HasPrefix(s.Alias, "alias/") || strings.HasPrefix(s.Alias, "alias/aws/") {
 		return fmt.Errorf("provision: alias %q must start with alias/ and not alias/aws/", s.Alias)
@@ -419,6 +423,23 @@ func pendingDeletion(ctx context.Context, c *kms.Client, keyID string) bool {
 func isCode(err error, code string) bool {
 	var apiErr smithy.APIError
 	return errors.As(err, &apiErr) && apiErr.ErrorCode() == code
+}
+
+// uniqueID is six base-62 characters from crypto/rand (62^6, 56 billion
+// values), the length and alphabet of terratest's random.UniqueId, which
+// the provisioner used to import: one call did not justify linking
+// terratest into cmkcheck. Alias names allow every character of it.
+func uniqueID() (string, error) {
+	const chars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	b := make([]byte, 6)
+	for i := range b {
+		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(chars))))
+		if err != nil {
+			return "", fmt.Errorf("provision: no random alias suffix: %w", err)
+		}
+		b[i] = chars[n.Int64()]
+	}
+	return string(b), nil
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -246,3 +246,16 @@ func TestFailedStepCleansUp(t *testing.T) {
 	}
 	assert.Equal(t, 1, enabled, "only the first key is still enabled")
 }
+
+// The alias suffix keeps terratest's random.UniqueId shape (6 base-62
+// characters), now from crypto/rand.
+func TestDefaultAliasIsUnique(t *testing.T) {
+	seen := map[string]bool{}
+	for range 100 {
+		s := spec(Correct)
+		require.NoError(t, s.defaults())
+		assert.Regexp(t, `^alias/Adobe-Experience-Platform-Key-[0-9A-Za-z]{6}$`, s.Alias)
+		assert.False(t, seen[s.Alias], "%s twice in 100 draws", s.Alias)
+		seen[s.Alias] = true
+	}
+}
