@@ -14,7 +14,7 @@ import (
 
 	"github.com/aep-cmk/cmkcheck/checks"
 	"github.com/aep-cmk/cmkcheck/collect"
-	"github.com/aep-cmk/cmkcheck/faultproxy"
+	"github.com/aep-cmk/cmkcheck/internal/faultproxy"
 	"github.com/aep-cmk/cmkcheck/profile"
 	"github.com/aep-cmk/cmkcheck/provision"
 	"github.com/aep-cmk/cmkcheck/targets"
