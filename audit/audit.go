@@ -144,23 +144,59 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
+	run, err := Evaluate(state, p, Source{
+		Target:  reports.Target{Kind: tg.Kind, Endpoint: tg.Endpoint},
+		Account: tg.Account,
+		Region:  tg.Region,
+		Key:     key,
+		Start:   start,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.State, out.Record, out.Run = state, rec, run
+	return out, nil
+}
+
+// Source says where a key state came from, for the run record.
+type Source struct {
+	Target reports.Target // a live target's kind and endpoint, or targetkind.Snapshot and the file
+	// Account and Region are the live target's. The key's own ARN names
+	// the account when the state has the key; a snapshot, which has no
+	// target, takes the region from the key ARN too (else the profile's).
+	Account, Region string
+	Key             string    // the key asked for, when the state names none
+	Start           time.Time // when the run began
+}
+
+// Evaluate judges a key state against a profile and returns the run
+// record. It is the part a live audit (Run) and an offline evaluation of a
+// snapshot (cmkcheck evaluate) share, so both get one run-ID scheme, the
+// same record fields, and a panic in the checks as an error rather than a
+// crash. They differ only in where the state comes from. A nil profile is
+// an empty one.
+func Evaluate(state *keystate.State, p *profile.Profile, src Source) (*reports.Run, error) {
+	if state == nil {
+		return nil, errors.New("audit: no key state to evaluate")
+	}
+	if p == nil {
+		p = &profile.Profile{MaxRotationPeriodDays: profile.DefaultRotationDays}
+	}
 	results, err := evaluate(state, p)
 	if err != nil {
 		return nil, err
 	}
-	out.State, out.Record = state, rec
-
 	version, commit := reports.BuildInfo()
 	run := &reports.Run{
-		RunID:       runID(start),
-		Start:       start,
-		End:         time.Now(),
+		RunID:       runID(src.Start),
+		Start:       src.Start.UTC(),
+		End:         time.Now().UTC(),
 		ToolVersion: version,
 		Commit:      commit,
-		Target:      reports.Target{Kind: tg.Kind, Endpoint: tg.Endpoint},
-		Account:     tg.Account,
-		Region:      tg.Region,
-		KeyARN:      key,
+		Target:      src.Target,
+		Account:     src.Account,
+		Region:      src.Region,
+		KeyARN:      src.Key,
 		Profile:     reports.NewProfileRecord(p.Source, p.Content),
 		Verdict:     checks.Verdict(results),
 		Results:     results,
@@ -169,12 +205,20 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 		run.KeyARN = state.Key.Arn
 		run.Account = state.Key.Account()
 	}
+	if run.Region == "" {
+		run.Region = p.Region
+		if state.Key != nil {
+			run.Region = state.Key.Region()
+		}
+	}
 	if state.Live != nil && state.Live.Caller != nil {
 		run.Caller = state.Live.Caller.Arn
 	}
-	out.Run = run
-	return out, nil
+	return run, nil
 }
+
+// judge is checks.Evaluate; a test swaps it for one that panics.
+var judge = checks.Evaluate
 
 // evaluate runs the checks; a panic in them is an error, not a crash.
 func evaluate(s *keystate.State, p *profile.Profile) (results []checks.Result, err error) {
@@ -183,7 +227,7 @@ func evaluate(s *keystate.State, p *profile.Profile) (results []checks.Result, e
 			err = fmt.Errorf("audit: the checks failed on this key state: %v", r)
 		}
 	}()
-	return checks.Evaluate(s, p), nil
+	return judge(s, p), nil
 }
 
 // profileAccount is the account the profile's own principals (or key ARN)
@@ -203,6 +247,8 @@ func profileAccount(p *profile.Profile) string {
 	return found
 }
 
+// runID is the time the run began and 8 random hex digits: sortable, and
+// unique across processes and machines (a process ID is neither).
 func runID(t time.Time) string {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
