@@ -184,6 +184,14 @@ func (o Opener) openLocalStack(ctx context.Context, region, account string) (*Ta
 // reading the environment, by design: it is the chain users configure.
 // o.AssumeRole names a role to assume with those credentials.
 func (o Opener) openAWS(ctx context.Context, region, account string) (*Target, error) {
+	if o.AssumeRole != "" {
+		// A typo here would otherwise surface as an STS error about
+		// credentials; say what is wrong with the value instead.
+		a, err := awsid.ParseARN(o.AssumeRole)
+		if err != nil || a.Service != "iam" || !strings.HasPrefix(a.Resource, "role/") || !awsid.IsAccountID(a.Account) {
+			return nil, fmt.Errorf("target aws: the role to assume (TERRATEST_IAM_ROLE) %q is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)", o.AssumeRole)
+		}
+	}
 	opts := []func(*config.LoadOptions) error{config.WithRetryMaxAttempts(MaxAttempts)}
 	if region != "" {
 		opts = append(opts, config.WithRegion(region))

@@ -173,6 +173,12 @@ func TestOpenerSettings(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, 1, started, "an endpoint given: nothing is started")
 
+	for _, role := range []string{"KeyAuditor", "arn:aws:iam::111122223333:user/Bob", "arn:aws:sts::111122223333:role/X"} {
+		_, err = Opener{AssumeRole: role}.Open(ctx, targetkind.AWS, "us-east-1", "")
+		require.Error(t, err, role)
+		assert.Contains(t, err.Error(), "is not an IAM role ARN", "refused before any AWS call")
+	}
+
 	failing := func(context.Context) (string, func(), error) {
 		return "", nil, fmt.Errorf("%w; no Docker engine", ErrNoLocalStack)
 	}
