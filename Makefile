@@ -24,8 +24,10 @@ test: deps lint
 	$(MAKE) fuzz-short
 
 ACTIONLINT = github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+# The second vet covers the cmkcheck build that may start LocalStack (-tags testcontainers).
 lint:
 	$(GO) vet ./...
+	$(GO) vet -tags testcontainers ./cmd/...
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
 

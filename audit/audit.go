@@ -9,40 +9,38 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aep-cmk/cmkcheck/checks"
 	"github.com/aep-cmk/cmkcheck/collect"
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
 	"github.com/aep-cmk/cmkcheck/keystate"
 	"github.com/aep-cmk/cmkcheck/profile"
 	"github.com/aep-cmk/cmkcheck/provision"
 	"github.com/aep-cmk/cmkcheck/reports"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 	"github.com/aep-cmk/cmkcheck/targets"
 )
 
-// Environment variables read by the audit.
-const (
-	EnvTarget    = "CMK_TARGET"    // embedded (default), localstack or aws
-	EnvProvision = "CMK_PROVISION" // 1: provision a key on aws when none is named
-)
+// provisionVariable is how a user allows provisioning on aws, for the
+// messages that say so (the edges read it into Options.Provision).
+const provisionVariable = "CMK_PROVISION"
 
 // ErrCleanup marks a run whose results are complete but whose provisioned
 // key could not be scheduled for deletion.
 var ErrCleanup = errors.New("cleanup of the provisioned key failed")
 
-// Options say what to audit.
+// Options say what to audit. They are values: the edges (cmd/cmkcheck,
+// the suites) fill them from flags and the environment.
 type Options struct {
-	Target  string           // target kind; "" reads CMK_TARGET, then embedded
+	Target  string           // a live kind of targetkind; "" is embedded
 	Profile *profile.Profile // what the customer expects; nil is an empty profile
 	// Key to inspect (ID, ARN, alias/NAME); "" means the profile's key
 	// (which CMK_KEY_ID overrides when the profile is loaded).
 	Key string
 	// Provision a key when none is named. On emulators that is the default;
-	// on aws only with Provision (or CMK_PROVISION=1).
+	// on aws only with Provision (the edges: CMK_PROVISION=1).
 	Provision bool
 	// Variant provisions a deliberately wrong key (the self-test); it
 	// implies provisioning, whatever key the profile names. With Key also
@@ -51,10 +49,12 @@ type Options struct {
 	// Region and Account for the target; "" takes the profile's region, and
 	// on emulators the account the profile's principals name.
 	Region, Account string
-	Timeout         time.Duration       // bounds the collection; 0 means collect.DefaultTimeout
-	Conn            *targets.Target     // an already open target to reuse (left open)
-	KeepKey         bool                // do not delete a provisioned key (SKIP_teardown)
-	Getenv          func(string) string // nil means os.Getenv
+	Timeout         time.Duration   // bounds the collection; 0 means collect.DefaultTimeout
+	Conn            *targets.Target // an already open target to reuse (left open)
+	// Opener opens the target when Conn is nil: the LocalStack endpoint,
+	// the role to assume, AWS_REGION's default, how to start a LocalStack.
+	Opener  targets.Opener
+	KeepKey bool // do not delete a provisioned key
 }
 
 // Outcome is what one audit produced.
@@ -70,29 +70,15 @@ type Outcome struct {
 // Run returns (unless KeepKey): an error wrapping ErrCleanup comes with a
 // complete outcome. Any other error means there is no outcome.
 func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
-	getenv := opts.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
 	p := opts.Profile
 	if p == nil {
 		p = &profile.Profile{MaxRotationPeriodDays: profile.DefaultRotationDays}
 	}
 	kind := opts.Target
 	if kind == "" {
-		kind = getenv(EnvTarget)
-	}
-	if kind == "" {
-		kind = targets.Embedded
+		kind = targetkind.Embedded
 	}
 	provisionOnAWS := opts.Provision
-	if v := getenv(EnvProvision); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return nil, fmt.Errorf("audit: %s=%q is not true or false (1 or 0)", EnvProvision, v)
-		}
-		provisionOnAWS = provisionOnAWS || b
-	}
 
 	key := strings.TrimSpace(opts.Key)
 	if key != "" && opts.Variant != provision.Correct {
@@ -103,14 +89,14 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 	if key == "" {
 		key = p.Key
 	}
-	onAWS := kind == targets.AWS || (opts.Conn != nil && !opts.Conn.Emulated())
+	onAWS := kind == targetkind.AWS || (opts.Conn != nil && !opts.Conn.Emulated())
 	switch {
 	case onAWS && opts.Variant != provision.Correct && !provisionOnAWS:
 		return nil, fmt.Errorf("audit: provisioning the %s variant on the aws target creates a real key: set %s=1 to allow it (it is scheduled for deletion afterwards)",
-			opts.Variant.Name(), EnvProvision)
+			opts.Variant.Name(), provisionVariable)
 	case onAWS && key == "" && !provisionOnAWS:
 		return nil, fmt.Errorf("audit: no key named for the aws target: set key in the profile or %s, or set %s=1 to provision one (it is scheduled for deletion afterwards)",
-			profile.EnvName("key"), EnvProvision)
+			profile.EnvName("key"), provisionVariable)
 	}
 
 	start := time.Now()
@@ -121,10 +107,10 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 			region = p.Region
 		}
 		account := opts.Account
-		if account == "" && kind != targets.AWS {
+		if account == "" && kind != targetkind.AWS {
 			account = profileAccount(p)
 		}
-		tg, err = targets.Open(ctx, kind, region, account)
+		tg, err = opts.Opener.Open(ctx, kind, region, account)
 		if err != nil {
 			return nil, fmt.Errorf("audit: %w", err)
 		}
@@ -158,23 +144,59 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
+	run, err := Evaluate(state, p, Source{
+		Target:  reports.Target{Kind: tg.Kind, Endpoint: tg.Endpoint},
+		Account: tg.Account,
+		Region:  tg.Region,
+		Key:     key,
+		Start:   start,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.State, out.Record, out.Run = state, rec, run
+	return out, nil
+}
+
+// Source says where a key state came from, for the run record.
+type Source struct {
+	Target reports.Target // a live target's kind and endpoint, or targetkind.Snapshot and the file
+	// Account and Region are the live target's. The key's own ARN names
+	// the account when the state has the key; a snapshot, which has no
+	// target, takes the region from the key ARN too (else the profile's).
+	Account, Region string
+	Key             string    // the key asked for, when the state names none
+	Start           time.Time // when the run began
+}
+
+// Evaluate judges a key state against a profile and returns the run
+// record. It is the part a live audit (Run) and an offline evaluation of a
+// snapshot (cmkcheck evaluate) share, so both get one run-ID scheme, the
+// same record fields, and a panic in the checks as an error rather than a
+// crash. They differ only in where the state comes from. A nil profile is
+// an empty one.
+func Evaluate(state *keystate.State, p *profile.Profile, src Source) (*reports.Run, error) {
+	if state == nil {
+		return nil, errors.New("audit: no key state to evaluate")
+	}
+	if p == nil {
+		p = &profile.Profile{MaxRotationPeriodDays: profile.DefaultRotationDays}
+	}
 	results, err := evaluate(state, p)
 	if err != nil {
 		return nil, err
 	}
-	out.State, out.Record = state, rec
-
 	version, commit := reports.BuildInfo()
 	run := &reports.Run{
-		RunID:       runID(start),
-		Start:       start,
-		End:         time.Now(),
+		RunID:       runID(src.Start),
+		Start:       src.Start.UTC(),
+		End:         time.Now().UTC(),
 		ToolVersion: version,
 		Commit:      commit,
-		Target:      reports.Target{Kind: tg.Kind, Endpoint: tg.Endpoint},
-		Account:     tg.Account,
-		Region:      tg.Region,
-		KeyARN:      key,
+		Target:      src.Target,
+		Account:     src.Account,
+		Region:      src.Region,
+		KeyARN:      src.Key,
 		Profile:     reports.NewProfileRecord(p.Source, p.Content),
 		Verdict:     checks.Verdict(results),
 		Results:     results,
@@ -183,12 +205,20 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 		run.KeyARN = state.Key.Arn
 		run.Account = state.Key.Account()
 	}
+	if run.Region == "" {
+		run.Region = p.Region
+		if state.Key != nil {
+			run.Region = state.Key.Region()
+		}
+	}
 	if state.Live != nil && state.Live.Caller != nil {
 		run.Caller = state.Live.Caller.Arn
 	}
-	out.Run = run
-	return out, nil
+	return run, nil
 }
+
+// judge is checks.Evaluate; a test swaps it for one that panics.
+var judge = checks.Evaluate
 
 // evaluate runs the checks; a panic in them is an error, not a crash.
 func evaluate(s *keystate.State, p *profile.Profile) (results []checks.Result, err error) {
@@ -197,28 +227,28 @@ func evaluate(s *keystate.State, p *profile.Profile) (results []checks.Result, e
 			err = fmt.Errorf("audit: the checks failed on this key state: %v", r)
 		}
 	}()
-	return checks.Evaluate(s, p), nil
+	return judge(s, p), nil
 }
-
-var principalAccountRE = regexp.MustCompile(`^arn:aws[a-z-]*:(?:iam|kms):[a-z0-9-]*:([0-9]{12}):`)
 
 // profileAccount is the account the profile's own principals (or key ARN)
 // name, when they agree: an emulator then acts in the customer's account.
 func profileAccount(p *profile.Profile) string {
 	found := ""
-	for _, arn := range append(append([]string{p.Key}, p.KeyAdministrators...), p.KeyUsers...) {
-		m := principalAccountRE.FindStringSubmatch(arn)
-		if m == nil {
-			continue
+	for _, s := range append(append([]string{p.Key}, p.KeyAdministrators...), p.KeyUsers...) {
+		a, err := awsid.ParseARN(s)
+		if err != nil || !awsid.IsPartition(a.Partition) || (a.Service != "iam" && a.Service != "kms") || !awsid.IsAccountID(a.Account) {
+			continue // a key ID or alias names no account
 		}
-		if found != "" && found != m[1] {
+		if found != "" && found != a.Account {
 			return ""
 		}
-		found = m[1]
+		found = a.Account
 	}
 	return found
 }
 
+// runID is the time the run began and 8 random hex digits: sortable, and
+// unique across processes and machines (a process ID is neither).
 func runID(t time.Time) string {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aep-cmk/cmkcheck/provision"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 	"github.com/aep-cmk/cmkcheck/targets"
 )
 
@@ -20,21 +21,20 @@ import (
 func TestConflictingOptions(t *testing.T) {
 	p := loadProfile(t, profileYAML)
 	tg := open(t, targets.DefaultAccount)
-	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
 	tests := []struct {
 		name string
 		opts Options
 		want []string
 	}{
-		{"a key named and a self-test variant", Options{Conn: tg, Profile: p, Key: "alias/mine", Variant: provision.Disabled, Getenv: noEnv},
+		{"a key named and a self-test variant", Options{Conn: tg, Profile: p, Key: "alias/mine", Variant: provision.Disabled},
 			[]string{"alias/mine", "disabled variant", "conflict"}},
-		{"an unknown variant", Options{Conn: tg, Profile: p, Variant: "sideways", Getenv: noEnv},
+		{"an unknown variant", Options{Conn: tg, Profile: p, Variant: "sideways"},
 			[]string{`unknown variant "sideways"`}},
-		{"CMK_TARGET in capitals", Options{Profile: p, Getenv: env(map[string]string{EnvTarget: "AWS"})},
+		// CMK_TARGET and CMK_PROVISION are read at the edge: internal/edge
+		// tests their bad values with these same assertions.
+		{"a target kind in capitals", Options{Profile: p, Target: "AWS"},
 			[]string{`unknown kind "AWS"`}},
-		{"CMK_PROVISION not a bool", Options{Conn: tg, Profile: p, Getenv: env(map[string]string{EnvProvision: "maybe"})},
-			[]string{`CMK_PROVISION="maybe"`}},
-		{"a bad region for the embedded target", Options{Profile: p, Region: "mars-1", Getenv: noEnv},
+		{"a bad region for the embedded target", Options{Profile: p, Region: "mars-1"},
 			[]string{`"mars-1" is not an AWS region`}},
 	}
 	for _, tc := range tests {
@@ -57,7 +57,7 @@ func TestConflictingOptions(t *testing.T) {
 func TestAWSWithoutCredentials(t *testing.T) {
 	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
 		"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-		targets.EnvAssumeRole, "AWS_DEFAULT_REGION"} {
+		"AWS_DEFAULT_REGION"} {
 		t.Setenv(k, "")
 	}
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
@@ -66,13 +66,8 @@ func TestAWSWithoutCredentials(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	require.NoError(t, l.Close())
-	t.Setenv(targets.EnvEndpointURL, "http://"+l.Addr().String())
-	provisionOn := func(k string) string {
-		if k == EnvProvision {
-			return "1"
-		}
-		return ""
-	}
+	// The SDK's own variables: the aws target takes its default chain.
+	t.Setenv("AWS_ENDPOINT_URL", "http://"+l.Addr().String())
 	p := loadProfile(t, "shield: privacy-security") // no region in the profile
 
 	for _, tc := range []struct {
@@ -82,11 +77,11 @@ func TestAWSWithoutCredentials(t *testing.T) {
 		{"no region", "", "no region: set the profile's region, AWS_REGION"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv(targets.EnvRegion, tc.region)
+			t.Setenv("AWS_REGION", tc.region)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			start := time.Now()
-			_, err := Run(ctx, Options{Target: targets.AWS, Profile: p, Getenv: provisionOn})
+			_, err := Run(ctx, Options{Target: targetkind.AWS, Profile: p, Provision: true})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 			assert.Less(t, time.Since(start), 20*time.Second, "an error, not a wait for the deadline")

@@ -14,8 +14,10 @@ import (
 
 	"github.com/aep-cmk/cmkcheck/checks"
 	"github.com/aep-cmk/cmkcheck/collect"
+	"github.com/aep-cmk/cmkcheck/internal/provisiontest"
 	"github.com/aep-cmk/cmkcheck/profile"
 	"github.com/aep-cmk/cmkcheck/provision"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 	"github.com/aep-cmk/cmkcheck/targets"
 )
 
@@ -37,11 +39,9 @@ func loadProfile(t *testing.T, yaml string) *profile.Profile {
 	return p
 }
 
-func noEnv(string) string { return "" }
-
 func open(t *testing.T, account string) *targets.Target {
 	t.Helper()
-	tg, err := targets.Open(context.Background(), targets.Embedded, "us-east-1", account)
+	tg, err := targets.Open(context.Background(), targetkind.Embedded, "us-east-1", account)
 	require.NoError(t, err)
 	t.Cleanup(tg.Close)
 	return tg
@@ -65,16 +65,16 @@ func keyStates(t *testing.T, tg *targets.Target) map[string]types.KeyState {
 func TestInspectProvisionedKeyIsReady(t *testing.T) {
 	p := loadProfile(t, profileYAML)
 	tg := open(t, targets.DefaultAccount)
-	key := provision.CreateKey(t, tg.Config, provision.SpecFromProfile(p, tg.Account, tg.Kind))
+	key := provisiontest.CreateKey(t, tg.Config, provision.SpecFromProfile(p, tg.Account, tg.Kind), provisiontest.DeleteKey)
 
-	out, err := Run(context.Background(), Options{Conn: tg, Profile: p, Key: key.Alias, Getenv: noEnv})
+	out, err := Run(context.Background(), Options{Conn: tg, Profile: p, Key: key.Alias})
 	require.NoError(t, err)
 	assert.Nil(t, out.Provisioned)
 	assert.Equal(t, checks.Ready, out.Run.Verdict, "%+v", nonPass(out.Run.Results))
 	assert.Equal(t, key.Arn, out.Run.KeyARN)
 	assert.Equal(t, targets.DefaultAccount, out.Run.Account)
 	assert.Equal(t, "us-east-1", out.Run.Region)
-	assert.Equal(t, targets.Embedded, out.Run.Target.Kind)
+	assert.Equal(t, targetkind.Embedded, out.Run.Target.Kind)
 	assert.NotEmpty(t, out.Run.RunID)
 	assert.False(t, out.Run.End.Before(out.Run.Start))
 	assert.Subset(t, collect.ReadOnly(true), out.Record.Calls, "inspect mode called only allowed operations")
@@ -91,14 +91,14 @@ func TestInspectProvisionedKeyIsReady(t *testing.T) {
 func TestProvisionsAndCleansUpOnEmulator(t *testing.T) {
 	p := loadProfile(t, profileYAML)
 	tg := open(t, targets.DefaultAccount)
-	out, err := Run(context.Background(), Options{Conn: tg, Profile: p, Getenv: noEnv})
+	out, err := Run(context.Background(), Options{Conn: tg, Profile: p})
 	require.NoError(t, err)
 	require.NotNil(t, out.Provisioned)
 	assert.Equal(t, checks.Ready, out.Run.Verdict, "%+v", nonPass(out.Run.Results))
 	assert.Equal(t, map[string]types.KeyState{out.Provisioned.KeyID: types.KeyStatePendingDeletion}, keyStates(t, tg))
 
 	// A wrong variant too, and a run whose collection has problems.
-	out, err = Run(context.Background(), Options{Conn: tg, Profile: p, Variant: provision.Disabled, Getenv: noEnv})
+	out, err = Run(context.Background(), Options{Conn: tg, Profile: p, Variant: provision.Disabled})
 	require.NoError(t, err)
 	assert.Equal(t, checks.NotReady, out.Run.Verdict)
 	for id, st := range keyStates(t, tg) {
@@ -109,7 +109,7 @@ func TestProvisionsAndCleansUpOnEmulator(t *testing.T) {
 func TestKeepKey(t *testing.T) {
 	p := loadProfile(t, profileYAML)
 	tg := open(t, targets.DefaultAccount)
-	out, err := Run(context.Background(), Options{Conn: tg, Profile: p, KeepKey: true, Getenv: noEnv})
+	out, err := Run(context.Background(), Options{Conn: tg, Profile: p, KeepKey: true})
 	require.NoError(t, err)
 	assert.Equal(t, types.KeyStateEnabled, keyStates(t, tg)[out.Provisioned.KeyID])
 	require.NoError(t, provision.DeleteKeyE(context.Background(), tg.Config, out.Provisioned))
@@ -118,7 +118,7 @@ func TestKeepKey(t *testing.T) {
 // The embedded target acts in the account the profile's principals name.
 func TestEmbeddedAccountFromProfile(t *testing.T) {
 	p := loadProfile(t, strings.ReplaceAll(profileYAML, "111122223333", "444455556666"))
-	out, err := Run(context.Background(), Options{Profile: p, Getenv: noEnv})
+	out, err := Run(context.Background(), Options{Profile: p})
 	require.NoError(t, err)
 	assert.Equal(t, "444455556666", out.Target.Account)
 	assert.True(t, strings.HasPrefix(out.Run.KeyARN, "arn:aws:kms:us-east-1:444455556666:key/"), out.Run.KeyARN)
@@ -128,7 +128,7 @@ func TestEmbeddedAccountFromProfile(t *testing.T) {
 func TestMissingKeyIsErrorNotPass(t *testing.T) {
 	p := loadProfile(t, profileYAML)
 	tg := open(t, targets.DefaultAccount)
-	out, err := Run(context.Background(), Options{Conn: tg, Profile: p, Key: "alias/not-there", Getenv: noEnv})
+	out, err := Run(context.Background(), Options{Conn: tg, Profile: p, Key: "alias/not-there"})
 	require.NoError(t, err)
 	assert.Equal(t, checks.NotReady, out.Run.Verdict)
 	assert.Equal(t, "alias/not-there", out.Run.KeyARN)
@@ -143,41 +143,30 @@ func TestMissingKeyIsErrorNotPass(t *testing.T) {
 func TestBadOptions(t *testing.T) {
 	p := loadProfile(t, profileYAML)
 	ctx := context.Background()
-	_, err := Run(ctx, Options{Target: "gcp", Profile: p, Getenv: noEnv})
+	_, err := Run(ctx, Options{Target: "gcp", Profile: p})
 	assert.ErrorContains(t, err, `unknown kind "gcp"`)
 
-	_, err = Run(ctx, Options{Target: targets.AWS, Profile: p, Getenv: noEnv})
+	_, err = Run(ctx, Options{Target: targetkind.AWS, Profile: p})
 	assert.ErrorContains(t, err, "no key named for the aws target")
 	assert.ErrorContains(t, err, "CMK_PROVISION=1")
 
-	_, err = Run(ctx, Options{Target: targets.AWS, Profile: p, Variant: provision.HMAC, Getenv: noEnv})
+	_, err = Run(ctx, Options{Target: targetkind.AWS, Profile: p, Variant: provision.HMAC})
 	assert.ErrorContains(t, err, "creates a real key")
 
-	_, err = Run(ctx, Options{Profile: p, Getenv: func(k string) string {
-		if k == EnvProvision {
-			return "yes please"
-		}
-		return ""
-	}})
-	assert.ErrorContains(t, err, `CMK_PROVISION="yes please"`)
-
-	_, err = Run(ctx, Options{Profile: p, Getenv: func(k string) string {
-		if k == EnvTarget {
-			return "moon"
-		}
-		return ""
-	}})
+	// A bad CMK_PROVISION and CMK_TARGET are the edge's to refuse
+	// (internal/edge); a bad kind given as a value is refused here.
+	_, err = Run(ctx, Options{Profile: p, Target: "moon"})
 	assert.ErrorContains(t, err, `unknown kind "moon"`)
 
 	tg := open(t, targets.DefaultAccount)
-	_, err = Run(ctx, Options{Conn: tg, Profile: p, Variant: provision.MultiRegion, Getenv: noEnv})
+	_, err = Run(ctx, Options{Conn: tg, Profile: p, Variant: provision.MultiRegion})
 	var unsup *provision.UnsupportedError
 	assert.True(t, errors.As(err, &unsup), "%v", err)
 }
 
 func TestNilProfileIsEmpty(t *testing.T) {
 	tg := open(t, targets.DefaultAccount)
-	out, err := Run(context.Background(), Options{Conn: tg, Getenv: noEnv})
+	out, err := Run(context.Background(), Options{Conn: tg})
 	require.NoError(t, err)
 	assert.NotEmpty(t, out.Run.Results)
 	assert.NotEmpty(t, out.Run.Profile.SHA256)

@@ -17,14 +17,16 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/aep-cmk/cmkcheck/internal/provisiontest"
 	"github.com/aep-cmk/cmkcheck/keystate"
 	"github.com/aep-cmk/cmkcheck/provision"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 	"github.com/aep-cmk/cmkcheck/targets"
 )
 
 func openEmbedded(t *testing.T) *targets.Target {
 	t.Helper()
-	tg, err := targets.Open(context.Background(), targets.Embedded, "", "")
+	tg, err := targets.Open(context.Background(), targetkind.Embedded, "", "")
 	require.NoError(t, err)
 	t.Cleanup(tg.Close)
 	return tg
@@ -32,7 +34,7 @@ func openEmbedded(t *testing.T) *targets.Target {
 
 func makeKey(t *testing.T, tg *targets.Target, v provision.Variant) *provision.Key {
 	t.Helper()
-	return provision.CreateKey(t, tg.Config, provision.Spec{Account: tg.Account, Target: tg.Kind, Variant: v, AdobeAccounts: []string{"123456789012"}})
+	return provisiontest.CreateKey(t, tg.Config, provision.Spec{Account: tg.Account, Target: tg.Kind, Variant: v, AdobeAccounts: []string{"123456789012"}}, provisiontest.DeleteKey)
 }
 
 func TestCollectCorrectKey(t *testing.T) {
@@ -55,7 +57,7 @@ func TestCollectCorrectKey(t *testing.T) {
 	assert.Equal(t, key.KeyID, s.Aliases[0].TargetKeyID)
 
 	require.NotNil(t, s.Live)
-	assert.Equal(t, targets.Embedded, s.Live.Target)
+	assert.Equal(t, targetkind.Embedded, s.Live.Target)
 	assert.Nil(t, s.Live.Caller)
 	assert.True(t, s.Live.Access.Ran)
 	assert.True(t, s.Live.Access.OK, s.Live.Access.Observed)

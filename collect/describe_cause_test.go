@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aep-cmk/cmkcheck/faultproxy"
+	"github.com/aep-cmk/cmkcheck/internal/faultproxy"
 	"github.com/aep-cmk/cmkcheck/keystate"
 	"github.com/aep-cmk/cmkcheck/provision"
 )

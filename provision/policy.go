@@ -31,22 +31,25 @@ func (d Document) JSON() string {
 	return string(b)
 }
 
-// AdminActions is the console's key administrator action set.
-var AdminActions = []string{
+// ConsoleAdminActions is the action list the console writes into the key
+// administrators' statement: policy text, wildcards included. The actions
+// that make a principal an administrator are policy's, not these.
+var ConsoleAdminActions = []string{
 	"kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
 	"kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource",
 	"kms:RotateKeyOnDemand",
 }
 
-// DeletionActions are added to the administrators' set when the console's
-// "Key deletion" box is checked.
-var DeletionActions = []string{"kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"}
+// ConsoleDeletionActions are added to the administrators' statement when
+// the console's "Key deletion" box is checked.
+var ConsoleDeletionActions = []string{"kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"}
 
-// UserActions is the console's key user action set.
-var UserActions = []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"}
+// ConsoleUserActions is the action list the console writes into the key
+// users' statement; the actions that make a key user are policy's.
+var ConsoleUserActions = []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"}
 
-// GrantActions are the console's "persistent resources" grant actions.
-var GrantActions = []string{"kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"}
+// ConsoleGrantActions are the console's "persistent resources" grant actions.
+var ConsoleGrantActions = []string{"kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"}
 
 // PlatformActions are what the platform's statements give each Adobe account.
 var PlatformActions = []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"}
@@ -76,18 +79,18 @@ func RootStatement(account string) Statement {
 func ConsolePolicy(account string, admins, users []string, allowDeletion bool) Document {
 	d := Document{Version: "2012-10-17", ID: "key-consolepolicy-3", Statement: []Statement{RootStatement(account)}}
 	if len(admins) > 0 {
-		actions := append([]string{}, AdminActions...)
+		actions := append([]string{}, ConsoleAdminActions...)
 		if allowDeletion {
-			actions = append(actions, DeletionActions...)
+			actions = append(actions, ConsoleDeletionActions...)
 		}
 		d.Statement = append(d.Statement, Statement{Sid: "Allow access for Key Administrators", Effect: "Allow",
 			Principal: principal(admins), Action: actions, Resource: "*"})
 	}
 	if len(users) > 0 {
 		d.Statement = append(d.Statement,
-			Statement{Sid: "Allow use of the key", Effect: "Allow", Principal: principal(users), Action: UserActions, Resource: "*"},
+			Statement{Sid: "Allow use of the key", Effect: "Allow", Principal: principal(users), Action: ConsoleUserActions, Resource: "*"},
 			Statement{Sid: "Allow attachment of persistent resources", Effect: "Allow", Principal: principal(users),
-				Action: GrantActions, Resource: "*",
+				Action: ConsoleGrantActions, Resource: "*",
 				Condition: map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}})
 	}
 	return d

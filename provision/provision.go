@@ -1,7 +1,8 @@
 // Package provision creates a key the way Adobe's guide walks through the
 // console, then adds the platform's statements to its policy; and the
 // deliberately wrong variants the self-tests need. What it creates it
-// schedules for deletion.
+// schedules for deletion. The helpers that fail a test instead of returning
+// an error are in internal/provisiontest.
 package provision
 
 import (
@@ -12,8 +13,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
-	"regexp"
+	"math/big"
 	"slices"
 	"strings"
 	"time"
@@ -22,9 +22,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/smithy-go"
-	"github.com/gruntwork-io/terratest/modules/random"
 
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
 	"github.com/aep-cmk/cmkcheck/profile"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 )
 
 // Variant names a way of getting the key wrong. The zero value is the key
@@ -98,7 +99,7 @@ var DefaultTags = map[string]string{"Adobe": "Experience-Platform"}
 // Spec says what to create.
 type Spec struct {
 	Account       string // the key's own account (12 digits), for the root principal
-	Target        string // target kind ("embedded", "localstack", "aws"): some variants need it
+	Target        string // a live kind of targetkind: some variants need it
 	Variant       Variant
 	Description   string            // "" means DefaultDescription
 	Tags          map[string]string // nil means DefaultTags
@@ -162,18 +163,16 @@ func (e *UnsupportedError) Error() string {
 // MultiRegion is also checked on the made key (a target may ignore it).
 func Unsupported(v Variant, target string) (string, bool) {
 	switch {
-	case v == MultiRegion && target == "embedded":
+	case v == MultiRegion && target == targetkind.Embedded:
 		return "local-kms ignores MultiRegion: it makes single-Region keys and leaves MultiRegion out of DescribeKey", true
-	case v == Lockout && target == "aws":
+	case v == Lockout && target == targetkind.AWS:
 		return "a locked-out key cannot be managed, nor scheduled for deletion, by the provisioner on a real account; it is made on emulators only", true
 	}
 	return "", false
 }
 
-var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-
 func (s *Spec) defaults() error {
-	if !accountRE.MatchString(s.Account) {
+	if !awsid.IsAccountID(s.Account) {
 		return fmt.Errorf("provision: account %q is not a 12-digit AWS account ID", s.Account)
 	}
 	if s.Variant != Correct && !slices.Contains(Variants, s.Variant) {
@@ -181,7 +180,7 @@ func (s *Spec) defaults() error {
 		return err
 	}
 	for _, a := range s.AdobeAccounts {
-		if !accountRE.MatchString(a) {
+		if !awsid.IsAccountID(a) {
 			return fmt.Errorf("provision: Adobe account %q is not a 12-digit AWS account ID", a)
 		}
 	}
@@ -192,7 +191,11 @@ func (s *Spec) defaults() error {
 		s.Tags = DefaultTags
 	}
 	if s.Alias == "" {
-		s.Alias = AliasPrefix + random.UniqueId()
+		id, err := uniqueID()
+		if err != nil {
+			return err
+		}
+		s.Alias = AliasPrefix + id
 	}
 	if !strings.HasPrefix(s.Alias, "alias/") || strings.HasPrefix(s.Alias, "alias/aws/") {
 		return fmt.Errorf("provision: alias %q must start with alias/ and not alias/aws/", s.Alias)
@@ -220,7 +223,7 @@ func (s Spec) Policies() (console, final Document) {
 		st := &final.Statement[i]
 		switch {
 		case s.Variant == UsersDelete && st.Sid == "Allow use of the key":
-			st.Action = append(slices.Clone(UserActions), "kms:ScheduleKeyDeletion")
+			st.Action = append(slices.Clone(ConsoleUserActions), "kms:ScheduleKeyDeletion")
 		case s.Variant == Lockout && st.Sid == "Allow access for Key Administrators":
 			// Administrators without kms:Put* cannot restore the policy.
 			st.Action = slices.DeleteFunc(slices.Clone(st.Action.([]string)), func(a string) bool { return a == "kms:Put*" })
@@ -237,7 +240,7 @@ func (s Spec) Policies() (console, final Document) {
 	switch s.Variant {
 	case OtherAccount:
 		final.Statement = append(final.Statement, Statement{Sid: "Allow use of the key by another account", Effect: "Allow",
-			Principal: principal([]string{RootARN(OtherAccountID)}), Action: UserActions, Resource: "*"})
+			Principal: principal([]string{RootARN(OtherAccountID)}), Action: ConsoleUserActions, Resource: "*"})
 	case PublicPrincipal:
 		final.Statement = append(final.Statement, Statement{Sid: "Allow anyone to decrypt", Effect: "Allow",
 			Principal: "*", Action: "kms:Decrypt", Resource: "*"})
@@ -422,6 +425,23 @@ func isCode(err error, code string) bool {
 	return errors.As(err, &apiErr) && apiErr.ErrorCode() == code
 }
 
+// uniqueID is six base-62 characters from crypto/rand (62^6, 56 billion
+// values), the length and alphabet of terratest's random.UniqueId, which
+// the provisioner used to import: one call did not justify linking
+// terratest into cmkcheck. Alias names allow every character of it.
+func uniqueID() (string, error) {
+	const chars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	b := make([]byte, 6)
+	for i := range b {
+		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(chars))))
+		if err != nil {
+			return "", fmt.Errorf("provision: no random alias suffix: %w", err)
+		}
+		b[i] = chars[n.Int64()]
+	}
+	return string(b), nil
+}
+
 func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -429,35 +449,4 @@ func sortedKeys(m map[string]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-// TB is the part of testing.TB the terratest-style helpers use.
-type TB interface {
-	Helper()
-	Logf(format string, args ...any)
-	Errorf(format string, args ...any)
-	Fatalf(format string, args ...any)
-	Cleanup(func())
-	Context() context.Context
-}
-
-// CreateKey is CreateKeyE that fails the test on error, and registers the
-// key's deletion with t.Cleanup at once. SKIP_teardown set keeps the key,
-// as terratest's test_structure stages do.
-func CreateKey(t TB, cfg aws.Config, spec Spec) *Key {
-	t.Helper()
-	key, err := CreateKeyE(t.Context(), cfg, spec)
-	if err != nil {
-		t.Fatalf("%v", err)
-	}
-	t.Cleanup(func() {
-		if os.Getenv("SKIP_teardown") != "" {
-			t.Logf("SKIP_teardown is set: keeping key %s (%s)", key.KeyID, key.Alias)
-			return
-		}
-		if err := DeleteKeyE(context.Background(), cfg, key); err != nil {
-			t.Errorf("cleanup of key %s failed: %v", key.KeyID, err)
-		}
-	})
-	return key
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/aep-cmk/cmkcheck/targetkind"
 	"github.com/aep-cmk/cmkcheck/targets"
 )
 
@@ -20,14 +21,24 @@ const adobe = "123456789012"
 
 func openEmbedded(t *testing.T) *targets.Target {
 	t.Helper()
-	tg, err := targets.Open(context.Background(), targets.Embedded, "", "")
+	tg, err := targets.Open(context.Background(), targetkind.Embedded, "", "")
 	require.NoError(t, err)
 	t.Cleanup(tg.Close)
 	return tg
 }
 
+// createKey is internal/provisiontest.CreateKey, which this package's own
+// tests cannot import (it imports provision).
+func createKey(t *testing.T, cfg aws.Config, s Spec) *Key {
+	t.Helper()
+	key, err := CreateKeyE(t.Context(), cfg, s)
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, DeleteKeyE(context.Background(), cfg, key)) })
+	return key
+}
+
 func spec(v Variant) Spec {
-	return Spec{Account: targets.DefaultAccount, Target: targets.Embedded, Variant: v, AdobeAccounts: []string{adobe}}
+	return Spec{Account: targets.DefaultAccount, Target: targetkind.Embedded, Variant: v, AdobeAccounts: []string{adobe}}
 }
 
 func TestConsolePolicyShape(t *testing.T) {
@@ -37,9 +48,9 @@ func TestConsolePolicyShape(t *testing.T) {
 	require.Len(t, console.Statement, 4)
 	assert.Equal(t, RootSid, console.Statement[0].Sid)
 	assert.Equal(t, "kms:*", console.Statement[0].Action)
-	assert.Equal(t, AdminActions, console.Statement[1].Action)
+	assert.Equal(t, ConsoleAdminActions, console.Statement[1].Action)
 	assert.NotContains(t, console.Statement[1].Action, "kms:ScheduleKeyDeletion")
-	assert.Equal(t, UserActions, console.Statement[2].Action)
+	assert.Equal(t, ConsoleUserActions, console.Statement[2].Action)
 	assert.Equal(t, map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}, console.Statement[3].Condition)
 
 	require.Len(t, final.Statement, 5, "the platform statement is added, not a replacement")
@@ -89,7 +100,7 @@ func TestVariantPolicies(t *testing.T) {
 
 func TestCreateCorrectKeyFollowsTheGuide(t *testing.T) {
 	tg := openEmbedded(t)
-	key := CreateKey(t, tg.Config, spec(Correct))
+	key := createKey(t, tg.Config, spec(Correct))
 	ctx := context.Background()
 	c := kms.NewFromConfig(tg.Config)
 
@@ -181,7 +192,7 @@ func TestCreateKeyCleanupRegistered(t *testing.T) {
 	tg := openEmbedded(t)
 	var key *Key
 	t.Run("create", func(t *testing.T) {
-		key = CreateKey(t, tg.Config, spec(Correct))
+		key = createKey(t, tg.Config, spec(Correct))
 	})
 	d, err := kms.NewFromConfig(tg.Config).DescribeKey(context.Background(), &kms.DescribeKeyInput{KeyId: aws.String(key.KeyID)})
 	require.NoError(t, err)
@@ -199,7 +210,7 @@ func TestBadSpecs(t *testing.T) {
 		{Spec{Account: targets.DefaultAccount, Variant: "sideways"}, `unknown variant "sideways"`},
 		{Spec{Account: targets.DefaultAccount, AdobeAccounts: []string{"x"}}, `Adobe account "x"`},
 		{Spec{Account: targets.DefaultAccount, Alias: "alias/aws/kms"}, `not alias/aws/`},
-		{Spec{Account: targets.DefaultAccount, Variant: Lockout, Target: targets.AWS}, "cannot make the lockout variant"},
+		{Spec{Account: targets.DefaultAccount, Variant: Lockout, Target: targetkind.AWS}, "cannot make the lockout variant"},
 	} {
 		_, err := CreateKeyE(ctx, tg.Config, tc.spec)
 		require.Error(t, err)
@@ -216,7 +227,7 @@ func TestBadSpecs(t *testing.T) {
 func TestFailedStepCleansUp(t *testing.T) {
 	tg := openEmbedded(t)
 	ctx := context.Background()
-	first := CreateKey(t, tg.Config, spec(Correct))
+	first := createKey(t, tg.Config, spec(Correct))
 	s := spec(Correct)
 	s.Alias = first.Alias // taken: CreateAlias fails
 	_, err := CreateKeyE(ctx, tg.Config, s)
@@ -234,4 +245,17 @@ func TestFailedStepCleansUp(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, enabled, "only the first key is still enabled")
+}
+
+// The alias suffix keeps terratest's random.UniqueId shape (6 base-62
+// characters), now from crypto/rand.
+func TestDefaultAliasIsUnique(t *testing.T) {
+	seen := map[string]bool{}
+	for range 100 {
+		s := spec(Correct)
+		require.NoError(t, s.defaults())
+		assert.Regexp(t, `^alias/Adobe-Experience-Platform-Key-[0-9A-Za-z]{6}$`, s.Alias)
+		assert.False(t, seen[s.Alias], "%s twice in 100 draws", s.Alias)
+		seen[s.Alias] = true
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aep-cmk/cmkcheck/checks"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -103,7 +104,7 @@ func sampleRun(t testing.TB) *Run {
 		End:         start.Add(2500 * time.Millisecond),
 		ToolVersion: "v0.1.0",
 		Commit:      "0123456789abcdef0123456789abcdef01234567",
-		Target:      Target{Kind: TargetSnapshot},
+		Target:      Target{Kind: targetkind.Snapshot},
 		Account:     "111122223333",
 		Region:      "us-east-1",
 		KeyARN:      keyARN,
@@ -290,12 +291,11 @@ func TestNoCredentials(t *testing.T) {
 	t.Setenv("AWS_SESSION_TOKEN", token)
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIASENTINELACCESSKEY")
 	summary := filepath.Join(t.TempDir(), "summary.md")
-	t.Setenv("GITHUB_STEP_SUMMARY", summary)
 
 	for _, run := range []*Run{sampleRun(t), hostileRun(t)} {
 		p, err := Write(t.TempDir(), "", run)
 		require.NoError(t, err)
-		require.NoError(t, AppendStepSummary(run))
+		require.NoError(t, AppendStepSummary(summary, run))
 		for _, path := range []string{p.Results, p.JUnit, p.Markdown, summary} {
 			out, err := os.ReadFile(path)
 			require.NoError(t, err)
@@ -307,13 +307,11 @@ func TestNoCredentials(t *testing.T) {
 }
 
 func TestAppendStepSummary(t *testing.T) {
-	t.Setenv("GITHUB_STEP_SUMMARY", "")
-	require.NoError(t, AppendStepSummary(sampleRun(t)))
+	require.NoError(t, AppendStepSummary("", sampleRun(t)), "no summary file: nothing to do")
 
 	path := filepath.Join(t.TempDir(), "step_summary.md")
-	t.Setenv("GITHUB_STEP_SUMMARY", path)
-	require.NoError(t, AppendStepSummary(sampleRun(t)))
-	require.NoError(t, AppendStepSummary(sampleRun(t)))
+	require.NoError(t, AppendStepSummary(path, sampleRun(t)))
+	require.NoError(t, AppendStepSummary(path, sampleRun(t)))
 	out, err := os.ReadFile(path)
 	require.NoError(t, err)
 	s := string(out)

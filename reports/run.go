@@ -23,21 +23,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/aep-cmk/cmkcheck/checks"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 )
-
-// Target kinds.
-const (
-	TargetEmbedded   = "embedded"
-	TargetLocalStack = "localstack"
-	TargetAWS        = "aws"
-	TargetSnapshot   = "snapshot"
-)
-
-var targetKinds = []string{TargetEmbedded, TargetLocalStack, TargetAWS, TargetSnapshot}
 
 // Target is where the key was inspected.
 type Target struct {
-	Kind     string `json:"kind"`
+	Kind     string `json:"kind"` // one of targetkind.All
 	Endpoint string `json:"endpoint,omitempty"`
 }
 
@@ -194,8 +185,8 @@ func validate(r *Run) error {
 	if r.RunID == "" {
 		return errors.New("run_id is missing")
 	}
-	if !slices.Contains(targetKinds, r.Target.Kind) {
-		return fmt.Errorf("target kind %q is not one of %s", r.Target.Kind, strings.Join(targetKinds, ", "))
+	if !targetkind.IsKnown(r.Target.Kind) {
+		return fmt.Errorf("target kind %q is not one of %s", r.Target.Kind, strings.Join(targetkind.All, ", "))
 	}
 	if !utf8.ValidString(r.Profile.Content) {
 		return errors.New("profile content is not valid UTF-8, so JSON cannot record it byte for byte")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aep-cmk/cmkcheck/audit"
 	"github.com/aep-cmk/cmkcheck/checks"
+	"github.com/aep-cmk/cmkcheck/internal/edge"
 	"github.com/aep-cmk/cmkcheck/reports"
 )
 
@@ -18,7 +19,7 @@ import (
 // writes the reports once, and gives each requirement its own subtest.
 func TestAudit(t *testing.T) {
 	p := loadProfile(t)
-	out, err := audit.Run(t.Context(), audit.Options{Target: targetKind(), Profile: p})
+	out, err := audit.Run(t.Context(), audit.Options{Target: targetKind(t), Profile: p, Provision: provisionAllowed(t), Opener: opener()})
 	require.NoError(t, err, "the audit could not run")
 	run := out.Run
 	if out.Provisioned != nil {
@@ -30,7 +31,7 @@ func TestAudit(t *testing.T) {
 	paths, err := reports.Write(reportDir(t), reports.DefaultName, run)
 	require.NoError(t, err, "writing the reports")
 	t.Logf("reports: %s, %s, %s", paths.Results, paths.JUnit, paths.Markdown)
-	require.NoError(t, reports.AppendStepSummary(run), "appending the step summary")
+	require.NoError(t, reports.AppendStepSummary(env(edge.StepSummary), run), "appending the step summary")
 
 	for _, r := range run.Results {
 		t.Run(r.ID, func(t *testing.T) { judge(t, r) })

@@ -16,7 +16,7 @@ func BenchmarkGatherEvaluate(b *testing.B) {
 	ctx := context.Background()
 	tg := openEmbedded(b)
 	p := selfProfile(b, tg)
-	key := provision.CreateKey(b, tg.Config, provision.SpecFromProfile(p, tg.Account, tg.Kind))
+	key := createKey(b, tg, provision.SpecFromProfile(p, tg.Account, tg.Kind))
 
 	calls := 0
 	b.ResetTimer()

@@ -15,7 +15,7 @@ import (
 
 	"github.com/aep-cmk/cmkcheck/checks"
 	"github.com/aep-cmk/cmkcheck/collect"
-	"github.com/aep-cmk/cmkcheck/faultproxy"
+	"github.com/aep-cmk/cmkcheck/internal/faultproxy"
 	"github.com/aep-cmk/cmkcheck/keystate"
 	"github.com/aep-cmk/cmkcheck/profile"
 	"github.com/aep-cmk/cmkcheck/targets"

@@ -14,7 +14,7 @@ import (
 
 	"github.com/aep-cmk/cmkcheck/checks"
 	"github.com/aep-cmk/cmkcheck/collect"
-	"github.com/aep-cmk/cmkcheck/faultproxy"
+	"github.com/aep-cmk/cmkcheck/internal/faultproxy"
 	"github.com/aep-cmk/cmkcheck/profile"
 	"github.com/aep-cmk/cmkcheck/provision"
 	"github.com/aep-cmk/cmkcheck/targets"
@@ -68,7 +68,7 @@ func TestFaults(t *testing.T) {
 	ctx := context.Background()
 	tg := openEmbedded(t)
 	p := selfProfile(t, tg)
-	key := provision.CreateKey(t, tg.Config, provision.SpecFromProfile(p, tg.Account, tg.Kind))
+	key := createKey(t, tg, provision.SpecFromProfile(p, tg.Account, tg.Kind))
 
 	// The fault-free baseline goes through a proxy too, and must equal a
 	// direct collection: the proxy itself changes nothing.

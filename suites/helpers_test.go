@@ -9,16 +9,18 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/aep-cmk/cmkcheck/audit"
+	"github.com/aep-cmk/cmkcheck/internal/container"
+	"github.com/aep-cmk/cmkcheck/internal/edge"
+	"github.com/aep-cmk/cmkcheck/internal/provisiontest"
 	"github.com/aep-cmk/cmkcheck/profile"
+	"github.com/aep-cmk/cmkcheck/provision"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 	"github.com/aep-cmk/cmkcheck/targets"
 )
 
-// Environment variables the suites read (besides those of audit and targets).
-const (
-	EnvProfile   = "CMK_PROFILE"
-	EnvReportDir = "CMK_REPORT_DIR"
-)
+// env is the environment, read here at the edge: the packages under test
+// take values (internal/edge names the variables).
+var env = edge.Env(os.Getenv)
 
 // repoRoot walks up from the working directory to the go.mod.
 func repoRoot(t testing.TB) string {
@@ -40,28 +42,62 @@ func repoRoot(t testing.TB) string {
 }
 
 // targetKind is CMK_TARGET, embedded by default.
-func targetKind() string {
-	if k := os.Getenv(audit.EnvTarget); k != "" {
-		return k
+func targetKind(t testing.TB) string {
+	t.Helper()
+	kind, err := env.Target("")
+	require.NoError(t, err)
+	if kind == "" {
+		return targetkind.Embedded
 	}
-	return targets.Embedded
+	return kind
+}
+
+// provisionAllowed is CMK_PROVISION: may the suites create keys on aws.
+func provisionAllowed(t testing.TB) bool {
+	t.Helper()
+	ok, err := env.Provision()
+	require.NoError(t, err)
+	return ok
+}
+
+// opener opens targets as the environment says, and may start LocalStack
+// through testcontainers-go where a Docker engine answers.
+func opener() targets.Opener {
+	o := env.Opener()
+	o.StartLocalStack = container.LocalStack(env.LocalStackContainer())
+	return o
+}
+
+// teardown is what happens to the keys the tests create: kept when
+// SKIP_teardown is set, as terratest's stages do.
+func teardown() provisiontest.Teardown {
+	if env.IsSet(edge.SkipTeardown) {
+		return provisiontest.KeepKey
+	}
+	return provisiontest.DeleteKey
+}
+
+// createKey provisions a key as the guide says, its teardown registered.
+func createKey(t testing.TB, tg *targets.Target, spec provision.Spec) *provision.Key {
+	t.Helper()
+	return provisiontest.CreateKey(t, tg.Config, spec, teardown())
 }
 
 // loadProfile loads CMK_PROFILE, or the example profile the repository ships.
 func loadProfile(t testing.TB) *profile.Profile {
 	t.Helper()
-	path := os.Getenv(EnvProfile)
+	path := env(edge.Profile)
 	if path == "" {
 		path = filepath.Join(repoRoot(t), "fixtures", "profiles", "aep-example.yaml")
 	}
-	p, err := profile.Load(path, os.Getenv)
-	require.NoError(t, err, "%s names the profile file", EnvProfile)
+	p, err := profile.Load(path, env)
+	require.NoError(t, err, "%s names the profile file", edge.Profile)
 	return p
 }
 
 // reportDir is CMK_REPORT_DIR, or <repo>/out.
 func reportDir(t testing.TB) string {
-	if d := os.Getenv(EnvReportDir); d != "" {
+	if d := env(edge.ReportDir); d != "" {
 		return d
 	}
 	return filepath.Join(repoRoot(t), "out")
@@ -71,7 +107,7 @@ func reportDir(t testing.TB) string {
 // test's. Its Close is registered first, so it runs after the keys' cleanup.
 func openEmbedded(t testing.TB) *targets.Target {
 	t.Helper()
-	tg, err := targets.Open(context.Background(), targets.Embedded, "", "")
+	tg, err := targets.Open(context.Background(), targetkind.Embedded, "", "")
 	require.NoError(t, err)
 	t.Cleanup(tg.Close)
 	return tg

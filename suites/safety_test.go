@@ -23,13 +23,14 @@ import (
 	"github.com/aep-cmk/cmkcheck/audit"
 	"github.com/aep-cmk/cmkcheck/checks"
 	"github.com/aep-cmk/cmkcheck/collect"
-	"github.com/aep-cmk/cmkcheck/faultproxy"
+	"github.com/aep-cmk/cmkcheck/internal/edge"
+	"github.com/aep-cmk/cmkcheck/internal/faultproxy"
+	"github.com/aep-cmk/cmkcheck/internal/provisiontest"
 	"github.com/aep-cmk/cmkcheck/provision"
 	"github.com/aep-cmk/cmkcheck/reports"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 	"github.com/aep-cmk/cmkcheck/targets"
 )
-
-func noEnv(string) string { return "" }
 
 // TestInspectIsReadOnly audits an existing key in inspect mode through a
 // proxy and holds the guard's record and the proxy's count (an independent
@@ -38,14 +39,14 @@ func noEnv(string) string { return "" }
 func TestInspectIsReadOnly(t *testing.T) {
 	tg := openEmbedded(t)
 	p := selfProfile(t, tg)
-	key := provision.CreateKey(t, tg.Config, provision.SpecFromProfile(p, tg.Account, tg.Kind))
+	key := createKey(t, tg, provision.SpecFromProfile(p, tg.Account, tg.Kind))
 
 	for _, roundtrip := range []bool{false, true} {
 		t.Run(fmt.Sprintf("roundtrip=%v", roundtrip), func(t *testing.T) {
 			prof := *p
 			prof.Roundtrip = roundtrip
 			proxy := newProxy(t, tg)
-			out, err := audit.Run(context.Background(), audit.Options{Conn: behind(tg, proxy), Profile: &prof, Key: key.KeyID, Getenv: noEnv})
+			out, err := audit.Run(context.Background(), audit.Options{Conn: behind(tg, proxy), Profile: &prof, Key: key.KeyID})
 			require.NoError(t, err)
 			assert.Nil(t, out.Provisioned, "a named key is inspected, not provisioned")
 			assert.Equal(t, checks.Ready, out.Run.Verdict, "%s", statuses(out.Run.Results))
@@ -80,7 +81,7 @@ func TestInspectIsReadOnly(t *testing.T) {
 func TestMutationsRefusedBeforeSending(t *testing.T) {
 	tg := openEmbedded(t)
 	p := selfProfile(t, tg)
-	key := provision.CreateKey(t, tg.Config, provision.SpecFromProfile(p, tg.Account, tg.Kind))
+	key := createKey(t, tg, provision.SpecFromProfile(p, tg.Account, tg.Kind))
 	proxy := newProxy(t, tg)
 	cfg, guard := collect.Wrap(behind(tg, proxy).Config, collect.ReadOnly(false))
 	c := kms.NewFromConfig(cfg)
@@ -188,14 +189,14 @@ func TestNoKeyLeftEnabled(t *testing.T) {
 	made := 0
 
 	t.Run("passing audit", func(t *testing.T) {
-		out, err := audit.Run(ctx, audit.Options{Conn: tg, Profile: p, Getenv: noEnv})
+		out, err := audit.Run(ctx, audit.Options{Conn: tg, Profile: p})
 		require.NoError(t, err)
 		require.NotNil(t, out.Provisioned)
 		assert.Equal(t, checks.Ready, out.Run.Verdict, "%s", statuses(out.Run.Results))
 		made++
 	})
 	t.Run("failing audit", func(t *testing.T) {
-		out, err := audit.Run(ctx, audit.Options{Conn: tg, Profile: p, Variant: provision.PublicPrincipal, Getenv: noEnv})
+		out, err := audit.Run(ctx, audit.Options{Conn: tg, Profile: p, Variant: provision.PublicPrincipal})
 		require.NoError(t, err)
 		require.NotNil(t, out.Provisioned)
 		assert.Equal(t, checks.NotReady, out.Run.Verdict)
@@ -215,7 +216,7 @@ func TestNoKeyLeftEnabled(t *testing.T) {
 	})
 	t.Run("collection fails", func(t *testing.T) {
 		proxy := newProxy(t, tg, faultproxy.Rule{Operation: "GetKeyPolicy", Fault: faultproxy.Internal})
-		out, err := audit.Run(ctx, audit.Options{Conn: behind(tg, proxy), Profile: p, Getenv: noEnv})
+		out, err := audit.Run(ctx, audit.Options{Conn: behind(tg, proxy), Profile: p})
 		require.NoError(t, err)
 		assert.Equal(t, checks.NotReady, out.Run.Verdict)
 		assert.Equal(t, 1, proxy.Calls("ScheduleKeyDeletion"), "the cleanup ran")
@@ -227,7 +228,7 @@ func TestNoKeyLeftEnabled(t *testing.T) {
 		conn := *tg
 		conn.Config = tg.Config.Copy()
 		conn.Config.HTTPClient = panicking{op: "GetKeyPolicy", next: http.DefaultClient}
-		v := recovered(func() { _, _ = audit.Run(ctx, audit.Options{Conn: &conn, Profile: p, Getenv: noEnv}) })
+		v := recovered(func() { _, _ = audit.Run(ctx, audit.Options{Conn: &conn, Profile: p}) })
 		assert.Equal(t, "deliberate panic on GetKeyPolicy", v)
 		made++
 	})
@@ -255,7 +256,7 @@ func TestNoKeyLeftEnabled(t *testing.T) {
 // TestLeakHelperPanics is TestNoKeyLeftEnabled's child: it runs only when
 // EnvLeakHelper names an emulator, provisions there, and panics.
 func TestLeakHelperPanics(t *testing.T) {
-	endpoint := os.Getenv(EnvLeakHelper)
+	endpoint := env(EnvLeakHelper)
 	if endpoint == "" {
 		t.Skip("a helper: TestNoKeyLeftEnabled runs it in a subprocess")
 	}
@@ -265,7 +266,7 @@ func TestLeakHelperPanics(t *testing.T) {
 		BaseEndpoint:     aws.String(endpoint),
 		RetryMaxAttempts: targets.MaxAttempts,
 	}
-	key := provision.CreateKey(t, cfg, provision.Spec{Account: targets.DefaultAccount, Target: targets.Embedded})
+	key := provisiontest.CreateKey(t, cfg, provision.Spec{Account: targets.DefaultAccount, Target: targetkind.Embedded}, teardown())
 	fmt.Println("provisioned key " + key.KeyID)
 	panic("deliberate panic after provisioning")
 }
@@ -291,9 +292,9 @@ func TestSecretsStayOut(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_PROFILE", "")
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv(targets.EnvAssumeRole, "")
+	t.Setenv(edge.AssumeRole, "")
 	summary := filepath.Join(t.TempDir(), "summary.md")
-	t.Setenv("GITHUB_STEP_SUMMARY", summary)
+	t.Setenv(edge.StepSummary, summary)
 
 	tg := openEmbedded(t)
 	p := selfProfile(t, tg)
@@ -325,25 +326,25 @@ func TestSecretsStayOut(t *testing.T) {
 		if tc.rule != nil {
 			rules = append(rules, *tc.rule)
 		}
-		out, err := audit.Run(ctx, audit.Options{Conn: secretive(newProxy(t, tg, rules...)), Profile: p, Variant: tc.variant, Getenv: noEnv})
+		out, err := audit.Run(ctx, audit.Options{Conn: secretive(newProxy(t, tg, rules...)), Profile: p, Variant: tc.variant})
 		require.NoError(t, err, tc.name)
 		keep(tc.name+" state", out.State)
 		keep(tc.name+" record", out.Record)
 		_, err = reports.Write(filepath.Join(dir, fmt.Sprint(i)), reports.DefaultName, out.Run)
 		require.NoError(t, err, tc.name)
-		require.NoError(t, reports.AppendStepSummary(out.Run), tc.name)
+		require.NoError(t, reports.AppendStepSummary(env(edge.StepSummary), out.Run), tc.name)
 	}
 
 	// The aws target reads the sentinels from the environment; its errors
 	// (here: no endpoint answers) must not repeat them.
 	closed := closedPort(t)
-	t.Setenv(targets.EnvEndpointURL, closed)
-	t.Setenv(targets.EnvRegion, targets.DefaultRegion)
-	_, err := targets.Open(ctx, targets.AWS, "", "")
+	t.Setenv(edge.EndpointURL, closed)
+	t.Setenv(edge.Region, targets.DefaultRegion)
+	_, err := opener().Open(ctx, targetkind.AWS, "", "")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "sts:GetCallerIdentity", "the error says what failed")
 	outputs = append(outputs, err.Error())
-	_, err = audit.Run(ctx, audit.Options{Target: targets.AWS, Profile: p, Key: "alias/x", Getenv: noEnv})
+	_, err = audit.Run(ctx, audit.Options{Target: targetkind.AWS, Profile: p, Key: "alias/x", Opener: opener()})
 	require.Error(t, err)
 	outputs = append(outputs, err.Error())
 

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -18,8 +16,10 @@ import (
 
 	"github.com/aep-cmk/cmkcheck/audit"
 	"github.com/aep-cmk/cmkcheck/checks"
+	"github.com/aep-cmk/cmkcheck/internal/edge"
 	"github.com/aep-cmk/cmkcheck/profile"
 	"github.com/aep-cmk/cmkcheck/provision"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 	"github.com/aep-cmk/cmkcheck/targets"
 )
 
@@ -74,9 +74,9 @@ var targetBaseline = map[string]struct {
 	ignore []string // results that depend on the account, not the key
 	why    string
 }{
-	targets.Embedded:   {add: want{"CMK-PRM-1": skip}, why: "local-kms has no IAM to simulate"},
-	targets.LocalStack: {add: want{"CMK-PRM-1": skip}, why: "LocalStack does not evaluate IAM policies faithfully"},
-	targets.AWS:        {ignore: []string{"CMK-PRM-1"}, why: "the simulation depends on the caller's IAM policies"},
+	targetkind.Embedded:   {add: want{"CMK-PRM-1": skip}, why: "local-kms has no IAM to simulate"},
+	targetkind.LocalStack: {add: want{"CMK-PRM-1": skip}, why: "LocalStack does not evaluate IAM policies faithfully"},
+	targetkind.AWS:        {ignore: []string{"CMK-PRM-1"}, why: "the simulation depends on the caller's IAM policies"},
 }
 
 // difference is one target answering a variant unlike AWS documents, or
@@ -88,14 +88,14 @@ type difference struct {
 }
 
 var differences = map[string]map[provision.Variant]difference{
-	targets.Embedded: {
+	targetkind.Embedded: {
 		provision.MultiRegion: {unsupported: true, why: "local-kms ignores MultiRegion"},
 		provision.HMAC: {set: want{"CMK-CFG-6": errS},
 			why: "local-kms answers Encrypt with an HMAC key with InternalFailureException (\"key type not yet supported\"), not InvalidKeyUsageException: the probe could not complete"},
 		provision.Imported: {set: want{"CMK-OPS-1": errS},
 			why: "local-kms refuses GetKeyRotationStatus for EXTERNAL keys (UnsupportedOperationException), where LocalStack answers false: the rotation status is missing evidence"},
 	},
-	targets.AWS: {
+	targetkind.AWS: {
 		provision.Lockout: {unsupported: true, why: "a locked-out key could not be cleaned up by the provisioner on a real account"},
 		provision.PendingDeletion: {set: want{"CMK-OPS-1": warn},
 			why: "AWS documents that a key pending deletion reports rotation false; both emulators keep it true"},
@@ -119,14 +119,13 @@ func expectedFor(kind string, v provision.Variant) (want, []string, *difference)
 // target and asserts that exactly the expected checks are not PASS: each
 // wrong key is caught, and only by the checks that should catch it.
 func TestSelfTest(t *testing.T) {
-	kind := targetKind()
-	if kind == targets.AWS {
-		if ok, _ := strconv.ParseBool(os.Getenv(audit.EnvProvision)); !ok {
-			t.Skipf("the self-test creates (and schedules for deletion) %d real keys on aws: set %s=1 to run it", len(provision.Variants)+1, audit.EnvProvision)
-		}
+	kind := targetKind(t)
+	provisionOK := provisionAllowed(t)
+	if kind == targetkind.AWS && !provisionOK {
+		t.Skipf("the self-test creates (and schedules for deletion) %d real keys on aws: set %s=1 to run it", len(provision.Variants)+1, edge.Provision)
 	}
 	ctx := t.Context()
-	tg, err := targets.Open(ctx, kind, "", "")
+	tg, err := opener().Open(ctx, kind, "", "")
 	require.NoError(t, err, "opening the %s target", kind)
 	t.Cleanup(tg.Close)
 	p := selfProfile(t, tg)
@@ -135,7 +134,7 @@ func TestSelfTest(t *testing.T) {
 	for _, v := range append([]provision.Variant{provision.Correct}, provision.Variants...) {
 		t.Run(v.Name(), func(t *testing.T) {
 			w, ignore, diff := expectedFor(kind, v)
-			out, err := audit.Run(ctx, audit.Options{Conn: tg, Profile: p, Variant: v})
+			out, err := audit.Run(ctx, audit.Options{Conn: tg, Profile: p, Variant: v, Provision: provisionOK})
 			var unsup *provision.UnsupportedError
 			if errors.As(err, &unsup) {
 				if diff != nil && diff.unsupported {
@@ -173,7 +172,7 @@ func TestSelfTest(t *testing.T) {
 	// Whatever the self-test made is pending deletion: none left Enabled.
 	c := kms.NewFromConfig(tg.Config)
 	ids := made
-	if kind == targets.Embedded { // a fresh database: every key in it is ours
+	if kind == targetkind.Embedded { // a fresh database: every key in it is ours
 		keys, err := c.ListKeys(context.Background(), &kms.ListKeysInput{})
 		require.NoError(t, err)
 		ids = nil
@@ -195,7 +194,7 @@ func selfProfile(t testing.TB, tg *targets.Target) *profile.Profile {
 	t.Helper()
 	admin := "arn:aws:iam::" + tg.Account + ":role/KeyAdmin"
 	user := "arn:aws:iam::" + tg.Account + ":role/KeyUser"
-	if tg.Kind == targets.AWS {
+	if tg.Kind == targetkind.AWS {
 		cp := loadProfile(t)
 		if len(cp.KeyAdministrators) != 1 || len(cp.KeyUsers) != 1 {
 			t.Skipf("on aws the self-test needs CMK_PROFILE to name one existing key administrator and one key user role of account %s", tg.Account)

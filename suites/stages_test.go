@@ -1,9 +1,7 @@
 package suites
 
 import (
-	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 
 	test_structure "github.com/gruntwork-io/terratest/modules/test-structure"
@@ -12,8 +10,9 @@ import (
 
 	"github.com/aep-cmk/cmkcheck/audit"
 	"github.com/aep-cmk/cmkcheck/checks"
+	"github.com/aep-cmk/cmkcheck/internal/edge"
 	"github.com/aep-cmk/cmkcheck/provision"
-	"github.com/aep-cmk/cmkcheck/targets"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 )
 
 // TestProvisionedKeyStages is the terratest flow: setup provisions a key as
@@ -22,17 +21,16 @@ import (
 // SKIP_setup=1 then reuses the saved key ID (localstack and aws only: an
 // embedded key lives as long as the test process).
 func TestProvisionedKeyStages(t *testing.T) {
-	kind := targetKind()
-	if kind == targets.AWS {
-		if ok, _ := strconv.ParseBool(os.Getenv(audit.EnvProvision)); !ok {
-			t.Skipf("this test creates a real key on aws: set %s=1 to run it", audit.EnvProvision)
-		}
+	kind := targetKind(t)
+	provisionOK := provisionAllowed(t)
+	if kind == targetkind.AWS && !provisionOK {
+		t.Skipf("this test creates a real key on aws: set %s=1 to run it", edge.Provision)
 	}
-	if kind == targets.Embedded && os.Getenv("SKIP_setup") != "" {
+	if kind == targetkind.Embedded && env.IsSet(edge.SkipSetup) {
 		t.Skip("SKIP_setup reuses a saved key, but an embedded key lives only as long as its test process: use CMK_TARGET=localstack or aws")
 	}
 	ctx := t.Context()
-	tg, err := targets.Open(ctx, kind, "", "")
+	tg, err := opener().Open(ctx, kind, "", "")
 	require.NoError(t, err)
 	t.Cleanup(tg.Close)
 	p := selfProfile(t, tg)
@@ -56,7 +54,7 @@ func TestProvisionedKeyStages(t *testing.T) {
 
 	test_structure.RunTestStage(t, "validate", func() {
 		keyID := test_structure.LoadString(t, workDir, "keyId")
-		out, err := audit.Run(ctx, audit.Options{Conn: tg, Profile: p, Key: keyID})
+		out, err := audit.Run(ctx, audit.Options{Conn: tg, Profile: p, Key: keyID, Provision: provisionOK})
 		require.NoError(t, err)
 		assert.Nil(t, out.Provisioned, "validate inspects, it does not provision")
 		assert.Equal(t, checks.Ready, out.Run.Verdict, "the key provisioned as the guide says:\n%s", describe(out.Run.Results))

@@ -15,6 +15,8 @@ import (
 	"github.com/nsmithuk/local-kms/src/data"
 	"github.com/nsmithuk/local-kms/src/handler"
 	"github.com/sirupsen/logrus"
+
+	"github.com/aep-cmk/cmkcheck/targetkind"
 )
 
 // local-kms keeps its account and region in package globals, so every
@@ -66,7 +68,7 @@ func openEmbedded(region, account string) (*Target, error) {
 	embedded.open++
 	embedded.account, embedded.region = account, region
 
-	t := &Target{Kind: Embedded, Endpoint: srv.URL, Region: region, Account: account, dataDir: dir}
+	t := &Target{Kind: targetkind.Embedded, Endpoint: srv.URL, Region: region, Account: account, dataDir: dir}
 	t.Config = staticConfig(srv.URL, region, "test")
 	var once sync.Once
 	t.closers = append(t.closers, func() {

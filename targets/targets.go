@@ -8,8 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"regexp"
 	"strings"
 	"time"
 
@@ -19,18 +17,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
 	"github.com/aep-cmk/cmkcheck/keystate"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 )
-
-// Target kinds.
-const (
-	Embedded   = "embedded"
-	LocalStack = "localstack"
-	AWS        = "aws"
-)
-
-// Kinds lists the target kinds in the order users see them.
-var Kinds = []string{Embedded, LocalStack, AWS}
 
 // Defaults for the embedded target when the caller names no account or region.
 const (
@@ -41,23 +31,39 @@ const (
 // MaxAttempts bounds the SDK's retries so a fault never turns into a hang.
 const MaxAttempts = 3
 
-// Environment variables read by Open.
-const (
-	EnvLocalStackEndpoint = "LOCALSTACK_ENDPOINT"
-	EnvEndpointURL        = "AWS_ENDPOINT_URL"
-	EnvLocalStackImage    = "LOCALSTACK_IMAGE"
-	EnvLocalStackToken    = "LOCALSTACK_AUTH_TOKEN"
-	EnvAssumeRole         = "TERRATEST_IAM_ROLE" // terratest's name for the role to assume
-	EnvRegion             = "AWS_REGION"
-)
+// ErrNoLocalStack says no LocalStack could be reached or started.
+var ErrNoLocalStack = errors.New("no LocalStack endpoint: set LOCALSTACK_ENDPOINT or start one with scripts/localstack.sh start")
 
-// DefaultLocalStackImage is the image testcontainers-go starts when no
-// endpoint is given and a Docker engine answers.
-const DefaultLocalStackImage = "localstack/localstack:4.14.0"
+// StartFunc starts a LocalStack and returns its endpoint and how to stop
+// it. An error that means "cannot start one here" (no Docker engine)
+// wraps ErrNoLocalStack.
+type StartFunc func(ctx context.Context) (endpoint string, stop func(), err error)
+
+// Opener opens targets with settings that come from outside the program:
+// the edges (cmd/cmkcheck, the suites) fill it from flags and the
+// environment, and nothing here reads the environment itself. The zero
+// Opener opens the embedded target, a LocalStack only through an endpoint
+// it is given, and AWS through the SDK's default configuration alone.
+type Opener struct {
+	// DefaultRegion is the region when the caller names none (AWS_REGION).
+	DefaultRegion string
+	// LocalStackEndpoint is a running LocalStack (LOCALSTACK_ENDPOINT, else
+	// AWS_ENDPOINT_URL).
+	LocalStackEndpoint string
+	// StartLocalStack starts one when no endpoint is given; nil means this
+	// program cannot, and opening a LocalStack says how to get one. The
+	// suites set it (internal/container, testcontainers-go); the command
+	// only in a build with -tags testcontainers, so that the binary does
+	// not link Docker's client.
+	StartLocalStack StartFunc
+	// AssumeRole is a role ARN the aws target assumes with the default
+	// credentials (TERRATEST_IAM_ROLE, terratest's name for it).
+	AssumeRole string
+}
 
 // Target is an opened place to talk KMS to.
 type Target struct {
-	Kind     string
+	Kind     string // a live kind of targetkind
 	Endpoint string // "" for the SDK's own AWS endpoints
 	Region   string
 	Account  string
@@ -74,10 +80,10 @@ type Target struct {
 }
 
 // HasSTS says whether the target answers sts:GetCallerIdentity.
-func (t *Target) HasSTS() bool { return t.Kind != Embedded }
+func (t *Target) HasSTS() bool { return t.Kind != targetkind.Embedded }
 
 // Emulated says whether the target is an emulator rather than AWS.
-func (t *Target) Emulated() bool { return t.Kind != AWS }
+func (t *Target) Emulated() bool { return t.Kind != targetkind.AWS }
 
 // Close releases what Open started. It is safe to call more than once.
 func (t *Target) Close() {
@@ -90,29 +96,37 @@ func (t *Target) Close() {
 	t.closers = nil
 }
 
-var (
-	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRE  = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
-)
+// Open opens a target with the zero Opener: see Opener.Open.
+func Open(ctx context.Context, kind, region, account string) (*Target, error) {
+	return Opener{}.Open(ctx, kind, region, account)
+}
 
 // Open opens a target of the given kind ("" means embedded). Region and
-// account may be "": each kind then finds its own (see the kind's doc).
-func Open(ctx context.Context, kind, region, account string) (*Target, error) {
-	if region != "" && !regionRE.MatchString(region) {
+// account may be "": each kind then finds its own (see the kind's doc);
+// LocalStack and AWS take o.DefaultRegion first, the embedded target, which
+// lives in this process only, its own DefaultRegion.
+func (o Opener) Open(ctx context.Context, kind, region, account string) (*Target, error) {
+	if region != "" && !awsid.IsRegion(region) {
 		return nil, fmt.Errorf("target: %q is not an AWS region name (like us-east-1)", region)
 	}
-	if account != "" && !accountRE.MatchString(account) {
+	if account != "" && !awsid.IsAccountID(account) {
 		return nil, fmt.Errorf("target: %q is not a 12-digit AWS account ID", account)
 	}
-	switch kind {
-	case "", Embedded:
-		return openEmbedded(region, account)
-	case LocalStack:
-		return openLocalStack(ctx, region, account)
-	case AWS:
-		return openAWS(ctx, region, account)
+	if region == "" && kind != "" && kind != targetkind.Embedded {
+		region = o.DefaultRegion
+		if region != "" && !awsid.IsRegion(region) {
+			return nil, fmt.Errorf("target: the default region %q (AWS_REGION) is not an AWS region name (like us-east-1)", region)
+		}
 	}
-	return nil, fmt.Errorf("target: unknown kind %q; known kinds: %s", kind, strings.Join(Kinds, ", "))
+	switch kind {
+	case "", targetkind.Embedded:
+		return openEmbedded(region, account)
+	case targetkind.LocalStack:
+		return o.openLocalStack(ctx, region, account)
+	case targetkind.AWS:
+		return o.openAWS(ctx, region, account)
+	}
+	return nil, fmt.Errorf("target: %w", targetkind.CheckLive(kind))
 }
 
 // staticConfig is the config of an emulator: fixed region, dummy
@@ -127,24 +141,21 @@ func staticConfig(endpoint, region, accessKey string) aws.Config {
 	return cfg
 }
 
-// openLocalStack uses an endpoint that already runs, or starts one through
-// testcontainers-go where a Docker engine answers; never a silent skip.
-func openLocalStack(ctx context.Context, region, account string) (*Target, error) {
-	if region == "" {
-		region = os.Getenv(EnvRegion)
-	}
+// openLocalStack uses an endpoint that already runs, or starts one with
+// o.StartLocalStack; without either it is an error, never a silent skip.
+func (o Opener) openLocalStack(ctx context.Context, region, account string) (*Target, error) {
 	if region == "" {
 		region = DefaultRegion
 	}
-	t := &Target{Kind: LocalStack, Region: region}
-	endpoint := os.Getenv(EnvLocalStackEndpoint)
+	t := &Target{Kind: targetkind.LocalStack, Region: region}
+	endpoint := o.LocalStackEndpoint
 	if endpoint == "" {
-		endpoint = os.Getenv(EnvEndpointURL)
-	}
-	if endpoint == "" {
-		ep, stop, err := startLocalStackContainer(ctx)
+		if o.StartLocalStack == nil {
+			return nil, fmt.Errorf("target localstack: %w (this program cannot start one: cmkcheck does so only when built with -tags testcontainers)", ErrNoLocalStack)
+		}
+		ep, stop, err := o.StartLocalStack(ctx)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("target localstack: %w", err)
 		}
 		endpoint = ep
 		t.closers = append(t.closers, stop)
@@ -167,11 +178,19 @@ func openLocalStack(ctx context.Context, region, account string) (*Target, error
 	return t, nil
 }
 
-// openAWS uses the SDK's default credential chain (environment, shared
-// profiles, SSO, instance roles); TERRATEST_IAM_ROLE names a role to assume.
-func openAWS(ctx context.Context, region, account string) (*Target, error) {
-	if region == "" {
-		region = os.Getenv(EnvRegion)
+// openAWS uses the SDK's default configuration: its credential chain
+// (environment, shared profiles, SSO, instance roles) and, when no region
+// is given, its region (AWS_REGION, the config profile). That is the SDK
+// reading the environment, by design: it is the chain users configure.
+// o.AssumeRole names a role to assume with those credentials.
+func (o Opener) openAWS(ctx context.Context, region, account string) (*Target, error) {
+	if o.AssumeRole != "" {
+		// A typo here would otherwise surface as an STS error about
+		// credentials; say what is wrong with the value instead.
+		a, err := awsid.ParseARN(o.AssumeRole)
+		if err != nil || a.Service != "iam" || !strings.HasPrefix(a.Resource, "role/") || !awsid.IsAccountID(a.Account) {
+			return nil, fmt.Errorf("target aws: the role to assume (TERRATEST_IAM_ROLE) %q is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)", o.AssumeRole)
+		}
 	}
 	opts := []func(*config.LoadOptions) error{config.WithRetryMaxAttempts(MaxAttempts)}
 	if region != "" {
@@ -184,7 +203,7 @@ func openAWS(ctx context.Context, region, account string) (*Target, error) {
 	if cfg.Region == "" {
 		return nil, errors.New("target aws: no region: set the profile's region, AWS_REGION, or a region in the AWS config profile")
 	}
-	if role := os.Getenv(EnvAssumeRole); role != "" {
+	if role := o.AssumeRole; role != "" {
 		// terratest's NewAuthenticatedSessionFromRole retrieves the role's
 		// credentials once and drops the rest of the config; a provider in a
 		// cache refreshes them and keeps the retry bound.
@@ -193,12 +212,12 @@ func openAWS(ctx context.Context, region, account string) (*Target, error) {
 	// Without credentials the caller-identity call below fails deep in the
 	// SDK's provider chain; say so plainly first.
 	if err := hasCredentials(ctx, cfg); err != nil {
-		if role := os.Getenv(EnvAssumeRole); role != "" {
-			return nil, fmt.Errorf("target aws: no usable AWS credentials for assuming %s (%s): %w", role, EnvAssumeRole, err)
+		if role := o.AssumeRole; role != "" {
+			return nil, fmt.Errorf("target aws: no usable AWS credentials for assuming %s: %w", role, err)
 		}
 		return nil, fmt.Errorf("target aws: no usable AWS credentials (the SDK looked in the environment, the shared config and credentials files, SSO, web identity, and container and instance roles): %w", err)
 	}
-	t := &Target{Kind: AWS, Region: cfg.Region, Config: cfg}
+	t := &Target{Kind: targetkind.AWS, Region: cfg.Region, Config: cfg}
 	if cfg.BaseEndpoint != nil {
 		t.Endpoint = *cfg.BaseEndpoint // AWS_ENDPOINT_URL honoured by the SDK
 	}
@@ -230,7 +249,7 @@ func (t *Target) askCaller(ctx context.Context) error {
 		return fmt.Errorf("sts:GetCallerIdentity: %w", err)
 	}
 	c := &keystate.Caller{Account: aws.ToString(out.Account), Arn: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}
-	if !accountRE.MatchString(c.Account) {
+	if !awsid.IsAccountID(c.Account) {
 		return fmt.Errorf("sts:GetCallerIdentity answered account %q, not a 12-digit account ID", c.Account)
 	}
 	t.Caller = c

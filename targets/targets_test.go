@@ -3,6 +3,7 @@ package targets
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -13,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/aep-cmk/cmkcheck/targetkind"
 )
 
 func TestEmbeddedServesKMS(t *testing.T) {
@@ -21,7 +24,7 @@ func TestEmbeddedServesKMS(t *testing.T) {
 	require.NoError(t, err)
 	defer tg.Close()
 
-	assert.Equal(t, Embedded, tg.Kind)
+	assert.Equal(t, targetkind.Embedded, tg.Kind)
 	assert.Equal(t, DefaultAccount, tg.Account)
 	assert.Equal(t, DefaultRegion, tg.Region)
 	assert.True(t, strings.HasPrefix(tg.Endpoint, "http://127.0.0.1:"), tg.Endpoint)
@@ -39,7 +42,7 @@ func TestEmbeddedServesKMS(t *testing.T) {
 
 func TestEmbeddedAccountRegionFromArguments(t *testing.T) {
 	ctx := context.Background()
-	tg, err := Open(ctx, Embedded, "eu-west-1", "123456789012")
+	tg, err := Open(ctx, targetkind.Embedded, "eu-west-1", "123456789012")
 	require.NoError(t, err)
 	defer tg.Close()
 	out, err := kms.NewFromConfig(tg.Config).CreateKey(ctx, &kms.CreateKeyInput{})
@@ -47,18 +50,18 @@ func TestEmbeddedAccountRegionFromArguments(t *testing.T) {
 	assert.True(t, strings.HasPrefix(aws.ToString(out.KeyMetadata.Arn), "arn:aws:kms:eu-west-1:123456789012:key/"))
 
 	// Same account and region: a second embedded target may be open at once.
-	tg2, err := Open(ctx, Embedded, "eu-west-1", "123456789012")
+	tg2, err := Open(ctx, targetkind.Embedded, "eu-west-1", "123456789012")
 	require.NoError(t, err)
 	tg2.Close()
 
 	// Another account while one is open: local-kms could not keep both.
-	_, err = Open(ctx, Embedded, "us-east-1", "123456789012")
+	_, err = Open(ctx, targetkind.Embedded, "us-east-1", "123456789012")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "one account and region per process")
 }
 
 func TestEmbeddedCloseRemovesDatabase(t *testing.T) {
-	tg, err := Open(context.Background(), Embedded, "", "")
+	tg, err := Open(context.Background(), targetkind.Embedded, "", "")
 	require.NoError(t, err)
 	dir := tg.dataDir
 	require.DirExists(t, dir)
@@ -73,7 +76,7 @@ func TestEmbeddedCloseRemovesDatabase(t *testing.T) {
 func TestEmbeddedPanicIsAnError(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	tg, err := Open(ctx, Embedded, "", "")
+	tg, err := Open(ctx, targetkind.Embedded, "", "")
 	require.NoError(t, err)
 	defer tg.Close()
 	c := kms.NewFromConfig(tg.Config)
@@ -97,23 +100,21 @@ func TestOpenRejectsBadInput(t *testing.T) {
 	}
 }
 
+// Without an endpoint and without a way to start one (the zero Opener, as
+// in the plain cmkcheck binary), asking for LocalStack is an error that
+// says how to get one, never a silent skip. internal/container tests the
+// same with a starter and no Docker engine.
 func TestLocalStackWithoutEndpointOrDockerIsAnError(t *testing.T) {
-	if dockerHealthy(context.Background()) == nil {
-		t.Skip("a Docker engine answers here; testcontainers would start LocalStack")
-	}
-	t.Setenv(EnvLocalStackEndpoint, "")
-	t.Setenv(EnvEndpointURL, "")
-	_, err := Open(context.Background(), LocalStack, "", "")
+	_, err := Open(context.Background(), targetkind.LocalStack, "", "")
 	require.Error(t, err)
 	assert.ErrorIs(t, err, ErrNoLocalStack)
 	assert.Contains(t, err.Error(), "scripts/localstack.sh start")
 }
 
 func TestLocalStackUnreachableEndpointIsAnError(t *testing.T) {
-	t.Setenv(EnvLocalStackEndpoint, "http://127.0.0.1:1")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	_, err := Open(ctx, LocalStack, "", "")
+	_, err := Opener{LocalStackEndpoint: "http://127.0.0.1:1"}.Open(ctx, targetkind.LocalStack, "", "")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "sts:GetCallerIdentity")
 }
@@ -121,11 +122,12 @@ func TestLocalStackUnreachableEndpointIsAnError(t *testing.T) {
 // Runs where a LocalStack answers (scripts/localstack.sh start, then
 // LOCALSTACK_ENDPOINT=http://127.0.0.1:4566).
 func TestLocalStackActsInTheAccountAskedFor(t *testing.T) {
-	if os.Getenv(EnvLocalStackEndpoint) == "" {
+	endpoint := os.Getenv("LOCALSTACK_ENDPOINT")
+	if endpoint == "" {
 		t.Skip("LOCALSTACK_ENDPOINT is not set: no LocalStack to test against here")
 	}
 	ctx := context.Background()
-	tg, err := Open(ctx, LocalStack, "eu-west-1", "444455556666")
+	tg, err := Opener{LocalStackEndpoint: endpoint}.Open(ctx, targetkind.LocalStack, "eu-west-1", "444455556666")
 	require.NoError(t, err)
 	defer tg.Close()
 	assert.Equal(t, "444455556666", tg.Account)
@@ -137,4 +139,50 @@ func TestLocalStackActsInTheAccountAskedFor(t *testing.T) {
 	assert.True(t, strings.HasPrefix(aws.ToString(out.KeyMetadata.Arn), "arn:aws:kms:eu-west-1:444455556666:key/"))
 	_, err = kms.NewFromConfig(tg.Config).ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: out.KeyMetadata.KeyId, PendingWindowInDays: aws.Int32(7)})
 	require.NoError(t, err)
+}
+
+// The Opener's settings: DefaultRegion is LocalStack's and AWS's region
+// when none is named (checked like any region), never the embedded
+// target's; a starter is asked only without an endpoint, and what it
+// started is stopped when the target cannot be used.
+func TestOpenerSettings(t *testing.T) {
+	ctx := context.Background()
+	tg, err := Opener{DefaultRegion: "eu-west-1"}.Open(ctx, targetkind.Embedded, "", "")
+	require.NoError(t, err)
+	assert.Equal(t, DefaultRegion, tg.Region, "the embedded target keeps its own default")
+	tg.Close()
+
+	_, err = Opener{DefaultRegion: "moon-1", LocalStackEndpoint: "http://127.0.0.1:1"}.Open(ctx, targetkind.LocalStack, "", "")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `default region "moon-1" (AWS_REGION) is not an AWS region`)
+
+	started, stopped := 0, 0
+	start := func(context.Context) (string, func(), error) {
+		started++
+		return "http://127.0.0.1:1", func() { stopped++ }, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	_, err = Opener{StartLocalStack: start}.Open(ctx, targetkind.LocalStack, "", "")
+	require.Error(t, err, "nothing answers at the started endpoint")
+	assert.Contains(t, err.Error(), "sts:GetCallerIdentity")
+	assert.Equal(t, 1, started)
+	assert.Equal(t, 1, stopped, "the started LocalStack is stopped again")
+
+	_, err = Opener{StartLocalStack: start, LocalStackEndpoint: "http://127.0.0.1:1"}.Open(ctx, targetkind.LocalStack, "", "")
+	require.Error(t, err)
+	assert.Equal(t, 1, started, "an endpoint given: nothing is started")
+
+	for _, role := range []string{"KeyAuditor", "arn:aws:iam::111122223333:user/Bob", "arn:aws:sts::111122223333:role/X"} {
+		_, err = Opener{AssumeRole: role}.Open(ctx, targetkind.AWS, "us-east-1", "")
+		require.Error(t, err, role)
+		assert.Contains(t, err.Error(), "is not an IAM role ARN", "refused before any AWS call")
+	}
+
+	failing := func(context.Context) (string, func(), error) {
+		return "", nil, fmt.Errorf("%w; no Docker engine", ErrNoLocalStack)
+	}
+	_, err = Opener{StartLocalStack: failing}.Open(ctx, targetkind.LocalStack, "", "")
+	assert.ErrorIs(t, err, ErrNoLocalStack)
+	assert.Contains(t, err.Error(), "target localstack: ")
 }

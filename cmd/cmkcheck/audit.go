@@ -7,9 +7,10 @@ import (
 	"io"
 
 	"github.com/aep-cmk/cmkcheck/audit"
+	"github.com/aep-cmk/cmkcheck/internal/edge"
 	"github.com/aep-cmk/cmkcheck/profile"
 	"github.com/aep-cmk/cmkcheck/reports"
-	"github.com/aep-cmk/cmkcheck/targets"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 )
 
 // auditCommand inspects a live key, or provisions one the way the guide's console
@@ -30,17 +31,28 @@ func auditCommand(ctx context.Context, args []string, stderr io.Writer, getenv f
 	if err := out.check(); err != nil {
 		return nil, out, err
 	}
-	if *target != "" && !isKind(*target) {
-		return nil, out, usagef("--target %q: want one of %v", *target, targets.Kinds)
+	if *target != "" && !targetkind.IsLive(*target) {
+		return nil, out, usagef("--target %q: want one of %v", *target, targetkind.Live)
 	}
+	env := edge.Env(getenv)
 	if *profilePath == "" {
-		*profilePath = getenv("CMK_PROFILE")
+		*profilePath = env(edge.Profile)
 	}
 	p, err := profile.Load(*profilePath, getenv)
 	if err != nil {
 		return nil, out, err
 	}
-	o, err := audit.Run(ctx, audit.Options{Target: *target, Profile: p, Key: *key, Timeout: *timeout, Getenv: getenv})
+	kind, err := env.Target(*target)
+	if err != nil {
+		return nil, out, err
+	}
+	provisionOK, err := env.Provision()
+	if err != nil {
+		return nil, out, err
+	}
+	opener := env.Opener()
+	opener.StartLocalStack = localStackStarter(env)
+	o, err := audit.Run(ctx, audit.Options{Target: kind, Profile: p, Key: *key, Timeout: *timeout, Provision: provisionOK, Opener: opener})
 	if err != nil && !errors.Is(err, audit.ErrCleanup) {
 		return nil, out, err
 	}
@@ -56,13 +68,4 @@ func auditCommand(ctx context.Context, args []string, stderr io.Writer, getenv f
 		return nil, out, err
 	}
 	return o.Run, out, nil
-}
-
-func isKind(k string) bool {
-	for _, kind := range targets.Kinds {
-		if k == kind {
-			return true
-		}
-	}
-	return false
 }

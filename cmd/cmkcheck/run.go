@@ -12,10 +12,12 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/aep-cmk/cmkcheck/audit"
 	"github.com/aep-cmk/cmkcheck/checks"
 	"github.com/aep-cmk/cmkcheck/keystate"
 	"github.com/aep-cmk/cmkcheck/profile"
 	"github.com/aep-cmk/cmkcheck/reports"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 )
 
 // Exit statuses of the command-line contract.
@@ -218,7 +220,7 @@ func evaluate(args []string, getenv func(string) string) (*reports.Run, outputs,
 	if *snapshot == "" {
 		return nil, out, usagef("evaluate: --snapshot FILE is required")
 	}
-	start := time.Now().UTC()
+	start := time.Now()
 	p, err := profile.Load(*profilePath, getenv)
 	if err != nil {
 		return nil, out, err
@@ -231,22 +233,11 @@ func evaluate(args []string, getenv func(string) string) (*reports.Run, outputs,
 	if err != nil {
 		return nil, out, fmt.Errorf("snapshot %s: %w", *snapshot, err)
 	}
-	results := checks.Evaluate(state, p)
-	version, commit := reports.BuildInfo()
-	run := &reports.Run{
-		RunID:       newRunID(start),
-		Start:       start,
-		End:         time.Now().UTC(),
-		ToolVersion: version,
-		Commit:      commit,
-		Target:      reports.Target{Kind: "snapshot", Endpoint: *snapshot},
-		Region:      p.Region,
-		Profile:     reports.NewProfileRecord(p.Source, p.Content),
-		Verdict:     checks.Verdict(results),
-		Results:     results,
-	}
-	if state.Key != nil {
-		run.KeyARN, run.Account, run.Region = state.Key.Arn, state.Key.Account(), state.Key.Region()
+	// The same evaluation and run record as a live audit; only the state
+	// comes from a file instead of a target.
+	run, err := audit.Evaluate(state, p, audit.Source{Target: reports.Target{Kind: targetkind.Snapshot, Endpoint: *snapshot}, Start: start})
+	if err != nil {
+		return nil, out, err
 	}
 	return run, out, nil
 }
@@ -294,8 +285,4 @@ func readLimited(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
 	}
 	return data, nil
-}
-
-func newRunID(t time.Time) string {
-	return fmt.Sprintf("%s-%d", t.Format("20060102T150405Z"), os.Getpid())
 }

@@ -1,0 +1,14 @@
+//go:build !testcontainers
+
+package main
+
+import (
+	"github.com/aep-cmk/cmkcheck/internal/edge"
+	"github.com/aep-cmk/cmkcheck/targets"
+)
+
+// localStackStarter is nil in the plain binary: it does not link
+// testcontainers-go and Docker's client for a LocalStack users can start
+// themselves (scripts/localstack.sh). Build with -tags testcontainers for
+// a cmkcheck that starts one.
+func localStackStarter(edge.Env) targets.StartFunc { return nil }

@@ -1,0 +1,25 @@
+package targetkind
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestKinds(t *testing.T) {
+	for _, k := range Live {
+		assert.True(t, IsLive(k), k)
+		assert.True(t, IsKnown(k), k)
+		require.NoError(t, CheckLive(k))
+	}
+	assert.False(t, IsLive(Snapshot), "a snapshot is not audited live")
+	assert.True(t, IsKnown(Snapshot))
+	for _, bad := range []string{"", "AWS", "Embedded", "gcp", " aws"} {
+		assert.False(t, IsLive(bad), "%q", bad)
+		err := CheckLive(bad)
+		require.Error(t, err, "%q", bad)
+		assert.Contains(t, err.Error(), "unknown kind")
+		assert.Contains(t, err.Error(), "embedded, localstack, aws")
+	}
+}
