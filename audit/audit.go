@@ -36,8 +36,8 @@ var ErrCleanup = errors.New("cleanup of the provisioned key failed")
 
 // Options say what to audit.
 type Options struct {
-	Target  string           // target kind; "" reads CMK_TARGET, then embedded
-	Profile *profile.Profile // what the customer expects; nil is an empty profile
+	Target  string        // target kind; "" reads CMK_TARGET, then embedded
+	Profile profile.Valid // what the customer expects; the zero Valid is the default profile
 	// Key to inspect (ID, ARN, alias/NAME); "" means the profile's key
 	// (which CMK_KEY_ID overrides when the profile is loaded).
 	Key string
@@ -74,10 +74,7 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	p := opts.Profile
-	if p == nil {
-		p = &profile.Profile{MaxRotationPeriodDays: profile.DefaultRotationDays}
-	}
+	p := opts.Profile.Profile()
 	kind := opts.Target
 	if kind == "" {
 		kind = getenv(EnvTarget)
@@ -158,7 +155,7 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	results, err := evaluate(state, p)
+	results, err := evaluate(state, opts.Profile)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +188,7 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 }
 
 // evaluate runs the checks; a panic in them is an error, not a crash.
-func evaluate(s *keystate.State, p *profile.Profile) (results []checks.Result, err error) {
+func evaluate(s *keystate.State, p profile.Valid) (results []checks.Result, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("audit: the checks failed on this key state: %v", r)

@@ -3,6 +3,7 @@ package checks
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -36,15 +37,16 @@ func judge(ok bool, observed string) outcome {
 // policy parsed and analysed once.
 type env struct {
 	s        *keystate.State
-	p        *profile.Profile
+	p        *profile.Profile // a copy of the validated profile
+	aliasRE  *regexp.Regexp   // its compiled alias_pattern
 	key      *keystate.KeyMetadata
 	analysis *policy.Analysis
 	// policyErr says why the policy could not be analysed ("" when it was).
 	policyErr string
 }
 
-func newEnv(s *keystate.State, p *profile.Profile) *env {
-	e := &env{s: s, p: p, key: s.Key}
+func newEnv(s *keystate.State, p profile.Valid) *env {
+	e := &env{s: s, p: p.Profile(), aliasRE: p.AliasRE(), key: s.Key}
 	switch {
 	case s.Problem(keystate.GetKeyPolicy) != "":
 		e.policyErr = s.Problem(keystate.GetKeyPolicy)
@@ -62,13 +64,11 @@ func newEnv(s *keystate.State, p *profile.Profile) *env {
 }
 
 // Evaluate judges a key's state against a profile: one result per
-// requirement, in catalog order. It does no I/O. A nil profile is an empty one.
-func Evaluate(s *keystate.State, p *profile.Profile) []Result {
+// requirement, in catalog order. It does no I/O. Only a validated profile
+// is accepted; the zero profile.Valid is the default profile.
+func Evaluate(s *keystate.State, p profile.Valid) []Result {
 	if s == nil {
 		s = keystate.FromAnswers(nil)
-	}
-	if p == nil {
-		p = &profile.Profile{MaxRotationPeriodDays: profile.DefaultRotationDays}
 	}
 	e := newEnv(s, p)
 	results := make([]Result, 0, len(catalog))

@@ -372,7 +372,7 @@ func evalDescriptiveAlias(e *env) outcome {
 	if len(aliases) == 0 {
 		return notMet("the key has no alias")
 	}
-	if re := e.p.AliasRE(); re != nil {
+	if re := e.aliasRE; re != nil {
 		for _, a := range aliases {
 			if re.MatchString(a) {
 				return pass(a + " matches " + e.p.AliasPattern)

@@ -48,7 +48,7 @@ func targetKind() string {
 }
 
 // loadProfile loads CMK_PROFILE, or the example profile the repository ships.
-func loadProfile(t testing.TB) *profile.Profile {
+func loadProfile(t testing.TB) profile.Valid {
 	t.Helper()
 	path := os.Getenv(EnvProfile)
 	if path == "" {

@@ -219,10 +219,11 @@ func evaluate(args []string, getenv func(string) string) (*reports.Run, outputs,
 		return nil, out, usagef("evaluate: --snapshot FILE is required")
 	}
 	start := time.Now().UTC()
-	p, err := profile.Load(*profilePath, getenv)
+	valid, err := profile.Load(*profilePath, getenv)
 	if err != nil {
 		return nil, out, err
 	}
+	p := valid.Profile()
 	data, err := readLimited(*snapshot, keystate.MaxSnapshotSize)
 	if err != nil {
 		return nil, out, err
@@ -231,7 +232,7 @@ func evaluate(args []string, getenv func(string) string) (*reports.Run, outputs,
 	if err != nil {
 		return nil, out, fmt.Errorf("snapshot %s: %w", *snapshot, err)
 	}
-	results := checks.Evaluate(state, p)
+	results := checks.Evaluate(state, valid)
 	version, commit := reports.BuildInfo()
 	run := &reports.Run{
 		RunID:       newRunID(start),
