@@ -71,8 +71,8 @@ func Evaluate(s *keystate.State, p profile.Valid) []Result {
 		s = keystate.FromAnswers(nil)
 	}
 	e := newEnv(s, p)
-	results := make([]Result, 0, len(catalog))
-	for _, c := range catalog {
+	results := make([]Result, 0, len(registry))
+	for _, c := range registry {
 		results = append(results, c.run(e))
 	}
 	return results
@@ -214,4 +214,24 @@ func quoted(s string) string {
 		return "(not reported)"
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// liveProbe turns a live probe into an outcome; offline it is a SKIP.
+func liveProbe(e *env, pick func(*keystate.Live) keystate.Probe, offline string) outcome {
+	if e.s.Live == nil {
+		return skipped(offline)
+	}
+	p := pick(e.s.Live)
+	o := outcome{evidence: p.Evidence}
+	switch {
+	case p.SkipReason != "":
+		o.status, o.observed = Skip, p.SkipReason
+	case !p.Ran:
+		o.status, o.observed = Error, "the live probe was not run and no reason was given"
+	case p.Err != "":
+		o.status, o.observed = Error, p.Err
+	default:
+		o.met, o.observed = p.OK, p.Observed
+	}
+	return o
 }
