@@ -180,8 +180,8 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 		run.KeyARN = state.Key.Arn
 		run.Account = state.Key.Account()
 	}
-	if state.Live != nil && state.Live.Caller != nil {
-		run.Caller = state.Live.Caller.Arn
+	if state.Identity != nil && state.Identity.Caller != nil {
+		run.Caller = state.Identity.Caller.Arn
 	}
 	out.Run = run
 	return out, nil

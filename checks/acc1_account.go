@@ -1,6 +1,11 @@
 package checks
 
-import "github.com/aep-cmk/cmkcheck/keystate"
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/aep-cmk/cmkcheck/keystate"
+)
 
 func init() {
 	register(Check{
@@ -11,8 +16,43 @@ func init() {
 			Console: "Sign in to the account that owns the key, open Key Management Service in the platform's region, and make sure KMS is enabled for the account.",
 			CLI:     "aws sts get-caller-identity && aws kms describe-key --key-id <key-id> --region <region>",
 		},
-		eval: func(e *env) outcome {
-			return liveProbe(e, func(l *keystate.Live) keystate.Probe { return l.Access }, "evaluating a snapshot offline: there is no caller to identify")
-		},
+		Uses: []string{keystate.GetCallerIdentity},
+		eval: evalAccount,
 	})
+}
+
+// evalAccount: KMS answered for the key, and the key sits in the caller's
+// account (the target's configured account where there is no STS) and in
+// the region the run asked in.
+func evalAccount(e *env) outcome {
+	if !e.s.Live() {
+		return skipped("evaluating a snapshot offline: there is no caller to identify")
+	}
+	if why := e.s.Problem(keystate.Target); why != "" {
+		return errored(why)
+	}
+	target, id := e.s.Target, e.s.Identity
+	switch {
+	case id == nil:
+		return notRecorded(keystate.GetCallerIdentity, "there is no caller identity")
+	case id.Error != nil:
+		return errored(callFailed(id.Error))
+	case !e.s.Answered(dk):
+		return errored("the KMS read failed: " + e.s.Problem(dk))
+	case e.key == nil:
+		return errored("the KMS read gave no usable key metadata: " + e.s.Problem(dk))
+	}
+	account, who := target.Account, ""
+	if id.Caller != nil {
+		account = id.Caller.Account
+		who = fmt.Sprintf("caller %s (account %s)", id.Caller.Arn, id.Caller.Account)
+	} else {
+		who = fmt.Sprintf("%s, so no caller identity: judged from the KMS read and the configured account %s", id.NotRun, target.Account)
+	}
+	keyAccount, keyRegion := e.key.Account(), e.key.Region()
+	o := judge(keyAccount == account && keyRegion == target.Region,
+		fmt.Sprintf("%s; KMS answered kms:DescribeKey for %s in account %s, region %s; the target's region is %s",
+			who, e.key.Arn, keyAccount, keyRegion, target.Region))
+	o.evidence = map[string]json.RawMessage{dk: e.s.Raw[dk]}
+	return o
 }

@@ -1,6 +1,10 @@
 package checks
 
-import "github.com/aep-cmk/cmkcheck/keystate"
+import (
+	"fmt"
+
+	"github.com/aep-cmk/cmkcheck/keystate"
+)
 
 func init() {
 	register(Check{
@@ -11,11 +15,39 @@ func init() {
 			Console: "Check that the key is enabled, symmetric, and that the key policy lets the caller use it (Key users).",
 			CLI:     "aws kms encrypt --key-id <key-id> --plaintext fileb://sample --query CiphertextBlob --output text | base64 -d > c && aws kms decrypt --ciphertext-blob fileb://c",
 		},
-		eval: func(e *env) outcome {
-			if e.s.Live != nil && !e.p.Roundtrip {
-				return skipped("roundtrip is not set in the profile")
-			}
-			return liveProbe(e, func(l *keystate.Live) keystate.Probe { return l.Roundtrip }, "evaluating a snapshot offline: a round trip needs the live key")
-		},
+		Uses: []string{keystate.RoundTrip},
+		eval: evalRoundTrip,
 	})
+}
+
+// keyFindings are KMS error codes that describe the key itself (disabled,
+// pending deletion or import, not for encryption): the key fails the
+// round trip. Any other error (access denied, throttling, network) means
+// the round trip could not be judged.
+var keyFindings = map[string]bool{
+	"DisabledException": true, "KMSInvalidStateException": true, "InvalidKeyUsageException": true,
+	"KeyUnavailableException": true, "IncorrectKeyException": true, "UnsupportedOperationException": true,
+}
+
+func evalRoundTrip(e *env) outcome {
+	rt := e.s.RoundTrip
+	switch {
+	case rt == nil && !e.s.Live():
+		return skipped("evaluating a snapshot offline: a round trip needs the live key")
+	case !e.p.Roundtrip:
+		return skipped("roundtrip is not set in the profile")
+	case rt == nil:
+		return notRecorded(keystate.RoundTrip, "no round trip was made")
+	case !rt.Requested:
+		return skipped("roundtrip not requested in the profile")
+	case rt.NotRun != "":
+		return errored("not run: " + rt.NotRun)
+	case rt.Error != nil && keyFindings[rt.Error.Code]:
+		return notMet(fmt.Sprintf("%s was refused by KMS: %s: %s", rt.Error.Operation, rt.Error.Code, rt.Error.Message))
+	case rt.Error != nil:
+		return errored(callFailed(rt.Error))
+	case *rt.PlaintextMatches:
+		return pass(fmt.Sprintf("Encrypt then Decrypt of %d random bytes returned the plaintext", rt.PlaintextBytes))
+	}
+	return notMet(fmt.Sprintf("Decrypt returned %d bytes that differ from the %d encrypted", rt.Decrypt.PlaintextBytes, rt.PlaintextBytes))
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -88,7 +89,7 @@ func (c Check) run(e *env) Result {
 		r.Severity = Required
 	}
 	var missing []string
-	for _, m := range c.Needs {
+	for _, m := range append(slices.Clone(c.Needs), c.Uses...) {
 		if raw, ok := e.s.Raw[m]; ok {
 			r.Evidence[m] = raw
 		}
@@ -216,22 +217,16 @@ func quoted(s string) string {
 	return fmt.Sprintf("%q", s)
 }
 
-// liveProbe turns a live probe into an outcome; offline it is a SKIP.
-func liveProbe(e *env, pick func(*keystate.Live) keystate.Probe, offline string) outcome {
-	if e.s.Live == nil {
-		return skipped(offline)
+// callFailed words a call that gave no answer: "kms:Encrypt failed: ...".
+func callFailed(err *keystate.CallError) string {
+	if err.Operation == "" {
+		return err.Detail
 	}
-	p := pick(e.s.Live)
-	o := outcome{evidence: p.Evidence}
-	switch {
-	case p.SkipReason != "":
-		o.status, o.observed = Skip, p.SkipReason
-	case !p.Ran:
-		o.status, o.observed = Error, "the live probe was not run and no reason was given"
-	case p.Err != "":
-		o.status, o.observed = Error, p.Err
-	default:
-		o.met, o.observed = p.OK, p.Observed
-	}
-	return o
+	return err.Operation + " failed: " + err.Detail
+}
+
+// notRecorded is the ERROR of a live capture that lacks a member it always
+// records, even if only to say why there is no answer.
+func notRecorded(member, what string) outcome {
+	return errored("the live run recorded no " + member + " member: not even why " + what)
 }

@@ -34,7 +34,8 @@ func FuzzEvaluateSnapshot(f *testing.F) {
 			t.Fatalf("%d results for %d checks", len(results), len(checks.Catalog()))
 		}
 		for i, r := range results {
-			for _, m := range checks.Catalog()[i].Needs {
+			c := checks.Catalog()[i]
+			for _, m := range append(append([]string{}, c.Needs...), c.Uses...) {
 				if s.Problem(m) != "" && r.Status != checks.Error {
 					t.Fatalf("%s is %s although %s", r.ID, r.Status, s.Problem(m))
 				}

@@ -85,7 +85,6 @@ type tc struct {
 	id      string
 	profile string
 	edit    func(t *testing.T, s snap)
-	live    *keystate.Live
 	want    checks.Status
 	sev     checks.Severity // checked when set
 	observe string          // a substring of Observed, when set
@@ -111,9 +110,7 @@ func runCases(t *testing.T, cases []tc) {
 			if tc.edit != nil {
 				tc.edit(t, s)
 			}
-			st := s.state(t)
-			st.Live = tc.live
-			r := result(t, checks.Evaluate(st, mustProfile(t, tc.profile)), tc.id)
+			r := result(t, checks.Evaluate(s.state(t), mustProfile(t, tc.profile)), tc.id)
 			assert.Equal(t, tc.want, r.Status, "observed: %s", r.Observed)
 			if tc.sev != "" {
 				assert.Equal(t, tc.sev, r.Severity)
@@ -134,4 +131,43 @@ func without(member string) func(t *testing.T, s snap) {
 // unparsablePolicy makes the key policy text unreadable.
 func unparsablePolicy(t *testing.T, s snap) {
 	s["GetKeyPolicy"].(map[string]any)["Policy"] = "Version: 2012-10-17"
+}
+
+// capture makes the compliant snapshot a saved live run on the embedded
+// target: where it asked, no STS, no IAM simulator, a round trip that
+// returned the plaintext. Each edit then bends the capture.
+func capture(edits ...func(s snap)) func(t *testing.T, s snap) {
+	return func(t *testing.T, s snap) {
+		s[keystate.Target] = map[string]any{"Kind": "embedded", "Region": "us-east-1", "Account": "111122223333", "Endpoint": "http://127.0.0.1:4599"}
+		s[keystate.GetCallerIdentity] = map[string]any{"NotRun": "no STS on the embedded target"}
+		s[keystate.SimulatePrincipalPolicy] = map[string]any{"NotRun": "no IAM to simulate on the embedded target"}
+		s[keystate.RoundTrip] = map[string]any{
+			"Requested": true, "PlaintextBytes": 32, "PlaintextMatches": true,
+			"Encrypt": map[string]any{"KeyId": s.meta()["Arn"], "EncryptionAlgorithm": "SYMMETRIC_DEFAULT", "CiphertextBytes": 184},
+			"Decrypt": map[string]any{"KeyId": s.meta()["Arn"], "PlaintextBytes": 32},
+		}
+		for _, edit := range edits {
+			edit(s)
+		}
+	}
+}
+
+// set sets one member of the snapshot.
+func set(member string, v any) func(s snap) { return func(s snap) { s[member] = v } }
+
+// drop removes one member of the snapshot.
+func drop(member string) func(s snap) { return func(s snap) { delete(s, member) } }
+
+// roundTrip changes fields of the capture's RoundTrip member.
+func roundTrip(fields map[string]any) func(s snap) {
+	return func(s snap) {
+		rt := s[keystate.RoundTrip].(map[string]any)
+		for k, v := range fields {
+			if v == nil {
+				delete(rt, k)
+			} else {
+				rt[k] = v
+			}
+		}
+	}
 }

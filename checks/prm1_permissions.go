@@ -1,6 +1,11 @@
 package checks
 
-import "github.com/aep-cmk/cmkcheck/keystate"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aep-cmk/cmkcheck/keystate"
+)
 
 func init() {
 	register(Check{
@@ -11,8 +16,44 @@ func init() {
 			Console: "IAM > Policy simulator: select the user or role, simulate kms:CreateKey and kms:Encrypt; ask the AWS administrator for what is denied.",
 			CLI:     "aws iam simulate-principal-policy --policy-source-arn <caller-arn> --action-names kms:CreateKey kms:Encrypt",
 		},
-		eval: func(e *env) outcome {
-			return liveProbe(e, func(l *keystate.Live) keystate.Probe { return l.Permission }, "evaluating a snapshot offline: there is no caller to simulate")
-		},
+		Uses: []string{keystate.SimulatePrincipalPolicy},
+		eval: evalPermissions,
 	})
+}
+
+// evalPermissions: IAM's simulation allows every action a live run asks it
+// about (keystate.SimulatedActions), and denies nothing it was asked.
+func evalPermissions(e *env) outcome {
+	sim := e.s.Simulation
+	switch {
+	case sim == nil && !e.s.Live():
+		return skipped("evaluating a snapshot offline: there is no caller to simulate")
+	case sim == nil:
+		return notRecorded(keystate.SimulatePrincipalPolicy, "the simulation was not run")
+	case sim.NotRun != "":
+		return skipped(sim.NotRun)
+	case sim.Error != nil && sim.PolicySourceArn != "" && sim.Error.Operation != "":
+		return errored(fmt.Sprintf("%s for %s failed: %s", sim.Error.Operation, sim.PolicySourceArn, sim.Error.Detail))
+	case sim.Error != nil:
+		return errored(callFailed(sim.Error))
+	}
+	allowed := map[string]bool{}
+	ok := true
+	var words []string
+	for _, r := range sim.EvaluationResults {
+		words = append(words, r.EvalActionName+" "+r.EvalDecision)
+		if r.EvalDecision == "allowed" {
+			allowed[strings.ToLower(r.EvalActionName)] = true
+		} else {
+			ok = false
+		}
+	}
+	observed := fmt.Sprintf("IAM policy simulation for %s: %s", sim.PolicySourceArn, strings.Join(words, ", "))
+	for _, action := range keystate.SimulatedActions {
+		if ok && !allowed[strings.ToLower(action)] {
+			// Not asked, or not answered: the evidence is incomplete.
+			return errored(observed + "; no result allows " + action)
+		}
+	}
+	return judge(ok, observed)
 }
