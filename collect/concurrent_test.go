@@ -2,8 +2,12 @@ package collect
 
 import (
 	"context"
+	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -27,7 +31,12 @@ func TestConcurrentKeysKeepTheirOwnEvidence(t *testing.T) {
 		keys[k.KeyID] = k
 		ids = append(ids, k.KeyID)
 	}
-	c, err := New(tg, Options{Roundtrip: true})
+	busy := *tg
+	busy.Config = tg.Config.Copy()
+	busy.Config.APIOptions = append(busy.Config.APIOptions, func(s *middleware.Stack) error {
+		return s.Initialize.Add(linger{}, middleware.Before)
+	})
+	c, err := New(&busy, Options{Roundtrip: true})
 	require.NoError(t, err)
 
 	type run struct {
@@ -86,6 +95,21 @@ func TestConcurrentKeysKeepTheirOwnEvidence(t *testing.T) {
 	for _, op := range reads {
 		assert.Equal(t, len(runs), countOf(all, op), "%s once per key", op)
 	}
+}
+
+// linger holds each call's result a moment before handing it back, as a
+// busy client does: evidence looked up after a call by operation name
+// would by then be another call's.
+type linger struct{}
+
+func (linger) ID() string { return "test.linger" }
+
+func (linger) HandleInitialize(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (
+	middleware.InitializeOutput, middleware.Metadata, error,
+) {
+	out, md, err := next.HandleInitialize(ctx, in)
+	time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond)
+	return out, md, err
 }
 
 func countOf(ops []string, op string) int {
