@@ -335,7 +335,7 @@ func (r *keyRun) simulate(ctx context.Context, caller *keystate.Caller) {
 	if results == nil {
 		results = []iamtypes.EvaluationResult{}
 	}
-	raw, err := json.Marshal(struct {
+	raw, err := withoutNulls(struct {
 		PolicySourceArn   string
 		EvaluationResults []iamtypes.EvaluationResult
 	}{principal, results})
@@ -344,6 +344,38 @@ func (r *keyRun) simulate(ctx context.Context, caller *keystate.Caller) {
 		return
 	}
 	r.answers[member] = raw
+}
+
+// withoutNulls marshals v leaving out null members, as the AWS CLI prints
+// an answer (the SDK's types marshal every unset field as null).
+func withoutNulls(v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var tree any
+	if err := json.Unmarshal(raw, &tree); err != nil {
+		return nil, err
+	}
+	return json.Marshal(dropNulls(tree))
+}
+
+func dropNulls(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if e == nil {
+				delete(x, k)
+			} else {
+				x[k] = dropNulls(e)
+			}
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = dropNulls(e)
+		}
+	}
+	return v
 }
 
 // simulationPrincipal turns a caller ARN into the IAM user or role that
