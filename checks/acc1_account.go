@@ -37,6 +37,8 @@ func evalAccount(e *env) outcome {
 		return notRecorded(keystate.GetCallerIdentity, "there is no caller identity")
 	case id.Error != nil:
 		return errored(callFailed(id.Error))
+	case id.Caller == nil && id.NotRun == "":
+		return errored("GetCallerIdentity recorded neither the caller nor why there is none")
 	case !e.s.Answered(dk):
 		return errored("the KMS read failed: " + e.s.Problem(dk))
 	case e.key == nil:

@@ -203,5 +203,8 @@ func TestChecksNameSnapshotMembers(t *testing.T) {
 		for _, m := range c.Needs {
 			assert.Contains(t, keystate.Members, m, "%s needs %s", c.ID, m)
 		}
+		for _, m := range c.Uses {
+			assert.Contains(t, keystate.LiveMembers, m, "%s uses %s", c.ID, m)
+		}
 	}
 }

@@ -46,6 +46,8 @@ func evalRoundTrip(e *env) outcome {
 		return notMet(fmt.Sprintf("%s was refused by KMS: %s: %s", rt.Error.Operation, rt.Error.Code, rt.Error.Message))
 	case rt.Error != nil:
 		return errored(callFailed(rt.Error))
+	case rt.PlaintextMatches == nil || rt.Decrypt == nil:
+		return errored("the round trip recorded neither its result nor why there is none")
 	case *rt.PlaintextMatches:
 		return pass(fmt.Sprintf("Encrypt then Decrypt of %d random bytes returned the plaintext", rt.PlaintextBytes))
 	}

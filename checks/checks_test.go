@@ -56,6 +56,32 @@ func TestEmptyStateIsErrorNotPass(t *testing.T) {
 	}
 }
 
+// Facts put into a state by hand, not decoded (so never checked for their
+// form), that say nothing are ERROR, never PASS, and never a panic.
+func TestEmptyFactsAreError(t *testing.T) {
+	p := mustProfile(t, "roundtrip: true")
+	live := func(edit func(s *keystate.State)) map[string]checks.Result {
+		s := compliant(t)
+		capture()(t, s)
+		st := s.state(t)
+		edit(st)
+		out := map[string]checks.Result{}
+		for _, r := range checks.Evaluate(st, p) {
+			out[r.ID] = r
+		}
+		return out
+	}
+	r := live(func(s *keystate.State) { s.RoundTrip = &keystate.RoundTripFacts{Requested: true} })["CMK-CFG-6"]
+	assert.Equal(t, checks.Error, r.Status, r.Observed)
+	assert.Contains(t, r.Observed, "neither its result nor why")
+	r = live(func(s *keystate.State) { s.Identity = &keystate.Identity{} })["CMK-ACC-1"]
+	assert.Equal(t, checks.Error, r.Status, r.Observed)
+	assert.Contains(t, r.Observed, "neither the caller nor why")
+	r = live(func(s *keystate.State) { s.Simulation = &keystate.Simulation{} })["CMK-PRM-1"]
+	assert.Equal(t, checks.Error, r.Status, r.Observed)
+	assert.Contains(t, r.Observed, "no result allows kms:CreateKey")
+}
+
 func BenchmarkEvaluate(b *testing.B) {
 	s := compliant(b).state(b)
 	p := loadProfile(b, "aep-example.yaml")

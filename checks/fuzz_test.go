@@ -1,6 +1,7 @@
 package checks_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -23,6 +24,12 @@ func FuzzEvaluateSnapshot(f *testing.F) {
 		require.NoError(f, err)
 		f.Add(b)
 	}
+	// A saved live capture: the live members too.
+	live := compliant(f)
+	capture()(nil, live)
+	b, err := json.Marshal(live)
+	require.NoError(f, err)
+	f.Add(b)
 	p := loadProfile(f, "aep-example.yaml")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := keystate.Decode(data)
