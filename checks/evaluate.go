@@ -93,8 +93,11 @@ func (c Check) run(e *env) Result {
 		if raw, ok := e.s.Raw[m]; ok {
 			r.Evidence[m] = raw
 		}
-		if why := e.s.Problem(m); why != "" {
+		switch why := e.s.Problem(m); {
+		case why != "":
 			missing = append(missing, why)
+		case slices.Contains(c.Needs, m) && !e.s.Has(m):
+			missing = append(missing, m+" is missing") // a state not made by decoding
 		}
 	}
 	var o outcome

@@ -77,6 +77,29 @@ func (s *State) Answered(member string) bool {
 	return strings.HasPrefix(s.Problems[member], unreadable(member))
 }
 
+// Has says whether a required member was read into its field, which is
+// what a check may rely on. A decoded state has each one read or a
+// problem saying why not; a state put together by hand may have neither.
+func (s *State) Has(member string) bool {
+	if s.Problems[member] != "" {
+		return false
+	}
+	switch member {
+	case DescribeKey:
+		return s.Key != nil
+	case GetKeyPolicy:
+		_, ok := s.Raw[member]
+		return ok
+	case GetKeyRotationStatus:
+		return s.Rotation != nil
+	case ListResourceTags:
+		return s.Tags != nil
+	case ListAliases:
+		return s.Aliases != nil
+	}
+	return false
+}
+
 // unreadable begins the problem of an answer that came but cannot be used.
 func unreadable(member string) string { return member + " could not be read: " }
 
