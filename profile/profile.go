@@ -341,6 +341,9 @@ var (
 // Validate checks every value and returns the validated profile, a copy
 // of p with the defaults filled in; the error names the first bad field.
 func (p *Profile) Validate() (Valid, error) {
+	if p == nil {
+		return Default(), nil // no profile is the empty one
+	}
 	if err := p.check(); err != nil {
 		return Valid{}, err
 	}

@@ -22,6 +22,10 @@ func TestDefaultIsOneProfile(t *testing.T) {
 	assert.Equal(t, d, parsed.Profile())
 	assert.Equal(t, d, profile.Valid{}.Profile(), "the zero Valid is the default profile")
 	assert.Nil(t, profile.Valid{}.AliasRE())
+	var none *profile.Profile
+	v, err := none.Validate()
+	require.NoError(t, err)
+	assert.Equal(t, d, v.Profile(), "no profile is the empty one")
 }
 
 // Validation fills in what the checks rely on: the compiled alias pattern
