@@ -32,16 +32,19 @@ func evalAccount(e *env) outcome {
 		return errored(why)
 	}
 	target, id := e.s.Target, e.s.Identity
-	switch {
-	case id == nil:
+	if id == nil {
 		return notRecorded(keystate.GetCallerIdentity, "there is no caller identity")
-	case id.Error != nil:
+	}
+	if id.Error != nil {
 		return errored(callFailed(id.Error))
-	case id.Caller == nil && id.NotRun == "":
+	}
+	if id.Caller == nil && id.NotRun == "" {
 		return errored("GetCallerIdentity recorded neither the caller nor why there is none")
-	case !e.s.Answered(dk):
+	}
+	if !e.s.Answered(dk) {
 		return errored("the KMS read failed: " + e.s.Problem(dk))
-	case e.key == nil:
+	}
+	if e.key == nil {
 		return errored("the KMS read gave no usable key metadata: " + e.s.Problem(dk))
 	}
 	account, who := target.Account, ""

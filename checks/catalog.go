@@ -92,10 +92,10 @@ func register(c Check) {
 		panic("checks: " + c.ID + " is registered without its evaluator, title, section, expected text or severity")
 	}
 	i, found := slices.BinarySearchFunc(registry, c.ID, func(x Check, id string) int {
-		switch {
-		case x.ID == id:
+		if x.ID == id {
 			return 0
-		case less(x.ID, id):
+		}
+		if less(x.ID, id) {
 			return -1
 		}
 		return 1

@@ -31,24 +31,31 @@ var keyFindings = map[string]bool{
 
 func evalRoundTrip(e *env) outcome {
 	rt := e.s.RoundTrip
-	switch {
-	case rt == nil && !e.s.Live():
+	if rt == nil && !e.s.Live() {
 		return skipped("evaluating a snapshot offline: a round trip needs the live key")
-	case !e.p.Roundtrip:
+	}
+	if !e.p.Roundtrip {
 		return skipped("roundtrip is not set in the profile")
-	case rt == nil:
+	}
+	if rt == nil {
 		return notRecorded(keystate.RoundTrip, "no round trip was made")
-	case !rt.Requested:
+	}
+	if !rt.Requested {
 		return skipped("roundtrip not requested in the profile")
-	case rt.NotRun != "":
+	}
+	if rt.NotRun != "" {
 		return errored("not run: " + rt.NotRun)
-	case rt.Error != nil && keyFindings[rt.Error.Code]:
-		return notMet(fmt.Sprintf("%s was refused by KMS: %s: %s", rt.Error.Operation, rt.Error.Code, rt.Error.Message))
-	case rt.Error != nil:
+	}
+	if rt.Error != nil {
+		if keyFindings[rt.Error.Code] {
+			return notMet(fmt.Sprintf("%s was refused by KMS: %s: %s", rt.Error.Operation, rt.Error.Code, rt.Error.Message))
+		}
 		return errored(callFailed(rt.Error))
-	case rt.PlaintextMatches == nil || rt.Decrypt == nil:
+	}
+	if rt.PlaintextMatches == nil || rt.Decrypt == nil {
 		return errored("the round trip recorded neither its result nor why there is none")
-	case *rt.PlaintextMatches:
+	}
+	if *rt.PlaintextMatches {
 		return pass(fmt.Sprintf("Encrypt then Decrypt of %d random bytes returned the plaintext", rt.PlaintextBytes))
 	}
 	return notMet(fmt.Sprintf("Decrypt returned %d bytes that differ from the %d encrypted", rt.Decrypt.PlaintextBytes, rt.PlaintextBytes))

@@ -48,19 +48,20 @@ type env struct {
 
 func newEnv(s *keystate.State, p profile.Valid) *env {
 	e := &env{s: s, p: p.Profile(), aliasRE: p.AliasRE(), key: s.Key}
-	switch {
-	case s.Problem(keystate.GetKeyPolicy) != "":
-		e.policyErr = s.Problem(keystate.GetKeyPolicy)
-	case s.Key == nil:
-		e.policyErr = "the key's account is unknown: " + s.Problem(keystate.DescribeKey)
-	default:
-		doc, err := policy.Parse([]byte(s.Policy))
-		if err != nil {
-			e.policyErr = "the key policy could not be parsed: " + err.Error()
-		} else {
-			e.analysis = policy.Analyze(doc, s.Key.Account())
-		}
+	if why := s.Problem(keystate.GetKeyPolicy); why != "" {
+		e.policyErr = why
+		return e
 	}
+	if s.Key == nil {
+		e.policyErr = "the key's account is unknown: " + s.Problem(keystate.DescribeKey)
+		return e
+	}
+	doc, err := policy.Parse([]byte(s.Policy))
+	if err != nil {
+		e.policyErr = "the key policy could not be parsed: " + err.Error()
+		return e
+	}
+	e.analysis = policy.Analyze(doc, s.Key.Account())
 	return e
 }
 
@@ -93,10 +94,9 @@ func (c Check) run(e *env) Result {
 		if raw, ok := e.s.Raw[m]; ok {
 			r.Evidence[m] = raw
 		}
-		switch why := e.s.Problem(m); {
-		case why != "":
+		if why := e.s.Problem(m); why != "" {
 			missing = append(missing, why)
-		case slices.Contains(c.Needs, m) && !e.s.Has(m):
+		} else if slices.Contains(c.Needs, m) && !e.s.Has(m) {
 			missing = append(missing, m+" is missing") // a state not made by decoding
 		}
 	}
@@ -113,14 +113,13 @@ func (c Check) run(e *env) Result {
 		r.Evidence[k] = v
 	}
 	r.Observed = o.observed
-	switch {
-	case o.status != "":
+	if o.status != "" {
 		r.Status = o.status
-	case o.met:
+	} else if o.met {
 		r.Status = Pass
-	case r.Severity == Required:
+	} else if r.Severity == Required {
 		r.Status = Fail
-	default:
+	} else {
 		r.Status = Warn
 	}
 	return r

@@ -40,10 +40,9 @@ func evalTags(e *env) outcome {
 	for _, k := range keys {
 		want := e.p.RequiredTags[k]
 		got, ok := have[k]
-		switch {
-		case !ok:
+		if !ok {
 			wrong = append(wrong, "tag "+k+" is missing")
-		case want != "" && got != want:
+		} else if want != "" && got != want {
 			wrong = append(wrong, fmt.Sprintf("tag %s is %q, not %q", k, got, want))
 		}
 	}

@@ -25,19 +25,21 @@ func evalRotation(e *env) outcome {
 	r := e.s.Rotation
 	max := e.p.MaxRotationPeriodDays
 	o.expected = fmt.Sprintf("automatic rotation enabled, with a period of at most %d days", max)
-	switch {
-	case r.RotationPeriodInDays != nil && (*r.RotationPeriodInDays < profile.MinRotationDays || *r.RotationPeriodInDays > profile.MaxRotationDays):
+	if r.RotationPeriodInDays != nil && (*r.RotationPeriodInDays < profile.MinRotationDays || *r.RotationPeriodInDays > profile.MaxRotationDays) {
 		// KMS gives no such period: the answer is not one to judge by
 		// (a period of -5 would otherwise pass "at most 365 days").
 		return errored(fmt.Sprintf("GetKeyRotationStatus reports RotationPeriodInDays %d, outside the %d..%d days KMS allows",
 			*r.RotationPeriodInDays, profile.MinRotationDays, profile.MaxRotationDays))
-	case !r.Enabled:
-		o.observed = "automatic rotation is disabled"
-	case r.RotationPeriodInDays == nil:
-		o.met, o.observed = true, "automatic rotation is enabled (the period is not reported)"
-	default:
-		o.met = *r.RotationPeriodInDays <= max
-		o.observed = fmt.Sprintf("automatic rotation is enabled every %d days", *r.RotationPeriodInDays)
 	}
+	if !r.Enabled {
+		o.observed = "automatic rotation is disabled"
+		return o
+	}
+	if r.RotationPeriodInDays == nil {
+		o.met, o.observed = true, "automatic rotation is enabled (the period is not reported)"
+		return o
+	}
+	o.met = *r.RotationPeriodInDays <= max
+	o.observed = fmt.Sprintf("automatic rotation is enabled every %d days", *r.RotationPeriodInDays)
 	return o
 }

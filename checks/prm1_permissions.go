@@ -25,16 +25,19 @@ func init() {
 // about (keystate.SimulatedActions), and denies nothing it was asked.
 func evalPermissions(e *env) outcome {
 	sim := e.s.Simulation
-	switch {
-	case sim == nil && !e.s.Live():
+	if sim == nil && !e.s.Live() {
 		return skipped("evaluating a snapshot offline: there is no caller to simulate")
-	case sim == nil:
+	}
+	if sim == nil {
 		return notRecorded(keystate.SimulatePrincipalPolicy, "the simulation was not run")
-	case sim.NotRun != "":
+	}
+	if sim.NotRun != "" {
 		return skipped(sim.NotRun)
-	case sim.Error != nil && sim.PolicySourceArn != "" && sim.Error.Operation != "":
-		return errored(fmt.Sprintf("%s for %s failed: %s", sim.Error.Operation, sim.PolicySourceArn, sim.Error.Detail))
-	case sim.Error != nil:
+	}
+	if sim.Error != nil {
+		if sim.PolicySourceArn != "" && sim.Error.Operation != "" {
+			return errored(fmt.Sprintf("%s for %s failed: %s", sim.Error.Operation, sim.PolicySourceArn, sim.Error.Detail))
+		}
 		return errored(callFailed(sim.Error))
 	}
 	allowed := map[string]bool{}
