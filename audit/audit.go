@@ -34,8 +34,8 @@ var ErrCleanup = errors.New("cleanup of the provisioned key failed")
 // Options say what to audit. They are values: the edges (cmd/cmkcheck,
 // the suites) fill them from flags and the environment.
 type Options struct {
-	Target  string           // a live kind of targetkind; "" is embedded
-	Profile *profile.Profile // what the customer expects; nil is an empty profile
+	Target  string        // a live kind of targetkind; "" is embedded
+	Profile profile.Valid // what the customer expects; the zero Valid is the default profile
 	// Key to inspect (ID, ARN, alias/NAME); "" means the profile's key
 	// (which CMK_KEY_ID overrides when the profile is loaded).
 	Key string
@@ -70,10 +70,7 @@ type Outcome struct {
 // Run returns (unless KeepKey): an error wrapping ErrCleanup comes with a
 // complete outcome. Any other error means there is no outcome.
 func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
-	p := opts.Profile
-	if p == nil {
-		p = &profile.Profile{MaxRotationPeriodDays: profile.DefaultRotationDays}
-	}
+	p := opts.Profile.Profile()
 	kind := opts.Target
 	if kind == "" {
 		kind = targetkind.Embedded
@@ -144,7 +141,7 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	run, err := Evaluate(state, p, Source{
+	run, err := Evaluate(state, opts.Profile, Source{
 		Target:  reports.Target{Kind: tg.Kind, Endpoint: tg.Endpoint},
 		Account: tg.Account,
 		Region:  tg.Region,
@@ -173,16 +170,13 @@ type Source struct {
 // record. It is the part a live audit (Run) and an offline evaluation of a
 // snapshot (cmkcheck evaluate) share, so both get one run-ID scheme, the
 // same record fields, and a panic in the checks as an error rather than a
-// crash. They differ only in where the state comes from. A nil profile is
-// an empty one.
-func Evaluate(state *keystate.State, p *profile.Profile, src Source) (*reports.Run, error) {
+// crash. They differ only in where the state comes from.
+func Evaluate(state *keystate.State, v profile.Valid, src Source) (*reports.Run, error) {
 	if state == nil {
 		return nil, errors.New("audit: no key state to evaluate")
 	}
-	if p == nil {
-		p = &profile.Profile{MaxRotationPeriodDays: profile.DefaultRotationDays}
-	}
-	results, err := evaluate(state, p)
+	p := v.Profile()
+	results, err := evaluate(state, v)
 	if err != nil {
 		return nil, err
 	}
@@ -211,8 +205,8 @@ func Evaluate(state *keystate.State, p *profile.Profile, src Source) (*reports.R
 			run.Region = state.Key.Region()
 		}
 	}
-	if state.Live != nil && state.Live.Caller != nil {
-		run.Caller = state.Live.Caller.Arn
+	if state.Identity != nil && state.Identity.Caller != nil {
+		run.Caller = state.Identity.Caller.Arn
 	}
 	return run, nil
 }
@@ -221,7 +215,7 @@ func Evaluate(state *keystate.State, p *profile.Profile, src Source) (*reports.R
 var judge = checks.Evaluate
 
 // evaluate runs the checks; a panic in them is an error, not a crash.
-func evaluate(s *keystate.State, p *profile.Profile) (results []checks.Result, err error) {
+func evaluate(s *keystate.State, p profile.Valid) (results []checks.Result, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("audit: the checks failed on this key state: %v", r)

@@ -31,11 +31,10 @@ adobe_principals: ["222233334444"]
 roundtrip: true
 `
 
-func loadProfile(t *testing.T, yaml string) *profile.Profile {
+func loadProfile(t *testing.T, yaml string) profile.Valid {
 	t.Helper()
 	p, err := profile.Parse([]byte(yaml))
 	require.NoError(t, err)
-	require.NoError(t, p.Validate())
 	return p
 }
 
@@ -65,7 +64,7 @@ func keyStates(t *testing.T, tg *targets.Target) map[string]types.KeyState {
 func TestInspectProvisionedKeyIsReady(t *testing.T) {
 	p := loadProfile(t, profileYAML)
 	tg := open(t, targets.DefaultAccount)
-	key := provisiontest.CreateKey(t, tg.Config, provision.SpecFromProfile(p, tg.Account, tg.Kind), provisiontest.DeleteKey)
+	key := provisiontest.CreateKey(t, tg.Config, provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind), provisiontest.DeleteKey)
 
 	out, err := Run(context.Background(), Options{Conn: tg, Profile: p, Key: key.Alias})
 	require.NoError(t, err)

@@ -40,33 +40,33 @@ func TestEvaluateSnapshot(t *testing.T) {
 	assert.Equal(t, "111122223333", run.Account)
 	assert.Equal(t, "us-east-1", run.Region)
 	assert.Empty(t, run.Caller, "a snapshot has no caller")
-	assert.Equal(t, p.Content, []byte(run.Profile.Content))
+	assert.Equal(t, p.Profile().Content, []byte(run.Profile.Content))
 	assert.False(t, run.End.Before(run.Start))
 
 	run, err = Evaluate(snapshot(t, "../fixtures/snapshots/noncompliant/region-mismatch.json"), p, src)
 	require.NoError(t, err)
-	assert.NotEqual(t, p.Region, run.Region, "the key's region, not the profile's")
+	assert.NotEqual(t, p.Profile().Region, run.Region, "the key's region, not the profile's")
 
 	run, err = Evaluate(snapshot(t, "../fixtures/snapshots/noncompliant/missing-describe-key.json"), p, src)
 	require.NoError(t, err)
-	assert.Equal(t, p.Region, run.Region, "no key: the profile's region")
+	assert.Equal(t, p.Profile().Region, run.Region, "no key: the profile's region")
 	assert.Empty(t, run.KeyARN)
 	assert.Empty(t, run.Account)
 
-	other, err := Evaluate(snapshot(t, "../fixtures/snapshots/compliant.json"), nil, src)
-	require.NoError(t, err, "a nil profile is an empty one")
+	other, err := Evaluate(snapshot(t, "../fixtures/snapshots/compliant.json"), profile.Default(), src)
+	require.NoError(t, err, "the default profile")
 	assert.NotEqual(t, run.RunID, other.RunID)
 }
 
 // A panic in the checks is an error of the run, not a crash, whichever
 // path (live or snapshot) asked.
 func TestEvaluatePanicIsAnError(t *testing.T) {
-	judge = func(*keystate.State, *profile.Profile) []checks.Result { panic("deliberate") }
+	judge = func(*keystate.State, profile.Valid) []checks.Result { panic("deliberate") }
 	t.Cleanup(func() { judge = checks.Evaluate })
-	_, err := Evaluate(snapshot(t, "../fixtures/snapshots/compliant.json"), nil, Source{Target: reports.Target{Kind: targetkind.Snapshot}})
+	_, err := Evaluate(snapshot(t, "../fixtures/snapshots/compliant.json"), profile.Default(), Source{Target: reports.Target{Kind: targetkind.Snapshot}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "the checks failed on this key state: deliberate")
 
-	_, err = Evaluate(nil, nil, Source{})
+	_, err = Evaluate(nil, profile.Default(), Source{})
 	assert.ErrorContains(t, err, "no key state")
 }

@@ -3,6 +3,8 @@ package checks
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -36,43 +38,43 @@ func judge(ok bool, observed string) outcome {
 // policy parsed and analysed once.
 type env struct {
 	s        *keystate.State
-	p        *profile.Profile
+	p        *profile.Profile // a copy of the validated profile
+	aliasRE  *regexp.Regexp   // its compiled alias_pattern
 	key      *keystate.KeyMetadata
 	analysis *policy.Analysis
 	// policyErr says why the policy could not be analysed ("" when it was).
 	policyErr string
 }
 
-func newEnv(s *keystate.State, p *profile.Profile) *env {
-	e := &env{s: s, p: p, key: s.Key}
-	switch {
-	case s.Problem(keystate.GetKeyPolicy) != "":
-		e.policyErr = s.Problem(keystate.GetKeyPolicy)
-	case s.Key == nil:
-		e.policyErr = "the key's account is unknown: " + s.Problem(keystate.DescribeKey)
-	default:
-		doc, err := policy.Parse([]byte(s.Policy))
-		if err != nil {
-			e.policyErr = "the key policy could not be parsed: " + err.Error()
-		} else {
-			e.analysis = policy.Analyze(doc, s.Key.Account())
-		}
+func newEnv(s *keystate.State, p profile.Valid) *env {
+	e := &env{s: s, p: p.Profile(), aliasRE: p.AliasRE(), key: s.Key}
+	if why := s.Problem(keystate.GetKeyPolicy); why != "" {
+		e.policyErr = why
+		return e
 	}
+	if s.Key == nil {
+		e.policyErr = "the key's account is unknown: " + s.Problem(keystate.DescribeKey)
+		return e
+	}
+	doc, err := policy.Parse([]byte(s.Policy))
+	if err != nil {
+		e.policyErr = "the key policy could not be parsed: " + err.Error()
+		return e
+	}
+	e.analysis = policy.Analyze(doc, s.Key.Account())
 	return e
 }
 
 // Evaluate judges a key's state against a profile: one result per
-// requirement, in catalog order. It does no I/O. A nil profile is an empty one.
-func Evaluate(s *keystate.State, p *profile.Profile) []Result {
+// requirement, in catalog order. It does no I/O. Only a validated profile
+// is accepted; the zero profile.Valid is the default profile.
+func Evaluate(s *keystate.State, p profile.Valid) []Result {
 	if s == nil {
 		s = keystate.FromAnswers(nil)
 	}
-	if p == nil {
-		p = &profile.Profile{MaxRotationPeriodDays: profile.DefaultRotationDays}
-	}
 	e := newEnv(s, p)
-	results := make([]Result, 0, len(catalog))
-	for _, c := range catalog {
+	results := make([]Result, 0, len(registry))
+	for _, c := range registry {
 		results = append(results, c.run(e))
 	}
 	return results
@@ -88,12 +90,14 @@ func (c Check) run(e *env) Result {
 		r.Severity = Required
 	}
 	var missing []string
-	for _, m := range c.Needs {
+	for _, m := range append(slices.Clone(c.Needs), c.Uses...) {
 		if raw, ok := e.s.Raw[m]; ok {
 			r.Evidence[m] = raw
 		}
 		if why := e.s.Problem(m); why != "" {
 			missing = append(missing, why)
+		} else if slices.Contains(c.Needs, m) && !e.s.Has(m) {
+			missing = append(missing, m+" is missing") // a state not made by decoding
 		}
 	}
 	var o outcome
@@ -109,14 +113,13 @@ func (c Check) run(e *env) Result {
 		r.Evidence[k] = v
 	}
 	r.Observed = o.observed
-	switch {
-	case o.status != "":
+	if o.status != "" {
 		r.Status = o.status
-	case o.met:
+	} else if o.met {
 		r.Status = Pass
-	case r.Severity == Required:
+	} else if r.Severity == Required {
 		r.Status = Fail
-	default:
+	} else {
 		r.Status = Warn
 	}
 	return r
@@ -214,4 +217,18 @@ func quoted(s string) string {
 		return "(not reported)"
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// callFailed words a call that gave no answer: "kms:Encrypt failed: ...".
+func callFailed(err *keystate.CallError) string {
+	if err.Operation == "" {
+		return err.Detail
+	}
+	return err.Operation + " failed: " + err.Detail
+}
+
+// notRecorded is the ERROR of a live capture that lacks a member it always
+// records, even if only to say why there is no answer.
+func notRecorded(member, what string) outcome {
+	return errored("the live run recorded no " + member + " member: not even why " + what)
 }

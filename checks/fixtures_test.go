@@ -17,7 +17,7 @@ import (
 
 const fixtures = "../fixtures"
 
-func loadProfile(t testing.TB, name string) *profile.Profile {
+func loadProfile(t testing.TB, name string) profile.Valid {
 	t.Helper()
 	p, err := profile.Load(filepath.Join(fixtures, "profiles", name), nil)
 	require.NoError(t, err)

@@ -1,6 +1,7 @@
 package checks_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -23,6 +24,12 @@ func FuzzEvaluateSnapshot(f *testing.F) {
 		require.NoError(f, err)
 		f.Add(b)
 	}
+	// A saved live capture: the live members too.
+	live := compliant(f)
+	capture()(nil, live)
+	b, err := json.Marshal(live)
+	require.NoError(f, err)
+	f.Add(b)
 	p := loadProfile(f, "aep-example.yaml")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := keystate.Decode(data)
@@ -34,7 +41,8 @@ func FuzzEvaluateSnapshot(f *testing.F) {
 			t.Fatalf("%d results for %d checks", len(results), len(checks.Catalog()))
 		}
 		for i, r := range results {
-			for _, m := range checks.Catalog()[i].Needs {
+			c := checks.Catalog()[i]
+			for _, m := range append(append([]string{}, c.Needs...), c.Uses...) {
 				if s.Problem(m) != "" && r.Status != checks.Error {
 					t.Fatalf("%s is %s although %s", r.ID, r.Status, s.Problem(m))
 				}

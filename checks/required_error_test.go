@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/aep-cmk/cmkcheck/checks"
 	"github.com/aep-cmk/cmkcheck/profile"
@@ -15,7 +16,7 @@ import (
 // evaluator does not run without evidence: a false READY.)
 func TestRaisedSeverityHoldsWithoutEvidence(t *testing.T) {
 	// The example profile, with neither rotation nor tags demanded.
-	base := loadProfile(t, "aep-example.yaml")
+	base := loadProfile(t, "aep-example.yaml").Profile()
 	base.RequiredTags, base.RotationRequired = nil, false
 	for _, tc := range []struct {
 		id, member string
@@ -31,17 +32,24 @@ func TestRaisedSeverityHoldsWithoutEvidence(t *testing.T) {
 
 			demanding := *base
 			tc.raise(&demanding)
-			raised := checks.Evaluate(state, &demanding)
+			raised := checks.Evaluate(state, valid(t, &demanding))
 			r := result(t, raised, tc.id)
 			assert.Equal(t, checks.Error, r.Status, r.Observed)
 			assert.Equal(t, checks.Required, r.Severity, "the profile raises %s to required", tc.id)
 			assert.Equal(t, checks.NotReady, checks.Verdict(raised), "a required check without evidence")
 
-			plain := checks.Evaluate(state, base)
+			plain := checks.Evaluate(state, valid(t, base))
 			r = result(t, plain, tc.id)
 			assert.Equal(t, checks.Error, r.Status)
 			assert.Equal(t, checks.Recommended, r.Severity, "without the profile's demand %s stays recommended", tc.id)
 			assert.Equal(t, checks.Ready, checks.Verdict(plain), "a recommended ERROR does not decide the verdict")
 		})
 	}
+}
+
+func valid(t testing.TB, p *profile.Profile) profile.Valid {
+	t.Helper()
+	v, err := p.Validate()
+	require.NoError(t, err)
+	return v
 }

@@ -1,6 +1,9 @@
 // Package collect gathers one key's state from a live target, read-only.
-// It keeps every answer's raw body and decodes them with
-// keystate.FromAnswers, so a live run reads exactly like a snapshot.
+// It records what it saw and judges nothing: every answer's raw body, and
+// for the live-only facts (caller identity, IAM simulation, round trip)
+// what was asked, what came back, or why nothing did. keystate.FromAnswers
+// decodes it all, so a live run reads exactly like a snapshot, and
+// State.Snapshot saves it as one.
 package collect
 
 import (
@@ -15,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -31,8 +35,8 @@ const maxPages = 100
 
 // Options tune a collection.
 type Options struct {
-	Roundtrip bool          // Encrypt then Decrypt (CMK-CFG-6); the profile's roundtrip
-	Timeout   time.Duration // overall deadline; 0 means DefaultTimeout
+	Roundtrip bool          // Encrypt then Decrypt; the profile's roundtrip
+	Timeout   time.Duration // deadline of one key's collection; 0 means DefaultTimeout
 }
 
 // Record is what a collection did on the wire.
@@ -44,7 +48,7 @@ type Record struct {
 // APICalls is the number of requests sent.
 func (r *Record) APICalls() int { return len(r.Calls) }
 
-// NoIAMReason is why CMK-PRM-1 is skipped on an emulator.
+// NoIAMReason is why there is no IAM policy simulation on an emulator.
 const NoIAMReason = "LocalStack/local-kms do not evaluate IAM policies, a simulation would not be faithful"
 
 // Key gathers the state of one key (key ID, key ARN or alias/NAME) in
@@ -53,102 +57,143 @@ const NoIAMReason = "LocalStack/local-kms do not evaluate IAM policies, a simula
 // member is left out and state.Problems says why, so the checks are ERROR.
 // The error is for unusable input only.
 func Key(ctx context.Context, t *targets.Target, key string, opts Options) (*keystate.State, *Record, error) {
-	if t == nil {
-		return nil, nil, errors.New("collect: no target")
+	c, err := New(t, opts)
+	if err != nil {
+		return nil, nil, err
 	}
-	key = strings.TrimSpace(key)
-	if key == "" {
-		return nil, nil, errors.New("collect: no key named: give a key ID, key ARN or alias/NAME")
+	return c.Key(ctx, key)
+}
+
+// Collector collects keys of one target through one guarded client. It is
+// safe for concurrent use: each call keeps its own answer and each key its
+// own record, however many keys are collected side by side.
+type Collector struct {
+	target *targets.Target
+	opts   Options
+	cfg    aws.Config
+	guard  *Guard
+	kms    *kms.Client
+}
+
+// New opens a collector on the target, its client behind a read-only guard.
+func New(t *targets.Target, opts Options) (*Collector, error) {
+	if t == nil {
+		return nil, errors.New("collect: no target")
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
-	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
-	defer cancel()
-
 	cfg, guard := Wrap(t.Config, ReadOnly(opts.Roundtrip))
-	c := &collector{guard: guard, kms: kms.NewFromConfig(cfg), answers: map[string]json.RawMessage{}, problems: map[string]string{}}
+	return &Collector{target: t, opts: opts, cfg: cfg, guard: guard, kms: kms.NewFromConfig(cfg)}, nil
+}
 
-	keyID, describeErr := c.describe(ctx, key)
+// Guard is the collector's guard: everything sent or refused for all keys.
+func (c *Collector) Guard() *Guard { return c.guard }
+
+// Key gathers one key's state; see the package function Key.
+func (c *Collector) Key(ctx context.Context, key string) (*keystate.State, *Record, error) {
+	key = strings.TrimSpace(key)
+	if key == "" {
+		return nil, nil, errors.New("collect: no key named: give a key ID, key ARN or alias/NAME")
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	log := &callLog{}
+	ctx = withLog(ctx, log)
+	run := &keyRun{Collector: c, answers: map[string]json.RawMessage{}, problems: map[string]string{}}
+
+	keyID, describeErr := run.describe(ctx, key)
 	if describeErr == nil {
-		c.policy(ctx, keyID)
-		c.rotation(ctx, keyID)
-		c.tags(ctx, keyID)
-		c.aliases(ctx, keyID)
+		run.policy(ctx, keyID)
+		run.rotation(ctx, keyID)
+		run.tags(ctx, keyID)
+		run.aliases(ctx, keyID)
 	} else {
 		// Each problem names the cause: a reader of one check's ERROR
 		// sees which error it was, not only that DescribeKey failed.
 		for _, m := range keystate.Members[1:] {
-			c.problems[m] = fmt.Sprintf("%s not asked: the key ID is unknown because %s", m, c.problems[keystate.DescribeKey])
+			run.problems[m] = fmt.Sprintf("%s not asked: the key ID is unknown because %s", m, run.problems[keystate.DescribeKey])
 		}
 	}
-	state := keystate.FromAnswers(c.answers)
-	for m, p := range c.problems {
+	t := c.target
+	run.record(keystate.Target, keystate.TargetFacts{Kind: t.Kind, Region: t.Region, Account: t.Account, Endpoint: t.Endpoint})
+	caller := run.caller(ctx)
+	run.simulate(ctx, caller)
+	switch {
+	case !c.opts.Roundtrip:
+		run.record(keystate.RoundTrip, keystate.RoundTripFacts{Requested: false})
+	case describeErr != nil:
+		run.record(keystate.RoundTrip, keystate.RoundTripFacts{Requested: true,
+			NotRun: "the key ID is unknown because " + run.problems[keystate.DescribeKey]})
+	default:
+		run.record(keystate.RoundTrip, run.roundtrip(ctx, keyID))
+	}
+
+	state := keystate.FromAnswers(run.answers)
+	for m, p := range run.problems {
 		state.Problems[m] = p
 	}
-
-	live := &keystate.Live{Target: t.Kind, Endpoint: t.Endpoint, Region: t.Region}
-	caller, callerRaw, callerErr := c.caller(ctx, t, cfg)
-	live.Caller = caller
-	live.Access = access(t, state, caller, callerRaw, callerErr, describeErr)
-	live.Permission = c.permission(ctx, t, cfg, caller)
-	switch {
-	case !opts.Roundtrip:
-		live.Roundtrip = keystate.Skipped("roundtrip not requested in the profile")
-	case describeErr != nil:
-		live.Roundtrip = keystate.Failed("not run: the key ID is unknown because " + state.Problems[keystate.DescribeKey])
-	default:
-		live.Roundtrip = c.roundtrip(ctx, keyID)
-	}
-	state.Live = live
-	return state, &Record{Calls: guard.Calls(), Refused: guard.Refused()}, nil
+	return state, log.record(), nil
 }
 
-type collector struct {
-	guard    *Guard
-	kms      *kms.Client
+// keyRun is one key's collection: its answers, and why any is missing.
+type keyRun struct {
+	*Collector
 	answers  map[string]json.RawMessage
 	problems map[string]string
 }
 
-func (c *collector) fail(member, op string, err error) {
-	c.problems[member] = fmt.Sprintf("%s failed: %v", op, err)
+func (r *keyRun) fail(member, op string, err error) {
+	r.problems[member] = fmt.Sprintf("%s failed: %v", op, err)
 }
 
-func (c *collector) describe(ctx context.Context, key string) (string, error) {
-	out, err := c.kms.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(key)})
+// record keeps a fact this tool words itself (not a raw answer).
+func (r *keyRun) record(member string, fact any) {
+	raw, err := json.Marshal(fact)
+	if err != nil {
+		r.problems[member] = fmt.Sprintf("%s could not be recorded: %v", member, err)
+		return
+	}
+	r.answers[member] = raw
+}
+
+func (r *keyRun) describe(ctx context.Context, key string) (string, error) {
+	var a answer
+	out, err := r.kms.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(key)}, a.kms)
 	if err == nil && (out.KeyMetadata == nil || aws.ToString(out.KeyMetadata.KeyId) == "") {
 		err = errors.New("the answer has no KeyMetadata.KeyId")
 	}
 	if err != nil {
-		c.fail(keystate.DescribeKey, OpDescribeKey, fmt.Errorf("for %s: %w", key, err))
+		r.fail(keystate.DescribeKey, OpDescribeKey, fmt.Errorf("for %s: %w", key, err))
 		return "", err
 	}
-	c.answers[keystate.DescribeKey] = c.guard.Last(OpDescribeKey)
+	r.answers[keystate.DescribeKey] = a.body
 	return aws.ToString(out.KeyMetadata.KeyId), nil
 }
 
-func (c *collector) policy(ctx context.Context, keyID string) {
-	_, err := c.kms.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(keyID), PolicyName: aws.String("default")})
+func (r *keyRun) policy(ctx context.Context, keyID string) {
+	var a answer
+	_, err := r.kms.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(keyID), PolicyName: aws.String("default")}, a.kms)
 	if err != nil {
-		c.fail(keystate.GetKeyPolicy, OpGetKeyPolicy, err)
+		r.fail(keystate.GetKeyPolicy, OpGetKeyPolicy, err)
 		return
 	}
-	c.answers[keystate.GetKeyPolicy] = c.guard.Last(OpGetKeyPolicy)
+	r.answers[keystate.GetKeyPolicy] = a.body
 }
 
-func (c *collector) rotation(ctx context.Context, keyID string) {
-	_, err := c.kms.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: aws.String(keyID)})
+func (r *keyRun) rotation(ctx context.Context, keyID string) {
+	var a answer
+	_, err := r.kms.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: aws.String(keyID)}, a.kms)
 	if err != nil {
-		c.fail(keystate.GetKeyRotationStatus, OpGetKeyRotationStatus, err)
+		r.fail(keystate.GetKeyRotationStatus, OpGetKeyRotationStatus, err)
 		return
 	}
-	c.answers[keystate.GetKeyRotationStatus] = c.guard.Last(OpGetKeyRotationStatus)
+	r.answers[keystate.GetKeyRotationStatus] = a.body
 }
 
-func (c *collector) tags(ctx context.Context, keyID string) {
-	c.list(keystate.ListResourceTags, OpListResourceTags, "Tags", func(marker *string) (bool, *string, error) {
-		out, err := c.kms.ListResourceTags(ctx, &kms.ListResourceTagsInput{KeyId: aws.String(keyID), Marker: marker})
+func (r *keyRun) tags(ctx context.Context, keyID string) {
+	r.list(keystate.ListResourceTags, OpListResourceTags, "Tags", func(marker *string, a *answer) (bool, *string, error) {
+		out, err := r.kms.ListResourceTags(ctx, &kms.ListResourceTagsInput{KeyId: aws.String(keyID), Marker: marker}, a.kms)
 		if err != nil {
 			return false, nil, err
 		}
@@ -156,9 +201,9 @@ func (c *collector) tags(ctx context.Context, keyID string) {
 	})
 }
 
-func (c *collector) aliases(ctx context.Context, keyID string) {
-	c.list(keystate.ListAliases, OpListAliases, "Aliases", func(marker *string) (bool, *string, error) {
-		out, err := c.kms.ListAliases(ctx, &kms.ListAliasesInput{KeyId: aws.String(keyID), Marker: marker})
+func (r *keyRun) aliases(ctx context.Context, keyID string) {
+	r.list(keystate.ListAliases, OpListAliases, "Aliases", func(marker *string, a *answer) (bool, *string, error) {
+		out, err := r.kms.ListAliases(ctx, &kms.ListAliasesInput{KeyId: aws.String(keyID), Marker: marker}, a.kms)
 		if err != nil {
 			return false, nil, err
 		}
@@ -168,49 +213,50 @@ func (c *collector) aliases(ctx context.Context, keyID string) {
 
 // list asks a listing operation page by page (bounded) and keeps the pages
 // merged into one answer, as the CLI prints it.
-func (c *collector) list(member, op, field string, page func(marker *string) (truncated bool, next *string, err error)) {
+func (r *keyRun) list(member, op, field string, page func(marker *string, a *answer) (truncated bool, next *string, err error)) {
 	var pages [][]byte
 	var marker *string
 	for range maxPages {
-		truncated, next, err := page(marker)
+		var a answer
+		truncated, next, err := page(marker, &a)
 		if err != nil {
-			c.fail(member, op, err)
+			r.fail(member, op, err)
 			return
 		}
-		pages = append(pages, c.guard.Last(op))
+		pages = append(pages, a.body)
 		if !truncated || aws.ToString(next) == "" {
-			c.merge(member, op, field, pages)
+			r.merge(member, op, field, pages)
 			return
 		}
 		marker = next
 	}
-	c.fail(member, op, fmt.Errorf("still truncated after %d pages", maxPages))
+	r.fail(member, op, fmt.Errorf("still truncated after %d pages", maxPages))
 }
 
 // merge turns the pages of a list answer into one answer, as the CLI prints
 // it after paginating. A single page with a list is kept byte for byte.
 // local-kms sends "Tags": null for no tags, where AWS sends []: an empty
 // list is what it means.
-func (c *collector) merge(member, op, list string, pages [][]byte) {
+func (r *keyRun) merge(member, op, list string, pages [][]byte) {
 	var items []json.RawMessage
 	for i, p := range pages {
 		var page map[string]json.RawMessage
 		if err := json.Unmarshal(p, &page); err != nil {
-			c.fail(member, op, fmt.Errorf("page %d is not a JSON object: %w", i+1, err))
+			r.fail(member, op, fmt.Errorf("page %d is not a JSON object: %w", i+1, err))
 			return
 		}
 		raw, ok := page[list]
 		if !ok {
-			c.fail(member, op, fmt.Errorf("page %d has no %s member", i+1, list))
+			r.fail(member, op, fmt.Errorf("page %d has no %s member", i+1, list))
 			return
 		}
 		if len(pages) == 1 && !bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
-			c.answers[member] = p
+			r.answers[member] = p
 			return
 		}
 		var pageItems []json.RawMessage
 		if err := json.Unmarshal(raw, &pageItems); err != nil {
-			c.fail(member, op, fmt.Errorf("page %d: %s is not a list: %w", i+1, list, err))
+			r.fail(member, op, fmt.Errorf("page %d: %s is not a list: %w", i+1, list, err))
 			return
 		}
 		items = append(items, pageItems...)
@@ -220,94 +266,116 @@ func (c *collector) merge(member, op, list string, pages [][]byte) {
 	}
 	merged, err := json.Marshal(map[string]any{list: items, "Truncated": false})
 	if err != nil {
-		c.fail(member, op, err)
+		r.fail(member, op, err)
 		return
 	}
-	c.answers[member] = merged
+	r.answers[member] = merged
 }
 
-// caller is the run's one caller identity: the target's, asked when it
-// opened; asked here only if the target has STS and has not asked yet.
-func (c *collector) caller(ctx context.Context, t *targets.Target, cfg aws.Config) (*keystate.Caller, json.RawMessage, error) {
-	if !t.HasSTS() {
-		return nil, nil, nil
+// caller records the run's one caller identity: the target's, asked when
+// it opened; asked here only if the target has STS and has not asked yet.
+func (r *keyRun) caller(ctx context.Context) *keystate.Caller {
+	t := r.target
+	switch {
+	case !t.HasSTS():
+		r.record(keystate.GetCallerIdentity, keystate.Identity{NotRun: fmt.Sprintf("no STS on the %s target", t.Kind)})
+		return nil
+	case t.Caller != nil && len(t.CallerAnswer) > 0:
+		r.answers[keystate.GetCallerIdentity] = t.CallerAnswer
+		return t.Caller
+	case t.Caller != nil:
+		r.record(keystate.GetCallerIdentity, keystate.Identity{Caller: t.Caller})
+		return t.Caller
 	}
-	if t.Caller != nil {
-		return t.Caller, t.CallerAnswer, nil
-	}
-	out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	out, err := sts.NewFromConfig(r.cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s failed: %w", OpGetCallerIdentity, err)
+		r.record(keystate.GetCallerIdentity, keystate.Identity{Error: callError(OpGetCallerIdentity, err)})
+		return nil
 	}
 	caller := &keystate.Caller{Account: aws.ToString(out.Account), Arn: aws.ToString(out.Arn), UserID: aws.ToString(out.UserId)}
-	raw, _ := json.Marshal(map[string]string{"UserId": caller.UserID, "Account": caller.Account, "Arn": caller.Arn})
-	return caller, raw, nil
+	r.record(keystate.GetCallerIdentity, keystate.Identity{Caller: caller})
+	return caller
 }
 
-// access is CMK-ACC-1's probe: KMS answered for the key, and the key sits in
-// the caller's account (the configured account where there is no STS) and in
-// the target's region.
-func access(t *targets.Target, s *keystate.State, caller *keystate.Caller, callerRaw json.RawMessage, callerErr, describeErr error) keystate.Probe {
-	if callerErr != nil {
-		return keystate.Failed(callerErr.Error())
-	}
-	if describeErr != nil {
-		return keystate.Failed("the KMS read failed: " + s.Problems[keystate.DescribeKey])
-	}
-	if s.Key == nil {
-		return keystate.Failed("the KMS read gave no usable key metadata: " + s.Problems[keystate.DescribeKey])
-	}
-	p := keystate.Probe{Ran: true, Evidence: map[string]json.RawMessage{keystate.DescribeKey: s.Raw[keystate.DescribeKey]}}
-	account, who := t.Account, ""
-	if caller != nil {
-		account = caller.Account
-		who = fmt.Sprintf("caller %s (account %s)", caller.Arn, caller.Account)
-		p.Evidence["GetCallerIdentity"] = callerRaw
-	} else {
-		who = fmt.Sprintf("no STS on the %s target, so no caller identity: judged from the KMS read and the configured account %s", t.Kind, t.Account)
-	}
-	keyAccount, keyRegion := s.Key.Account(), s.Key.Region()
-	p.OK = keyAccount == account && keyRegion == t.Region
-	p.Observed = fmt.Sprintf("%s; KMS answered kms:DescribeKey for %s in account %s, region %s; the target's region is %s",
-		who, s.Key.Arn, keyAccount, keyRegion, t.Region)
-	return p
+// simulated is the SimulatePrincipalPolicy member as this tool writes it:
+// the principal asked about and IAM's results as the AWS CLI prints them.
+type simulated struct {
+	PolicySourceArn   string                      `json:",omitempty"`
+	EvaluationResults []iamtypes.EvaluationResult `json:",omitempty"`
+	NotRun            string                      `json:",omitempty"`
+	Error             *keystate.CallError         `json:",omitempty"`
 }
 
-// permission is CMK-PRM-1's probe: IAM policy simulation of kms:CreateKey
-// and kms:Encrypt for the caller, on AWS only.
-func (c *collector) permission(ctx context.Context, t *targets.Target, cfg aws.Config, caller *keystate.Caller) keystate.Probe {
-	if t.Emulated() {
-		return keystate.Skipped(NoIAMReason)
+// simulate records IAM's policy simulation of keystate.SimulatedActions
+// for the caller, on AWS only, or why there is none.
+func (r *keyRun) simulate(ctx context.Context, caller *keystate.Caller) {
+	const member = keystate.SimulatePrincipalPolicy
+	if r.target.Emulated() {
+		r.record(member, simulated{NotRun: NoIAMReason})
+		return
 	}
 	if caller == nil {
-		return keystate.Failed("no caller identity to simulate")
+		r.record(member, simulated{Error: &keystate.CallError{Detail: "no caller identity to simulate"}})
+		return
 	}
 	principal, why := simulationPrincipal(caller.Arn)
 	if principal == "" {
-		return keystate.Skipped(why)
+		r.record(member, simulated{NotRun: why})
+		return
 	}
-	actions := []string{"kms:CreateKey", "kms:Encrypt"}
-	out, err := iam.NewFromConfig(cfg).SimulatePrincipalPolicy(ctx, &iam.SimulatePrincipalPolicyInput{
+	out, err := iam.NewFromConfig(r.cfg).SimulatePrincipalPolicy(ctx, &iam.SimulatePrincipalPolicyInput{
 		PolicySourceArn: aws.String(principal),
-		ActionNames:     actions,
+		ActionNames:     keystate.SimulatedActions,
 	})
 	if err != nil {
-		return keystate.Failed(fmt.Sprintf("%s for %s failed: %v", OpSimulatePrincipalPolicy, principal, err))
+		r.record(member, simulated{PolicySourceArn: principal, Error: callError(OpSimulatePrincipalPolicy, err)})
+		return
 	}
-	type decision struct{ EvalActionName, EvalDecision string }
-	var decisions []decision
-	var words []string
-	ok := len(out.EvaluationResults) == len(actions)
-	for _, r := range out.EvaluationResults {
-		d := decision{aws.ToString(r.EvalActionName), string(r.EvalDecision)}
-		decisions = append(decisions, d)
-		words = append(words, d.EvalActionName+" "+d.EvalDecision)
-		ok = ok && d.EvalDecision == "allowed"
+	results := out.EvaluationResults
+	if results == nil {
+		results = []iamtypes.EvaluationResult{}
 	}
-	raw, _ := json.Marshal(map[string]any{"PolicySourceArn": principal, "EvaluationResults": decisions})
-	return keystate.Probe{Ran: true, OK: ok,
-		Observed: fmt.Sprintf("IAM policy simulation for %s: %s", principal, strings.Join(words, ", ")),
-		Evidence: map[string]json.RawMessage{"SimulatePrincipalPolicy": raw}}
+	raw, err := withoutNulls(struct {
+		PolicySourceArn   string
+		EvaluationResults []iamtypes.EvaluationResult
+	}{principal, results})
+	if err != nil {
+		r.problems[member] = fmt.Sprintf("%s could not be recorded: %v", member, err)
+		return
+	}
+	r.answers[member] = raw
+}
+
+// withoutNulls marshals v leaving out null members, as the AWS CLI prints
+// an answer (the SDK's types marshal every unset field as null).
+func withoutNulls(v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var tree any
+	if err := json.Unmarshal(raw, &tree); err != nil {
+		return nil, err
+	}
+	return json.Marshal(dropNulls(tree))
+}
+
+func dropNulls(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if e == nil {
+				delete(x, k)
+			} else {
+				x[k] = dropNulls(e)
+			}
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = dropNulls(e)
+		}
+	}
+	return v
 }
 
 // simulationPrincipal turns a caller ARN into the IAM user or role that
@@ -330,49 +398,42 @@ func simulationPrincipal(arn string) (string, string) {
 	return "", fmt.Sprintf("caller %s is neither an IAM user nor a role, which IAM policy simulation needs", arn)
 }
 
-// roundtrip is CMK-CFG-6's probe: Encrypt a random plaintext, Decrypt it,
-// compare. A refusal by KMS is a finding (not OK); a failure to ask is Err.
-func (c *collector) roundtrip(ctx context.Context, keyID string) keystate.Probe {
+// roundtrip encrypts a random plaintext, decrypts it and records what came
+// back (sizes, key IDs, whether the plaintext matched), or the error that
+// stopped it. Whether a refusal is the key's fault is for the checks.
+func (r *keyRun) roundtrip(ctx context.Context, keyID string) keystate.RoundTripFacts {
+	facts := keystate.RoundTripFacts{Requested: true}
 	plain := make([]byte, 32)
 	if _, err := rand.Read(plain); err != nil {
-		return keystate.Failed("no random plaintext: " + err.Error())
+		facts.Error = &keystate.CallError{Detail: "no random plaintext: " + err.Error()}
+		return facts
 	}
-	enc, err := c.kms.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(keyID), Plaintext: plain})
+	enc, err := r.kms.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(keyID), Plaintext: plain})
 	if err != nil {
-		return refusedOrFailed(OpEncrypt, err)
+		facts.Error = callError(OpEncrypt, err)
+		return facts
 	}
-	dec, err := c.kms.Decrypt(ctx, &kms.DecryptInput{KeyId: aws.String(keyID), CiphertextBlob: enc.CiphertextBlob})
+	facts.PlaintextBytes = len(plain)
+	facts.Encrypt = &keystate.EncryptFacts{KeyID: aws.ToString(enc.KeyId), EncryptionAlgorithm: string(enc.EncryptionAlgorithm), CiphertextBytes: len(enc.CiphertextBlob)}
+	dec, err := r.kms.Decrypt(ctx, &kms.DecryptInput{KeyId: aws.String(keyID), CiphertextBlob: enc.CiphertextBlob})
 	if err != nil {
-		return refusedOrFailed(OpDecrypt, err)
+		facts.Error = callError(OpDecrypt, err)
+		return facts
 	}
-	// The blobs are left out of the evidence: sizes say enough.
-	ev, _ := json.Marshal(map[string]any{
-		"Encrypt": map[string]any{"KeyId": aws.ToString(enc.KeyId), "EncryptionAlgorithm": string(enc.EncryptionAlgorithm), "CiphertextBytes": len(enc.CiphertextBlob)},
-		"Decrypt": map[string]any{"KeyId": aws.ToString(dec.KeyId), "PlaintextBytes": len(dec.Plaintext)},
-	})
-	p := keystate.Probe{Ran: true, OK: bytes.Equal(plain, dec.Plaintext), Evidence: map[string]json.RawMessage{"Roundtrip": ev}}
-	if p.OK {
-		p.Observed = fmt.Sprintf("Encrypt then Decrypt of %d random bytes returned the plaintext", len(plain))
-	} else {
-		p.Observed = fmt.Sprintf("Decrypt returned %d bytes that differ from the %d encrypted", len(dec.Plaintext), len(plain))
-	}
-	return p
+	// The blobs stay out of the record: sizes say enough.
+	facts.Decrypt = &keystate.DecryptFacts{KeyID: aws.ToString(dec.KeyId), PlaintextBytes: len(dec.Plaintext)}
+	matches := bytes.Equal(plain, dec.Plaintext)
+	facts.PlaintextMatches = &matches
+	return facts
 }
 
-// keyFindings are KMS error codes that describe the key itself (disabled,
-// pending deletion or import, not for encryption): a finding, not a fault.
-var keyFindings = map[string]bool{
-	"DisabledException": true, "KMSInvalidStateException": true, "InvalidKeyUsageException": true,
-	"KeyUnavailableException": true, "IncorrectKeyException": true, "UnsupportedOperationException": true,
-}
-
-// refusedOrFailed: KMS refusing because of the key's state or usage is a
-// finding; anything else (access denied, throttling, network) means the
-// probe could not complete.
-func refusedOrFailed(op string, err error) keystate.Probe {
+// callError records a failed call: the service's code and message when it
+// sent them, and the whole error as the SDK words it.
+func callError(op string, err error) *keystate.CallError {
+	e := &keystate.CallError{Operation: op, Detail: err.Error()}
 	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) && keyFindings[apiErr.ErrorCode()] {
-		return keystate.Probe{Ran: true, OK: false, Observed: fmt.Sprintf("%s was refused by KMS: %s: %s", op, apiErr.ErrorCode(), apiErr.ErrorMessage())}
+	if errors.As(err, &apiErr) {
+		e.Code, e.Message = apiErr.ErrorCode(), apiErr.ErrorMessage()
 	}
-	return keystate.Failed(fmt.Sprintf("%s failed: %v", op, err))
+	return e
 }

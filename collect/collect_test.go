@@ -17,8 +17,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/aep-cmk/cmkcheck/checks"
 	"github.com/aep-cmk/cmkcheck/internal/provisiontest"
 	"github.com/aep-cmk/cmkcheck/keystate"
+	"github.com/aep-cmk/cmkcheck/profile"
 	"github.com/aep-cmk/cmkcheck/provision"
 	"github.com/aep-cmk/cmkcheck/targetkind"
 	"github.com/aep-cmk/cmkcheck/targets"
@@ -56,15 +58,34 @@ func TestCollectCorrectKey(t *testing.T) {
 	assert.Equal(t, key.Alias, s.Aliases[0].Name)
 	assert.Equal(t, key.KeyID, s.Aliases[0].TargetKeyID)
 
-	require.NotNil(t, s.Live)
-	assert.Equal(t, targetkind.Embedded, s.Live.Target)
-	assert.Nil(t, s.Live.Caller)
-	assert.True(t, s.Live.Access.Ran)
-	assert.True(t, s.Live.Access.OK, s.Live.Access.Observed)
-	assert.Contains(t, s.Live.Access.Observed, "no STS")
-	assert.Equal(t, NoIAMReason, s.Live.Permission.SkipReason)
-	assert.True(t, s.Live.Roundtrip.OK, s.Live.Roundtrip.Observed)
-	assert.Empty(t, s.Live.Roundtrip.Err)
+	// The live facts: where it asked, why there is no caller identity or
+	// simulation, and what the round trip gave back.
+	require.True(t, s.Live())
+	assert.Equal(t, &keystate.TargetFacts{Kind: targetkind.Embedded, Region: "us-east-1", Account: tg.Account, Endpoint: tg.Endpoint}, s.Target)
+	require.NotNil(t, s.Identity)
+	assert.Nil(t, s.Identity.Caller)
+	assert.Equal(t, "no STS on the embedded target", s.Identity.NotRun)
+	require.NotNil(t, s.Simulation)
+	assert.Equal(t, NoIAMReason, s.Simulation.NotRun)
+	rt := s.RoundTrip
+	require.NotNil(t, rt)
+	assert.True(t, rt.Requested)
+	assert.Nil(t, rt.Error)
+	require.NotNil(t, rt.PlaintextMatches)
+	assert.True(t, *rt.PlaintextMatches)
+	assert.Equal(t, 32, rt.PlaintextBytes)
+	assert.Equal(t, 32, rt.Decrypt.PlaintextBytes)
+	assert.Equal(t, key.Arn, rt.Encrypt.KeyID)
+	assert.Equal(t, key.Arn, rt.Decrypt.KeyID)
+	assert.Positive(t, rt.Encrypt.CiphertextBytes)
+
+	// The checks judge those facts as the collector once did.
+	r := judged(t, s, "roundtrip: true")
+	assert.Equal(t, checks.Pass, r["CMK-ACC-1"].Status, r["CMK-ACC-1"].Observed)
+	assert.Contains(t, r["CMK-ACC-1"].Observed, "no STS")
+	assert.Equal(t, checks.Skip, r["CMK-PRM-1"].Status)
+	assert.Equal(t, NoIAMReason, r["CMK-PRM-1"].Observed)
+	assert.Equal(t, checks.Pass, r["CMK-CFG-6"].Status, r["CMK-CFG-6"].Observed)
 
 	// Inspect mode called only what it may, in this order, and nothing was refused.
 	assert.Equal(t, []string{OpDescribeKey, OpGetKeyPolicy, OpGetKeyRotationStatus, OpListResourceTags, OpListAliases, OpEncrypt, OpDecrypt}, rec.Calls)
@@ -79,7 +100,7 @@ func TestLiveDecodesLikeASnapshot(t *testing.T) {
 	key := makeKey(t, tg, provision.Correct)
 	live, _, err := Key(context.Background(), tg, key.KeyID, Options{})
 	require.NoError(t, err)
-	snapshot, err := json.Marshal(live.Raw)
+	snapshot, err := live.Snapshot()
 	require.NoError(t, err)
 	offline, err := keystate.Decode(snapshot)
 	require.NoError(t, err)
@@ -89,8 +110,13 @@ func TestLiveDecodesLikeASnapshot(t *testing.T) {
 	assert.Equal(t, live.Tags, offline.Tags)
 	assert.Equal(t, live.Aliases, offline.Aliases)
 	assert.Equal(t, live.Problems, offline.Problems)
-	assert.Nil(t, offline.Live)
-	assert.Equal(t, "roundtrip not requested in the profile", live.Live.Roundtrip.SkipReason)
+	assert.Equal(t, live.Target, offline.Target)
+	assert.Equal(t, live.Identity, offline.Identity)
+	assert.Equal(t, live.Simulation, offline.Simulation)
+	assert.Equal(t, live.RoundTrip, offline.RoundTrip)
+	assert.Equal(t, live.Raw, offline.Raw, "the answers byte for byte")
+	assert.True(t, offline.Live(), "a saved capture says where it was asked")
+	assert.False(t, live.RoundTrip.Requested, "roundtrip not requested in the options")
 }
 
 // Inspect mode never changes anything: a mutating call through the guarded
@@ -183,9 +209,12 @@ func TestCollectMissingKey(t *testing.T) {
 	for _, m := range keystate.Members[1:] {
 		assert.Contains(t, s.Problems[m], "not asked", m)
 	}
-	assert.NotEmpty(t, s.Live.Access.Err)
-	assert.False(t, s.Live.Access.OK)
-	assert.NotEmpty(t, s.Live.Roundtrip.Err)
+	assert.False(t, s.Answered(keystate.DescribeKey))
+	assert.Contains(t, s.RoundTrip.NotRun, "the key ID is unknown because kms:DescribeKey failed")
+	r := judged(t, s, "roundtrip: true")
+	assert.Equal(t, checks.Error, r["CMK-ACC-1"].Status)
+	assert.Contains(t, r["CMK-ACC-1"].Observed, "the KMS read failed: kms:DescribeKey failed")
+	assert.Equal(t, checks.Error, r["CMK-CFG-6"].Status)
 	assert.Equal(t, []string{OpDescribeKey}, rec.Calls, "a not-found answer is not retried")
 }
 
@@ -208,11 +237,13 @@ func TestRoundtripRefusedIsAFinding(t *testing.T) {
 	key := makeKey(t, tg, provision.Disabled)
 	s, _, err := Key(context.Background(), tg, key.KeyID, Options{Roundtrip: true})
 	require.NoError(t, err)
-	p := s.Live.Roundtrip
-	assert.True(t, p.Ran)
-	assert.False(t, p.OK)
-	assert.Empty(t, p.Err)
-	assert.Contains(t, p.Observed, "DisabledException")
+	require.NotNil(t, s.RoundTrip.Error)
+	assert.Equal(t, OpEncrypt, s.RoundTrip.Error.Operation)
+	assert.Equal(t, "DisabledException", s.RoundTrip.Error.Code)
+	assert.Nil(t, s.RoundTrip.PlaintextMatches)
+	r := judged(t, s, "roundtrip: true")["CMK-CFG-6"]
+	assert.Equal(t, checks.Fail, r.Status, "KMS refusing a disabled key is a finding, not a fault")
+	assert.Contains(t, r.Observed, "kms:Encrypt was refused by KMS: DisabledException")
 }
 
 func TestAliasPagesAreMerged(t *testing.T) {
@@ -301,6 +332,18 @@ func TestSimulationPrincipal(t *testing.T) {
 			assert.Contains(t, why, tc.why, tc.in)
 		}
 	}
+}
+
+// judged evaluates a collected state against a profile, by ID.
+func judged(t *testing.T, s *keystate.State, profileYAML string) map[string]checks.Result {
+	t.Helper()
+	p, err := profile.Parse([]byte(profileYAML))
+	require.NoError(t, err)
+	out := map[string]checks.Result{}
+	for _, r := range checks.Evaluate(s, p) {
+		out[r.ID] = r
+	}
+	return out
 }
 
 type counter struct {

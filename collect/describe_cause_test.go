@@ -33,7 +33,9 @@ func TestDescribeKeyFailureNamesItsCause(t *testing.T) {
 		assert.Contains(t, s.Problem(m), "kms:DescribeKey failed", m)
 		assert.Contains(t, s.Problem(m), "ThrottlingException", m)
 	}
-	assert.Contains(t, s.Live.Roundtrip.Err, "ThrottlingException")
-	assert.Contains(t, s.Live.Access.Err, "ThrottlingException")
+	assert.Contains(t, s.RoundTrip.NotRun, "ThrottlingException")
+	r := judged(t, s, "roundtrip: true")
+	assert.Contains(t, r["CMK-CFG-6"].Observed, "ThrottlingException")
+	assert.Contains(t, r["CMK-ACC-1"].Observed, "ThrottlingException")
 	assert.Equal(t, []string{OpDescribeKey, OpDescribeKey, OpDescribeKey}, rec.Calls, "three attempts, nothing else asked")
 }

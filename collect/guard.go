@@ -53,8 +53,10 @@ func (e *RefusedError) RetryableError() bool { return false }
 
 // Guard is an aws.HTTPClient that sits between the SDK and the network. It
 // names each request's operation, refuses (before sending) any operation not
-// on its allowlist, records every operation called, and keeps each answer's
-// raw body: the evidence, exactly as the service sent it.
+// on its allowlist, and records every operation called: all of them, and
+// each collection's own in the log its request context carries. Many
+// collections may share one guard at once. (Each answer's body is kept by
+// its own call; see answer.)
 type Guard struct {
 	next  aws.HTTPClient
 	allow map[string]bool // nil: allow everything, only record
@@ -62,7 +64,6 @@ type Guard struct {
 	mu      sync.Mutex
 	calls   []string
 	refused []string
-	answers map[string][]byte
 }
 
 // NewGuard wraps next (nil: the SDK's default client). A nil allow list
@@ -71,7 +72,7 @@ func NewGuard(next aws.HTTPClient, allow []string) *Guard {
 	if next == nil {
 		next = awshttp.NewBuildableClient()
 	}
-	g := &Guard{next: next, answers: map[string][]byte{}}
+	g := &Guard{next: next}
 	if allow != nil {
 		g.allow = map[string]bool{}
 		for _, op := range allow {
@@ -97,28 +98,31 @@ func (g *Guard) Do(req *http.Request) (*http.Response, error) {
 		}
 		op = "unknown"
 	}
+	refused := g.allow != nil && !g.allow[op]
 	g.mu.Lock()
-	if g.allow != nil && !g.allow[op] {
+	if refused {
 		g.refused = append(g.refused, op)
-		g.mu.Unlock()
+	} else {
+		g.calls = append(g.calls, op)
+	}
+	g.mu.Unlock()
+	logFrom(req.Context()).add(op, refused)
+	if refused {
 		return nil, &RefusedError{Op: op}
 	}
-	g.calls = append(g.calls, op)
-	g.mu.Unlock()
 
 	resp, err := g.next.Do(req)
 	if err != nil || resp == nil || resp.Body == nil {
 		return resp, err
 	}
+	// The whole answer is read here, at the transport: a connection that
+	// breaks mid-answer is a failed send, which the SDK retries.
 	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading the answer: %w", op, err)
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
-	g.mu.Lock()
-	g.answers[op] = body
-	g.mu.Unlock()
 	return resp, nil
 }
 
@@ -134,13 +138,6 @@ func (g *Guard) Refused() []string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return slices.Clone(g.refused)
-}
-
-// Last is the raw body of the latest answer to op, nil when none came.
-func (g *Guard) Last(op string) []byte {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.answers[op]
 }
 
 // operation names a request: the X-Amz-Target of JSON protocols (KMS), or

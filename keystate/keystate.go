@@ -20,8 +20,27 @@ const (
 	ListAliases          = "ListAliases"
 )
 
-// Members lists the snapshot members in a fixed order.
+// Optional members: what a live run saw besides the key itself (see
+// live.go). A snapshot made by hand has none of them, and the checks that
+// read them SKIP offline; a live capture always has every one of them,
+// each holding its answer or why there is none.
+const (
+	Target                  = "Target"
+	GetCallerIdentity       = "GetCallerIdentity"
+	SimulatePrincipalPolicy = "SimulatePrincipalPolicy"
+	RoundTrip               = "RoundTrip"
+)
+
+// CollectionErrors is the member that says why a live run has no answer
+// for a member ({"GetKeyRotationStatus": "kms:GetKeyRotationStatus failed:
+// ..."}), so a saved capture reports the same problem the live run did.
+const CollectionErrors = "CollectionErrors"
+
+// Members lists the required snapshot members in a fixed order.
 var Members = []string{DescribeKey, GetKeyPolicy, GetKeyRotationStatus, ListResourceTags, ListAliases}
+
+// LiveMembers lists the optional members of a live run in a fixed order.
+var LiveMembers = []string{Target, GetCallerIdentity, SimulatePrincipalPolicy, RoundTrip}
 
 // State is one key as seen by the evaluator. A nil field with an entry in
 // Problems means the answer could not be had; checks that need it are ERROR.
@@ -32,14 +51,57 @@ type State struct {
 	Tags     []Tag
 	Aliases  []Alias // every alias in the answer; checks select the key's own
 
+	// Facts of a live run, each nil when its member is absent (offline).
+	Target     *TargetFacts
+	Identity   *Identity
+	Simulation *Simulation
+	RoundTrip  *RoundTripFacts
+
 	// Raw holds each member's answer exactly as received: the evidence.
 	Raw map[string]json.RawMessage
 	// Problems says, per member, why it is absent or unusable.
 	Problems map[string]string
-
-	// Live is nil when a snapshot is evaluated offline.
-	Live *Live
 }
+
+// Live says whether the state is a live run's, or a saved capture of one:
+// it says where it was asked (the Target member).
+func (s *State) Live() bool { return s.Target != nil || s.Problems[Target] != "" }
+
+// Answered says whether the service answered for a member: an answer was
+// kept, or one came that could not be read (its problem says so). A call
+// that failed or was never made did not answer.
+func (s *State) Answered(member string) bool {
+	if _, ok := s.Raw[member]; ok {
+		return true
+	}
+	return strings.HasPrefix(s.Problems[member], unreadable(member))
+}
+
+// Has says whether a required member was read into its field, which is
+// what a check may rely on. A decoded state has each one read or a
+// problem saying why not; a state put together by hand may have neither.
+func (s *State) Has(member string) bool {
+	if s.Problems[member] != "" {
+		return false
+	}
+	switch member {
+	case DescribeKey:
+		return s.Key != nil
+	case GetKeyPolicy:
+		_, ok := s.Raw[member]
+		return ok
+	case GetKeyRotationStatus:
+		return s.Rotation != nil
+	case ListResourceTags:
+		return s.Tags != nil
+	case ListAliases:
+		return s.Aliases != nil
+	}
+	return false
+}
+
+// unreadable begins the problem of an answer that came but cannot be used.
+func unreadable(member string) string { return member + " could not be read: " }
 
 // KeyMetadata is DescribeKey's KeyMetadata, the fields the checks read.
 type KeyMetadata struct {
@@ -104,41 +166,12 @@ type Alias struct {
 	TargetKeyID string
 }
 
-// Live holds what only a live target can tell. Each probe is either run
-// (OK and Observed), skipped (SkipReason) or broken (Err).
-type Live struct {
-	Target   string // embedded, localstack or aws
-	Endpoint string // "" for the SDK's default AWS endpoints
-	Region   string
-
-	Access     Probe // CMK-ACC-1: caller identity and a KMS read
-	Permission Probe // CMK-PRM-1: IAM policy simulation
-	Roundtrip  Probe // CMK-CFG-6: Encrypt then Decrypt
-	Caller     *Caller
-}
-
 // Caller is sts:GetCallerIdentity's answer.
 type Caller struct {
 	Account string
 	Arn     string
 	UserID  string
 }
-
-// Probe is the outcome of a live-only test.
-type Probe struct {
-	Ran        bool
-	OK         bool
-	Observed   string
-	SkipReason string // set when the probe was not run
-	Err        string // set when the probe could not complete
-	Evidence   map[string]json.RawMessage
-}
-
-// Skipped makes a probe that was not run, with the reason.
-func Skipped(reason string) Probe { return Probe{SkipReason: reason} }
-
-// Failed makes a probe that could not complete.
-func Failed(err string) Probe { return Probe{Ran: true, Err: err} }
 
 // arnField returns field i of an ARN (arn:partition:service:region:account:resource),
 // or "" when s is not such an ARN.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -29,7 +30,7 @@ func Decode(data []byte) (*State, error) {
 		// Say where, when a member holds it: the decoder would have
 		// replaced the bytes, and the evidence would not be what was given.
 		if err := strictUnmarshal(data, &members); err == nil {
-			for _, name := range Members {
+			for _, name := range allMembers() {
 				if raw, ok := members[name]; ok && !utf8.Valid(raw) {
 					return nil, fmt.Errorf("snapshot is not valid UTF-8: member %s holds invalid bytes", name)
 				}
@@ -52,46 +53,90 @@ func Decode(data []byte) (*State, error) {
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
 		return nil, fmt.Errorf("snapshot has unknown member(s) %s; allowed: %s",
-			strings.Join(unknown, ", "), strings.Join(Members, ", "))
+			strings.Join(unknown, ", "), strings.Join(allMembers(), ", "))
 	}
-	return FromAnswers(members), nil
+	// Target says the snapshot is a live capture, which decides how the
+	// checks read every other member: it has to be readable.
+	if raw, ok := members[Target]; ok {
+		if _, err := decodeTarget(raw); err != nil {
+			return nil, fmt.Errorf("snapshot member %s: %v", Target, readable(err))
+		}
+	}
+	collectionErrors, err := decodeCollectionErrors(members)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot member %s: %w", CollectionErrors, err)
+	}
+	s := FromAnswers(members)
+	for name, why := range collectionErrors {
+		s.Problems[name] = why
+	}
+	return s, nil
+}
+
+// decodeCollectionErrors reads why a live run has no answer for members
+// the snapshot lacks.
+func decodeCollectionErrors(members map[string]json.RawMessage) (map[string]string, error) {
+	raw, ok := members[CollectionErrors]
+	if !ok {
+		return nil, nil
+	}
+	var why map[string]string
+	if err := strictUnmarshal(raw, &why); err != nil {
+		return nil, fmt.Errorf("not an object of member names and reasons: %v", readable(err))
+	}
+	for name, text := range why {
+		switch {
+		case !isMember(name) || name == CollectionErrors:
+			return nil, fmt.Errorf("%q is not a member; members: %s", name, strings.Join(append(slices.Clone(Members), LiveMembers...), ", "))
+		case members[name] != nil:
+			return nil, fmt.Errorf("%s is present, so it has no collection error", name)
+		case strings.TrimSpace(text) == "":
+			return nil, fmt.Errorf("the reason for %s is empty", name)
+		}
+	}
+	return why, nil
 }
 
 // FromAnswers decodes the raw API answers it is given (member name -> JSON
-// body). Members absent from answers are recorded as missing.
+// body). Required members absent from answers are recorded as missing; an
+// absent optional member is simply not there (offline).
 func FromAnswers(answers map[string]json.RawMessage) *State {
 	s := &State{Raw: map[string]json.RawMessage{}, Problems: map[string]string{}}
-	for _, name := range Members {
+	for _, name := range append(slices.Clone(Members), LiveMembers...) {
 		raw, ok := answers[name]
 		if !ok {
-			s.Problems[name] = name + " is missing"
+			if slices.Contains(Members, name) {
+				s.Problems[name] = missing(name)
+			}
 			continue
 		}
 		if !utf8.Valid(raw) {
 			// A live answer is not checked as a file is: JSON decoding would
 			// quietly replace the bytes, and the reports could not keep them.
-			s.Problems[name] = name + " could not be read: the answer is not valid UTF-8"
+			s.Problems[name] = unreadable(name) + "the answer is not valid UTF-8"
 			continue
 		}
 		s.Raw[name] = raw
 		if err := s.decodeMember(name, raw); err != nil {
-			s.Problems[name] = fmt.Sprintf("%s could not be read: %v", name, readable(err))
+			s.Problems[name] = unreadable(name) + readable(err).Error()
 		}
 	}
 	return s
 }
 
+// missing is the problem of a required member that is not there.
+func missing(member string) string { return member + " is missing" }
+
 // Problem returns why a member is unusable, or "" when it is fine.
 func (s *State) Problem(member string) string { return s.Problems[member] }
 
-func isMember(name string) bool {
-	for _, m := range Members {
-		if m == name {
-			return true
-		}
-	}
-	return false
+// allMembers lists every member a snapshot may hold, in the order a
+// snapshot is written.
+func allMembers() []string {
+	return append(append(slices.Clone(Members), LiveMembers...), CollectionErrors)
 }
+
+func isMember(name string) bool { return slices.Contains(allMembers(), name) }
 
 func (s *State) decodeMember(name string, raw json.RawMessage) error {
 	switch name {
@@ -147,6 +192,22 @@ func (s *State) decodeMember(name string, raw json.RawMessage) error {
 			tags = append(tags, Tag{Key: *t.TagKey, Value: *t.TagValue})
 		}
 		s.Tags = tags
+	case Target:
+		t, err := decodeTarget(raw)
+		s.Target = t
+		return err
+	case GetCallerIdentity:
+		id, err := decodeIdentity(raw)
+		s.Identity = id
+		return err
+	case SimulatePrincipalPolicy:
+		sim, err := decodeSimulation(raw)
+		s.Simulation = sim
+		return err
+	case RoundTrip:
+		rt, err := decodeRoundTrip(raw)
+		s.RoundTrip = rt
+		return err
 	case ListAliases:
 		var v struct {
 			Aliases *[]struct {
@@ -299,8 +360,18 @@ func jsonKind(t reflect.Type) string {
 }
 
 // strictUnmarshal decodes one JSON value and rejects trailing data.
-func strictUnmarshal(data []byte, v any) error {
+func strictUnmarshal(data []byte, v any) error { return decodeOne(data, v, false) }
+
+// strictFields is strictUnmarshal that also refuses unknown fields: for the
+// members this tool writes, where an unknown field is a typo, not a newer
+// CLI's addition.
+func strictFields(data []byte, v any) error { return decodeOne(data, v, true) }
+
+func decodeOne(data []byte, v any, knownFields bool) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
+	if knownFields {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
 		return err
 	}

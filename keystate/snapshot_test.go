@@ -2,6 +2,7 @@ package keystate_test
 
 import (
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -97,6 +98,10 @@ func FuzzDecode(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"DescribeKey":{"KeyMetadata":{"KeyId":"k","Arn":"arn:aws:kms:::"}}}`))
+	f.Add([]byte(`{"Target":{"Kind":"embedded","Region":"us-east-1"},"GetCallerIdentity":{"NotRun":"no STS"},` +
+		`"SimulatePrincipalPolicy":{"PolicySourceArn":"a","EvaluationResults":[{"EvalActionName":"kms:Encrypt","EvalDecision":"allowed"}]},` +
+		`"RoundTrip":{"Requested":true,"Error":{"Operation":"kms:Encrypt","Code":"DisabledException","Detail":"d"}},` +
+		`"CollectionErrors":{"GetKeyPolicy":"kms:GetKeyPolicy failed: x"}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := keystate.Decode(data)
 		if err != nil {
@@ -109,5 +114,20 @@ func FuzzDecode(f *testing.F) {
 		}
 		_ = s.Key.Region()
 		_ = s.Key.Account()
+		// What was read can be saved and read back the same.
+		out, err := s.Snapshot()
+		if err != nil {
+			if len(data) < keystate.MaxSnapshotSize/2 {
+				t.Fatalf("a readable snapshot could not be saved: %v", err)
+			}
+			return
+		}
+		again, err := keystate.Decode(out)
+		if err != nil {
+			t.Fatalf("a saved snapshot does not read back: %v\n%s", err, out)
+		}
+		if !reflect.DeepEqual(s.Raw, again.Raw) || !reflect.DeepEqual(s.Problems, again.Problems) {
+			t.Fatalf("a saved snapshot reads back differently:\n%v\n%v", s.Problems, again.Problems)
+		}
 	})
 }

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,50 +54,109 @@ type Profile struct {
 	Content []byte `yaml:"-"`
 	// Overrides lists the environment variables that changed a field.
 	Overrides []string `yaml:"-"`
+}
 
+// Valid is a profile that passed Validate: the only form the checks accept.
+// Its field is unexported, so it comes only from Load, Parse, Default or
+// Validate, and a profile that skipped validation (an alias_pattern never
+// compiled, a rotation maximum of 0) cannot reach an evaluation. The zero
+// Valid is the default profile.
+type Valid struct {
+	p       *Profile // nil: the default profile
 	aliasRE *regexp.Regexp
 }
 
+// Default is the empty profile, validated: no expectations beyond the
+// guide's, the default rotation maximum.
+func Default() Valid { return Valid{p: withDefaults(&Profile{})} }
+
+// withDefaults fills in what an unset field means; the one place defaults
+// are written.
+func withDefaults(p *Profile) *Profile {
+	if p.MaxRotationPeriodDays == 0 {
+		p.MaxRotationPeriodDays = DefaultRotationDays
+	}
+	return p
+}
+
+// Profile returns a copy of the validated fields, to read. Changing the
+// copy changes nothing validated; pass it to Validate for a new Valid.
+func (v Valid) Profile() *Profile {
+	if v.p == nil {
+		return Default().Profile()
+	}
+	return v.p.clone()
+}
+
 // AliasRE is the compiled alias_pattern, nil when none is set.
-func (p *Profile) AliasRE() *regexp.Regexp { return p.aliasRE }
+func (v Valid) AliasRE() *regexp.Regexp { return v.aliasRE }
+
+// clone copies p deeply, so no list or map is shared with the copy.
+func (p *Profile) clone() *Profile {
+	c := *p
+	c.KeyAdministrators = slices.Clone(p.KeyAdministrators)
+	c.KeyUsers = slices.Clone(p.KeyUsers)
+	c.AdobePrincipals = slices.Clone(p.AdobePrincipals)
+	c.AllowedExternalAccounts = slices.Clone(p.AllowedExternalAccounts)
+	c.RequiredTags = maps.Clone(p.RequiredTags)
+	c.Overrides = slices.Clone(p.Overrides)
+	c.Content = slices.Clone(p.Content)
+	if p.AllowKeyDeletion != nil {
+		allow := *p.AllowKeyDeletion
+		c.AllowKeyDeletion = &allow
+	}
+	return &c
+}
 
 // MaxProfileSize bounds a profile file.
 const MaxProfileSize = 1 << 20
 
 // Load reads a profile file ("" for none), applies the environment (getenv,
 // usually os.Getenv) and validates the result. Every error names the field.
-func Load(path string, getenv func(string) string) (*Profile, error) {
+func Load(path string, getenv func(string) string) (Valid, error) {
 	var content []byte
 	if path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("profile: %w", err)
+			return Valid{}, fmt.Errorf("profile: %w", err)
 		}
 		content = b
 	}
-	p, err := Parse(content)
+	p, err := decode(content)
 	if err != nil {
 		if path != "" {
-			return nil, fmt.Errorf("profile %s: %w", path, err)
+			return Valid{}, fmt.Errorf("profile %s: %w", path, err)
 		}
-		return nil, err
+		return Valid{}, err
 	}
 	p.Source = path
 	if err := p.applyEnv(getenv); err != nil {
-		return nil, err
+		return Valid{}, err
 	}
-	if err := p.Validate(); err != nil {
+	v, err := p.Validate()
+	if err != nil {
 		if path != "" {
-			return nil, fmt.Errorf("profile %s: %w", path, err)
+			return Valid{}, fmt.Errorf("profile %s: %w", path, err)
 		}
-		return nil, fmt.Errorf("profile: %w", err)
+		return Valid{}, fmt.Errorf("profile: %w", err)
 	}
-	return p, nil
+	return v, nil
 }
 
-// Parse decodes profile YAML strictly: an unknown field or a wrong type is
-// an error naming the field. It does not validate values; see Validate.
-func Parse(content []byte) (*Profile, error) {
+// Parse decodes profile YAML strictly and validates it: an unknown field, a
+// wrong type or a bad value is an error naming the field. The environment
+// is not read; see Load.
+func Parse(content []byte) (Valid, error) {
+	p, err := decode(content)
+	if err != nil {
+		return Valid{}, err
+	}
+	return p.Validate()
+}
+
+// decode is Parse without the validation, for Load to apply the
+// environment in between.
+func decode(content []byte) (*Profile, error) {
 	if len(content) > MaxProfileSize {
 		return nil, fmt.Errorf("profile is %d bytes, more than the %d allowed", len(content), MaxProfileSize)
 	}
@@ -277,8 +338,24 @@ var (
 	aliasNameRE    = regexp.MustCompile(`^alias/[a-zA-Z0-9/_-]{1,250}$`)
 )
 
-// Validate checks every value; the error names the first bad field.
-func (p *Profile) Validate() error {
+// Validate checks every value and returns the validated profile, a copy
+// of p with the defaults filled in; the error names the first bad field.
+func (p *Profile) Validate() (Valid, error) {
+	if p == nil {
+		return Default(), nil // no profile is the empty one
+	}
+	if err := p.check(); err != nil {
+		return Valid{}, err
+	}
+	v := Valid{p: withDefaults(p.clone())}
+	if v.p.AliasPattern != "" {
+		v.aliasRE = regexp.MustCompile(v.p.AliasPattern) // compiled by check
+	}
+	return v, nil
+}
+
+// check is Validate's test of every value.
+func (p *Profile) check() error {
 	if p.Key != "" && !keyIDRE.MatchString(p.Key) && !keyArnRE.MatchString(p.Key) && !aliasNameRE.MatchString(p.Key) {
 		return fmt.Errorf("field \"key\": %q is not a key ID, key ARN or alias/NAME", p.Key)
 	}
@@ -311,15 +388,11 @@ func (p *Profile) Validate() error {
 		}
 	}
 	if p.AliasPattern != "" {
-		re, err := regexp.Compile(p.AliasPattern)
-		if err != nil {
+		if _, err := regexp.Compile(p.AliasPattern); err != nil {
 			return fmt.Errorf("field \"alias_pattern\": %v", err)
 		}
-		p.aliasRE = re
 	}
-	if p.MaxRotationPeriodDays == 0 {
-		p.MaxRotationPeriodDays = DefaultRotationDays
-	} else if p.MaxRotationPeriodDays < MinRotationDays || p.MaxRotationPeriodDays > MaxRotationDays {
+	if p.MaxRotationPeriodDays != 0 && (p.MaxRotationPeriodDays < MinRotationDays || p.MaxRotationPeriodDays > MaxRotationDays) {
 		return fmt.Errorf("field \"max_rotation_period_days\": %d is outside KMS's %d..%d days", p.MaxRotationPeriodDays, MinRotationDays, MaxRotationDays)
 	}
 	if p.Shield != "" && p.Shield != ShieldPrivacySecurity && p.Shield != ShieldHealthcare {

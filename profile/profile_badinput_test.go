@@ -38,11 +38,8 @@ func TestBadProfileInput(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			require.NotPanics(t, func() {
-				p, err := profile.Parse([]byte(tc.yaml))
-				if err == nil {
-					err = p.Validate()
-				}
-				require.Error(t, err, "accepted: %+v", p)
+				v, err := profile.Parse([]byte(tc.yaml))
+				require.Error(t, err, "accepted: %+v", v.Profile())
 				assert.Contains(t, err.Error(), tc.want)
 			})
 		})
@@ -51,9 +48,9 @@ func TestBadProfileInput(t *testing.T) {
 
 // A null list or map as a whole still means "not set", as before.
 func TestNullFieldIsUnset(t *testing.T) {
-	p, err := profile.Parse([]byte("adobe_principals: ~\nkey_users:\nrequired_tags: null\n"))
+	v, err := profile.Parse([]byte("adobe_principals: ~\nkey_users:\nrequired_tags: null\n"))
 	require.NoError(t, err)
-	require.NoError(t, p.Validate())
+	p := v.Profile()
 	assert.Nil(t, p.AdobePrincipals)
 	assert.Nil(t, p.KeyUsers)
 	assert.Nil(t, p.RequiredTags)

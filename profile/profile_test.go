@@ -23,8 +23,9 @@ func write(t *testing.T, content string) string {
 }
 
 func TestExampleProfile(t *testing.T) {
-	p, err := profile.Load("../fixtures/profiles/aep-example.yaml", noEnv)
+	v, err := profile.Load("../fixtures/profiles/aep-example.yaml", noEnv)
 	require.NoError(t, err)
+	p := v.Profile()
 	assert.Equal(t, "us-east-1", p.Region)
 	assert.Equal(t, []string{"222233334444", "767397686373", "730335345392", "891377157113"}, p.AdobeAccounts())
 	assert.Equal(t, 365, p.MaxRotationPeriodDays)
@@ -34,8 +35,9 @@ func TestExampleProfile(t *testing.T) {
 }
 
 func TestNoProfileIsEmpty(t *testing.T) {
-	p, err := profile.Load("", noEnv)
+	v, err := profile.Load("", noEnv)
 	require.NoError(t, err)
+	p := v.Profile()
 	assert.Equal(t, profile.DefaultRotationDays, p.MaxRotationPeriodDays)
 	assert.Nil(t, p.KeyAdministrators, "unset lists stay unset: no constraint")
 	assert.Nil(t, p.AllowKeyDeletion)
@@ -76,7 +78,7 @@ func TestBadProfiles(t *testing.T) {
 
 func TestEnvironmentOverrides(t *testing.T) {
 	path := write(t, "region: us-east-1\nroundtrip: false\n")
-	p, err := profile.Load(path, env(map[string]string{
+	v, err := profile.Load(path, env(map[string]string{
 		"CMK_REGION":             "eu-west-1",
 		"CMK_KEY_ID":             "alias/Adobe-Experience-Platform-Key",
 		"CMK_ROUNDTRIP":          "true",
@@ -85,6 +87,7 @@ func TestEnvironmentOverrides(t *testing.T) {
 		"CMK_ALLOW_KEY_DELETION": "false",
 	}))
 	require.NoError(t, err)
+	p := v.Profile()
 	assert.Equal(t, "eu-west-1", p.Region)
 	assert.Equal(t, "alias/Adobe-Experience-Platform-Key", p.Key)
 	assert.True(t, p.Roundtrip)
@@ -125,10 +128,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("required_tags: {a: [1]}\nkey_users: {x: y}"))
 	f.Add([]byte("&a [*a]"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := profile.Parse(data)
+		v, err := profile.Parse(data)
 		if err == nil {
-			_ = p.Validate()
-			_ = p.AdobeAccounts()
+			_ = v.Profile().AdobeAccounts()
 		}
 	})
 }

@@ -16,12 +16,12 @@ func BenchmarkGatherEvaluate(b *testing.B) {
 	ctx := context.Background()
 	tg := openEmbedded(b)
 	p := selfProfile(b, tg)
-	key := createKey(b, tg, provision.SpecFromProfile(p, tg.Account, tg.Kind))
+	key := createKey(b, tg, provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind))
 
 	calls := 0
 	b.ResetTimer()
 	for b.Loop() {
-		s, rec, err := collect.Key(ctx, tg, key.KeyID, collect.Options{Roundtrip: p.Roundtrip})
+		s, rec, err := collect.Key(ctx, tg, key.KeyID, collect.Options{Roundtrip: p.Profile().Roundtrip})
 		if err != nil {
 			b.Fatal(err)
 		}

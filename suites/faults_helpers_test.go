@@ -67,9 +67,9 @@ type faultRun struct {
 
 // collectThrough collects key through proxy and evaluates it against p. It
 // touches no testing.T, so runs can go side by side in goroutines.
-func collectThrough(tg *targets.Target, proxy *faultproxy.Proxy, key string, p *profile.Profile) faultRun {
+func collectThrough(tg *targets.Target, proxy *faultproxy.Proxy, key string, p profile.Valid) faultRun {
 	start := time.Now()
-	s, rec, err := collect.Key(context.Background(), behind(tg, proxy), key, collect.Options{Roundtrip: p.Roundtrip, Timeout: faultDeadline})
+	s, rec, err := collect.Key(context.Background(), behind(tg, proxy), key, collect.Options{Roundtrip: p.Profile().Roundtrip, Timeout: faultDeadline})
 	r := faultRun{state: s, rec: rec, err: err, elapsed: time.Since(start), seen: proxy.Seen()}
 	if err == nil {
 		r.results = checks.Evaluate(s, p)

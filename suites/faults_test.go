@@ -68,7 +68,7 @@ func TestFaults(t *testing.T) {
 	ctx := context.Background()
 	tg := openEmbedded(t)
 	p := selfProfile(t, tg)
-	key := createKey(t, tg, provision.SpecFromProfile(p, tg.Account, tg.Kind))
+	key := createKey(t, tg, provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind))
 
 	// The fault-free baseline goes through a proxy too, and must equal a
 	// direct collection: the proxy itself changes nothing.
@@ -77,11 +77,13 @@ func TestFaults(t *testing.T) {
 	require.Equal(t, checks.Ready, checks.Verdict(baseline.results), "the fault-free run:\n%s", statuses(baseline.results))
 	// The same key judged with rotation and tags required: every check
 	// that a fault can hit is then required.
-	strict := *p
-	strict.RotationRequired = true
-	strict.RequiredTags = map[string]string{"Adobe": "Experience-Platform"}
-	require.Equal(t, checks.Ready, checks.Verdict(checks.Evaluate(baseline.state, &strict)), "the fault-free run, strictly judged")
-	direct, _, err := collect.Key(ctx, tg, key.KeyID, collect.Options{Roundtrip: p.Roundtrip})
+	raise := p.Profile()
+	raise.RotationRequired = true
+	raise.RequiredTags = map[string]string{"Adobe": "Experience-Platform"}
+	strict, err := raise.Validate()
+	require.NoError(t, err)
+	require.Equal(t, checks.Ready, checks.Verdict(checks.Evaluate(baseline.state, strict)), "the fault-free run, strictly judged")
+	direct, _, err := collect.Key(ctx, tg, key.KeyID, collect.Options{Roundtrip: p.Profile().Roundtrip})
 	require.NoError(t, err)
 	require.Equal(t, checks.Evaluate(direct, p), baseline.results, "the proxy is transparent")
 
@@ -116,7 +118,7 @@ func TestFaults(t *testing.T) {
 	var table []string
 	for _, j := range jobs {
 		t.Run(j.sc.name+"/"+j.op, func(t *testing.T) {
-			table = append(table, assertFault(t, j.sc, j.op, j.run, baseline, &strict))
+			table = append(table, assertFault(t, j.sc, j.op, j.run, baseline, strict))
 		})
 	}
 	t.Logf("fault scenarios (scenario | operation | attempts seen by the proxy | affected checks | verdict):\n%s", strings.Join(table, "\n"))
@@ -124,7 +126,7 @@ func TestFaults(t *testing.T) {
 
 // assertFault checks one run under fault against the baseline and returns
 // its row of the scenario table.
-func assertFault(t *testing.T, sc faultScenario, op string, run, baseline faultRun, strict *profile.Profile) string {
+func assertFault(t *testing.T, sc faultScenario, op string, run, baseline faultRun, strict profile.Valid) string {
 	require.NoError(t, run.err, "a fault is never an error of the collection itself")
 	assert.Less(t, run.elapsed, safetyNet, "the deadline and the retry bound end the run")
 	assert.Equal(t, sc.attempts, run.seen[op], "attempts of %s that reached the proxy: %v", op, run.seen)

@@ -84,7 +84,7 @@ func createKey(t testing.TB, tg *targets.Target, spec provision.Spec) *provision
 }
 
 // loadProfile loads CMK_PROFILE, or the example profile the repository ships.
-func loadProfile(t testing.TB) *profile.Profile {
+func loadProfile(t testing.TB) profile.Valid {
 	t.Helper()
 	path := env(edge.Profile)
 	if path == "" {

@@ -39,14 +39,16 @@ import (
 func TestInspectIsReadOnly(t *testing.T) {
 	tg := openEmbedded(t)
 	p := selfProfile(t, tg)
-	key := createKey(t, tg, provision.SpecFromProfile(p, tg.Account, tg.Kind))
+	key := createKey(t, tg, provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind))
 
 	for _, roundtrip := range []bool{false, true} {
 		t.Run(fmt.Sprintf("roundtrip=%v", roundtrip), func(t *testing.T) {
-			prof := *p
-			prof.Roundtrip = roundtrip
+			raw := p.Profile()
+			raw.Roundtrip = roundtrip
+			prof, err := raw.Validate()
+			require.NoError(t, err)
 			proxy := newProxy(t, tg)
-			out, err := audit.Run(context.Background(), audit.Options{Conn: behind(tg, proxy), Profile: &prof, Key: key.KeyID})
+			out, err := audit.Run(context.Background(), audit.Options{Conn: behind(tg, proxy), Profile: prof, Key: key.KeyID})
 			require.NoError(t, err)
 			assert.Nil(t, out.Provisioned, "a named key is inspected, not provisioned")
 			assert.Equal(t, checks.Ready, out.Run.Verdict, "%s", statuses(out.Run.Results))
@@ -81,7 +83,7 @@ func TestInspectIsReadOnly(t *testing.T) {
 func TestMutationsRefusedBeforeSending(t *testing.T) {
 	tg := openEmbedded(t)
 	p := selfProfile(t, tg)
-	key := createKey(t, tg, provision.SpecFromProfile(p, tg.Account, tg.Kind))
+	key := createKey(t, tg, provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind))
 	proxy := newProxy(t, tg)
 	cfg, guard := collect.Wrap(behind(tg, proxy).Config, collect.ReadOnly(false))
 	c := kms.NewFromConfig(cfg)
@@ -206,7 +208,7 @@ func TestNoKeyLeftEnabled(t *testing.T) {
 		// The key is created, then PutKeyPolicy is denied: the key it made
 		// is scheduled for deletion before the error returns.
 		proxy := newProxy(t, tg, faultproxy.Rule{Operation: "PutKeyPolicy", Fault: faultproxy.AccessDenied})
-		_, err := provision.CreateKeyE(ctx, behind(tg, proxy).Config, provision.SpecFromProfile(p, tg.Account, tg.Kind))
+		_, err := provision.CreateKeyE(ctx, behind(tg, proxy).Config, provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind))
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "kms:PutKeyPolicy")
 		assert.Contains(t, err.Error(), "AccessDeniedException")

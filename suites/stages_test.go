@@ -46,7 +46,7 @@ func TestProvisionedKeyStages(t *testing.T) {
 	})
 
 	test_structure.RunTestStage(t, "setup", func() {
-		key, err := provision.CreateKeyE(ctx, tg.Config, provision.SpecFromProfile(p, tg.Account, tg.Kind))
+		key, err := provision.CreateKeyE(ctx, tg.Config, provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind))
 		require.NoError(t, err)
 		test_structure.SaveString(t, workDir, "keyId", key.KeyID)
 		test_structure.SaveString(t, workDir, "alias", key.Alias)

@@ -221,7 +221,7 @@ func evaluate(args []string, getenv func(string) string) (*reports.Run, outputs,
 		return nil, out, usagef("evaluate: --snapshot FILE is required")
 	}
 	start := time.Now()
-	p, err := profile.Load(*profilePath, getenv)
+	valid, err := profile.Load(*profilePath, getenv)
 	if err != nil {
 		return nil, out, err
 	}
@@ -235,7 +235,7 @@ func evaluate(args []string, getenv func(string) string) (*reports.Run, outputs,
 	}
 	// The same evaluation and run record as a live audit; only the state
 	// comes from a file instead of a target.
-	run, err := audit.Evaluate(state, p, audit.Source{Target: reports.Target{Kind: targetkind.Snapshot, Endpoint: *snapshot}, Start: start})
+	run, err := audit.Evaluate(state, valid, audit.Source{Target: reports.Target{Kind: targetkind.Snapshot, Endpoint: *snapshot}, Start: start})
 	if err != nil {
 		return nil, out, err
 	}

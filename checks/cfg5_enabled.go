@@ -1,0 +1,26 @@
+package checks
+
+func init() {
+	register(Check{
+		ID: "CMK-CFG-5", Title: "The key is enabled", Severity: Required,
+		Section: "create-a-key", Needs: []string{dk},
+		Expected: "KeyState is Enabled",
+		Remediation: Remediation{
+			Console: "KMS > Customer managed keys > the key > Key actions > Enable (or Cancel key deletion, then Enable).",
+			CLI:     "aws kms cancel-key-deletion --key-id <key-id>; aws kms enable-key --key-id <key-id>",
+		},
+		eval: evalEnabled,
+	})
+}
+
+func evalEnabled(e *env) outcome {
+	k := e.key
+	if k.KeyState == "" {
+		return errored("DescribeKey did not report KeyState")
+	}
+	obs := "KeyState is " + k.KeyState
+	if k.DeletionDate != nil {
+		obs += ", deletion scheduled for " + k.DeletionDate.UTC().Format("2006-01-02 15:04:05 UTC")
+	}
+	return judge(k.KeyState == "Enabled", obs)
+}

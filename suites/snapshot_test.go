@@ -1,0 +1,110 @@
+package suites
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/aep-cmk/cmkcheck/audit"
+	"github.com/aep-cmk/cmkcheck/checks"
+	"github.com/aep-cmk/cmkcheck/collect"
+	"github.com/aep-cmk/cmkcheck/internal/edge"
+	"github.com/aep-cmk/cmkcheck/internal/faultproxy"
+	"github.com/aep-cmk/cmkcheck/keystate"
+	"github.com/aep-cmk/cmkcheck/profile"
+	"github.com/aep-cmk/cmkcheck/provision"
+	"github.com/aep-cmk/cmkcheck/targetkind"
+	"github.com/aep-cmk/cmkcheck/targets"
+)
+
+// snapshotVariants are the keys whose live runs are saved and re-judged:
+// the right one, and wrong ones that reach every live fact (a round trip
+// refused, failed or unsupported; rotation unreadable or off; policy
+// findings).
+var snapshotVariants = []provision.Variant{
+	provision.Correct, provision.Disabled, provision.PendingDeletion, provision.PublicPrincipal, provision.RotationOff,
+	provision.HMAC, provision.Asymmetric, provision.Imported, provision.NoAlias, provision.MissingTag, provision.Lockout,
+}
+
+// TestSnapshotReproducesTheLiveRun saves live runs on the embedded target
+// as snapshots and evaluates them offline: every status, observed text,
+// piece of evidence and the verdict are the live run's.
+func TestSnapshotReproducesTheLiveRun(t *testing.T) {
+	reproduce(t, openEmbedded(t))
+}
+
+// The same on LocalStack, whose STS answers, so the capture holds a real
+// caller identity. Runs with CMK_TARGET=localstack.
+func TestSnapshotReproducesTheLiveRunOnLocalStack(t *testing.T) {
+	if kind := targetKind(t); kind != targetkind.LocalStack {
+		t.Skipf("%s=%q: this test runs against LocalStack only (CMK_TARGET=localstack with LOCALSTACK_ENDPOINT)", edge.Target, kind)
+	}
+	tg, err := opener().Open(t.Context(), targetkind.LocalStack, "", "")
+	require.NoError(t, err, "opening LocalStack")
+	t.Cleanup(tg.Close)
+	reproduce(t, tg)
+}
+
+func reproduce(t *testing.T, tg *targets.Target) {
+	ctx := t.Context()
+	p := selfProfile(t, tg)
+	for _, roundtrip := range []bool{true, false} {
+		prof := p
+		if !roundtrip {
+			raw := p.Profile()
+			raw.Roundtrip = false
+			var err error
+			prof, err = raw.Validate()
+			require.NoError(t, err)
+		}
+		for _, v := range snapshotVariants {
+			name := v.Name()
+			if !roundtrip {
+				name += "/no-roundtrip"
+			}
+			t.Run(name, func(t *testing.T) {
+				out, err := audit.Run(ctx, audit.Options{Conn: tg, Profile: prof, Variant: v})
+				require.NoError(t, err)
+				assertReproduced(t, out.State, prof, out.Run.Results, out.Run.Verdict)
+			})
+		}
+	}
+
+	t.Run("key not found", func(t *testing.T) {
+		out, err := audit.Run(ctx, audit.Options{Conn: tg, Profile: p, Key: "alias/does-not-exist"})
+		require.NoError(t, err)
+		assert.Equal(t, checks.NotReady, out.Run.Verdict)
+		assertReproduced(t, out.State, p, out.Run.Results, out.Run.Verdict)
+	})
+
+	t.Run("a call that failed", func(t *testing.T) {
+		key := createKey(t, tg, provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind))
+		proxy := newProxy(t, tg, faultproxy.Rule{Operation: "GetKeyPolicy", Fault: faultproxy.AccessDenied})
+		s, _, err := collect.Key(context.Background(), behind(tg, proxy), key.KeyID, collect.Options{Roundtrip: true, Timeout: faultDeadline})
+		require.NoError(t, err)
+		require.Contains(t, s.Problem(keystate.GetKeyPolicy), "AccessDeniedException")
+		results := checks.Evaluate(s, p)
+		assertReproduced(t, s, p, results, checks.Verdict(results))
+	})
+}
+
+// assertReproduced saves a live state, reads it back as a snapshot file
+// would be, judges it again and holds it to the live results.
+func assertReproduced(t *testing.T, live *keystate.State, p profile.Valid, results []checks.Result, verdict string) {
+	t.Helper()
+	saved, err := live.Snapshot()
+	require.NoError(t, err)
+	offline, err := keystate.Decode(saved)
+	require.NoError(t, err, "the capture reads back:\n%s", saved)
+	for _, m := range keystate.LiveMembers {
+		assert.Contains(t, offline.Raw, m, "a live capture records %s, or why there is none", m)
+	}
+	again := checks.Evaluate(offline, p)
+	require.Len(t, again, len(results))
+	for i := range results {
+		assert.Equal(t, results[i], again[i], "%s judged from the saved capture", results[i].ID)
+	}
+	assert.Equal(t, verdict, checks.Verdict(again))
+}
