@@ -176,6 +176,17 @@ func Evaluate(state *keystate.State, v profile.Valid, src Source) (*reports.Run,
 		return nil, errors.New("audit: no key state to evaluate")
 	}
 	p := v.Profile()
+	// Answers about another key than the one asked for (a hand-assembled
+	// snapshot, or a live answer that names another key) are refused
+	// before anything is judged: they would pass one key on another's
+	// evidence.
+	want := src.Key
+	if want == "" {
+		want = p.Key
+	}
+	if err := state.SameKey(want); err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
 	results, err := evaluate(state, v)
 	if err != nil {
 		return nil, err

@@ -1,5 +1,7 @@
 package checks
 
+import "fmt"
+
 func init() {
 	register(Check{
 		ID: "CMK-CFG-5", Title: "The key is enabled", Severity: Required,
@@ -19,6 +21,11 @@ func evalEnabled(e *env) outcome {
 		return errored("DescribeKey did not report KeyState")
 	}
 	obs := "KeyState is " + k.KeyState
+	if k.Enabled != nil && *k.Enabled != (k.KeyState == "Enabled") {
+		// AWS documents Enabled as true exactly when KeyState is Enabled:
+		// evidence that says both cannot be judged.
+		return errored(fmt.Sprintf("DescribeKey contradicts itself: %s but Enabled is %t", obs, *k.Enabled))
+	}
 	if k.DeletionDate != nil {
 		obs += ", deletion scheduled for " + k.DeletionDate.UTC().Format("2006-01-02 15:04:05 UTC")
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -30,6 +31,12 @@ func FuzzEvaluateSnapshot(f *testing.F) {
 	b, err := json.Marshal(live)
 	require.NoError(f, err)
 	f.Add(b)
+	// Two keys in one file: the rotation status of another key.
+	mixed := compliant(f)
+	mixed["GetKeyRotationStatus"] = map[string]any{"KeyRotationEnabled": true, "KeyId": "0987dcba-09fe-87dc-65ba-ab0987654321"}
+	b, err = json.Marshal(mixed)
+	require.NoError(f, err)
+	f.Add(b)
 	p := loadProfile(f, "aep-example.yaml")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := keystate.Decode(data)
@@ -48,6 +55,47 @@ func FuzzEvaluateSnapshot(f *testing.F) {
 				}
 			}
 		}
-		_ = checks.Verdict(results)
+		// A file whose members name two keys is refused before judging
+		// (the run path calls SameKey), or at least never READY.
+		if namesTwoKeys(data) && s.SameKey("") == nil && checks.Verdict(results) == checks.Ready {
+			t.Fatalf("members name two keys, yet SameKey accepts it and the verdict is READY")
+		}
 	})
+}
+
+// namesTwoKeys is an independent reading of issue 15's rule: the key IDs
+// (or ARNs) that DescribeKey, GetKeyRotationStatus and the grants name.
+func namesTwoKeys(data []byte) bool {
+	var v struct {
+		DescribeKey struct {
+			KeyMetadata struct{ KeyId, Arn any }
+		}
+		GetKeyRotationStatus struct{ KeyId any }
+		ListGrants           struct {
+			Grants []struct{ KeyId any }
+		}
+	}
+	if json.Unmarshal(data, &v) != nil {
+		return false
+	}
+	refs := []any{v.DescribeKey.KeyMetadata.KeyId, v.DescribeKey.KeyMetadata.Arn, v.GetKeyRotationStatus.KeyId}
+	for _, g := range v.ListGrants.Grants {
+		refs = append(refs, g.KeyId)
+	}
+	ids, arns := map[string]bool{}, map[string]bool{}
+	for _, r := range refs {
+		s, ok := r.(string)
+		if !ok || s == "" {
+			continue
+		}
+		if strings.HasPrefix(s, "arn:") {
+			arns[s] = true
+			if i := strings.LastIndex(s, ":key/"); i >= 0 {
+				ids[s[i+len(":key/"):]] = true
+			}
+			continue
+		}
+		ids[s] = true
+	}
+	return len(ids) > 1 || len(arns) > 1
 }

@@ -21,10 +21,9 @@ func evalRegion(e *env) outcome {
 		return errored(fmt.Sprintf("the key ARN %q has no region", e.key.Arn))
 	}
 	if e.p.Region == "" {
-		if e.s.Live() {
-			return errored("the platform instance's region is unknown: set region in the profile (or CMK_REGION); the key is in " + keyRegion)
-		}
-		return skipped("region is not set in the profile, so the key's region (" + keyRegion + ") cannot be compared")
+		// Live or offline alike: a required check that cannot be judged
+		// must not let the verdict be READY.
+		return errored("the platform instance's region is unknown: set region in the profile (or CMK_REGION); the key is in " + keyRegion)
 	}
 	return outcome{
 		met:      keyRegion == e.p.Region,

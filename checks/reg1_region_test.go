@@ -7,7 +7,7 @@ import (
 )
 
 var reg1Cases = table([]tc{
-	{name: "region unknown offline", id: "CMK-REG-1", want: checks.Skip},
+	{name: "region unknown offline", id: "CMK-REG-1", want: checks.Error, observe: "set region in the profile (or CMK_REGION); the key is in us-east-1"},
 	{name: "region unknown live", id: "CMK-REG-1", edit: capture(), want: checks.Error, observe: "set region in the profile"},
 	{name: "region matches", id: "CMK-REG-1", profile: "region: us-east-1", want: checks.Pass},
 	{name: "region differs", id: "CMK-REG-1", profile: "region: eu-west-1", want: checks.Fail, observe: "us-east-1"},

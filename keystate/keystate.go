@@ -105,19 +105,20 @@ func unreadable(member string) string { return member + " could not be read: " }
 
 // KeyMetadata is DescribeKey's KeyMetadata, the fields the checks read.
 type KeyMetadata struct {
-	AWSAccountID string
-	KeyID        string
-	Arn          string
-	Description  string
-	KeySpec      string
-	KeyUsage     string
-	Origin       string
-	KeyManager   string
-	KeyState     string
-	Enabled      *bool
-	MultiRegion  *bool // nil when the answer omits it (some emulators do)
-	CreationDate *time.Time
-	DeletionDate *time.Time
+	AWSAccountID          string
+	KeyID                 string
+	Arn                   string
+	Description           string
+	KeySpec               string
+	CustomerMasterKeySpec string // the legacy name of KeySpec, alone in older CLI output
+	KeyUsage              string
+	Origin                string
+	KeyManager            string
+	KeyState              string
+	Enabled               *bool
+	MultiRegion           *bool // nil when the answer omits it (some emulators do)
+	CreationDate          *time.Time
+	DeletionDate          *time.Time
 }
 
 // Region is the region part of the key ARN, or "" when the ARN is malformed.

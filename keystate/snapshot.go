@@ -241,19 +241,20 @@ func (s *State) decodeMember(name string, raw json.RawMessage) error {
 func decodeDescribeKey(raw json.RawMessage) (*KeyMetadata, error) {
 	var v struct {
 		KeyMetadata *struct {
-			AWSAccountId string
-			KeyId        *string
-			Arn          *string
-			Description  string
-			KeySpec      string
-			KeyUsage     string
-			Origin       string
-			KeyManager   string
-			KeyState     string
-			Enabled      *bool
-			MultiRegion  *bool
-			CreationDate *flexTime
-			DeletionDate *flexTime
+			AWSAccountId          string
+			KeyId                 *string
+			Arn                   *string
+			Description           string
+			KeySpec               string
+			CustomerMasterKeySpec string
+			KeyUsage              string
+			Origin                string
+			KeyManager            string
+			KeyState              string
+			Enabled               *bool
+			MultiRegion           *bool
+			CreationDate          *flexTime
+			DeletionDate          *flexTime
 		}
 	}
 	if err := strictUnmarshal(raw, &v); err != nil {
@@ -270,19 +271,20 @@ func decodeDescribeKey(raw json.RawMessage) (*KeyMetadata, error) {
 		return nil, errors.New("KeyMetadata.Arn is missing or not an ARN")
 	}
 	return &KeyMetadata{
-		AWSAccountID: m.AWSAccountId,
-		KeyID:        *m.KeyId,
-		Arn:          *m.Arn,
-		Description:  m.Description,
-		KeySpec:      m.KeySpec,
-		KeyUsage:     m.KeyUsage,
-		Origin:       m.Origin,
-		KeyManager:   m.KeyManager,
-		KeyState:     m.KeyState,
-		Enabled:      m.Enabled,
-		MultiRegion:  m.MultiRegion,
-		CreationDate: m.CreationDate.time(),
-		DeletionDate: m.DeletionDate.time(),
+		AWSAccountID:          m.AWSAccountId,
+		KeyID:                 *m.KeyId,
+		Arn:                   *m.Arn,
+		Description:           m.Description,
+		KeySpec:               m.KeySpec,
+		CustomerMasterKeySpec: m.CustomerMasterKeySpec,
+		KeyUsage:              m.KeyUsage,
+		Origin:                m.Origin,
+		KeyManager:            m.KeyManager,
+		KeyState:              m.KeyState,
+		Enabled:               m.Enabled,
+		MultiRegion:           m.MultiRegion,
+		CreationDate:          m.CreationDate.time(),
+		DeletionDate:          m.DeletionDate.time(),
 	}, nil
 }
 

@@ -2,6 +2,8 @@ package suites
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -31,6 +33,13 @@ func TestAudit(t *testing.T) {
 	paths, err := reports.Write(reportDir(t), reports.DefaultName, run)
 	require.NoError(t, err, "writing the reports")
 	t.Logf("reports: %s, %s, %s", paths.Results, paths.JUnit, paths.Markdown)
+	// The evidence the checks judged, as a snapshot: cmkcheck evaluate
+	// --snapshot re-judges it offline to the same results.
+	snapshot, err := out.State.Snapshot()
+	require.NoError(t, err)
+	snapshotPath := filepath.Join(reportDir(t), reports.DefaultName+".snapshot.json")
+	require.NoError(t, os.WriteFile(snapshotPath, snapshot, 0o644), "writing the snapshot")
+	t.Logf("snapshot: %s", snapshotPath)
 	require.NoError(t, reports.AppendStepSummary(env(edge.StepSummary), run), "appending the step summary")
 
 	for _, r := range run.Results {

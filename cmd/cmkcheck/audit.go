@@ -25,6 +25,7 @@ func auditCommand(ctx context.Context, args []string, stderr io.Writer, getenv f
 	profilePath := fs.String("profile", "", "the profile `FILE` (default: CMK_PROFILE)")
 	key := fs.String("key", "", "the key to inspect: ID, ARN or alias/NAME (default: the profile's key or CMK_KEY_ID)")
 	timeout := fs.Duration("timeout", 0, "bound on the whole collection (default 60s)")
+	saveSnapshot := fs.String("save-snapshot", "", "write the evidence the checks judged, as a snapshot, to `FILE` (cmkcheck evaluate --snapshot FILE re-judges it)")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, out, err
 	}
@@ -58,6 +59,16 @@ func auditCommand(ctx context.Context, args []string, stderr io.Writer, getenv f
 	}
 	if o.Provisioned != nil {
 		fmt.Fprintf(stderr, "provisioned %s on %s for this audit; scheduled for deletion\n", o.Provisioned.KeyID, o.Target.Kind)
+	}
+	if *saveSnapshot != "" {
+		data, serr := o.State.Snapshot()
+		if serr == nil {
+			serr = writeFile(*saveSnapshot, func(w io.Writer) error { _, werr := w.Write(data); return werr })
+		}
+		if serr != nil {
+			return nil, out, errors.Join(err, fmt.Errorf("--save-snapshot: %w", serr))
+		}
+		fmt.Fprintln(stderr, "wrote", *saveSnapshot)
 	}
 	if err != nil {
 		// The results are complete but a key was left behind: say so loudly,

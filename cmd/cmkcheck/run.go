@@ -37,7 +37,7 @@ func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(forma
 const usage = `usage:
   cmkcheck evaluate --snapshot FILE [--profile FILE] [--format text|json] [--junit FILE] [--markdown FILE] [--results FILE]
   cmkcheck report   --results FILE [--format text|json] [--junit FILE] [--markdown FILE]
-  cmkcheck audit    [--target embedded|localstack|aws] [--profile FILE] [--out DIR] [--format text|json]
+  cmkcheck audit    [--target embedded|localstack|aws] [--profile FILE] [--key KEY] [--out DIR] [--format text|json] [--timeout D] [--save-snapshot FILE]
 exit status: 0 READY, 1 NOT READY, 2 usage or configuration error`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {

@@ -182,3 +182,30 @@ func TestAuditUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// Issue 8: a live capture is a snapshot. An audit's --save-snapshot file,
+// evaluated offline with the same profile, gives every status, observed
+// text and the verdict of the live run.
+func TestAuditSaveSnapshotReproducesTheRun(t *testing.T) {
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "s.json")
+	code, live, errOut := cmkcheck(t, nil, "audit", "--target", "embedded", "--profile", example, "--out", dir, "--format", "json", "--save-snapshot", snap)
+	require.Equal(t, exitReady, code, errOut)
+	assert.Contains(t, errOut, "wrote "+snap)
+	code, offline, errOut := cmkcheck(t, nil, "evaluate", "--snapshot", snap, "--profile", example, "--format", "json")
+	require.Equal(t, exitReady, code, errOut)
+	var a, b contract
+	require.NoError(t, json.Unmarshal([]byte(live), &a))
+	require.NoError(t, json.Unmarshal([]byte(offline), &b))
+	assert.Equal(t, a.Verdict, b.Verdict)
+	require.Len(t, b.Results, len(a.Results))
+	for i := range a.Results {
+		assert.Equal(t, a.Results[i].ID, b.Results[i].ID)
+		assert.Equal(t, a.Results[i].Status, b.Results[i].Status, a.Results[i].ID)
+		assert.Equal(t, a.Results[i].Observed, b.Results[i].Observed, a.Results[i].ID)
+	}
+
+	code, _, errOut = cmkcheck(t, nil, "audit", "--target", "embedded", "--profile", example, "--out", dir, "--save-snapshot", filepath.Join(dir, "no", "such", "dir", "s.json"))
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "--save-snapshot")
+}
