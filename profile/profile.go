@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
 	"io"
 	"maps"
 	"os"
@@ -327,16 +328,41 @@ func splitList(val string) []string {
 	return out
 }
 
+// Account IDs, regions, partitions and the ARN frame are awsid's; the
+// resource parts here are what a profile may name.
 var (
-	accountRE      = regexp.MustCompile(`^[0-9]{12}$`)
-	partitionRE    = `(aws|aws-cn|aws-us-gov)`
-	regionRE       = regexp.MustCompile(`^(af|ap|ca|cn|eu|il|me|mx|sa|us)(-gov|-iso[a-z]?)?-(central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9]$`)
-	iamPrincipalRE = regexp.MustCompile(`^arn:` + partitionRE + `:iam::[0-9]{12}:(user|role)/[\w+=,.@/-]{1,512}$`)
-	rootRE         = regexp.MustCompile(`^arn:` + partitionRE + `:iam::([0-9]{12}):root$`)
+	iamPrincipalRE = regexp.MustCompile(`^(user|role)/[\w+=,.@/-]{1,512}$`)
 	keyIDRE        = regexp.MustCompile(`^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`)
-	keyArnRE       = regexp.MustCompile(`^arn:` + partitionRE + `:kms:[a-z0-9-]+:[0-9]{12}:(key/.+|alias/[\w/-]+)$`)
+	keyResourceRE  = regexp.MustCompile(`^(key/.+|alias/[\w/-]+)$`)
 	aliasNameRE    = regexp.MustCompile(`^alias/[a-zA-Z0-9/_-]{1,250}$`)
 )
+
+// iamARN parses an IAM ARN of a known partition and account (IAM ARNs have
+// no region), or says it is not one.
+func iamARN(s string) (awsid.ARN, bool) {
+	a, err := awsid.ParseARN(s)
+	ok := err == nil && awsid.IsPartition(a.Partition) && a.Service == "iam" && a.Region == "" && awsid.IsAccountID(a.Account)
+	return a, ok
+}
+
+// rootAccount is the account of arn:<partition>:iam::<account>:root, or "".
+func rootAccount(s string) string {
+	if a, ok := iamARN(s); ok && a.Resource == "root" {
+		return a.Account
+	}
+	return ""
+}
+
+func isIAMPrincipal(s string) bool {
+	a, ok := iamARN(s)
+	return ok && iamPrincipalRE.MatchString(a.Resource)
+}
+
+func isKeyARN(s string) bool {
+	a, err := awsid.ParseARN(s)
+	return err == nil && awsid.IsPartition(a.Partition) && a.Service == "kms" && awsid.IsRegion(a.Region) &&
+		awsid.IsAccountID(a.Account) && keyResourceRE.MatchString(a.Resource)
+}
 
 // Validate checks every value and returns the validated profile, a copy
 // of p with the defaults filled in; the error names the first bad field.
@@ -356,10 +382,10 @@ func (p *Profile) Validate() (Valid, error) {
 
 // check is Validate's test of every value.
 func (p *Profile) check() error {
-	if p.Key != "" && !keyIDRE.MatchString(p.Key) && !keyArnRE.MatchString(p.Key) && !aliasNameRE.MatchString(p.Key) {
+	if p.Key != "" && !keyIDRE.MatchString(p.Key) && !isKeyARN(p.Key) && !aliasNameRE.MatchString(p.Key) {
 		return fmt.Errorf("field \"key\": %q is not a key ID, key ARN or alias/NAME", p.Key)
 	}
-	if p.Region != "" && !regionRE.MatchString(p.Region) {
+	if p.Region != "" && !awsid.IsRegion(p.Region) {
 		return fmt.Errorf("field \"region\": %q is not an AWS region name (like us-east-1)", p.Region)
 	}
 	for _, f := range []struct {
@@ -367,18 +393,18 @@ func (p *Profile) check() error {
 		list []string
 	}{{"key_administrators", p.KeyAdministrators}, {"key_users", p.KeyUsers}} {
 		for i, a := range f.list {
-			if !iamPrincipalRE.MatchString(a) {
+			if !isIAMPrincipal(a) {
 				return fmt.Errorf("field %q[%d]: %q is not an IAM user or role ARN (arn:aws:iam::123456789012:role/NAME)", f.name, i, a)
 			}
 		}
 	}
 	for i, a := range p.AdobePrincipals {
-		if !accountRE.MatchString(a) && !rootRE.MatchString(a) {
+		if !awsid.IsAccountID(a) && rootAccount(a) == "" {
 			return fmt.Errorf("field \"adobe_principals\"[%d]: %q is neither a 12-digit account ID nor arn:aws:iam::<account>:root", i, a)
 		}
 	}
 	for i, a := range p.AllowedExternalAccounts {
-		if !accountRE.MatchString(a) {
+		if !awsid.IsAccountID(a) {
 			return fmt.Errorf("field \"allowed_external_accounts\"[%d]: %q is not a 12-digit account ID", i, a)
 		}
 	}
@@ -405,8 +431,8 @@ func (p *Profile) check() error {
 func (p *Profile) AdobeAccounts() []string {
 	var out []string
 	for _, a := range p.AdobePrincipals {
-		if m := rootRE.FindStringSubmatch(a); m != nil {
-			out = append(out, m[2])
+		if acct := rootAccount(a); acct != "" {
+			out = append(out, acct)
 		} else {
 			out = append(out, a)
 		}

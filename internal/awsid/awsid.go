@@ -68,13 +68,21 @@ func IsPartition(s string) bool {
 }
 
 // IsRegion says whether s is a region name of some partition (see
-// partitions for the rule and why it is a pattern).
+// partitions for the rule and why it is a pattern) whose last words are a
+// compass direction and a number, as every region of the AWS General
+// Reference is named: "us-middle-9" fits the SDK's pattern but is a typo,
+// not a region AWS could open.
 func IsRegion(s string) bool {
 	return PartitionOf(s) != ""
 }
 
+var directionRE = regexp.MustCompile(`-(central|north|south|east|west|northeast|northwest|southeast|southwest)-[0-9]+$`)
+
 // PartitionOf is the partition a region name belongs to, "" for none.
 func PartitionOf(region string) string {
+	if !directionRE.MatchString(region) {
+		return ""
+	}
 	for _, p := range partitions {
 		if p.regions.MatchString(region) {
 			return p.id

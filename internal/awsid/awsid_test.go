@@ -61,7 +61,7 @@ func TestIsRegion(t *testing.T) {
 	for _, bad := range []string{
 		"", "moon-1", "mars-1", "us-east", "us-east1", "useast-1", "US-EAST-1", "us_east_1",
 		"us-east-1 ", " us-east-1", "zz-east-1", "aws-global", "us-east-1a", "us-east-",
-		"us--east-1", "us-east-1\n",
+		"us--east-1", "us-east-1\n", "us-middle-9", "eu-centre-1",
 	} {
 		assert.False(t, IsRegion(bad), "%q", bad)
 		assert.Empty(t, PartitionOf(bad), "%q", bad)
