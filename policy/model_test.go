@@ -298,7 +298,7 @@ func TestNotPrincipalElement(t *testing.T) {
 		// NotPrincipal with Allow "allows all principals except the one
 		// named", anonymous included.
 		{"allow with NotPrincipal is nearly public", docNotPrincipal, policyOf(
-			`{"Effect":"Allow","NotPrincipal":{"AWS":"`+bob+`"},"Action":"kms:Decrypt","Resource":"*"}`), nil, nil, []question{
+			`{"Effect":"Allow","NotPrincipal":{"AWS":"` + bob + `"},"Action":"kms:Decrypt","Resource":"*"}`), nil, nil, []question{
 			{"anonymous", "kms:Decrypt", Allowed, false},
 			{"any-other-account", "kms:Decrypt", Allowed, false},
 			{bob, "kms:Decrypt", Allowed, false}, // bob's account is not listed
@@ -340,7 +340,7 @@ func TestActionElements(t *testing.T) {
 			{adm, "kms:Decrypt", NotAllowed, false},
 		}},
 		// NotAction "matches everything except the specified list".
-		{"NotAction", docNotAction, policyOf(`{"Effect":"Allow","Principal":{"AWS":"`+adm+`"},"NotAction":["kms:Schedule*","kms:PutKeyPolicy"],"Resource":"*"}`), nil, nil, []question{
+		{"NotAction", docNotAction, policyOf(`{"Effect":"Allow","Principal":{"AWS":"` + adm + `"},"NotAction":["kms:Schedule*","kms:PutKeyPolicy"],"Resource":"*"}`), nil, nil, []question{
 			{adm, "kms:Decrypt", Allowed, false},
 			{adm, "kms:ScheduleKeyDeletion", NotAllowed, false},
 			{adm, "kms:PutKeyPolicy", NotAllowed, false},
