@@ -53,8 +53,10 @@ type Decision struct {
 	// Unresolved names what leaves a CONDITIONAL answer open: condition
 	// keys, or an operator, variable or principal this package cannot read.
 	Unresolved []string
-	// IAMDecides: the own account's IAM policies may allow what the key
-	// policy alone does not (the root delegation applies, no Deny settles it).
+	// IAMDecides: the own-account identity is reached only through the root
+	// delegation (no other statement or grant allows it, no Deny settles
+	// it), so the account's IAM policies decide. Answer is then what the key
+	// policy gives without the delegation: NOT ALLOWED.
 	IAMDecides bool
 	// CrossAccountBlocked: statements or grants allow it, but the API
 	// reference says the operation cannot be used across accounts.
@@ -371,7 +373,8 @@ func (m *Model) Decide(who Who, action string) Decision {
 	default:
 		d.Answer = NotAllowed
 	}
-	d.IAMDecides = len(d.Delegation) > 0 && !denyYes && d.Answer != Allowed
+	// Reached only through the delegation: what IAM allows decides.
+	d.IAMDecides = len(d.Delegation) > 0 && !denyYes && len(d.Allow) == 0
 	if d.Answer != NotAllowed && knownAction && !info.CrossAccount && m.otherAccount(who) {
 		d.Answer, d.CrossAccountBlocked, d.Unresolved, d.howOnly = NotAllowed, true, nil, false
 	}
