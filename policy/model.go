@@ -333,22 +333,17 @@ func (m *Model) Decide(who Who, action string) Decision {
 			continue
 		}
 		pm, viaOwn, u := m.matchGrantee(g.GranteePrincipal, who)
-		if strings.EqualFold(action, "kms:RetireGrant") && g.RetiringPrincipal != "" {
-			rm, rvia, ru := m.matchGrantee(g.RetiringPrincipal, who)
-			if rm > pm {
-				pm, viaOwn, u = rm, rvia, ru
-			}
-		}
-		m.addGrant(&d, g, pm, viaOwn, u, &allowYes, &condAllow)
+		m.addGrant(&d, g, pm, viaOwn, u, g.constrained(), &allowYes, &condAllow)
 	}
 	if strings.EqualFold(action, "kms:RetireGrant") {
-		// A retiring principal may retire the grant whatever its operations.
+		// The retiring principal may retire the grant, whatever its
+		// operations; constraints narrow the grant's operations only.
 		for _, g := range m.grants {
-			if g.RetiringPrincipal == "" || g.allows(action) {
+			if g.RetiringPrincipal == "" {
 				continue
 			}
 			pm, viaOwn, u := m.matchGrantee(g.RetiringPrincipal, who)
-			m.addGrant(&d, g, pm, viaOwn, u, &allowYes, &condAllow)
+			m.addGrant(&d, g, pm, viaOwn, u, false, &allowYes, &condAllow)
 		}
 	}
 
@@ -382,14 +377,14 @@ func (m *Model) Decide(who Who, action string) Decision {
 	return d
 }
 
-func (m *Model) addGrant(d *Decision, g Grant, pm tri, viaOwn bool, u string, allowYes *bool, condAllow *[]Source) {
+func (m *Model) addGrant(d *Decision, g Grant, pm tri, viaOwn bool, u string, constrained bool, allowYes *bool, condAllow *[]Source) {
 	if pm == no {
 		return
 	}
-	src := Source{Statement: -1, GrantID: g.GrantId, Effect: "Allow", Conditional: pm == maybe || g.constrained()}
+	src := Source{Statement: -1, GrantID: g.GrantId, Effect: "Allow", Conditional: pm == maybe || constrained}
 	if src.Conditional {
 		src.Unresolved = appendU(src.Unresolved, u)
-		if g.constrained() {
+		if constrained {
 			src.Unresolved = appendU(src.Unresolved, "kms:EncryptionContext:*")
 		}
 	}
