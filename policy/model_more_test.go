@@ -1,0 +1,279 @@
+package policy
+
+import (
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestWho(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Who
+	}{
+		{bob, Who{Kind: WhoKindUser, ARN: bob, Partition: "aws", Account: own, Name: "bob"}},
+		{pathed, Who{Kind: WhoKindRole, ARN: pathed, Partition: "aws", Account: own, Name: "team/Pathed"}},
+		{sess, Who{Kind: WhoKindSession, ARN: sess, Partition: "aws", Account: own, Name: "KeyAdmin", Session: "alice"}},
+		{ownRoot, Who{Kind: WhoKindRoot, ARN: ownRoot, Partition: "aws", Account: own}},
+		{"arn:aws:sts::111122223333:federated-user/f", Who{Kind: WhoKindFederatedUser, ARN: "arn:aws:sts::111122223333:federated-user/f", Partition: "aws", Account: own, Name: "f"}},
+		{"account:222233334444", Who{Kind: WhoKindAccount, Account: "222233334444"}},
+		{"any-other-account", Who{Kind: WhoKindOtherAccount}},
+		{"anonymous", Who{Kind: WhoKindAnonymous}},
+		{"service:logs.amazonaws.com", Who{Kind: WhoKindService, Name: "logs.amazonaws.com"}},
+		{"federated:arn:aws:iam::111122223333:saml-provider/X", Who{Kind: WhoKindFederated, Name: "arn:aws:iam::111122223333:saml-provider/X"}},
+	}
+	for _, tt := range tests {
+		w, err := ParseWho(tt.in)
+		require.NoError(t, err, tt.in)
+		assert.Equal(t, tt.want, w, tt.in)
+		assert.Equal(t, tt.in, w.String(), "String reads back")
+	}
+	for _, bad := range []string{"", "account:123", "service:Logs", "federated:", "arn:aws:iam::111122223333:group/g", "111122223333", "bob", "arn:nope"} {
+		_, err := ParseWho(bad)
+		assert.Error(t, err, bad)
+	}
+	_, err := WhoARN(own)
+	assert.ErrorContains(t, err, "not an ARN")
+	assert.Equal(t, "unknown principal", Who{}.String())
+	assert.Equal(t, "Pathed", mustWho(t, pathed).roleName())
+	assert.False(t, WhoAccountIdentity("").hasAccount())
+	assert.False(t, WhoAnonymous().hasAccount())
+}
+
+func TestPrincipalKeysResolved(t *testing.T) {
+	m := newModel(t, policyOf(allow(`{"AWS":"`+pathed+`"}`, `"kms:Decrypt"`, "")), nil, WithOrganizations(map[string][]string{"o-1": {own}}))
+	tests := []struct {
+		who, key string
+		want     ctxValue
+	}{
+		{bob, "aws:principalaccount", known(own)},
+		{bob, "kms:calleraccount", known(own)},
+		{"any-other-account", "aws:principalaccount", ctxValue{state: ctxUnnamed}},
+		{"anonymous", "aws:principalaccount", absentValue},
+		{"service:logs.amazonaws.com", "aws:principalaccount", unknownValue},
+		{bob, "aws:principalarn", known(bob)},
+		{adm, "aws:principalarn", known(adm)},
+		{"arn:aws:sts::111122223333:assumed-role/Pathed/s", "aws:principalarn", known(pathed)}, // a session's is its role's, path learnt from the policy
+		{sess, "aws:principalarn", unknownValue},                                               // role path unknown
+		{"account:111122223333", "aws:principalarn", ctxValue{state: ctxUnnamed, account: own}},
+		{"any-other-account", "aws:principalarn", ctxValue{state: ctxUnnamed}},
+		{"anonymous", "aws:principalarn", absentValue},
+		{"service:logs.amazonaws.com", "aws:principalarn", unknownValue},
+		{bob, "aws:principaltype", known("User")},
+		{sess, "aws:principaltype", known("AssumedRole")},
+		{adm, "aws:principaltype", known("AssumedRole")},
+		{ownRoot, "aws:principaltype", known("Account")},
+		{"arn:aws:sts::111122223333:federated-user/f", "aws:principaltype", known("FederatedUser")},
+		{"anonymous", "aws:principaltype", known("Anonymous")},
+		{"account:111122223333", "aws:principaltype", unknownValue},
+		{"service:logs.amazonaws.com", "aws:principalisawsservice", known("true")},
+		{bob, "aws:principalisawsservice", known("false")},
+		{"anonymous", "aws:principalisawsservice", absentValue},
+		{"federated:accounts.google.com", "aws:principalisawsservice", unknownValue},
+		{"service:logs.amazonaws.com", "aws:principalservicename", known("logs.amazonaws.com")},
+		{bob, "aws:principalservicename", absentValue},
+		{"federated:accounts.google.com", "aws:principalservicename", unknownValue},
+		{"service:logs.amazonaws.com", "aws:principalservicenameslist", unknownValue},
+		{bob, "aws:principalservicenameslist", absentValue},
+		{bob, "aws:principalorgid", known("o-1")},
+		{"account:222233334444", "aws:principalorgid", absentValue},
+		{"any-other-account", "aws:principalorgid", absentValue},
+		{"anonymous", "aws:principalorgid", absentValue},
+		{"service:logs.amazonaws.com", "aws:principalorgid", unknownValue},
+		{bob, "aws:sourceaccount", absentValue},
+		{bob, "aws:sourcearn", absentValue},
+		{"service:logs.amazonaws.com", "aws:sourceaccount", unknownValue},
+		{bob, "aws:username", known("bob")},
+		{adm, "aws:username", unknownValue},
+		{"anonymous", "aws:userid", absentValue},
+		{"anonymous", "aws:principaltag/team", absentValue},
+		{bob, "aws:principaltag/team", unknownValue},
+		{bob, "kms:viaservice", unknownValue},
+		{bob, "aws:sourceip", unknownValue},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, m.keyValue(mustWho(t, tt.who), tt.key), "%s %s", tt.who, tt.key)
+	}
+	// Without organisations, aws:PrincipalOrgID is unknown.
+	m2 := newModel(t, policyOf(), nil)
+	assert.Equal(t, unknownValue, m2.keyValue(mustWho(t, bob), "aws:principalorgid"))
+}
+
+func TestRolePathsLearnt(t *testing.T) {
+	// Two roles of one name under different paths: the session's role ARN
+	// is ambiguous, so unknown.
+	m := newModel(t, policyOf(
+		allow(`{"AWS":["arn:aws:iam::111122223333:role/a/R","arn:aws:iam::111122223333:role/b/R","arn:aws-cn:iam::111122223333:role/c/Q"]}`, `"kms:Decrypt"`, ""),
+		allow(`"*"`, `"kms:Encrypt"`, cond(`{"ArnEquals":{"aws:PrincipalArn":["arn:aws:iam::111122223333:role/p/Q","arn:aws:iam::111122223333:role/*"]}}`))), nil)
+	assert.Equal(t, unknownValue, m.keyValue(mustWho(t, "arn:aws:sts::111122223333:assumed-role/R/s"), "aws:principalarn"))
+	assert.Equal(t, known("arn:aws:iam::111122223333:role/p/Q"), m.keyValue(mustWho(t, "arn:aws:sts::111122223333:assumed-role/Q/s"), "aws:principalarn"))
+	assert.Equal(t, Allowed, m.Decide(mustWho(t, "arn:aws:sts::111122223333:assumed-role/Q/s"), "kms:Encrypt").Answer)
+}
+
+func TestDecisionReadings(t *testing.T) {
+	m := newModel(t, policyOf(
+		allow(`{"AWS":"`+adm+`"}`, `"kms:Encrypt"`, cond(`{"StringEquals":{"kms:ViaService":"s3.us-east-1.amazonaws.com"}}`)),
+		allow(`{"AWS":"`+adm+`"}`, `"kms:Decrypt"`, cond(`{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}`)),
+		allow(`{"AWS":"`+adm+`"}`, `"kms:Decrypt"`, cond(`{"Bool":{"kms:GrantIsForAWSResource":"true"}}`)),
+		allow(`{"AWS":"`+adm+`"}`, `["kms:Sign","kms:Verify"]`, ""),
+		deny(`"*"`, `"kms:Sign"`, cond(`{"Bool":{"aws:SecureTransport":"false"}}`)),
+		deny(`"*"`, `"kms:Verify"`, cond(`{"StringNotEquals":{"aws:SourceVpce":"vpce-1"}}`)),
+		allow(`{"AWS":"`+adm+`"}`, `"kms:GenerateMac"`, cond(`{"StringEquals":{"kms:EncryptionContext:Dept":"IT","kms:ViaService":"x"}}`)),
+		allow(`{"AWS":"`+adm+`"}`, `"kms:VerifyMac"`, cond(`{"StringEqualz":{"kms:ViaService":"x"}}`))), nil)
+	who := mustWho(t, adm)
+	tests := []struct {
+		action        string
+		answer        Answer
+		howOnly       bool
+		risks, grants bool
+		unresolved    []string
+	}{
+		{"kms:Encrypt", Conditional, true, true, true, []string{"kms:ViaService"}},
+		// One of the two statements is how-only: that one suffices.
+		{"kms:Decrypt", Conditional, true, true, true, []string{"aws:SourceIp", "kms:GrantIsForAWSResource"}},
+		{"kms:Sign", Conditional, true, true, true, []string{"aws:SecureTransport"}},
+		{"kms:Verify", Conditional, false, true, false, []string{"aws:SourceVpce"}},
+		{"kms:GenerateMac", Conditional, true, true, true, []string{"kms:EncryptionContext:Dept", "kms:ViaService"}},
+		{"kms:VerifyMac", Conditional, false, true, false, []string{"operator StringEqualz"}},
+		{"kms:DescribeKey", NotAllowed, false, false, false, nil},
+	}
+	for _, tt := range tests {
+		d := m.Decide(who, tt.action)
+		assert.Equal(t, tt.answer, d.Answer, tt.action)
+		assert.Equal(t, tt.howOnly, d.HowOnly(), tt.action)
+		assert.Equal(t, tt.risks, d.Risks(), tt.action)
+		assert.Equal(t, tt.grants, d.Grants(), tt.action)
+		assert.Equal(t, tt.unresolved, d.Unresolved, tt.action)
+	}
+	d := m.Decide(who, "kms:Sign")
+	assert.Equal(t, []Source{{Statement: 3, Effect: "Allow"}}, d.Allow)
+	assert.Equal(t, []Source{{Statement: 4, Effect: "Deny", Conditional: true, Unresolved: []string{"aws:SecureTransport"}}}, d.Deny)
+	assert.Equal(t, "arn:aws:iam::111122223333:role/KeyAdmin kms:Sign: CONDITIONAL; depends on aws:SecureTransport (allowed by statement 3; denied by statement 4)", d.Why)
+	// An ALLOWED answer is never how-only; a NOT ALLOWED one holds nothing.
+	assert.False(t, Decision{Answer: Allowed, howOnly: true}.HowOnly())
+	assert.True(t, Decision{Answer: Allowed}.Grants())
+	assert.False(t, Decision{Answer: NotAllowed, howOnly: true}.Grants())
+}
+
+func TestWhy(t *testing.T) {
+	m := newModel(t, policyOf(
+		`{"Sid":"Root","Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"kms:*","Resource":"*"}`,
+		`{"Sid":"Adm","Effect":"Allow","Principal":{"AWS":["`+adm+`","222233334444"]},"Action":"kms:*","Resource":"*"}`,
+		`{"Sid":"NoDelete","Effect":"Deny","Principal":{"AWS":"`+adm+`"},"Action":"kms:ScheduleKeyDeletion","Resource":"*"}`), nil)
+	tests := []struct{ who, action, want string }{
+		{adm, "kms:Encrypt", `arn:aws:iam::111122223333:role/KeyAdmin kms:Encrypt: ALLOWED; allowed by statement 1 (Sid "Adm")`},
+		{adm, "kms:ScheduleKeyDeletion", `arn:aws:iam::111122223333:role/KeyAdmin kms:ScheduleKeyDeletion: NOT ALLOWED; denied by statement 2 (Sid "NoDelete")`},
+		{bob, "kms:Encrypt", `arn:aws:iam::111122223333:user/bob kms:Encrypt: NOT ALLOWED; no statement or grant allows it; IAM policies decide (own-account root: statement 0 (Sid "Root"))`},
+		{extUser, "kms:PutKeyPolicy", `arn:aws:iam::222233334444:user/eve kms:PutKeyPolicy: NOT ALLOWED; statement 1 (Sid "Adm") would allow it, but kms:PutKeyPolicy cannot be used across accounts`},
+		{extUser, "kms:Frobnicate", `arn:aws:iam::222233334444:user/eve kms:Frobnicate: ALLOWED; allowed by statement 1 (Sid "Adm"); the action is not in the KMS action table`},
+	}
+	for _, tt := range tests {
+		d := m.Decide(mustWho(t, tt.who), tt.action)
+		assert.Equal(t, tt.want, d.Why)
+	}
+	d := m.Decide(mustWho(t, extUser), "kms:PutKeyPolicy")
+	assert.True(t, d.CrossAccountBlocked)
+	assert.Empty(t, d.Unresolved)
+	assert.Len(t, d.Allow, 1, "the statement is still reported")
+	assert.Equal(t, "statement 4", Source{Statement: 4}.String())
+}
+
+func TestNewModelErrors(t *testing.T) {
+	for _, arn := range []string{"", "arn:aws:kms:us-east-1:111122223333:alias/x", "arn:aws:kms:us-east-1:1111:key/x",
+		"arn:aws:s3:us-east-1:111122223333:key/x", "arn:aws:kms:us-east-1:111122223333:key/", "nope:aws:kms:us-east-1:111122223333:key/x", "arn::kms:us-east-1:111122223333:key/x"} {
+		_, err := NewModel(nil, arn, nil)
+		assert.Error(t, err, arn)
+	}
+	m, err := NewModel(nil, testKey, nil)
+	require.NoError(t, err)
+	assert.Equal(t, NotAllowed, m.Decide(mustWho(t, bob), "kms:Decrypt").Answer, "no statements: nothing allowed")
+	assert.Equal(t, own, m.OwnAccount())
+	assert.Equal(t, testKey, m.KeyARN())
+}
+
+func TestNotes(t *testing.T) {
+	m := newModel(t, policyOf(
+		allow(`{"AWS":["AROAEXAMPLEID12345678","arn:aws:iam::111122223333:group/g"]}`, `"kms:*"`, ""),
+		`{"Effect":"Allow","Principal":"*","Action":"kms:*"}`), nil)
+	assert.Equal(t, []Note{
+		{0, "", "stale", "statement 0 names AROAEXAMPLEID12345678, the unique ID of a deleted user or role: it matches nobody"},
+		{0, "", "unrecognised", `statement 0 names AWS principal "arn:aws:iam::111122223333:group/g", which this model cannot read: answers that depend on it are CONDITIONAL`},
+		{1, "", "no-resource", "statement 1 has neither Resource nor NotResource: it has no effect"},
+	}, m.Notes())
+}
+
+func TestIsStaleID(t *testing.T) {
+	for _, s := range []string{"AIDAJQABLZS4A3QDU576Q", "AROAEXAMPLEID12345678", "AIDA0123456789ABCDEF"} {
+		assert.True(t, IsStaleID(s), s)
+	}
+	for _, s := range []string{"", "AIDA", "AIDAshort", "AIDAJQABLZS4A3QDU576q", "XXXXJQABLZS4A3QDU576Q", ownRoot, "AIDA" + string(make([]byte, 130))} {
+		assert.False(t, IsStaleID(s), s)
+	}
+}
+
+func TestPrincipalsAskedAbout(t *testing.T) {
+	m := newModel(t, policyOf(
+		allow(`{"AWS":["111122223333","`+adm+`","`+sess+`","arn:aws:sts::222233334444:federated-user/f","arn:aws-cn:iam::333344445555:root","AROAEXAMPLEID12345678"],"Service":"logs.amazonaws.com","Federated":"accounts.google.com"}`, `"kms:*"`, ""),
+		`{"Effect":"Deny","NotPrincipal":{"AWS":"`+extRole+`"},"Action":"kms:*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalAccount":["444455556666","4444*"],"aws:PrincipalServiceName":["s3.amazonaws.com","Bad"]},"ArnEquals":{"aws:PrincipalArn":"`+bob+`"},"StringLike":{"kms:CallerAccount":"notanaccount"}}}`),
+		[]Grant{{GrantId: "g", GranteePrincipal: "arn:aws:iam::555566667777:user/u", RetiringPrincipal: "ec2.amazonaws.com", Operations: []string{"Decrypt"}}},
+		WithOrganizations(map[string][]string{"o-1": {"666677778888"}}))
+	var got []string
+	for _, w := range m.Principals(mustWho(t, "arn:aws:iam::111122223333:role/Chosen"), WhoAnonymous()) {
+		got = append(got, w.String())
+	}
+	assert.Equal(t, []string{
+		"account:111122223333", "account:444455556666", "account:666677778888",
+		"anonymous", "any-other-account",
+		"arn:aws:iam::111122223333:role/Chosen", adm, bob,
+		extRole, "arn:aws:iam::555566667777:user/u",
+		sess, "arn:aws:sts::222233334444:federated-user/f",
+		"federated:accounts.google.com",
+		"service:ec2.amazonaws.com", "service:logs.amazonaws.com", "service:s3.amazonaws.com",
+	}, got)
+}
+
+func TestRoles(t *testing.T) {
+	m := newModel(t, string(readTestdata(t, "console_adobe.json")), nil)
+	admin := mustWho(t, ownAdmin)
+	user := mustWho(t, ownUser)
+	assert.True(t, m.IsAdministrator(admin))
+	assert.True(t, m.HoldsDeletion(admin))
+	assert.False(t, m.IsKeyUser(admin))
+	assert.True(t, m.IsKeyUser(user))
+	assert.False(t, m.IsAdministrator(user))
+	assert.False(t, m.HoldsDeletion(user))
+	adobeWho := WhoAccountIdentity(adobe)
+	assert.False(t, m.IsAdministrator(adobeWho))
+	for _, d := range m.DecideAll(adobeWho, AdobeActions) {
+		assert.Equal(t, Allowed, d.Answer, d.Why)
+	}
+	// The root statement makes nobody an administrator by itself.
+	other := WhoAccountIdentity(own)
+	assert.False(t, m.IsAdministrator(other))
+	assert.False(t, m.HoldsDeletion(other))
+	assert.True(t, m.Decide(other, "kms:ScheduleKeyDeletion").IAMDecides)
+}
+
+func TestParseGrants(t *testing.T) {
+	gs, err := ParseGrants([]byte(`{"Grants":[{"GrantId":"a","GranteePrincipal":"` + bob + `","Operations":["Decrypt"],"CreationDate":1700000000}],"Truncated":false}`))
+	require.NoError(t, err)
+	assert.Equal(t, []Grant{{GrantId: "a", GranteePrincipal: bob, Operations: []string{"Decrypt"}}}, gs)
+	gs, err = ParseGrants([]byte(`[{"GrantId":"b","GranteePrincipal":"logs.amazonaws.com","Operations":["Encrypt"]}]`))
+	require.NoError(t, err)
+	assert.Equal(t, "b", gs[0].GrantId)
+	_, err = ParseGrants([]byte(`"nope"`))
+	assert.ErrorContains(t, err, "grants:")
+	assert.True(t, (&Grant{Constraints: &GrantConstraints{EncryptionContextSubset: map[string]string{"a": "b"}}}).constrained())
+	assert.False(t, (&Grant{Constraints: &GrantConstraints{}}).constrained())
+	assert.True(t, (&Grant{Operations: []string{"decrypt"}}).allows("KMS:Decrypt"))
+}
+
+func TestConsoleCorpusFileParses(t *testing.T) {
+	// The benchmark's input must be what the checks see.
+	data, err := os.ReadFile("testdata/console_adobe.json")
+	require.NoError(t, err)
+	_, err = Parse(data)
+	require.NoError(t, err)
+}
