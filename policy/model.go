@@ -115,7 +115,6 @@ type Model struct {
 	orgKnown                      bool
 	orgOf                         map[string]string
 	stmts                         []stmtModel
-	roles                         map[string]string // account/role name -> role ARN, "" when ambiguous
 	notes                         []Note
 }
 
@@ -150,7 +149,7 @@ func NewModel(doc *Document, keyARN string, grants []Grant, opts ...Option) (*Mo
 		return nil, fmt.Errorf("key ARN %q: want arn:<partition>:kms:<region>:<account>:key/<key-id>", keyARN)
 	}
 	m := &Model{doc: doc, keyARN: keyARN, keyID: f[5][len("key/"):], partition: f[1], own: f[4],
-		orgOf: map[string]string{}, roles: map[string]string{}}
+		orgOf: map[string]string{}}
 	if m.doc == nil {
 		m.doc = &Document{}
 	}
@@ -166,11 +165,6 @@ func NewModel(doc *Document, keyARN string, grants []Grant, opts ...Option) (*Mo
 			continue
 		}
 		m.grants = append(m.grants, g)
-		for _, s := range []string{g.GranteePrincipal, g.RetiringPrincipal} {
-			if s != "" {
-				m.learnRole(grantPrincipal(s))
-			}
-		}
 	}
 	return m, nil
 }
@@ -192,7 +186,6 @@ func (m *Model) compile(st *Statement) stmtModel {
 		case p.Kind == KindUnknown:
 			m.notes = append(m.notes, Note{st.Index, "", "unrecognised", fmt.Sprintf("statement %d names %s principal %q, which this model cannot read: answers that depend on it are CONDITIONAL", st.Index, p.Type, p.Raw)})
 		}
-		m.learnRole(p)
 	}
 	sm.actions = st.Actions
 	if st.NotActions != nil {
@@ -206,31 +199,7 @@ func (m *Model) compile(st *Statement) stmtModel {
 	if !sm.effective {
 		m.notes = append(m.notes, Note{st.Index, "", "no-resource", fmt.Sprintf("statement %d has neither Resource nor NotResource: it has no effect", st.Index)})
 	}
-	for _, c := range st.Conditions {
-		if strings.EqualFold(c.Key, "aws:PrincipalArn") {
-			for _, v := range c.Values {
-				if !strings.ContainsAny(v, "*?$") {
-					m.learnRole(ParsePrincipal("AWS", v))
-				}
-			}
-		}
-	}
 	return sm
-}
-
-// learnRole remembers role ARNs (with their paths) so that a session's
-// aws:PrincipalArn, which is its role's ARN, is known.
-func (m *Model) learnRole(p Principal) {
-	if p.Kind != KindRole || p.Partition != m.partition {
-		return
-	}
-	name := p.ARN[strings.LastIndex(p.ARN, "/")+1:]
-	k := p.Account + "/" + name
-	if prev, ok := m.roles[k]; ok && prev != p.ARN {
-		m.roles[k] = "" // two paths for one name: ambiguous
-		return
-	}
-	m.roles[k] = p.ARN
 }
 
 // Notes returns what the model noticed: stale unique IDs, principals it
@@ -685,11 +654,12 @@ func (m *Model) keyValue(w Who, key string) ctxValue {
 		case WhoKindUser, WhoKindRole, WhoKindRoot, WhoKindFederatedUser:
 			return known(w.ARN)
 		case WhoKindSession:
-			// A session's aws:PrincipalArn is its role's ARN, path included.
-			if arn := m.roles[w.Account+"/"+w.Name]; arn != "" {
-				return known(arn)
+			// A session's aws:PrincipalArn is its role's ARN, path included;
+			// the session ARN does not show the path.
+			if w.RoleARN != "" {
+				return known(w.RoleARN)
 			}
-			return unknownValue
+			return ctxValue{state: ctxRolePath, account: w.Account, role: w.Name, partition: m.partitionOf(w.Partition)}
 		case WhoKindAccount:
 			return ctxValue{state: ctxUnnamed, account: w.Account}
 		case WhoKindOtherAccount:

@@ -55,8 +55,7 @@ func TestPrincipalKeysResolved(t *testing.T) {
 		{"service:logs.amazonaws.com", "aws:principalaccount", unknownValue},
 		{bob, "aws:principalarn", known(bob)},
 		{adm, "aws:principalarn", known(adm)},
-		{"arn:aws:sts::111122223333:assumed-role/Pathed/s", "aws:principalarn", known(pathed)}, // a session's is its role's, path learnt from the policy
-		{sess, "aws:principalarn", unknownValue},                                               // role path unknown
+		{sess, "aws:principalarn", ctxValue{state: ctxRolePath, account: own, role: "KeyAdmin", partition: "aws"}}, // role path unknown
 		{"account:111122223333", "aws:principalarn", ctxValue{state: ctxUnnamed, account: own}},
 		{"any-other-account", "aws:principalarn", ctxValue{state: ctxUnnamed}},
 		{"anonymous", "aws:principalarn", absentValue},
@@ -101,15 +100,42 @@ func TestPrincipalKeysResolved(t *testing.T) {
 	assert.Equal(t, unknownValue, m2.keyValue(mustWho(t, bob), "aws:principalorgid"))
 }
 
-func TestRolePathsLearnt(t *testing.T) {
-	// Two roles of one name under different paths: the session's role ARN
-	// is ambiguous, so unknown.
+func TestSessionPrincipalArn(t *testing.T) {
+	// "For IAM roles, the request context returns the ARN of the role, not
+	// the ARN of the user that assumed the role" (aws:PrincipalArn); the
+	// session ARN does not show the role's path.
 	m := newModel(t, policyOf(
-		allow(`{"AWS":["arn:aws:iam::111122223333:role/a/R","arn:aws:iam::111122223333:role/b/R","arn:aws-cn:iam::111122223333:role/c/Q"]}`, `"kms:Decrypt"`, ""),
-		allow(`"*"`, `"kms:Encrypt"`, cond(`{"ArnEquals":{"aws:PrincipalArn":["arn:aws:iam::111122223333:role/p/Q","arn:aws:iam::111122223333:role/*"]}}`))), nil)
-	assert.Equal(t, unknownValue, m.keyValue(mustWho(t, "arn:aws:sts::111122223333:assumed-role/R/s"), "aws:principalarn"))
-	assert.Equal(t, known("arn:aws:iam::111122223333:role/p/Q"), m.keyValue(mustWho(t, "arn:aws:sts::111122223333:assumed-role/Q/s"), "aws:principalarn"))
-	assert.Equal(t, Allowed, m.Decide(mustWho(t, "arn:aws:sts::111122223333:assumed-role/Q/s"), "kms:Encrypt").Answer)
+		allow(`"*"`, `"kms:Decrypt"`, cond(`{"ArnEquals":{"aws:PrincipalArn":"`+pathed+`"}}`)),
+		allow(`"*"`, `"kms:Encrypt"`, cond(`{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/*"}}`)),
+		allow(`"*"`, `"kms:Sign"`, cond(`{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::222233334444:role/*"}}`)),
+		allow(`"*"`, `"kms:Verify"`, cond(`{"StringEquals":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/Other"}}`)),
+		allow(`"*"`, `"kms:GenerateMac"`, cond(`{"StringEqualsIgnoreCase":{"aws:PrincipalArn":"ARN:AWS:IAM::111122223333:ROLE/X/PATHED"}}`)),
+		allow(`"*"`, `"kms:VerifyMac"`, cond(`{"NumericEquals":{"aws:PrincipalArn":"1"}}`)),
+		allow(`"*"`, `"kms:GenerateDataKey"`, cond(`{"StringLike":{"aws:PrincipalArn":"*"}}`))), nil)
+	bySessionARN := mustWho(t, "arn:aws:sts::111122223333:assumed-role/Pathed/s")
+	withRole, err := WhoRoleSession(pathed, "s")
+	require.NoError(t, err)
+	assert.Equal(t, bySessionARN.ARN, withRole.ARN)
+	tests := []struct {
+		action          string
+		bySession, with Answer
+	}{
+		{"kms:Decrypt", Conditional, Allowed},        // the exact role ARN: depends on the path
+		{"kms:Encrypt", Allowed, Allowed},            // any path
+		{"kms:Sign", NotAllowed, NotAllowed},         // another account
+		{"kms:Verify", NotAllowed, NotAllowed},       // another role
+		{"kms:GenerateMac", Conditional, NotAllowed}, // same name, other path
+		{"kms:VerifyMac", Conditional, Conditional},  // not a comparison of ARNs
+		{"kms:GenerateDataKey", Allowed, Allowed},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.bySession, m.Decide(bySessionARN, tt.action).Answer, "by session ARN: %s", tt.action)
+		assert.Equal(t, tt.with, m.Decide(withRole, tt.action).Answer, "with role ARN: %s", tt.action)
+	}
+	_, err = WhoRoleSession(bob, "s")
+	assert.Error(t, err)
+	_, err = WhoRoleSession(adm, "bad/name")
+	assert.Error(t, err)
 }
 
 func TestDecisionReadings(t *testing.T) {
