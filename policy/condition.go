@@ -27,11 +27,11 @@ func not(a tri) tri    { return yes - a }
 type ctxState int8
 
 const (
-	ctxUnknown ctxState = iota // a request property: any value, or absent
-	ctxAbsent                  // never in the request context
-	ctxKnown                   // present with vals
-	ctxUnnamed                 // present, but equal to no literal the policy names (an unnamed identity's ARN)
-	ctxRolePath                // arn:<partition>:iam::<account>:role/<unknown path><role>
+	ctxUnknown  ctxState = iota // a request property: any value, or absent
+	ctxAbsent                   // never in the request context
+	ctxKnown                    // present with vals
+	ctxUnnamed                  // present, but equal to no literal the policy names (an unnamed identity's ARN)
+	ctxRolePath                 // arn:<partition>:iam::<account>:role/<unknown path><role>
 )
 
 type ctxValue struct {

@@ -15,7 +15,7 @@ var (
 		`{"AWS":"arn:aws:iam::111122223333:group/g"}`, `{"Service":"logs.amazonaws.com"}`,
 		`{"Federated":"accounts.google.com"}`, `{"AWS":["111122223333","` + adm + `","` + sess + `"]}`,
 	}
-	fuzzActions = []string{`"kms:*"`, `"*"`, `"kms:Decrypt"`, `"kms:Schedule*"`, `["kms:PutKeyPolicy","kms:Encrypt"]`, `"kms:?ncrypt"`, `"s3:*"`}
+	fuzzActions   = []string{`"kms:*"`, `"*"`, `"kms:Decrypt"`, `"kms:Schedule*"`, `["kms:PutKeyPolicy","kms:Encrypt"]`, `"kms:?ncrypt"`, `"s3:*"`}
 	fuzzResources = []string{`,"Resource":"*"`, `,"Resource":"` + testKey + `"`, `,"Resource":"arn:aws:kms:*:111122223333:key/*"`,
 		`,"NotResource":"arn:aws:kms:us-west-2:111122223333:key/*"`, `,"Resource":"arn:aws:kms:*"`, ``}
 	fuzzConditions = []string{
@@ -164,7 +164,9 @@ func FuzzDecideAnyPolicy(f *testing.F) {
 	})
 }
 
-func mustReadFile(tb testing.TB, name string) []byte { return readTestdata(tb, strings.TrimPrefix(name, "testdata/")) }
+func mustReadFile(tb testing.TB, name string) []byte {
+	return readTestdata(tb, strings.TrimPrefix(name, "testdata/"))
+}
 
 func BenchmarkDecide(b *testing.B) {
 	data := readTestdata(b, "console_adobe.json")
