@@ -27,11 +27,12 @@ func not(a tri) tri    { return yes - a }
 type ctxState int8
 
 const (
-	ctxUnknown  ctxState = iota // a request property: any value, or absent
-	ctxAbsent                   // never in the request context
-	ctxKnown                    // present with vals
-	ctxUnnamed                  // present, but equal to no literal the policy names (an unnamed identity's ARN)
-	ctxRolePath                 // arn:<partition>:iam::<account>:role/<unknown path><role>
+	ctxUnknown         ctxState = iota // a request property: any value, or absent
+	ctxAbsent                          // never in the request context
+	ctxKnown                           // present with vals
+	ctxUnnamed                         // present, but equal to no literal the policy names (an unnamed identity's ARN)
+	ctxRolePath                        // arn:<partition>:iam::<account>:role/<unknown path><role>
+	ctxAbsentOrUnnamed                 // absent, or ctxUnnamed: an answer must hold for both
 )
 
 type ctxValue struct {
@@ -48,6 +49,9 @@ func known(v ...string) ctxValue { return ctxValue{state: ctxKnown, vals: v} }
 var (
 	unknownValue = ctxValue{state: ctxUnknown}
 	absentValue  = ctxValue{state: ctxAbsent}
+	// absentOrUnnamed: either absent or a value no policy literal names
+	// (an anonymous caller's account: the IAM documentation has said both).
+	absentOrUnnamed = ctxValue{state: ctxAbsentOrUnnamed}
 )
 
 // opFamily is the comparison an operator makes.
@@ -151,6 +155,22 @@ func evalCondition(c Condition, get resolver) (tri, string) {
 		return maybe, "operator " + c.Operator
 	}
 	v := get(strings.ToLower(c.Key))
+	if v.state == ctxAbsentOrUnnamed {
+		one := func(state ctxState) resolver {
+			return func(k string) ctxValue {
+				if k == strings.ToLower(c.Key) {
+					return ctxValue{state: state}
+				}
+				return get(k)
+			}
+		}
+		a, _ := evalCondition(c, one(ctxAbsent))
+		b, _ := evalCondition(c, one(ctxUnnamed))
+		if a == b {
+			return a, ""
+		}
+		return maybe, c.Key
+	}
 	if op.fam == famNull {
 		return evalNull(c.Values, v), c.Key
 	}
