@@ -29,6 +29,8 @@ func TestConditionOperators(t *testing.T) {
 		"unknown": unknownValue,
 		"unnamed": {state: ctxUnnamed, account: "111122223333"},
 		"acct":    known("111122223333"),
+		"empty":   known(""),
+		"":        absentValue,
 	})
 	tests := []struct {
 		doc, op, key string
@@ -150,6 +152,9 @@ func TestConditionOperators(t *testing.T) {
 		{docVariables, "StringEquals", "k", []string{"${unknown}"}, maybe},
 		{docVariables, "StringEquals", "k", []string{"${absent, 'Value'}"}, yes},
 		{docVariables, "StringEquals", "k", []string{"${absent}"}, maybe},
+		{docVariables, "StringEquals", "empty", []string{"${absent, ''}"}, yes},
+		{docVariables, "StringEquals", "k", []string{"${, 'Value'}"}, yes},
+		{docVariables, "StringEquals", "k", []string{"${absent, Value}"}, maybe},
 		{docVariables, "StringEquals", "k", []string{"Val${$}ue"}, no},
 		{docVariables, "StringEquals", "k", []string{"Val${ue"}, no},
 		{docVariables, "StringLike", "k", []string{"V${*}"}, maybe},

@@ -803,14 +803,12 @@ func (m *Model) why(d *Decision) string {
 	case d.Answer == Allowed:
 		fmt.Fprintf(&b, "; allowed by %s", names(d.Allow))
 	case d.Answer == Conditional:
-		fmt.Fprintf(&b, "; depends on %s", strings.Join(d.Unresolved, ", "))
-		if len(d.Allow) > 0 {
-			fmt.Fprintf(&b, " (allowed by %s", names(d.Allow))
-			if len(d.Deny) > 0 {
-				fmt.Fprintf(&b, "; denied by %s", names(d.Deny))
-			}
-			b.WriteString(")")
+		// A CONDITIONAL answer always has an allowing source.
+		fmt.Fprintf(&b, "; depends on %s (allowed by %s", strings.Join(d.Unresolved, ", "), names(d.Allow))
+		if len(d.Deny) > 0 {
+			fmt.Fprintf(&b, "; denied by %s", names(d.Deny))
 		}
+		b.WriteString(")")
 	default:
 		b.WriteString("; no statement or grant allows it")
 	}

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -353,4 +354,117 @@ func TestAnonymousAccountKeys(t *testing.T) {
 	assert.Equal(t, []string{"aws:PrincipalAccount"}, m.Decide(anon, "kms:Decrypt").Unresolved)
 	assert.Equal(t, NotAllowed, m.Decide(anon, "kms:Encrypt").Answer)
 	assert.Equal(t, Allowed, m.Decide(anon, "kms:Sign").Answer)
+}
+
+func TestUnresolvedNamesTheCause(t *testing.T) {
+	m := newModel(t, policyOf(
+		allow(`{"AWS":["arn:aws:iam::111122223333:user/nobody","arn:aws:iam::111122223333:group/devs"]}`, `"kms:Decrypt"`, ""),
+		allow(`"*"`, `"kms:Encrypt"`, ""),
+		`{"Effect":"Deny","NotPrincipal":{"AWS":["111122223333","`+sess+`"]},"Action":"kms:Encrypt","Resource":"*"}`,
+		allow(`"*"`, `"kms:Sign"`, ""),
+		`{"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111122223333:group/g","111122223333","`+adm+`"]},"Action":"kms:Sign","Resource":"*"}`,
+		allow(`{"AWS":"`+adm+`"}`, `"kms:Verify"`, cond(`{"StringEquals":{"kms:ViaService":"x"}}`))),
+		[]Grant{{GrantId: "g", GranteePrincipal: "arn:aws:iam::111122223333:group/x", Operations: []string{"GenerateMac"}}})
+	tests := []struct {
+		who, action string
+		answer      Answer
+		unresolved  []string
+		why         string
+	}{
+		{bob, "kms:Decrypt", Conditional, []string{"principal arn:aws:iam::111122223333:group/devs"}, ""},
+		// The role is listed neither: its sessions are denied, though one
+		// session is listed (it is not exempt without its role).
+		{sess, "kms:Encrypt", NotAllowed, nil, ""},
+		{adm, "kms:Encrypt", NotAllowed, nil, ""},
+		{adm, "kms:Sign", Conditional, []string{"principal arn:aws:iam::111122223333:group/g"}, ""},
+		{bob, "kms:GenerateMac", Conditional, []string{"principal arn:aws:iam::111122223333:group/x"}, ""},
+		{adm, "kms:Verify", Conditional, []string{"kms:ViaService"},
+			"arn:aws:iam::111122223333:role/KeyAdmin kms:Verify: CONDITIONAL; depends on kms:ViaService (allowed by statement 5)"},
+	}
+	for _, tt := range tests {
+		d := m.Decide(mustWho(t, tt.who), tt.action)
+		assert.Equal(t, tt.answer, d.Answer, "%s %s: %s", tt.who, tt.action, d.Why)
+		assert.Equal(t, tt.unresolved, d.Unresolved, "%s %s", tt.who, tt.action)
+		if tt.why != "" {
+			assert.Equal(t, tt.why, d.Why)
+		}
+	}
+	// A role whose one session is exempt: the other sessions are denied.
+	m2 := newModel(t, policyOf(allow(`"*"`, `"kms:Encrypt"`, ""),
+		`{"Effect":"Deny","NotPrincipal":{"AWS":["111122223333","`+adm+`","`+sess+`"]},"Action":"kms:Encrypt","Resource":"*"}`), nil)
+	d := m2.Decide(mustWho(t, adm), "kms:Encrypt")
+	assert.Equal(t, []string{"role session name"}, d.Unresolved)
+	assert.Equal(t, NotAllowed, m2.Decide(mustWho(t, "arn:aws:iam::111122223333:role/Other"), "kms:Encrypt").Answer)
+}
+
+func TestOtherKeyGrantNote(t *testing.T) {
+	m := newModel(t, policyOf(), []Grant{{GrantId: "g1", KeyId: "arn:aws:kms:us-east-1:111122223333:key/other", GranteePrincipal: bob, Operations: []string{"Decrypt"}}})
+	assert.Equal(t, []Note{{-1, "g1", "other-key", "grant g1 is for key arn:aws:kms:us-east-1:111122223333:key/other, not this key: ignored"}}, m.Notes())
+}
+
+func TestHostNamesAndStaleIDBounds(t *testing.T) {
+	for _, s := range []string{"example.com", "za09.amazonaws.com", "a-z.b9"} {
+		assert.Equal(t, KindService, ParsePrincipal("Service", s).Kind, s)
+	}
+	for _, s := range []string{"com", "a_b.com", "a.b/c", "{.com", "`a.com", "/.com", ":.com"} {
+		assert.Equal(t, KindUnknown, ParsePrincipal("Service", s).Kind, s)
+	}
+	assert.True(t, IsStaleID("AROA"+strings.Repeat("Z", 12)), "16 characters")
+	assert.False(t, IsStaleID("AROA"+strings.Repeat("Z", 11)), "15 characters")
+	assert.True(t, IsStaleID("AROA"+strings.Repeat("9", 124)), "128 characters")
+	assert.False(t, IsStaleID("AROA"+strings.Repeat("A", 125)), "129 characters")
+	assert.False(t, IsStaleID("AROA"+strings.Repeat("Z", 11)+"["), "a character after Z")
+	assert.False(t, IsStaleID("AROA"+strings.Repeat("Z", 11)+"@"), "a character before A")
+	assert.False(t, IsStaleID("AROA"+strings.Repeat("Z", 11)+":"), "a character after 9")
+	assert.False(t, IsStaleID("AROA"+strings.Repeat("Z", 11)+"/"), "a character before 0")
+}
+
+func TestRolePathPatterns(t *testing.T) {
+	// Unknown path: a pattern under a path may match; one under another
+	// account never does.
+	v := ctxValue{state: ctxRolePath, account: own, role: "R", partition: "aws"}
+	arnLike, _ := parseOperator("ArnLike")
+	strEq, _ := parseOperator("StringEquals")
+	ignoreCase, _ := parseOperator("StringEqualsIgnoreCase")
+	strLike, _ := parseOperator("StringLike")
+	num, _ := parseOperator("NumericEquals")
+	tests := []struct {
+		op   operator
+		pv   string
+		want tri
+	}{
+		{arnLike, "arn:aws:iam::111122223333:role/team/*", maybe},
+		{arnLike, "arn:aws:iam::111122223333:role/*", yes},
+		{arnLike, "arn:aws:iam::222233334444:role/*", no},
+		{arnLike, "arn:aws:iam::*:role/*R", yes},
+		{strEq, "arn:aws:iam::111122223333:role/R", maybe},
+		{strEq, "arn:aws:iam::111122223333:role/x/R", maybe},
+		{strEq, "arn:aws:iam::111122223333:role/Q", no},
+		{strEq, "arn:aws:iam::222233334444:role/R", no},
+		{ignoreCase, "ARN:AWS:IAM::111122223333:ROLE/X/r", maybe},
+		{ignoreCase, "ARN:AWS:IAM::111122223333:ROLE/X/Q", no},
+		{strLike, "*", yes},
+		{strLike, "arn:aws:iam::111122223333:role/*/R", maybe},
+		{num, "1", maybe},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, matchRolePath(tt.op, tt.pv, v), tt.pv)
+	}
+}
+
+func TestParseBounds(t *testing.T) {
+	nest := func(n int) string {
+		return `{"Statement":` + strings.Repeat("[", n) + strings.Repeat("]", n) + `}`
+	}
+	_, err := Parse([]byte(nest(maxDepth)))
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "nested deeper", "at the limit")
+	_, err = Parse([]byte(nest(maxDepth + 1)))
+	assert.ErrorContains(t, err, "nested deeper")
+	v64 := strings.Repeat("v", 64)
+	_, err = Parse([]byte(`{"Version":"` + v64 + `","Statement":[]}`))
+	assert.ErrorContains(t, err, `"`+v64+`"`)
+	assert.NotContains(t, err.Error(), `..."`)
+	_, err = Parse([]byte(`{"Version":"` + v64 + `w","Statement":[]}`))
+	assert.ErrorContains(t, err, `"`+v64+`"...`)
 }
