@@ -589,6 +589,9 @@ func (m *Model) exempt(sm *stmtModel, w Who) (tri, string) {
 			}
 			r = or(r, t)
 		}
+		if r != maybe {
+			unres = ""
+		}
 		return r, unres
 	}
 	acct := func(p Principal) tri {

@@ -464,7 +464,7 @@ func TestParseBounds(t *testing.T) {
 	v64 := strings.Repeat("v", 64)
 	_, err = Parse([]byte(`{"Version":"` + v64 + `","Statement":[]}`))
 	assert.ErrorContains(t, err, `"`+v64+`"`)
-	assert.NotContains(t, err.Error(), `..."`)
+	assert.NotContains(t, err.Error(), `"...`)
 	_, err = Parse([]byte(`{"Version":"` + v64 + `w","Statement":[]}`))
 	assert.ErrorContains(t, err, `"`+v64+`"...`)
 }

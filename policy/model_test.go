@@ -460,6 +460,13 @@ func TestGrants(t *testing.T) {
 	assert.Equal(t, "grant g-role", d.Allow[0].String())
 }
 
+func TestResourceUnresolved(t *testing.T) {
+	m := newModel(t, policyOf(`{"Effect":"Allow","Principal":{"AWS":"`+adm+`"},"Action":"kms:GenerateMac","Resource":["arn:aws:kms:*","arn:aws:s3:::b"]}`), nil)
+	d := m.Decide(mustWho(t, adm), "kms:GenerateMac")
+	assert.Equal(t, Conditional, d.Answer)
+	assert.Equal(t, []string{"Resource arn:aws:kms:*"}, d.Unresolved)
+}
+
 func notesOf(m *Model, kind string) []string {
 	var out []string
 	for _, n := range m.Notes() {
