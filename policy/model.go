@@ -133,7 +133,7 @@ type stmtModel struct {
 	principals  *PrincipalSet
 	notPrincipa bool
 	stale       []bool // per principal: a stale unique ID
-	actions     []string
+	actions     [][]rune // lower-cased Action or NotAction patterns
 	notAction   bool
 	resources   []string
 	notResource bool
@@ -191,9 +191,12 @@ func (m *Model) compile(st *Statement) stmtModel {
 			m.notes = append(m.notes, Note{st.Index, "", "unrecognised", fmt.Sprintf("statement %d names %s principal %q, which this model cannot read: answers that depend on it are CONDITIONAL", st.Index, p.Type, p.Raw)})
 		}
 	}
-	sm.actions = st.Actions
+	patterns := st.Actions
 	if st.NotActions != nil {
-		sm.actions, sm.notAction = st.NotActions, true
+		patterns, sm.notAction = st.NotActions, true
+	}
+	for _, p := range patterns {
+		sm.actions = append(sm.actions, []rune(strings.ToLower(p)))
 	}
 	sm.resources = st.Resources
 	if st.NotResources != nil {
@@ -262,11 +265,12 @@ func (m *Model) Decide(who Who, action string) Decision {
 	info, knownAction := LookupAction(action)
 	d.UnknownAction = !knownAction
 	get := m.resolver(who, action)
+	act := []rune(strings.ToLower(action))
 	allowYes, denyYes := false, false
 	var condAllow, condDeny []Source
 	for i := range m.stmts {
 		sm := &m.stmts[i]
-		if !sm.effective || !sm.matchesAction(action) {
+		if !sm.effective || !sm.matchesAction(act) {
 			continue
 		}
 		var unres []string
@@ -427,10 +431,12 @@ func allHow(srcs []Source) bool {
 	return true
 }
 
-func (sm *stmtModel) matchesAction(action string) bool {
+// matchesAction takes a lower-cased action, as Action matching is
+// case-insensitive.
+func (sm *stmtModel) matchesAction(action []rune) bool {
 	matched := false
 	for _, p := range sm.actions {
-		if MatchAction(p, action) {
+		if glob(p, action) {
 			matched = true
 			break
 		}
