@@ -132,7 +132,7 @@ type stmtModel struct {
 	allow       bool
 	principals  *PrincipalSet
 	notPrincipa bool
-	stale       []bool // per principal: a stale unique ID
+	stale       []bool   // per principal: a stale unique ID
 	actions     [][]rune // lower-cased Action or NotAction patterns
 	notAction   bool
 	resources   []string
@@ -777,11 +777,24 @@ func (m *Model) keyValue(w Who, key string) ctxValue {
 		}
 		return absentValue
 	case "aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths":
-		// Present only when a service calls on behalf of a resource.
-		if svc {
+		// Present only when a service calls on behalf of a resource; they
+		// name that resource and its owner.
+		switch {
+		case !svc:
+			return absentValue
+		case w.SourceAccount == "":
 			return unknownValue
+		case key == "aws:sourceaccount":
+			return known(w.SourceAccount)
+		case key == "aws:sourcearn":
+			return ctxValue{state: ctxUnnamed, account: w.SourceAccount}
+		case key == "aws:sourceorgid" && m.orgKnown:
+			if org, ok := m.orgOf[w.SourceAccount]; ok {
+				return known(org)
+			}
+			return absentValue
 		}
-		return absentValue
+		return unknownValue
 	case "aws:username":
 		if w.Kind == WhoKindUser {
 			return known(w.Name[strings.LastIndex(w.Name, "/")+1:])

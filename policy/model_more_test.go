@@ -468,3 +468,27 @@ func TestParseBounds(t *testing.T) {
 	_, err = Parse([]byte(`{"Version":"` + v64 + `w","Statement":[]}`))
 	assert.ErrorContains(t, err, `"`+v64+`"...`)
 }
+
+func TestServiceActingForAnAccount(t *testing.T) {
+	// aws:SourceAccount and aws:SourceArn name the resource a service acts
+	// for; only when that is given are they settled.
+	m := newModel(t, policyOf(
+		allow(`{"Service":"logs.us-east-1.amazonaws.com"}`, `"kms:Decrypt"`, cond(`{"StringEquals":{"aws:SourceAccount":"111122223333"}}`)),
+		allow(`{"Service":"logs.us-east-1.amazonaws.com"}`, `"kms:Sign"`, cond(`{"ArnLike":{"aws:SourceArn":"arn:aws:logs:us-east-1:111122223333:log-group:*"}}`)),
+		allow(`{"Service":"logs.us-east-1.amazonaws.com"}`, `"kms:Verify"`, cond(`{"StringEquals":{"aws:SourceOrgID":"o-1"}}`))),
+		nil, WithOrganizations(map[string][]string{"o-1": {own}}))
+	forOwn := WhoServiceFor("logs.us-east-1.amazonaws.com", own)
+	forOther := WhoServiceFor("logs.us-east-1.amazonaws.com", "999988887777")
+	unknownOwner := WhoService("logs.us-east-1.amazonaws.com")
+	assert.Equal(t, Allowed, m.Decide(forOwn, "kms:Decrypt").Answer)
+	assert.Equal(t, NotAllowed, m.Decide(forOther, "kms:Decrypt").Answer)
+	assert.Equal(t, Conditional, m.Decide(unknownOwner, "kms:Decrypt").Answer)
+	assert.Equal(t, []string{"aws:SourceAccount"}, m.Decide(unknownOwner, "kms:Decrypt").Unresolved)
+	assert.Equal(t, Conditional, m.Decide(forOwn, "kms:Sign").Answer, "which log group is still open")
+	assert.Equal(t, NotAllowed, m.Decide(forOther, "kms:Sign").Answer)
+	assert.Equal(t, Allowed, m.Decide(forOwn, "kms:Verify").Answer)
+	assert.Equal(t, NotAllowed, m.Decide(forOther, "kms:Verify").Answer)
+	assert.Equal(t, "service:logs.us-east-1.amazonaws.com for account 111122223333", forOwn.String())
+	m2 := newModel(t, policyOf(allow(`{"Service":"logs.us-east-1.amazonaws.com"}`, `"kms:Verify"`, cond(`{"StringEquals":{"aws:SourceOrgID":"o-1"}}`))), nil)
+	assert.Equal(t, Conditional, m2.Decide(forOwn, "kms:Verify").Answer, "organisations not given")
+}

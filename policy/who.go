@@ -33,6 +33,9 @@ type Who struct {
 	Name      string // user or role path and name; a session's role name; service or provider name
 	Session   string // session name
 	RoleARN   string // a session's role ARN with its path, when known
+	// SourceAccount: for a service, the account whose resource it acts
+	// for ("" when not known).
+	SourceAccount string
 }
 
 // WhoARN is the principal an IAM or STS ARN names: a user, a role (meaning
@@ -94,6 +97,13 @@ func WhoAnonymous() Who { return Who{Kind: WhoKindAnonymous} }
 // calling on behalf of a resource whose owner is not known.
 func WhoService(name string) Who { return Who{Kind: WhoKindService, Name: name} }
 
+// WhoServiceFor is the service principal name acting on behalf of a
+// resource of account acct, so aws:SourceAccount (and the account field of
+// aws:SourceArn) are known.
+func WhoServiceFor(name, acct string) Who {
+	return Who{Kind: WhoKindService, Name: name, SourceAccount: acct}
+}
+
 // WhoFederated is a user of the web identity or SAML provider p (a host
 // name or a provider ARN), as a Federated principal element names it.
 func WhoFederated(p string) Who { return Who{Kind: WhoKindFederated, Name: p} }
@@ -139,6 +149,9 @@ func (w Who) String() string {
 	case WhoKindOtherAccount, WhoKindAnonymous:
 		return string(w.Kind)
 	case WhoKindService:
+		if w.SourceAccount != "" {
+			return "service:" + w.Name + " for account " + w.SourceAccount
+		}
 		return "service:" + w.Name
 	case WhoKindFederated:
 		return "federated:" + w.Name
