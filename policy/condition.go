@@ -27,17 +27,21 @@ func not(a tri) tri    { return yes - a }
 type ctxState int8
 
 const (
-	ctxUnknown ctxState = iota // a request property: any value, or absent
-	ctxAbsent                  // never in the request context
-	ctxKnown                   // present with vals
-	ctxUnnamed                 // present, but equal to no literal the policy names (an unnamed identity's ARN)
+	ctxUnknown         ctxState = iota // a request property: any value, or absent
+	ctxAbsent                          // never in the request context
+	ctxKnown                           // present with vals
+	ctxUnnamed                         // present, but equal to no literal the policy names (an unnamed identity's ARN)
+	ctxRolePath                        // arn:<partition>:iam::<account>:role/<unknown path><role>
+	ctxAbsentOrUnnamed                 // absent, or ctxUnnamed: an answer must hold for both
 )
 
 type ctxValue struct {
 	state ctxState
 	vals  []string
-	// account is the account field an unnamed ARN has ("" when unknown).
+	// account is the account field an unnamed or role ARN has ("" when unknown).
 	account string
+	// role and partition complete a ctxRolePath value.
+	role, partition string
 }
 
 func known(v ...string) ctxValue { return ctxValue{state: ctxKnown, vals: v} }
@@ -45,6 +49,9 @@ func known(v ...string) ctxValue { return ctxValue{state: ctxKnown, vals: v} }
 var (
 	unknownValue = ctxValue{state: ctxUnknown}
 	absentValue  = ctxValue{state: ctxAbsent}
+	// absentOrUnnamed: either absent or a value no policy literal names
+	// (an anonymous caller's account: the IAM documentation has said both).
+	absentOrUnnamed = ctxValue{state: ctxAbsentOrUnnamed}
 )
 
 // opFamily is the comparison an operator makes.
@@ -148,6 +155,22 @@ func evalCondition(c Condition, get resolver) (tri, string) {
 		return maybe, "operator " + c.Operator
 	}
 	v := get(strings.ToLower(c.Key))
+	if v.state == ctxAbsentOrUnnamed {
+		one := func(state ctxState) resolver {
+			return func(k string) ctxValue {
+				if k == strings.ToLower(c.Key) {
+					return ctxValue{state: state}
+				}
+				return get(k)
+			}
+		}
+		a, _ := evalCondition(c, one(ctxAbsent))
+		b, _ := evalCondition(c, one(ctxUnnamed))
+		if a == b {
+			return a, ""
+		}
+		return maybe, c.Key
+	}
 	if op.fam == famNull {
 		return evalNull(c.Values, v), c.Key
 	}
@@ -163,7 +186,7 @@ func evalCondition(c Condition, get resolver) (tri, string) {
 		return no, ""
 	}
 	cvs := v.vals
-	if v.state == ctxUnnamed {
+	if v.state == ctxUnnamed || v.state == ctxRolePath {
 		cvs = []string{""} // placeholder: matchOne sees state
 	}
 	result := yes
@@ -233,8 +256,11 @@ func matchValue(op operator, pv, cv string, v ctxValue, get resolver) (tri, stri
 		}
 		pv = s
 	}
-	if v.state == ctxUnnamed {
+	switch v.state {
+	case ctxUnnamed:
 		return matchUnnamed(op, pv, v), ""
+	case ctxRolePath:
+		return matchRolePath(op, pv, v), ""
 	}
 	switch op.fam {
 	case famString:
@@ -292,6 +318,53 @@ func matchUnnamed(op operator, pv string, v ctxValue) tri {
 		}
 	}
 	return maybe
+}
+
+// matchRolePath compares a pattern with a role ARN whose path is unknown:
+// it holds when it holds for the empty path and for a path only wildcards
+// can match, fails when it fails for every path, and is open otherwise.
+func matchRolePath(op operator, pv string, v ctxValue) tri {
+	prefix := "arn:" + v.partition + ":iam::" + v.account + ":role/"
+	plain, odd := prefix+v.role, prefix+"\x01/"+v.role
+	var match func(string) bool
+	switch op.fam {
+	case famString:
+		match = func(s string) bool { return s == pv }
+	case famStringIgnoreCase:
+		match = func(s string) bool { return strings.EqualFold(s, pv) }
+	case famStringLike:
+		match = func(s string) bool { return globCase(pv, s) }
+	case famARN:
+		match = func(s string) bool { return matchARN(pv, s) }
+	default:
+		return maybe
+	}
+	if match(plain) && match(odd) {
+		return yes
+	}
+	if strings.ContainsAny(pv, "*?") {
+		// A pattern may match under some path unless its account or other
+		// leading fields exclude the role.
+		if f := strings.SplitN(pv, ":", 6); op.fam == famARN && len(f) == 6 {
+			r := strings.SplitN(plain, ":", 6)
+			for i := 0; i < 5; i++ {
+				if !globCase(f[i], r[i]) {
+					return no
+				}
+			}
+		}
+		return maybe
+	}
+	// A literal names this role (under some path) only if it has the
+	// prefix and ends in "/<role>".
+	lit, pre, suf := pv, prefix, "/"+v.role
+	if op.fam == famStringIgnoreCase {
+		lit, pre, suf = strings.ToLower(lit), strings.ToLower(pre), strings.ToLower(suf)
+	}
+	if strings.HasPrefix(lit, pre) && strings.HasSuffix(lit, suf) {
+		return maybe
+	}
+	return no
 }
 
 func triOf(b bool) tri {

@@ -40,7 +40,25 @@ var disputed = map[string]struct {
 	answer Answer
 	iam    bool
 	why    string
-}{}
+}{
+	"024-session-given-kms-star.json#3": {Conditional, false,
+		"the statement names the session incident-42 of role BreakGlass; the session name is chosen by whoever calls " +
+			"AssumeRole (STS API reference, RoleSessionName: 'Use the role session name to uniquely identify a session when " +
+			"the same role is assumed by different principals'), so the role's sessions named incident-42 hold " +
+			"ScheduleKeyDeletion: a who-dependent answer, CONDITIONAL, which the risk side must count; the role is then " +
+			"reached through that statement too, not only through the root delegation"},
+	"049-ifexists-principalaccount.json#2": {Conditional, false,
+		"IAM documentation disagrees with itself on anonymous requests: the global condition keys page once said of " +
+			"aws:PrincipalAccount 'This key is always included in the request context' (then the IfExists block fails), " +
+			"the current page says signed requests carry it (absent for anonymous: StringEqualsIfExists holds); no page " +
+			"documents the value 'anonymous'. The model answers for both readings: CONDITIONAL"},
+	"056-principalarn-pins-adobe-role.json#1": {Conditional, false,
+		"aws:PrincipalArn of a session is its role's ARN, which includes the role's path " +
+			"(reference_identifiers.html: arn:aws:iam::account:role/path/role-name); the session ARN " +
+			"(arn:aws:sts::account:assumed-role/role-name/session) does not show the path, and no Allow names the role, " +
+			"so ArnLike role/aep-cmk-* holds only if the role has the default path: CONDITIONAL. The role itself " +
+			"(expect[0]) is ALLOWED"},
+}
 
 func TestCorpus(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(corpusDir, "*.json"))

@@ -115,7 +115,7 @@ type Model struct {
 	orgKnown                      bool
 	orgOf                         map[string]string
 	stmts                         []stmtModel
-	roles                         map[string]string // account/role name -> role ARN, "" when ambiguous
+	roles                         map[string]string // partition/account/role name -> role ARN; "" when ambiguous
 	notes                         []Note
 }
 
@@ -166,11 +166,6 @@ func NewModel(doc *Document, keyARN string, grants []Grant, opts ...Option) (*Mo
 			continue
 		}
 		m.grants = append(m.grants, g)
-		for _, s := range []string{g.GranteePrincipal, g.RetiringPrincipal} {
-			if s != "" {
-				m.learnRole(grantPrincipal(s))
-			}
-		}
 	}
 	return m, nil
 }
@@ -185,6 +180,9 @@ func (m *Model) compile(st *Statement) stmtModel {
 	}
 	sm.stale = make([]bool, len(sm.principals.Principals))
 	for j, p := range sm.principals.Principals {
+		if sm.allow && !sm.notPrincipa {
+			m.learnRole(p)
+		}
 		switch {
 		case p.Type == "AWS" && IsStaleID(p.Raw):
 			sm.stale[j] = true
@@ -192,7 +190,6 @@ func (m *Model) compile(st *Statement) stmtModel {
 		case p.Kind == KindUnknown:
 			m.notes = append(m.notes, Note{st.Index, "", "unrecognised", fmt.Sprintf("statement %d names %s principal %q, which this model cannot read: answers that depend on it are CONDITIONAL", st.Index, p.Type, p.Raw)})
 		}
-		m.learnRole(p)
 	}
 	sm.actions = st.Actions
 	if st.NotActions != nil {
@@ -206,28 +203,21 @@ func (m *Model) compile(st *Statement) stmtModel {
 	if !sm.effective {
 		m.notes = append(m.notes, Note{st.Index, "", "no-resource", fmt.Sprintf("statement %d has neither Resource nor NotResource: it has no effect", st.Index)})
 	}
-	for _, c := range st.Conditions {
-		if strings.EqualFold(c.Key, "aws:PrincipalArn") {
-			for _, v := range c.Values {
-				if !strings.ContainsAny(v, "*?$") {
-					m.learnRole(ParsePrincipal("AWS", v))
-				}
-			}
-		}
-	}
 	return sm
 }
 
-// learnRole remembers role ARNs (with their paths) so that a session's
-// aws:PrincipalArn, which is its role's ARN, is known.
+// learnRole remembers the ARN of a role an Allow statement names: KMS
+// accepts a principal ARN only for a principal that exists, so it gives the
+// role's path, which a session's ARN does not show. Only Allow statements
+// teach, so that adding a Deny can never settle what a Deny depends on.
+// https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html
 func (m *Model) learnRole(p Principal) {
-	if p.Kind != KindRole || p.Partition != m.partition {
+	if p.Kind != KindRole {
 		return
 	}
-	name := p.ARN[strings.LastIndex(p.ARN, "/")+1:]
-	k := p.Account + "/" + name
+	k := m.partitionOf(p.Partition) + "/" + p.Account + "/" + p.ARN[strings.LastIndex(p.ARN, "/")+1:]
 	if prev, ok := m.roles[k]; ok && prev != p.ARN {
-		m.roles[k] = "" // two paths for one name: ambiguous
+		m.roles[k] = ""
 		return
 	}
 	m.roles[k] = p.ARN
@@ -271,7 +261,7 @@ func (m *Model) Decide(who Who, action string) Decision {
 	d := Decision{Who: who, Action: action}
 	info, knownAction := LookupAction(action)
 	d.UnknownAction = !knownAction
-	get := m.resolver(who)
+	get := m.resolver(who, action)
 	allowYes, denyYes := false, false
 	var condAllow, condDeny []Source
 	for i := range m.stmts {
@@ -333,7 +323,7 @@ func (m *Model) Decide(who Who, action string) Decision {
 			continue
 		}
 		pm, viaOwn, u := m.matchGrantee(g.GranteePrincipal, who)
-		m.addGrant(&d, g, pm, viaOwn, u, g.constrained(), &allowYes, &condAllow)
+		m.addGrant(&d, g, pm, viaOwn, u, g.constrained() && takesEncryptionContext(action), &allowYes, &condAllow)
 	}
 	if strings.EqualFold(action, "kms:RetireGrant") {
 		// The retiring principal may retire the grant, whatever its
@@ -662,8 +652,30 @@ func (m *Model) exempt(sm *stmtModel, w Who) (tri, string) {
 // resolver resolves the request-context keys that are properties of the
 // principal asked about; every other key is a request property: unknown.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
-func (m *Model) resolver(w Who) resolver {
-	return func(key string) ctxValue { return m.keyValue(w, key) }
+func (m *Model) resolver(w Who, action string) resolver {
+	ec := takesEncryptionContext(action)
+	return func(key string) ctxValue {
+		if !ec && (key == "kms:encryptioncontextkeys" || strings.HasPrefix(key, "kms:encryptioncontext:")) {
+			return absentValue
+		}
+		return m.keyValue(w, key)
+	}
+}
+
+// encryptionContextActions are the operations whose requests carry an
+// encryption context; for any other the kms:EncryptionContext keys are
+// absent and a grant's encryption-context constraints do not apply.
+// https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-encryption-context
+// https://docs.aws.amazon.com/kms/latest/APIReference/API_GrantConstraints.html
+var encryptionContextActions = map[string]bool{
+	"kms:creategrant": true, "kms:decrypt": true, "kms:encrypt": true,
+	"kms:generatedatakey": true, "kms:generatedatakeypair": true,
+	"kms:generatedatakeypairwithoutplaintext": true, "kms:generatedatakeywithoutplaintext": true,
+	"kms:reencryptfrom": true, "kms:reencryptto": true,
+}
+
+func takesEncryptionContext(action string) bool {
+	return encryptionContextActions[strings.ToLower(action)]
 }
 
 func (m *Model) keyValue(w Who, key string) ctxValue {
@@ -677,7 +689,10 @@ func (m *Model) keyValue(w Who, key string) ctxValue {
 		case w.Kind == WhoKindOtherAccount:
 			return ctxValue{state: ctxUnnamed}
 		case anon:
-			return absentValue
+			// Older IAM documentation: "always included in the request
+			// context"; newer: absent from anonymous requests. Either way
+			// it names no account a policy can list.
+			return absentOrUnnamed
 		}
 		return unknownValue
 	case "aws:principalarn":
@@ -685,11 +700,15 @@ func (m *Model) keyValue(w Who, key string) ctxValue {
 		case WhoKindUser, WhoKindRole, WhoKindRoot, WhoKindFederatedUser:
 			return known(w.ARN)
 		case WhoKindSession:
-			// A session's aws:PrincipalArn is its role's ARN, path included.
-			if arn := m.roles[w.Account+"/"+w.Name]; arn != "" {
+			// A session's aws:PrincipalArn is its role's ARN, path included;
+			// the session ARN does not show the path.
+			if w.RoleARN != "" {
+				return known(w.RoleARN)
+			}
+			if arn := m.roles[m.partitionOf(w.Partition)+"/"+w.Account+"/"+w.Name]; arn != "" {
 				return known(arn)
 			}
-			return unknownValue
+			return ctxValue{state: ctxRolePath, account: w.Account, role: w.Name, partition: m.partitionOf(w.Partition)}
 		case WhoKindAccount:
 			return ctxValue{state: ctxUnnamed, account: w.Account}
 		case WhoKindOtherAccount:

@@ -51,12 +51,11 @@ func TestPrincipalKeysResolved(t *testing.T) {
 		{bob, "aws:principalaccount", known(own)},
 		{bob, "kms:calleraccount", known(own)},
 		{"any-other-account", "aws:principalaccount", ctxValue{state: ctxUnnamed}},
-		{"anonymous", "aws:principalaccount", absentValue},
+		{"anonymous", "aws:principalaccount", absentOrUnnamed},
 		{"service:logs.amazonaws.com", "aws:principalaccount", unknownValue},
 		{bob, "aws:principalarn", known(bob)},
 		{adm, "aws:principalarn", known(adm)},
-		{"arn:aws:sts::111122223333:assumed-role/Pathed/s", "aws:principalarn", known(pathed)}, // a session's is its role's, path learnt from the policy
-		{sess, "aws:principalarn", unknownValue},                                               // role path unknown
+		{sess, "aws:principalarn", ctxValue{state: ctxRolePath, account: own, role: "KeyAdmin", partition: "aws"}}, // role path unknown
 		{"account:111122223333", "aws:principalarn", ctxValue{state: ctxUnnamed, account: own}},
 		{"any-other-account", "aws:principalarn", ctxValue{state: ctxUnnamed}},
 		{"anonymous", "aws:principalarn", absentValue},
@@ -101,15 +100,42 @@ func TestPrincipalKeysResolved(t *testing.T) {
 	assert.Equal(t, unknownValue, m2.keyValue(mustWho(t, bob), "aws:principalorgid"))
 }
 
-func TestRolePathsLearnt(t *testing.T) {
-	// Two roles of one name under different paths: the session's role ARN
-	// is ambiguous, so unknown.
+func TestSessionPrincipalArn(t *testing.T) {
+	// "For IAM roles, the request context returns the ARN of the role, not
+	// the ARN of the user that assumed the role" (aws:PrincipalArn); the
+	// session ARN does not show the role's path.
 	m := newModel(t, policyOf(
-		allow(`{"AWS":["arn:aws:iam::111122223333:role/a/R","arn:aws:iam::111122223333:role/b/R","arn:aws-cn:iam::111122223333:role/c/Q"]}`, `"kms:Decrypt"`, ""),
-		allow(`"*"`, `"kms:Encrypt"`, cond(`{"ArnEquals":{"aws:PrincipalArn":["arn:aws:iam::111122223333:role/p/Q","arn:aws:iam::111122223333:role/*"]}}`))), nil)
-	assert.Equal(t, unknownValue, m.keyValue(mustWho(t, "arn:aws:sts::111122223333:assumed-role/R/s"), "aws:principalarn"))
-	assert.Equal(t, known("arn:aws:iam::111122223333:role/p/Q"), m.keyValue(mustWho(t, "arn:aws:sts::111122223333:assumed-role/Q/s"), "aws:principalarn"))
-	assert.Equal(t, Allowed, m.Decide(mustWho(t, "arn:aws:sts::111122223333:assumed-role/Q/s"), "kms:Encrypt").Answer)
+		allow(`"*"`, `"kms:Decrypt"`, cond(`{"ArnEquals":{"aws:PrincipalArn":"`+pathed+`"}}`)),
+		allow(`"*"`, `"kms:Encrypt"`, cond(`{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/*"}}`)),
+		allow(`"*"`, `"kms:Sign"`, cond(`{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::222233334444:role/*"}}`)),
+		allow(`"*"`, `"kms:Verify"`, cond(`{"StringEquals":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/Other"}}`)),
+		allow(`"*"`, `"kms:GenerateMac"`, cond(`{"StringEqualsIgnoreCase":{"aws:PrincipalArn":"ARN:AWS:IAM::111122223333:ROLE/X/PATHED"}}`)),
+		allow(`"*"`, `"kms:VerifyMac"`, cond(`{"NumericEquals":{"aws:PrincipalArn":"1"}}`)),
+		allow(`"*"`, `"kms:GenerateDataKey"`, cond(`{"StringLike":{"aws:PrincipalArn":"*"}}`))), nil)
+	bySessionARN := mustWho(t, "arn:aws:sts::111122223333:assumed-role/Pathed/s")
+	withRole, err := WhoRoleSession(pathed, "s")
+	require.NoError(t, err)
+	assert.Equal(t, bySessionARN.ARN, withRole.ARN)
+	tests := []struct {
+		action          string
+		bySession, with Answer
+	}{
+		{"kms:Decrypt", Conditional, Allowed},        // the exact role ARN: depends on the path
+		{"kms:Encrypt", Allowed, Allowed},            // any path
+		{"kms:Sign", NotAllowed, NotAllowed},         // another account
+		{"kms:Verify", NotAllowed, NotAllowed},       // another role
+		{"kms:GenerateMac", Conditional, NotAllowed}, // same name, other path
+		{"kms:VerifyMac", Conditional, Conditional},  // not a comparison of ARNs
+		{"kms:GenerateDataKey", Allowed, Allowed},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.bySession, m.Decide(bySessionARN, tt.action).Answer, "by session ARN: %s", tt.action)
+		assert.Equal(t, tt.with, m.Decide(withRole, tt.action).Answer, "with role ARN: %s", tt.action)
+	}
+	_, err = WhoRoleSession(bob, "s")
+	assert.Error(t, err)
+	_, err = WhoRoleSession(adm, "bad/name")
+	assert.Error(t, err)
 }
 
 func TestDecisionReadings(t *testing.T) {
@@ -120,7 +146,8 @@ func TestDecisionReadings(t *testing.T) {
 		allow(`{"AWS":"`+adm+`"}`, `["kms:Sign","kms:Verify"]`, ""),
 		deny(`"*"`, `"kms:Sign"`, cond(`{"Bool":{"aws:SecureTransport":"false"}}`)),
 		deny(`"*"`, `"kms:Verify"`, cond(`{"StringNotEquals":{"aws:SourceVpce":"vpce-1"}}`)),
-		allow(`{"AWS":"`+adm+`"}`, `"kms:GenerateMac"`, cond(`{"StringEquals":{"kms:EncryptionContext:Dept":"IT","kms:ViaService":"x"}}`)),
+		allow(`{"AWS":"`+adm+`"}`, `"kms:GenerateDataKey"`, cond(`{"StringEquals":{"kms:EncryptionContext:Dept":"IT","kms:ViaService":"x"}}`)),
+		allow(`{"AWS":"`+adm+`"}`, `"kms:GenerateMac"`, cond(`{"StringEquals":{"kms:EncryptionContext:Dept":"IT"}}`)),
 		allow(`{"AWS":"`+adm+`"}`, `"kms:VerifyMac"`, cond(`{"StringEqualz":{"kms:ViaService":"x"}}`))), nil)
 	who := mustWho(t, adm)
 	tests := []struct {
@@ -135,7 +162,9 @@ func TestDecisionReadings(t *testing.T) {
 		{"kms:Decrypt", Conditional, true, true, true, []string{"aws:SourceIp", "kms:GrantIsForAWSResource"}},
 		{"kms:Sign", Conditional, true, true, true, []string{"aws:SecureTransport"}},
 		{"kms:Verify", Conditional, false, true, false, []string{"aws:SourceVpce"}},
-		{"kms:GenerateMac", Conditional, true, true, true, []string{"kms:EncryptionContext:Dept", "kms:ViaService"}},
+		{"kms:GenerateDataKey", Conditional, true, true, true, []string{"kms:EncryptionContext:Dept", "kms:ViaService"}},
+		// GenerateMac requests carry no encryption context: the key is absent.
+		{"kms:GenerateMac", NotAllowed, false, false, false, nil},
 		{"kms:VerifyMac", Conditional, false, true, false, []string{"operator StringEqualz"}},
 		{"kms:DescribeKey", NotAllowed, false, false, false, nil},
 	}
@@ -276,4 +305,52 @@ func TestConsoleCorpusFileParses(t *testing.T) {
 	require.NoError(t, err)
 	_, err = Parse(data)
 	require.NoError(t, err)
+}
+
+func TestRolePathFromAllowPrincipals(t *testing.T) {
+	// KMS accepts a principal ARN only for a principal that exists, so an
+	// Allow naming role/team/Pathed tells the path of that role's sessions;
+	// a Deny naming it, or a condition value, does not teach.
+	deny := `{"Effect":"Deny","Principal":"*","Action":"kms:Encrypt","Resource":"*","Condition":{"ArnNotEquals":{"aws:PrincipalArn":"` + pathed + `"}}}`
+	session := mustWho(t, "arn:aws:sts::111122223333:assumed-role/Pathed/s")
+	taught := newModel(t, policyOf(allow(`{"AWS":"`+pathed+`"}`, `"kms:Encrypt"`, ""), deny), nil)
+	assert.Equal(t, Allowed, taught.Decide(session, "kms:Encrypt").Answer)
+	untaught := newModel(t, policyOf(allow(`"*"`, `"kms:Encrypt"`, ""), deny,
+		`{"Effect":"Deny","Principal":{"AWS":"`+pathed+`"},"Action":"kms:Sign","Resource":"*"}`), nil)
+	assert.Equal(t, Conditional, untaught.Decide(session, "kms:Encrypt").Answer)
+	ambiguous := newModel(t, policyOf(allow(`{"AWS":["`+pathed+`","arn:aws:iam::111122223333:role/other/Pathed"]}`, `"kms:Decrypt"`, ""), deny), nil)
+	assert.Equal(t, ctxRolePath, ambiguous.keyValue(session, "aws:principalarn").state, "two paths for one name: unknown path")
+}
+
+func TestEncryptionContextOnlyWhereRequestsCarryIt(t *testing.T) {
+	// kms:EncryptionContext keys exist only for operations that take an
+	// encryption context; grant constraints "are not applied to operations
+	// that do not support an encryption context, such as ... DescribeKey".
+	m := newModel(t, policyOf(
+		allow(`{"AWS":"`+adm+`"}`, `["kms:Decrypt","kms:DescribeKey"]`, cond(`{"StringEquals":{"kms:EncryptionContext:Dept":"IT"}}`)),
+		deny(`"*"`, `"kms:ListGrants"`, cond(`{"Null":{"kms:EncryptionContextKeys":"true"}}`)),
+		allow(`{"AWS":"`+adm+`"}`, `"kms:ListGrants"`, "")),
+		[]Grant{{GrantId: "g", GranteePrincipal: bob, Operations: []string{"DescribeKey", "Decrypt"}, Constraints: &GrantConstraints{EncryptionContextEquals: map[string]string{"a": "b"}}}})
+	admin, user := mustWho(t, adm), mustWho(t, bob)
+	assert.Equal(t, Conditional, m.Decide(admin, "kms:Decrypt").Answer)
+	assert.Equal(t, NotAllowed, m.Decide(admin, "kms:DescribeKey").Answer)
+	assert.Equal(t, NotAllowed, m.Decide(admin, "kms:ListGrants").Answer, "the key is absent, so Null true holds and the Deny applies")
+	assert.Equal(t, Allowed, m.Decide(user, "kms:DescribeKey").Answer)
+	assert.Equal(t, Conditional, m.Decide(user, "kms:Decrypt").Answer)
+	assert.True(t, takesEncryptionContext("KMS:ReEncryptTo"))
+	assert.False(t, takesEncryptionContext("kms:Sign"))
+}
+
+func TestAnonymousAccountKeys(t *testing.T) {
+	// Absent, or present with a value no policy can name: an answer that
+	// differs between the two readings is CONDITIONAL.
+	m := newModel(t, policyOf(
+		allow(`"*"`, `"kms:Decrypt"`, cond(`{"StringEqualsIfExists":{"aws:PrincipalAccount":"444455556666"}}`)),
+		allow(`"*"`, `"kms:Encrypt"`, cond(`{"StringEquals":{"kms:CallerAccount":"444455556666"}}`)),
+		allow(`"*"`, `"kms:Sign"`, cond(`{"StringNotEquals":{"aws:PrincipalAccount":"444455556666"}}`))), nil)
+	anon := WhoAnonymous()
+	assert.Equal(t, Conditional, m.Decide(anon, "kms:Decrypt").Answer)
+	assert.Equal(t, []string{"aws:PrincipalAccount"}, m.Decide(anon, "kms:Decrypt").Unresolved)
+	assert.Equal(t, NotAllowed, m.Decide(anon, "kms:Encrypt").Answer)
+	assert.Equal(t, Allowed, m.Decide(anon, "kms:Sign").Answer)
 }

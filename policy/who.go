@@ -32,6 +32,7 @@ type Who struct {
 	Account   string // "" for any-other-account, anonymous, services, federated providers
 	Name      string // user or role path and name; a session's role name; service or provider name
 	Session   string // session name
+	RoleARN   string // a session's role ARN with its path, when known
 }
 
 // WhoARN is the principal an IAM or STS ARN names: a user, a role (meaning
@@ -59,6 +60,22 @@ func WhoARN(arn string) (Who, error) {
 	default:
 		return Who{}, fmt.Errorf("%q: not a user, role, session or root ARN", arn)
 	}
+	return w, nil
+}
+
+// WhoRoleSession is the session named session of the role roleARN. Unlike
+// WhoARN of the session's ARN, it knows the role's path, so conditions on
+// aws:PrincipalArn (the role's ARN) are settled.
+func WhoRoleSession(roleARN, session string) (Who, error) {
+	r, err := WhoARN(roleARN)
+	if err != nil || r.Kind != WhoKindRole {
+		return Who{}, fmt.Errorf("%q: not a role ARN", roleARN)
+	}
+	w, err := WhoARN("arn:" + r.Partition + ":sts::" + r.Account + ":assumed-role/" + r.roleName() + "/" + session)
+	if err != nil {
+		return Who{}, err
+	}
+	w.RoleARN = roleARN
 	return w, nil
 }
 
