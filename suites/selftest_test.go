@@ -17,6 +17,7 @@ import (
 	"github.com/aep-cmk/cmkcheck/audit"
 	"github.com/aep-cmk/cmkcheck/checks"
 	"github.com/aep-cmk/cmkcheck/internal/edge"
+	"github.com/aep-cmk/cmkcheck/keystate"
 	"github.com/aep-cmk/cmkcheck/profile"
 	"github.com/aep-cmk/cmkcheck/provision"
 	"github.com/aep-cmk/cmkcheck/targetkind"
@@ -66,6 +67,14 @@ var expected = map[provision.Variant]want{
 	provision.Lockout:              {"CMK-ADM-1": fail, "CMK-ADM-3": fail, "CMK-USR-4": warn},
 	provision.MissingPlatformGrant: {"CMK-AEP-1": fail},
 	provision.RotationOff:          {"CMK-OPS-1": warn},
+	// The grant variants pass every check today: no check reads the grants
+	// yet. CMK-GRT-1 will judge them (a grantee of another account, a
+	// grant that lets its grantee CreateGrant), and USR-2/USR-3 will count
+	// a grant's grantee as holding its operations; grant-allowed, the
+	// key-user role with its data-key operations, is what they accept.
+	provision.GrantOtherAccount:    {},
+	provision.GrantWithCreateGrant: {},
+	provision.GrantAllowed:         {},
 }
 
 // targetBaseline is what a target adds to every variant, with the reason.
@@ -144,6 +153,13 @@ func TestSelfTest(t *testing.T) {
 			}
 			require.NoError(t, err)
 			made = append(made, out.Provisioned.KeyID)
+			// The collection saw exactly the grants the variant made.
+			var seen []string
+			for _, g := range out.State.Grants {
+				seen = append(seen, g.GrantID)
+			}
+			assert.Empty(t, out.State.Problem(keystate.ListGrants), "the grants could be listed")
+			assert.Equal(t, out.Provisioned.Grants, seen, "the grants collected are the ones made")
 			if diff != nil && diff.unsupported {
 				t.Errorf("the table says %s cannot make this variant (%s), but it did: update the table", kind, diff.why)
 			}
