@@ -157,6 +157,10 @@ func TestGuardRefusesMutationsBeforeSending(t *testing.T) {
 			_, err := c.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(key.KeyID), Plaintext: []byte("x")})
 			return err
 		}},
+		{"kms:RevokeGrant", func() error {
+			_, err := c.RevokeGrant(ctx, &kms.RevokeGrantInput{KeyId: aws.String(key.KeyID), GrantId: aws.String("g")})
+			return err
+		}},
 		{"iam:CreateRole", func() error {
 			_, err := iam.NewFromConfig(cfg).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("r"), AssumeRolePolicyDocument: aws.String("{}")})
 			return err
@@ -169,7 +173,7 @@ func TestGuardRefusesMutationsBeforeSending(t *testing.T) {
 	}
 	assert.Equal(t, 0, seen, "no refused request reached the network")
 	assert.Empty(t, guard.Calls())
-	assert.Equal(t, []string{"kms:CreateKey", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:DisableKey", "kms:Encrypt", "iam:CreateRole"},
+	assert.Equal(t, []string{"kms:CreateKey", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:DisableKey", "kms:Encrypt", "kms:RevokeGrant", "iam:CreateRole"},
 		guard.Refused(), "each refused once: refusals are not retried")
 
 	// And nothing changed: the key is still there, enabled, alone.
@@ -184,8 +188,10 @@ func TestGuardRefusesMutationsBeforeSending(t *testing.T) {
 	// Allowed reads pass and are recorded under their names.
 	_, err = c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(key.KeyID)})
 	require.NoError(t, err)
-	assert.Equal(t, []string{OpDescribeKey}, guard.Calls())
-	assert.Equal(t, 1, seen)
+	_, err = c.ListGrants(ctx, &kms.ListGrantsInput{KeyId: aws.String(key.KeyID)})
+	require.NoError(t, err)
+	assert.Equal(t, []string{OpDescribeKey, OpListGrants}, guard.Calls())
+	assert.Equal(t, 2, seen)
 }
 
 // The query protocol (STS, IAM) is named from its Action and signing scope.
