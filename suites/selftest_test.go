@@ -96,6 +96,13 @@ type difference struct {
 	why         string // always given
 }
 
+// Both emulators make the grant variants and list their grants; neither
+// as AWS does it, so each says how (the results are AWS's all the same).
+const (
+	embeddedGrants   = "local-kms has no grants: the embedded wrapper keeps them (targets/grants.go), in AWS's shape, enforcing nothing"
+	localStackGrants = "LocalStack accepts any grantee string (a non-ARN too) and lists grants with the key ID, not the ARN, in KeyId and without IssuingAccount"
+)
+
 var differences = map[string]map[provision.Variant]difference{
 	targetkind.Embedded: {
 		provision.MultiRegion: {unsupported: true, why: "local-kms ignores MultiRegion"},
@@ -103,6 +110,14 @@ var differences = map[string]map[provision.Variant]difference{
 			why: "local-kms answers Encrypt with an HMAC key with InternalFailureException (\"key type not yet supported\"), not InvalidKeyUsageException: the probe could not complete"},
 		provision.Imported: {set: want{"CMK-OPS-1": errS},
 			why: "local-kms refuses GetKeyRotationStatus for EXTERNAL keys (UnsupportedOperationException), where LocalStack answers false: the rotation status is missing evidence"},
+		provision.GrantOtherAccount:    {why: embeddedGrants},
+		provision.GrantWithCreateGrant: {why: embeddedGrants},
+		provision.GrantAllowed:         {why: embeddedGrants},
+	},
+	targetkind.LocalStack: {
+		provision.GrantOtherAccount:    {why: localStackGrants},
+		provision.GrantWithCreateGrant: {why: localStackGrants},
+		provision.GrantAllowed:         {why: localStackGrants},
 	},
 	targetkind.AWS: {
 		provision.Lockout: {unsupported: true, why: "a locked-out key could not be cleaned up by the provisioner on a real account"},
