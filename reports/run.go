@@ -152,10 +152,13 @@ func Write(dir, name string, run *Run) (Paths, error) {
 	if err := WriteResults(&res, run); err != nil {
 		return Paths{}, err
 	}
-	if err := WriteJUnit(&junit, run); err != nil {
+	// The reports name the results file they go with.
+	withDigest := *run
+	withDigest.ResultsSHA256 = sha256Hex(res.Bytes())
+	if err := WriteJUnit(&junit, &withDigest); err != nil {
 		return Paths{}, err
 	}
-	if err := WriteMarkdown(&md, run); err != nil {
+	if err := WriteMarkdown(&md, &withDigest); err != nil {
 		return Paths{}, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -235,6 +238,19 @@ func validate(r *Run) error {
 		return fmt.Errorf("verdict %q contradicts the results, which say %q", r.Verdict, want)
 	}
 	return nil
+}
+
+// resultsDigest is the SHA-256 of the results file r goes with: the one
+// it was read from, else the one WriteResults writes for it.
+func resultsDigest(r *Run) (string, error) {
+	if r.ResultsSHA256 != "" {
+		return r.ResultsSHA256, nil
+	}
+	var b bytes.Buffer
+	if err := WriteResults(&b, r); err != nil {
+		return "", err
+	}
+	return sha256Hex(b.Bytes()), nil
 }
 
 func sha256Hex(b []byte) string {
