@@ -423,3 +423,40 @@ func TestEmbedEvidenceProfileChangedInCode(t *testing.T) {
 
 	assert.Error(t, EmbedEvidence(nil, nil, v))
 }
+
+// FuzzVerifyEdits: one edit anywhere in a real results file (a byte range
+// replaced) never makes it verify with another verdict, status or
+// observation than the file had. What it may leave verified is what
+// judging again does not protect (free metadata, formatting).
+func FuzzVerifyEdits(f *testing.F) {
+	orig := written(f, fixtureRun(f, "../fixtures/snapshots/noncompliant/lock-out.json", loadProfile(f, exampleProfile)))
+	want, err := Verify(orig)
+	require.NoError(f, err)
+	f.Add(uint32(0), uint8(0), []byte{})
+	for _, at := range []struct{ old, new string }{
+		{`"status": "FAIL"`, `"status": "PASS"`},
+		{`"verdict": "NOT READY"`, `"verdict": "READY"`},
+		{`"KeyState": "Enabled"`, `"KeyState": "Disabled"`},
+		{`allow_key_deletion: true`, `allow_key_deletion: false`},
+		{`"run_id": "`, `"run_id": "x`},
+	} {
+		i := bytes.LastIndex(orig, []byte(at.old))
+		require.GreaterOrEqual(f, i, 0, at.old)
+		f.Add(uint32(i), uint8(len(at.old)), []byte(at.new))
+	}
+	f.Fuzz(func(t *testing.T, at uint32, n uint8, repl []byte) {
+		i := int(at % uint32(len(orig)+1))
+		j := min(i+int(n), len(orig))
+		data := append(append(append([]byte{}, orig[:i]...), repl...), orig[j:]...)
+		got, err := Verify(data)
+		if err != nil {
+			return
+		}
+		require.Equal(t, want.Verdict, got.Verdict)
+		require.Len(t, got.Results, len(want.Results))
+		for k := range want.Results {
+			require.Equal(t, want.Results[k].Status, got.Results[k].Status, want.Results[k].ID)
+			require.Equal(t, want.Results[k].Observed, got.Results[k].Observed, want.Results[k].ID)
+		}
+	})
+}
