@@ -460,3 +460,47 @@ func FuzzVerifyEdits(f *testing.F) {
 		}
 	})
 }
+
+// A live capture whose STS answered (LocalStack, AWS): the caller, target,
+// account and region of the run are the capture's, and each is held to it.
+func TestVerifyLiveCaptureWithCaller(t *testing.T) {
+	data, err := os.ReadFile("../fixtures/snapshots/compliant.json")
+	require.NoError(t, err)
+	var members map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(data, &members))
+	members["Target"] = json.RawMessage(`{"Kind": "aws", "Region": "us-east-1", "Account": "111122223333"}`)
+	members["GetCallerIdentity"] = json.RawMessage(`{"UserId": "AROAEXAMPLE:auditor", "Account": "111122223333", "Arn": "arn:aws:sts::111122223333:assumed-role/Auditor/auditor"}`)
+	members["SimulatePrincipalPolicy"] = json.RawMessage(`{"NotRun": "not asked in this test"}`)
+	members["RoundTrip"] = json.RawMessage(`{"Requested": false}`)
+	capture, err := json.Marshal(members)
+	require.NoError(t, err)
+	state, err := keystate.Decode(capture)
+	require.NoError(t, err)
+
+	v := loadProfile(t, exampleProfile)
+	results := checks.Evaluate(state, v)
+	run := &Run{
+		RunID: "r", Target: Target{Kind: "aws"}, Account: "111122223333", Region: "us-east-1",
+		Caller: "arn:aws:sts::111122223333:assumed-role/Auditor/auditor", KeyARN: state.Key.Arn,
+		Profile: NewProfileRecord(exampleProfile, v.Profile().Content), Verdict: checks.Verdict(results), Results: results,
+	}
+	require.NoError(t, EmbedEvidence(run, state, v))
+	orig := written(t, run)
+	_, err = Verify(orig)
+	require.NoError(t, err)
+
+	for claim, data := range map[string][]byte{
+		"caller":          replaceIn(t, orig, `"caller": "arn:aws:sts::111122223333:assumed-role/Auditor/auditor"`, `"caller": "arn:aws:sts::111122223333:assumed-role/Admin/x"`, 1),
+		"target.kind":     replaceIn(t, orig, `"kind": "aws"`, `"kind": "localstack"`, 1),
+		"target.endpoint": replaceIn(t, orig, `"kind": "aws"`, `"kind": "aws", "endpoint": "http://127.0.0.1:4566"`, 1),
+		"region":          replaceIn(t, orig, `"region": "us-east-1"`, `"region": "us-west-2"`, 1),
+	} {
+		t.Run(claim, func(t *testing.T) {
+			assert.Contains(t, claims(verifyError(t, data)), claim)
+		})
+	}
+	// A saved capture evaluated offline is the other honest reading of it:
+	// the same results, with "snapshot" as the target.
+	_, err = Verify(replaceIn(t, orig, `"kind": "aws"`, `"kind": "snapshot"`, 1))
+	assert.NoError(t, err)
+}
