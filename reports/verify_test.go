@@ -315,6 +315,15 @@ func TestVerifyDoesNotProtect(t *testing.T) {
 		"snapshot path":     replaceIn(t, orig, `"endpoint": "../fixtures/snapshots/noncompliant/lock-out.json"`, `"endpoint": "elsewhere.json"`, 1),
 		"catalog label":     replaceIn(t, orig, `"version": "1"`, `"version": "0"`, 1),
 		"fabricated answer": written(t, fixtureRun(t, "../fixtures/snapshots/compliant.json", loadProfile(t, exampleProfile))),
+		"profile changed where no result depends on it": rewritten(t, orig, func(r *Run) {
+			c := r.Profile.Content + "key: alias/Adobe-Experience-Platform-Key\n"
+			v, err := profile.Parse([]byte(c))
+			require.NoError(t, err)
+			canonical, err := v.Canonical()
+			require.NoError(t, err)
+			r.Profile = NewProfileRecord(r.Profile.Source, []byte(c))
+			r.Profile.Canonical = string(canonical)
+		}),
 	} {
 		t.Run(name, func(t *testing.T) {
 			run, err := Verify(data)
