@@ -217,6 +217,11 @@ func Evaluate(state *keystate.State, v profile.Valid, src Source) (*reports.Run,
 	if state.Identity != nil && state.Identity.Caller != nil {
 		run.Caller = state.Identity.Caller.Arn
 	}
+	// The results file carries its evidence, so it can be judged again
+	// (cmkcheck verify); reports.compareDerived mirrors the fields above.
+	if err := reports.EmbedEvidence(run, state, v); err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
 	return run, nil
 }
 
