@@ -48,6 +48,9 @@ type Profile struct {
 	MaxRotationPeriodDays   int               `yaml:"max_rotation_period_days"`
 	Roundtrip               bool              `yaml:"roundtrip"`
 	Shield                  string            `yaml:"shield"`
+	// MonitoringRequired makes CMK-MON-1 (alerting on the key's disabling
+	// and deletion) required.
+	MonitoringRequired bool `yaml:"monitoring_required"`
 
 	// Source is the file it came from ("" when none) and Content its bytes,
 	// kept so reports can record exactly what was evaluated against.
@@ -255,6 +258,7 @@ func (p *Profile) fields() map[string]any {
 		"max_rotation_period_days":  &p.MaxRotationPeriodDays,
 		"roundtrip":                 &p.Roundtrip,
 		"shield":                    &p.Shield,
+		"monitoring_required":       &p.MonitoringRequired,
 	}
 }
 

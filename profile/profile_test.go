@@ -134,3 +134,21 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestMonitoringRequired(t *testing.T) {
+	v, err := profile.Parse([]byte("monitoring_required: true\n"))
+	require.NoError(t, err)
+	assert.True(t, v.Profile().MonitoringRequired)
+
+	v, err = profile.Load("", env(map[string]string{"CMK_MONITORING_REQUIRED": "true"}))
+	require.NoError(t, err)
+	assert.True(t, v.Profile().MonitoringRequired)
+	assert.Contains(t, v.Profile().Overrides, "CMK_MONITORING_REQUIRED")
+
+	_, err = profile.Load("", env(map[string]string{"CMK_MONITORING_REQUIRED": "sometimes"}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "CMK_MONITORING_REQUIRED")
+
+	_, err = profile.Parse([]byte("monitoring_required: often\n"))
+	require.Error(t, err)
+}
