@@ -32,7 +32,7 @@ func (s *State) Snapshot() ([]byte, error) {
 		b.Write(raw)
 	}
 	why := map[string]string{}
-	for _, name := range append(slices.Clone(Members), LiveMembers...) {
+	for _, name := range append(append(slices.Clone(Members), LiveMembers...), OptionalMembers...) {
 		raw, ok := s.Raw[name]
 		if !ok {
 			// The default problem of an absent required member needs no

@@ -59,6 +59,17 @@ type State struct {
 	Simulation *Simulation
 	RoundTrip  *RoundTripFacts
 
+	// Monitoring answers (monitoring.go), each nil when its member is absent.
+	Rules         []EventRule
+	RuleTargets   map[string][]string // rule name -> target ARNs
+	LogGroups     []string
+	MetricFilters []MetricFilter
+	Alarms        []Alarm
+
+	// Baseline is the signed-off state drift is judged against (baseline.go),
+	// nil when no baseline was given.
+	Baseline *BaselineFacts
+
 	// Raw holds each member's answer exactly as received: the evidence.
 	Raw map[string]json.RawMessage
 	// Problems says, per member, why it is absent or unusable.

@@ -102,7 +102,7 @@ func decodeCollectionErrors(members map[string]json.RawMessage) (map[string]stri
 // absent optional member is simply not there (offline).
 func FromAnswers(answers map[string]json.RawMessage) *State {
 	s := &State{Raw: map[string]json.RawMessage{}, Problems: map[string]string{}}
-	for _, name := range append(slices.Clone(Members), LiveMembers...) {
+	for _, name := range append(append(slices.Clone(Members), LiveMembers...), OptionalMembers...) {
 		raw, ok := answers[name]
 		if !ok {
 			if slices.Contains(Members, name) {
@@ -133,7 +133,7 @@ func (s *State) Problem(member string) string { return s.Problems[member] }
 // allMembers lists every member a snapshot may hold, in the order a
 // snapshot is written.
 func allMembers() []string {
-	return append(append(slices.Clone(Members), LiveMembers...), CollectionErrors)
+	return append(append(append(slices.Clone(Members), LiveMembers...), OptionalMembers...), CollectionErrors)
 }
 
 func isMember(name string) bool { return slices.Contains(allMembers(), name) }
@@ -211,6 +211,12 @@ func (s *State) decodeMember(name string, raw json.RawMessage) error {
 	case RoundTrip:
 		rt, err := decodeRoundTrip(raw)
 		s.RoundTrip = rt
+		return err
+	case ListRules, ListTargetsByRule, DescribeLogGroups, DescribeMetricFilters, DescribeAlarms:
+		return s.decodeMonitoring(name, raw)
+	case Baseline:
+		b, err := decodeBaseline(raw)
+		s.Baseline = b
 		return err
 	case ListAliases:
 		var v struct {
