@@ -78,7 +78,10 @@ var mon1Cases = table([]tc{
 		want: checks.Fail, sev: checks.Required},
 	{name: "offline without the members", id: "CMK-MON-1", want: checks.Skip, observe: "offline without the EventBridge"},
 	{name: "offline with the rules only", id: "CMK-MON-1", edit: then(monitoring(`{"source":["aws.kms"],"detail":{"eventName":["EnableKey"]}}`, []string{topic}, "", nil),
-		func(t *testing.T, s snap) { delete(s, keystate.DescribeMetricFilters); delete(s, keystate.DescribeAlarms) }),
+		func(t *testing.T, s snap) {
+			delete(s, keystate.DescribeMetricFilters)
+			delete(s, keystate.DescribeAlarms)
+		}),
 		want: checks.Skip, observe: "lacks"},
 	{name: "embedded capture", id: "CMK-MON-1", edit: capture(), want: checks.Skip, observe: "embedded target serves KMS only"},
 	{name: "rules without targets answer", id: "CMK-MON-1", edit: then(monitoring(watchPattern, []string{topic}, "", nil),
