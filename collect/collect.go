@@ -24,6 +24,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/aep-cmk/cmkcheck/keystate"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 	"github.com/aep-cmk/cmkcheck/targets"
 )
 
@@ -113,11 +114,17 @@ func (c *Collector) Key(ctx context.Context, key string) (*keystate.State, *Reco
 		run.tags(ctx, keyID)
 		run.aliases(ctx, keyID)
 		run.grants(ctx, keyID)
+		run.monitoring(ctx)
 	} else {
 		// Each problem names the cause: a reader of one check's ERROR
 		// sees which error it was, not only that DescribeKey failed.
 		for _, m := range keystate.Members[1:] {
 			run.problems[m] = fmt.Sprintf("%s not asked: the key ID is unknown because %s", m, run.problems[keystate.DescribeKey])
+		}
+		if t := c.target; t.Kind != targetkind.Embedded {
+			for _, m := range keystate.MonitoringMembers {
+				run.problems[m] = fmt.Sprintf("%s not asked: the key ID is unknown because %s", m, run.problems[keystate.DescribeKey])
+			}
 		}
 	}
 	t := c.target

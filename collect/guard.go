@@ -35,6 +35,7 @@ const (
 func ReadOnly(roundtrip bool) []string {
 	ops := []string{OpDescribeKey, OpGetKeyPolicy, OpGetKeyRotationStatus, OpListResourceTags, OpListAliases, OpListGrants,
 		OpGetCallerIdentity, OpSimulatePrincipalPolicy}
+	ops = append(ops, monitoringOps...)
 	if roundtrip {
 		ops = append(ops, OpEncrypt, OpDecrypt)
 	}
@@ -150,14 +151,25 @@ func operation(req *http.Request) (string, error) {
 		if !ok || op == "" {
 			return "", fmt.Errorf("X-Amz-Target %q", target)
 		}
-		if prefix == "TrentService" {
-			return "kms:" + op, nil
+		if service, ok := targetServices[prefix]; ok {
+			return service + ":" + op, nil
 		}
 		return strings.ToLower(prefix) + ":" + op, nil
 	}
 	service := signingService(req.Header.Get("Authorization"))
 	if service == "" {
 		return "", errors.New("no X-Amz-Target and no signed service")
+	}
+	if iam, ok := signingServices[service]; ok {
+		service = iam
+	}
+	if req.Header.Get("Smithy-Protocol") != "" {
+		// Smithy RPC v2 (CloudWatch): POST /service/<service>/operation/<Op>.
+		_, op, ok := strings.Cut(req.URL.Path, "/operation/")
+		if !ok || op == "" || strings.Contains(op, "/") {
+			return "", fmt.Errorf("%s RPC v2 request to %q names no operation", service, req.URL.Path)
+		}
+		return service + ":" + op, nil
 	}
 	if req.Body == nil {
 		return "", errors.New(service + " request without a body")
@@ -190,3 +202,15 @@ func signingService(auth string) string {
 	}
 	return parts[3]
 }
+
+// targetServices names the IAM service of an X-Amz-Target prefix; any other
+// prefix is named by itself, lowercased.
+var targetServices = map[string]string{
+	"TrentService":                  "kms",
+	"AWSEvents":                     "events",
+	"Logs_20140328":                 "logs",
+	"GraniteServiceVersion20100801": "cloudwatch",
+}
+
+// signingServices names the IAM service of a signing name that differs.
+var signingServices = map[string]string{"monitoring": "cloudwatch"}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run the LocalStack community emulator natively (no Docker engine needed) for
-# the KMS, IAM and STS services, on 127.0.0.1:${LOCALSTACK_PORT:-4566}.
+# the KMS, IAM and STS services (and EventBridge, CloudWatch Logs, CloudWatch and SNS for CMK-MON-1), on 127.0.0.1:${LOCALSTACK_PORT:-4566}.
 #
 #   scripts/localstack.sh install   # create/refresh the cached virtualenv
 #   scripts/localstack.sh start     # install if needed, start in background, wait until healthy
@@ -32,7 +32,7 @@ LOCALSTACK_DATA=${LOCALSTACK_DATA:-$CMKCHECK_CACHE/localstack-data}
 LOCALSTACK_LOG=${LOCALSTACK_LOG:-/tmp/localstack.log}
 LOCALSTACK_PIDFILE=${LOCALSTACK_PIDFILE:-$CMKCHECK_CACHE/localstack-$LOCALSTACK_PORT.pid}
 LOCALSTACK_START_TIMEOUT=${LOCALSTACK_START_TIMEOUT:-180}
-LOCALSTACK_SERVICES=kms,iam,sts
+LOCALSTACK_SERVICES=kms,iam,sts,events,logs,cloudwatch,sns
 
 HEALTH_URL="http://127.0.0.1:${LOCALSTACK_PORT}/_localstack/health"
 MARKER="$LOCALSTACK_VENV/.cmkcheck-localstack-installed"
