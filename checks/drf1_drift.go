@@ -27,7 +27,7 @@ func init() {
 		// evidence; with one, evalDrift takes the members as evidence and
 		// is ERROR when one is unusable.
 		Uses: []string{keystate.Baseline},
-		eval:  evalDrift,
+		eval: evalDrift,
 	})
 }
 

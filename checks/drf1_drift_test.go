@@ -75,7 +75,9 @@ var drf1Cases = table([]tc{
 	{name: "the same state", id: "CMK-DRF-1", edit: baseline(), want: checks.Pass, observe: "no drift since the baseline (results, sha256 abab"},
 	{name: "statements reordered and re-indented only", id: "CMK-DRF-1", edit: then(baseline(), reorder), want: checks.Pass},
 	{name: "a new principal may decrypt", id: "CMK-DRF-1", edit: then(baseline(), func(t *testing.T, s snap) {
-		s.statements(t, func(st []any) []any { return append(st, stmt(map[string]any{"AWS": "arn:aws:iam::111122223333:role/NewReader"}, "kms:Decrypt")) })
+		s.statements(t, func(st []any) []any {
+			return append(st, stmt(map[string]any{"AWS": "arn:aws:iam::111122223333:role/NewReader"}, "kms:Decrypt"))
+		})
 	}), want: checks.Fail, sev: checks.Required, observe: "arn:aws:iam::111122223333:role/NewReader kms:Decrypt: NOT ALLOWED → ALLOWED"},
 	{name: "the platform's statement removed", id: "CMK-DRF-1", edit: then(baseline(), removeAdobe), want: checks.Fail, observe: "account:222233334444"},
 	{name: "rotation disabled", id: "CMK-DRF-1", edit: then(baseline(), func(t *testing.T, s snap) {
@@ -113,7 +115,9 @@ func TestDRF1Drift(t *testing.T) { runCases(t, drf1Cases) }
 func TestDriftRows(t *testing.T) {
 	before := compliant(t).state(t)
 	s := compliant(t)
-	s.statements(t, func(st []any) []any { return append(st, stmt(map[string]any{"AWS": "arn:aws:iam::111122223333:role/NewReader"}, "kms:Decrypt")) })
+	s.statements(t, func(st []any) []any {
+		return append(st, stmt(map[string]any{"AWS": "arn:aws:iam::111122223333:role/NewReader"}, "kms:Decrypt"))
+	})
 	rows, err := checks.Drift(before, s.state(t), nil)
 	require.NoError(t, err)
 	require.Len(t, rows, 1)
