@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -55,6 +56,9 @@ type Options struct {
 	// the role to assume, AWS_REGION's default, how to start a LocalStack.
 	Opener  targets.Opener
 	KeepKey bool // do not delete a provisioned key
+	// Baseline is the keystate.Baseline member (reports.LoadBaseline) that
+	// CMK-DRF-1 judges drift against; nil: no baseline, DRF-1 is SKIP.
+	Baseline json.RawMessage
 }
 
 // Outcome is what one audit produced.
@@ -142,11 +146,12 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
 	run, err := Evaluate(state, opts.Profile, Source{
-		Target:  reports.Target{Kind: tg.Kind, Endpoint: tg.Endpoint},
-		Account: tg.Account,
-		Region:  tg.Region,
-		Key:     key,
-		Start:   start,
+		Target:   reports.Target{Kind: tg.Kind, Endpoint: tg.Endpoint},
+		Account:  tg.Account,
+		Region:   tg.Region,
+		Key:      key,
+		Start:    start,
+		Baseline: opts.Baseline,
 	})
 	if err != nil {
 		return nil, err
@@ -164,6 +169,9 @@ type Source struct {
 	Account, Region string
 	Key             string    // the key asked for, when the state names none
 	Start           time.Time // when the run began
+	// Baseline, when set, is the keystate.Baseline member the state is
+	// judged against for drift (CMK-DRF-1).
+	Baseline json.RawMessage
 }
 
 // Evaluate judges a key state against a profile and returns the run
@@ -183,6 +191,11 @@ func Evaluate(state *keystate.State, v profile.Valid, src Source) (*reports.Run,
 	if src.Target.Kind == targetkind.Snapshot {
 		if err := state.SameKey(p.Key); err != nil {
 			return nil, fmt.Errorf("audit: %w", err)
+		}
+	}
+	if len(src.Baseline) > 0 {
+		if err := state.SetBaseline(src.Baseline); err != nil {
+			return nil, fmt.Errorf("audit: --baseline: %w", err)
 		}
 	}
 	results, err := evaluate(state, v)

@@ -98,3 +98,25 @@ func BaselineMember(file []byte, kind string, s *State) (json.RawMessage, error)
 	b.WriteString("}")
 	return b.Bytes(), nil
 }
+
+// SetBaseline gives the state the baseline it is judged against (the
+// member BaselineMember made). It refuses a member that does not read, a
+// state that already holds a baseline, and a baseline of another key.
+func (s *State) SetBaseline(raw json.RawMessage) error {
+	if _, ok := s.Raw[Baseline]; ok || s.Baseline != nil {
+		return errors.New("the state already holds a baseline")
+	}
+	b, err := decodeBaseline(raw)
+	if err != nil {
+		return fmt.Errorf("baseline: %w", err)
+	}
+	if b.State.Key != nil && s.Key != nil && b.State.Key.Arn != s.Key.Arn {
+		return fmt.Errorf("the baseline is of key %s, not of the key judged, %s", b.State.Key.Arn, s.Key.Arn)
+	}
+	if s.Raw == nil {
+		s.Raw = map[string]json.RawMessage{}
+	}
+	s.Raw[Baseline] = raw
+	s.Baseline = b
+	return nil
+}

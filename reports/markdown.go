@@ -32,6 +32,7 @@ func WriteMarkdown(w io.Writer, run *Run) error {
 	writeChecked(&b, r, digest)
 	writeCounts(&b, r)
 	writeTable(&b, r)
+	writeDrift(&b, r)
 	writeFindings(&b, r)
 	writePolicy(&b, r)
 	writeDigests(&b, r)

@@ -25,6 +25,7 @@ func auditCommand(ctx context.Context, args []string, stderr io.Writer, getenv f
 	profilePath := fs.String("profile", "", "the profile `FILE` (default: CMK_PROFILE)")
 	key := fs.String("key", "", "the key to inspect: ID, ARN or alias/NAME (default: the profile's key or CMK_KEY_ID)")
 	timeout := fs.Duration("timeout", 0, "bound on the whole collection (default 60s)")
+	baselinePath := fs.String("baseline", "", "judge drift (CMK-DRF-1) against `FILE`: the results file of an earlier run, or a snapshot")
 	saveSnapshot := fs.String("save-snapshot", "", "write the evidence the checks judged, as a snapshot, to `FILE` (cmkcheck evaluate --snapshot FILE re-judges it)")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, out, err
@@ -34,6 +35,10 @@ func auditCommand(ctx context.Context, args []string, stderr io.Writer, getenv f
 	}
 	if *target != "" && !targetkind.IsLive(*target) {
 		return nil, out, usagef("--target %q: want one of %v", *target, targetkind.Live)
+	}
+	baseline, err := readBaseline(*baselinePath)
+	if err != nil {
+		return nil, out, err
 	}
 	env := edge.Env(getenv)
 	if *profilePath == "" {
@@ -53,7 +58,7 @@ func auditCommand(ctx context.Context, args []string, stderr io.Writer, getenv f
 	}
 	opener := env.Opener()
 	opener.StartLocalStack = localStackStarter(env)
-	o, err := audit.Run(ctx, audit.Options{Target: kind, Profile: p, Key: *key, Timeout: *timeout, Provision: provisionOK, Opener: opener})
+	o, err := audit.Run(ctx, audit.Options{Target: kind, Profile: p, Key: *key, Timeout: *timeout, Provision: provisionOK, Opener: opener, Baseline: baseline})
 	if err != nil && !errors.Is(err, audit.ErrCleanup) {
 		return nil, out, err
 	}

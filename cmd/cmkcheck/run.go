@@ -35,10 +35,10 @@ func (e usageError) Error() string { return e.msg }
 func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
 
 const usage = `usage:
-  cmkcheck evaluate --snapshot FILE [--profile FILE] [--format text|json] [--junit FILE] [--markdown FILE] [--results FILE]
+  cmkcheck evaluate --snapshot FILE [--profile FILE] [--baseline FILE] [--format text|json] [--junit FILE] [--markdown FILE] [--results FILE]
   cmkcheck report   --results FILE [--format text|json] [--junit FILE] [--markdown FILE]
   cmkcheck verify   --results FILE [--format text|json]
-  cmkcheck audit    [--target embedded|localstack|aws] [--profile FILE] [--key KEY] [--out DIR] [--format text|json] [--timeout D] [--save-snapshot FILE]
+  cmkcheck audit    [--target embedded|localstack|aws] [--profile FILE] [--key KEY] [--baseline FILE] [--out DIR] [--format text|json] [--timeout D] [--save-snapshot FILE]
 exit status: 0 READY, 1 NOT READY, 2 usage or configuration error`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
@@ -214,6 +214,7 @@ func evaluate(args []string, getenv func(string) string) (*reports.Run, outputs,
 	snapshot := fs.String("snapshot", "", "the snapshot `FILE` (AWS CLI JSON outputs)")
 	profilePath := fs.String("profile", "", "the profile `FILE` (YAML)")
 	fs.StringVar(&out.results, "results", "", "write the results file (JSON) to `FILE`")
+	baselinePath := fs.String("baseline", "", "judge drift (CMK-DRF-1) against `FILE`: the results file of an earlier run, or a snapshot")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, out, err
 	}
@@ -236,9 +237,13 @@ func evaluate(args []string, getenv func(string) string) (*reports.Run, outputs,
 	if err != nil {
 		return nil, out, fmt.Errorf("snapshot %s: %w", *snapshot, err)
 	}
+	baseline, err := readBaseline(*baselinePath)
+	if err != nil {
+		return nil, out, err
+	}
 	// The same evaluation and run record as a live audit; only the state
 	// comes from a file instead of a target.
-	run, err := audit.Evaluate(state, valid, audit.Source{Target: reports.Target{Kind: targetkind.Snapshot, Endpoint: *snapshot}, Start: start})
+	run, err := audit.Evaluate(state, valid, audit.Source{Target: reports.Target{Kind: targetkind.Snapshot, Endpoint: *snapshot}, Start: start, Baseline: baseline})
 	if err != nil {
 		return nil, out, err
 	}
@@ -283,4 +288,22 @@ func readLimited(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
 	}
 	return data, nil
+}
+
+// readBaseline reads --baseline FILE into the member CMK-DRF-1 judges
+// against; "" means no baseline. A results file that does not verify is
+// refused: drift is never judged against an unproven claim.
+func readBaseline(path string) (json.RawMessage, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := readLimited(path, reports.MaxResultsSize)
+	if err != nil {
+		return nil, fmt.Errorf("--baseline: %w", err)
+	}
+	member, err := reports.LoadBaseline(data)
+	if err != nil {
+		return nil, fmt.Errorf("--baseline %s: %w", path, err)
+	}
+	return member, nil
 }
