@@ -249,6 +249,24 @@ PY
 	log "installed in $((SECONDS - t0)) s"
 }
 
+# The EventBridge provider (CMK-MON-1's self-tests) imports `crontab`, which
+# is in localstack-core's full [runtime] extra, not in [base-runtime]. It is
+# added on its own, pinned, and kept out of the install fingerprint: a venv
+# that other checkouts share is extended, never rebuilt, for it.
+MONITORING_DEPS=(crontab==1.0.5)
+
+ensure_monitoring_deps() {
+	"$LOCALSTACK_VENV/bin/python" -c 'import crontab' 2>/dev/null && return 0
+	take_lock INSTALL_LOCK_FD "$LOCALSTACK_VENV.lock" 1800
+	if ! "$LOCALSTACK_VENV/bin/python" -c 'import crontab' 2>/dev/null; then
+		log "adding ${MONITORING_DEPS[*]} (the events provider needs it) to $LOCALSTACK_VENV"
+		"$LOCALSTACK_VENV/bin/python" -m pip install --no-input --disable-pip-version-check -q "${MONITORING_DEPS[@]}"
+	fi
+	release_lock INSTALL_LOCK_FD
+	"$LOCALSTACK_VENV/bin/python" -c 'import localstack.services.events.provider, localstack.services.logs.provider, localstack.services.cloudwatch.provider, localstack.services.sns.provider' ||
+		die "the monitoring providers do not import in $LOCALSTACK_VENV (see traceback above)"
+}
+
 health_json() {
 	curl -fsS -m 3 "$HEALTH_URL" 2>/dev/null
 }
@@ -296,6 +314,7 @@ cmd_start() {
 			die "port 127.0.0.1:$LOCALSTACK_PORT is in use by something that is not a healthy LocalStack ($HEALTH_URL)"
 		fi
 		cmd_install
+		ensure_monitoring_deps
 		mkdir -p "$LOCALSTACK_DATA" "$(dirname "$LOCALSTACK_PIDFILE")" "$(dirname "$LOCALSTACK_LOG")"
 		: >"$LOCALSTACK_LOG"
 		log "starting LocalStack $LOCALSTACK_VERSION natively on 127.0.0.1:$LOCALSTACK_PORT (SERVICES=$LOCALSTACK_SERVICES), log: $LOCALSTACK_LOG"
@@ -395,7 +414,7 @@ usage() {
 }
 
 case ${1:-} in
-install) cmd_install ;;
+install) cmd_install && ensure_monitoring_deps ;;
 start) cmd_start ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
