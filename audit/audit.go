@@ -56,6 +56,10 @@ type Options struct {
 	// the role to assume, AWS_REGION's default, how to start a LocalStack.
 	Opener  targets.Opener
 	KeepKey bool // do not delete a provisioned key
+	// Watch, with a provisioned key, also makes the monitoring a team sets
+	// up for it (an EventBridge rule for DisableKey, ScheduleKeyDeletion
+	// and PutKeyPolicy with an SNS topic as its target), deleted with it.
+	Watch bool
 	// Baseline is the keystate.Baseline member (reports.LoadBaseline) that
 	// CMK-DRF-1 judges drift against; nil: no baseline, DRF-1 is SKIP.
 	Baseline json.RawMessage
@@ -65,8 +69,9 @@ type Options struct {
 type Outcome struct {
 	Run         *reports.Run
 	State       *keystate.State
-	Record      *collect.Record // the operations sent while inspecting
-	Provisioned *provision.Key  // nil when an existing key was inspected
+	Record      *collect.Record  // the operations sent while inspecting
+	Provisioned *provision.Key   // nil when an existing key was inspected
+	Watch       *provision.Watch // the monitoring made with Options.Watch, nil otherwise
 	Target      struct{ Kind, Endpoint, Region, Account string }
 }
 
@@ -92,6 +97,10 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 	}
 	onAWS := kind == targetkind.AWS || (opts.Conn != nil && !opts.Conn.Emulated())
 	switch {
+	case opts.Watch && key != "" && opts.Variant == provision.Correct:
+		return nil, fmt.Errorf("audit: the watch (EventBridge rule and SNS topic) is made only for a key the audit provisions, not for %s", key)
+	case opts.Watch && (kind == targetkind.Embedded && opts.Conn == nil || opts.Conn != nil && opts.Conn.Kind == targetkind.Embedded):
+		return nil, errors.New("audit: the embedded target serves KMS only: it has no EventBridge or SNS to make the watch in")
 	case onAWS && opts.Variant != provision.Correct && !provisionOnAWS:
 		return nil, fmt.Errorf("audit: provisioning the %s variant on the aws target creates a real key: set %s=1 to allow it (it is scheduled for deletion afterwards)",
 			opts.Variant.Name(), provisionVariable)
@@ -138,6 +147,22 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 					err = errors.Join(err, fmt.Errorf("audit: %w: key %s: %w", ErrCleanup, made.KeyID, derr))
 				}
 			}()
+		}
+		if opts.Watch {
+			wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+			watch, werr := provision.CreateWatchE(wctx, tg.Config, made, provision.WatchSpec{})
+			cancel()
+			if werr != nil {
+				return nil, fmt.Errorf("audit: %w", werr)
+			}
+			out.Watch = watch
+			if !opts.KeepKey {
+				defer func() {
+					if derr := provision.DeleteWatchE(context.WithoutCancel(ctx), tg.Config, watch); derr != nil {
+						err = errors.Join(err, fmt.Errorf("audit: %w: watch of key %s: %w", ErrCleanup, made.KeyID, derr))
+					}
+				}()
+			}
 		}
 	}
 

@@ -25,6 +25,7 @@ func auditCommand(ctx context.Context, args []string, stderr io.Writer, getenv f
 	profilePath := fs.String("profile", "", "the profile `FILE` (default: CMK_PROFILE)")
 	key := fs.String("key", "", "the key to inspect: ID, ARN or alias/NAME (default: the profile's key or CMK_KEY_ID)")
 	timeout := fs.Duration("timeout", 0, "bound on the whole collection (default 60s)")
+	watch := fs.Bool("watch", false, "with a provisioned key, also make the EventBridge rule (DisableKey, ScheduleKeyDeletion, PutKeyPolicy) and its SNS topic a team sets up, deleted with the key")
 	baselinePath := fs.String("baseline", "", "judge drift (CMK-DRF-1) against `FILE`: the results file of an earlier run, or a snapshot")
 	saveSnapshot := fs.String("save-snapshot", "", "write the evidence the checks judged, as a snapshot, to `FILE` (cmkcheck evaluate --snapshot FILE re-judges it)")
 	if err := parseFlags(fs, args); err != nil {
@@ -58,12 +59,15 @@ func auditCommand(ctx context.Context, args []string, stderr io.Writer, getenv f
 	}
 	opener := env.Opener()
 	opener.StartLocalStack = localStackStarter(env)
-	o, err := audit.Run(ctx, audit.Options{Target: kind, Profile: p, Key: *key, Timeout: *timeout, Provision: provisionOK, Opener: opener, Baseline: baseline})
+	o, err := audit.Run(ctx, audit.Options{Target: kind, Profile: p, Key: *key, Timeout: *timeout, Provision: provisionOK, Opener: opener, Baseline: baseline, Watch: *watch})
 	if err != nil && !errors.Is(err, audit.ErrCleanup) {
 		return nil, out, err
 	}
 	if o.Provisioned != nil {
 		fmt.Fprintf(stderr, "provisioned %s on %s for this audit; scheduled for deletion\n", o.Provisioned.KeyID, o.Target.Kind)
+	}
+	if o.Watch != nil {
+		fmt.Fprintf(stderr, "made EventBridge rule %s with SNS topic %s for this audit; deleted with the key\n", o.Watch.Rule, o.Watch.TopicArn)
 	}
 	if *saveSnapshot != "" {
 		data, serr := o.State.Snapshot()

@@ -38,7 +38,7 @@ const usage = `usage:
   cmkcheck evaluate --snapshot FILE [--profile FILE] [--baseline FILE] [--format text|json] [--junit FILE] [--markdown FILE] [--results FILE]
   cmkcheck report   --results FILE [--format text|json] [--junit FILE] [--markdown FILE]
   cmkcheck verify   --results FILE [--format text|json]
-  cmkcheck audit    [--target embedded|localstack|aws] [--profile FILE] [--key KEY] [--baseline FILE] [--out DIR] [--format text|json] [--timeout D] [--save-snapshot FILE]
+  cmkcheck audit    [--target embedded|localstack|aws] [--profile FILE] [--key KEY] [--baseline FILE] [--watch] [--out DIR] [--format text|json] [--timeout D] [--save-snapshot FILE]
 exit status: 0 READY, 1 NOT READY, 2 usage or configuration error`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
