@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Baseline is the member that holds the state a key was signed off in
@@ -49,12 +50,20 @@ func decodeBaseline(raw json.RawMessage) (*BaselineFacts, error) {
 	case len(v.Snapshot) == 0:
 		return nil, errors.New("member Snapshot is missing")
 	}
+	// Refused before it is decoded: decoding a nested baseline would
+	// decode its own, and so on, once per level of the file.
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(v.Snapshot, &top); err == nil {
+		if _, ok := top[Baseline]; ok {
+			return nil, errors.New("Snapshot holds a baseline of its own: a baseline is one state, not a chain")
+		}
+		if why, ok := top[CollectionErrors]; ok && strings.Contains(string(why), `"`+Baseline+`"`) {
+			return nil, errors.New("Snapshot holds a baseline of its own: a baseline is one state, not a chain")
+		}
+	}
 	s, err := Decode(v.Snapshot)
 	if err != nil {
 		return nil, fmt.Errorf("Snapshot: %w", err)
-	}
-	if _, ok := s.Raw[Baseline]; ok || s.Problems[Baseline] != "" {
-		return nil, errors.New("Snapshot holds a baseline of its own: a baseline is one state, not a chain")
 	}
 	return &BaselineFacts{SHA256: v.SHA256, Kind: v.Kind, State: s}, nil
 }

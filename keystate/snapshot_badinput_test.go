@@ -97,3 +97,19 @@ func TestWrongMemberTypes(t *testing.T) {
 		})
 	}
 }
+
+// A baseline nested in a baseline is refused at the first level, without
+// decoding the levels below it: a file of many levels costs one pass.
+func TestNestedBaselinesAreRefusedAtOnce(t *testing.T) {
+	inner := `{}`
+	for range 2000 {
+		inner = `{"Baseline": {"SHA256": "` + strings.Repeat("a", 64) + `", "Kind": "snapshot", "Snapshot": ` + inner + `}}`
+	}
+	s, err := keystate.Decode([]byte(inner))
+	if err != nil {
+		t.Fatalf("a member that cannot be read is a problem, not a usage error: %v", err)
+	}
+	if got := s.Problem(keystate.Baseline); !strings.Contains(got, "a baseline of its own") {
+		t.Fatalf("problem: %q", got)
+	}
+}
