@@ -46,7 +46,7 @@ test-differential:
 	CMK_DIFFERENTIAL=$${CMK_DIFFERENTIAL:-auto} $(GO) test -count=1 -v -run '^TestDifferentialPolicyuniverse$$' ./policy/
 
 # Each fuzz target for FUZZTIME (go test -fuzz takes one target at a time).
-FUZZ_TARGETS = ./policy:FuzzParseAnalyze ./keystate:FuzzDecode ./checks:FuzzEvaluateSnapshot ./profile:FuzzParse ./profile:FuzzCanonical ./reports:FuzzReadResults ./reports:FuzzVerifyEdits
+FUZZ_TARGETS = ./policy:FuzzParseAnalyze ./keystate:FuzzDecode ./checks:FuzzEvaluateSnapshot ./profile:FuzzParse ./profile:FuzzCanonical ./reports:FuzzReadResults ./reports:FuzzVerifyEdits ./internal/eventmatch:FuzzPatterns
 fuzz-short:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
