@@ -132,6 +132,9 @@ func (s *State) keyRefs() []keyRef {
 			}
 		}
 	}
+	if b := s.Baseline; b != nil && b.State != nil && b.State.Key != nil {
+		refs = append(refs, keyRef{"the Baseline's DescribeKey", b.State.Key.Arn})
+	}
 	return refs
 }
 

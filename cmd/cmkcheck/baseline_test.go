@@ -154,3 +154,24 @@ func TestBadBaselinesAreUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// A snapshot whose Baseline member is of another key is refused, as any
+// member about another key is.
+func TestSnapshotWithABaselineOfAnotherKey(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile(compliant)
+	require.NoError(t, err)
+	var other map[string]any
+	require.NoError(t, json.Unmarshal(data, &other))
+	m := other["DescribeKey"].(map[string]any)["KeyMetadata"].(map[string]any)
+	m["Arn"] = "arn:aws:kms:us-east-1:111122223333:key/0000abcd-12ab-34cd-56ef-1234567890ab"
+	m["KeyId"] = "0000abcd-12ab-34cd-56ef-1234567890ab"
+	delete(other, "GetKeyRotationStatus")
+	delete(other, "ListAliases")
+	path := bent(t, dir, "with-baseline.json", func(s map[string]any) {
+		s["Baseline"] = map[string]any{"SHA256": strings.Repeat("0", 64), "Kind": "snapshot", "Snapshot": other}
+	})
+	code, _, errOut := cmkcheck(t, nil, "evaluate", "--snapshot", path, "--profile", example)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "the Baseline's DescribeKey")
+}
