@@ -1,0 +1,85 @@
+package collect
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/aep-cmk/cmkcheck/keystate"
+	"github.com/aep-cmk/cmkcheck/targetkind"
+)
+
+// NoIAMFlagReason is why there is no GetAccountAuthorizationDetails member
+// when the run was told not to read IAM.
+const NoIAMFlagReason = "IAM was not read (--no-iam or CMK_NO_IAM): the account's IAM policies were not evaluated"
+
+// NoIAMTargetReason is why there is none on a target without IAM.
+const NoIAMTargetReason = "the embedded target has no IAM: the account's IAM policies cannot be read"
+
+// authorizationDetails is the member as this tool writes it: every page
+// merged, as the AWS CLI prints it after paginating, or why there is none.
+// Policy documents stay URL-encoded, as IAM sends them.
+type authorizationDetails struct {
+	UserDetailList  []iamtypes.UserDetail
+	GroupDetailList []iamtypes.GroupDetail
+	RoleDetailList  []iamtypes.RoleDetail
+	Policies        []iamtypes.ManagedPolicyDetail
+	IsTruncated     bool
+}
+
+type notRead struct {
+	NotRun string              `json:",omitempty"`
+	Error  *keystate.CallError `json:",omitempty"`
+}
+
+// accountAuthorization reads iam:GetAccountAuthorizationDetails, every
+// page (bounded by maxPages), or records why it was not read.
+func (r *keyRun) accountAuthorization(ctx context.Context) {
+	const member = keystate.GetAccountAuthorizationDetails
+	switch {
+	case r.opts.NoIAM:
+		r.record(member, notRead{NotRun: NoIAMFlagReason})
+		return
+	case r.target.Kind == targetkind.Embedded:
+		r.record(member, notRead{NotRun: NoIAMTargetReason})
+		return
+	}
+	out := authorizationDetails{UserDetailList: []iamtypes.UserDetail{}, GroupDetailList: []iamtypes.GroupDetail{},
+		RoleDetailList: []iamtypes.RoleDetail{}, Policies: []iamtypes.ManagedPolicyDetail{}}
+	client := iam.NewFromConfig(r.cfg)
+	var marker *string
+	for pages := 0; ; pages++ {
+		if pages == maxPages {
+			r.record(member, notRead{Error: &keystate.CallError{Operation: OpGetAccountAuthorizationDetails,
+				Detail: fmt.Sprintf("%s failed: still truncated after %d pages", OpGetAccountAuthorizationDetails, maxPages)}})
+			return
+		}
+		page, err := client.GetAccountAuthorizationDetails(ctx, &iam.GetAccountAuthorizationDetailsInput{Marker: marker})
+		if err != nil {
+			r.record(member, notRead{Error: callError(OpGetAccountAuthorizationDetails, err)})
+			return
+		}
+		out.UserDetailList = append(out.UserDetailList, page.UserDetailList...)
+		out.GroupDetailList = append(out.GroupDetailList, page.GroupDetailList...)
+		out.RoleDetailList = append(out.RoleDetailList, page.RoleDetailList...)
+		out.Policies = append(out.Policies, page.Policies...)
+		if !page.IsTruncated {
+			break
+		}
+		if aws.ToString(page.Marker) == "" {
+			r.record(member, notRead{Error: &keystate.CallError{Operation: OpGetAccountAuthorizationDetails,
+				Detail: fmt.Sprintf("%s failed: page %d says IsTruncated but gives no Marker: the rest cannot be asked for", OpGetAccountAuthorizationDetails, pages+1)}})
+			return
+		}
+		marker = page.Marker
+	}
+	raw, err := withoutNulls(out)
+	if err != nil {
+		r.problems[member] = fmt.Sprintf("%s could not be recorded: %v", member, err)
+		return
+	}
+	r.answers[member] = raw
+}
