@@ -48,6 +48,9 @@ type Profile struct {
 	MaxRotationPeriodDays   int               `yaml:"max_rotation_period_days"`
 	Roundtrip               bool              `yaml:"roundtrip"`
 	Shield                  string            `yaml:"shield"`
+	// BreakGlass lists the account's emergency IAM users and roles, allowed
+	// to hold key-admin rights beyond the administrators (CMK-ADM-4).
+	BreakGlass []string `yaml:"break_glass"`
 
 	// Source is the file it came from ("" when none) and Content its bytes,
 	// kept so reports can record exactly what was evaluated against.
@@ -97,6 +100,7 @@ func (p *Profile) clone() *Profile {
 	c := *p
 	c.KeyAdministrators = slices.Clone(p.KeyAdministrators)
 	c.KeyUsers = slices.Clone(p.KeyUsers)
+	c.BreakGlass = slices.Clone(p.BreakGlass)
 	c.AdobePrincipals = slices.Clone(p.AdobePrincipals)
 	c.AllowedExternalAccounts = slices.Clone(p.AllowedExternalAccounts)
 	c.RequiredTags = maps.Clone(p.RequiredTags)
@@ -255,6 +259,7 @@ func (p *Profile) fields() map[string]any {
 		"max_rotation_period_days":  &p.MaxRotationPeriodDays,
 		"roundtrip":                 &p.Roundtrip,
 		"shield":                    &p.Shield,
+		"break_glass":               &p.BreakGlass,
 	}
 }
 
@@ -391,7 +396,7 @@ func (p *Profile) check() error {
 	for _, f := range []struct {
 		name string
 		list []string
-	}{{"key_administrators", p.KeyAdministrators}, {"key_users", p.KeyUsers}} {
+	}{{"key_administrators", p.KeyAdministrators}, {"key_users", p.KeyUsers}, {"break_glass", p.BreakGlass}} {
 		for i, a := range f.list {
 			if !isIAMPrincipal(a) {
 				return fmt.Errorf("field %q[%d]: %q is not an IAM user or role ARN (arn:aws:iam::123456789012:role/NAME)", f.name, i, a)
