@@ -55,6 +55,7 @@ type Options struct {
 	// the role to assume, AWS_REGION's default, how to start a LocalStack.
 	Opener  targets.Opener
 	KeepKey bool // do not delete a provisioned key
+	NoIAM   bool // do not read the account's IAM side (--no-iam): CMK-ADM-4 is SKIP
 }
 
 // Outcome is what one audit produced.
@@ -137,7 +138,7 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 		}
 	}
 
-	state, rec, err := collect.Key(ctx, tg, key, collect.Options{Roundtrip: p.Roundtrip, Timeout: opts.Timeout})
+	state, rec, err := collect.Key(ctx, tg, key, collect.Options{Roundtrip: p.Roundtrip, Timeout: opts.Timeout, NoIAM: opts.NoIAM})
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}

@@ -313,7 +313,7 @@ func TestVerifyDoesNotProtect(t *testing.T) {
 		"tool and commit":   replaceIn(t, replaceIn(t, orig, `"commit": "feedface"`, `"commit": "0000000"`, 1), `"tool_version": "(devel)"`, `"tool_version": "v9"`, 1),
 		"profile source":    replaceIn(t, orig, `"source": "../fixtures/profiles/aep-example.yaml"`, `"source": "approved.yaml"`, 1),
 		"snapshot path":     replaceIn(t, orig, `"endpoint": "../fixtures/snapshots/noncompliant/lock-out.json"`, `"endpoint": "elsewhere.json"`, 1),
-		"catalog label":     replaceIn(t, orig, `"version": "1"`, `"version": "0"`, 1),
+		"catalog label":     replaceIn(t, orig, `"version": "`+catalogVersion+`"`, `"version": "0"`, 1),
 		"fabricated answer": written(t, fixtureRun(t, "../fixtures/snapshots/compliant.json", loadProfile(t, exampleProfile))),
 		"profile changed where no result depends on it": rewritten(t, orig, func(r *Run) {
 			c := r.Profile.Content + "key: alias/Adobe-Experience-Platform-Key\n"
@@ -343,7 +343,7 @@ func TestVerifyAnotherCatalog(t *testing.T) {
 	ve := verifyError(t, data)
 	require.NotNil(t, ve.FileCatalog)
 	msg := ve.Error()
-	assert.Contains(t, msg, "judged by catalog 1 (sha256 "+strings.Repeat("0", 64)+"), not by this build's catalog 1 (sha256 "+cat.SHA256+")")
+	assert.Contains(t, msg, "judged by catalog "+catalogVersion+" (sha256 "+strings.Repeat("0", 64)+"), not by this build's catalog "+catalogVersion+" (sha256 "+cat.SHA256+")")
 	assert.Contains(t, msg, "That is the change of catalog, unless the file was also altered (the file says cmkcheck (devel) at commit feedface wrote it)")
 	assert.Contains(t, msg, `CMK-ADM-1 observed: the file says "an older wording"; this version judges "key administrators of the key's account: none"`)
 	assert.NotContains(t, msg, "was altered")

@@ -25,6 +25,7 @@ func auditCommand(ctx context.Context, args []string, stderr io.Writer, getenv f
 	profilePath := fs.String("profile", "", "the profile `FILE` (default: CMK_PROFILE)")
 	key := fs.String("key", "", "the key to inspect: ID, ARN or alias/NAME (default: the profile's key or CMK_KEY_ID)")
 	timeout := fs.Duration("timeout", 0, "bound on the whole collection (default 60s)")
+	noIAM := fs.Bool("no-iam", false, "do not read the account's IAM side: CMK-ADM-4 is SKIP, saying so (default: CMK_NO_IAM)")
 	saveSnapshot := fs.String("save-snapshot", "", "write the evidence the checks judged, as a snapshot, to `FILE` (cmkcheck evaluate --snapshot FILE re-judges it)")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, out, err
@@ -51,9 +52,13 @@ func auditCommand(ctx context.Context, args []string, stderr io.Writer, getenv f
 	if err != nil {
 		return nil, out, err
 	}
+	skipIAM, err := env.NoIAM(*noIAM)
+	if err != nil {
+		return nil, out, err
+	}
 	opener := env.Opener()
 	opener.StartLocalStack = localStackStarter(env)
-	o, err := audit.Run(ctx, audit.Options{Target: kind, Profile: p, Key: *key, Timeout: *timeout, Provision: provisionOK, Opener: opener})
+	o, err := audit.Run(ctx, audit.Options{Target: kind, Profile: p, Key: *key, Timeout: *timeout, Provision: provisionOK, Opener: opener, NoIAM: skipIAM})
 	if err != nil && !errors.Is(err, audit.ErrCleanup) {
 		return nil, out, err
 	}

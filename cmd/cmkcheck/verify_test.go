@@ -52,7 +52,7 @@ func TestVerifyCatchesTheIssue14Edit(t *testing.T) {
 	assert.Equal(t, exitNotReady, code, errOut)
 	assert.True(t, strings.HasPrefix(out, "verified: "+copyPath+"\n"), out)
 	assert.Contains(t, out, "sha256:       "+sha256Hex(orig))
-	assert.Contains(t, out, "judged again: 25 results")
+	assert.Contains(t, out, "judged again: 26 results")
 	assert.Contains(t, out, "not judged:   the run ID, times")
 	assert.True(t, strings.HasSuffix(out, "verdict: NOT READY\n"), out)
 
@@ -207,7 +207,7 @@ func TestVerifyUnchangedAndOldFiles(t *testing.T) {
 			assert.Contains(t, errOut, "verified: "+path, "with --format json the statement goes to stderr")
 			var c contract
 			require.NoError(t, json.Unmarshal([]byte(out), &c), "stdout is the contract's JSON")
-			assert.Len(t, c.Results, 25)
+			assert.Len(t, c.Results, 26)
 
 			md := filepath.Join(dir, "r.md")
 			code, _, errOut = cmkcheck(t, nil, "report", "--results", path, "--markdown", md)
