@@ -124,7 +124,9 @@ func TestAccountAuthorizationFaults(t *testing.T) {
 		"truncated without a marker": {func(w http.ResponseWriter, _ url.Values) {
 			io.WriteString(w, strings.Replace(authPage("", "x"), "<Marker>x</Marker>", "", 1))
 		}, "says IsTruncated but gives no Marker"},
-		"malformed XML": {func(w http.ResponseWriter, _ url.Values) { io.WriteString(w, "<GetAccountAuthorizationDetailsResponse><Get") }, "iam:GetAccountAuthorizationDetails failed"},
+		"malformed XML": {func(w http.ResponseWriter, _ url.Values) {
+			io.WriteString(w, "<GetAccountAuthorizationDetailsResponse><Get")
+		}, "iam:GetAccountAuthorizationDetails failed"},
 		"endless pages": {func(w http.ResponseWriter, form url.Values) {
 			io.WriteString(w, authPage("", fmt.Sprintf("m%s", form.Get("Marker"))))
 		}, fmt.Sprintf("still truncated after %d pages", maxPages)},
