@@ -106,6 +106,8 @@ var adm4Cases = table([]tc{
 	{name: "live capture without the member", id: "CMK-ADM-4", edit: capture(), want: checks.Error, observe: "recorded no GetAccountAuthorizationDetails member"},
 	{name: "a managed policy the answer lacks", id: "CMK-ADM-4", profile: deleting, edit: withIAM([]any{role(opsRole, nil, []string{"arn:aws:iam::111122223333:policy/Gone"}, "")}, nil, nil, nil),
 		want: checks.Error, observe: "does not hold that policy"},
+	{name: "an unreadable managed policy nobody uses is not read", id: "CMK-ADM-4", profile: deleting, edit: withIAM(nil, nil, nil,
+		[]any{managed("arn:aws:iam::aws:policy/Odd", iamDoc(false, `{"Effect":"Allow","Action":"kms:*"}`))}), want: checks.Pass},
 	{name: "an unreadable identity policy", id: "CMK-ADM-4", profile: deleting, edit: withIAM([]any{role(opsRole, map[string]any{"bad": iamDoc(false, `{"Effect":"Allow","Action":"kms:*"}`)}, nil, "")}, nil, nil, nil),
 		want: checks.Error, observe: `inline policy bad of role OpsAutomation`},
 	{name: "IAM of another account", id: "CMK-ADM-4", profile: deleting, edit: withIAM([]any{role("arn:aws:iam::999988887777:role/X", nil, nil, "")}, nil, nil, nil),

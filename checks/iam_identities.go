@@ -18,17 +18,35 @@ const iamNotEvaluated = "not evaluated: service control policies and resource co
 // be found or read is an error naming it: the identity's rights would be
 // unknown.
 func iamIdentities(a *keystate.AccountAuthorization, account string) ([]policy.Identity, error) {
-	managed := map[string]*policy.IdentityPolicy{}
+	// Managed policies are parsed when an identity uses one: the answer may
+	// list policies nobody uses, and those cannot give anyone a right.
+	byARN := map[string]keystate.ManagedPolicy{}
 	for _, mp := range a.Policies {
+		byARN[mp.Arn] = mp
+	}
+	parsed := map[string]*policy.IdentityPolicy{}
+	managedPolicy := func(arn string) (*policy.IdentityPolicy, bool, error) {
+		if p, ok := parsed[arn]; ok {
+			return p, true, nil
+		}
+		mp, ok := byARN[arn]
+		if !ok {
+			return nil, false, nil
+		}
 		doc, err := policy.ParseIdentityPolicy([]byte(mp.Document))
 		if err != nil {
-			return nil, fmt.Errorf("managed policy %s (version %s): %v", mp.Arn, mp.DefaultVersionID, err)
+			return nil, true, fmt.Errorf("managed policy %s (version %s): %v", mp.Arn, mp.DefaultVersionID, err)
 		}
-		managed[mp.Arn] = &policy.IdentityPolicy{Name: "managed policy " + mp.Arn, Doc: doc}
+		p := &policy.IdentityPolicy{Name: "managed policy " + mp.Arn, Doc: doc}
+		parsed[arn] = p
+		return p, true, nil
 	}
 	attached := func(owner string, arns []string, into *[]policy.IdentityPolicy) error {
 		for _, arn := range arns {
-			p, ok := managed[arn]
+			p, ok, err := managedPolicy(arn)
+			if err != nil {
+				return err
+			}
 			if !ok {
 				return fmt.Errorf("%s has managed policy %s attached, but the answer does not hold that policy", owner, arn)
 			}
@@ -50,7 +68,10 @@ func iamIdentities(a *keystate.AccountAuthorization, account string) ([]policy.I
 		if arn == "" {
 			return nil, nil
 		}
-		p, ok := managed[arn]
+		p, ok, err := managedPolicy(arn)
+		if err != nil {
+			return nil, err
+		}
 		if !ok {
 			return nil, fmt.Errorf("%s has permissions boundary %s, but the answer does not hold that policy", owner, arn)
 		}

@@ -21,7 +21,8 @@ const NoIAMTargetReason = "the embedded target has no IAM: the account's IAM pol
 
 // authorizationDetails is the member as this tool writes it: every page
 // merged, as the AWS CLI prints it after paginating, or why there is none.
-// Policy documents stay URL-encoded, as IAM sends them.
+// Policy documents stay as IAM sends them (URL-encoded). Policies keeps
+// only the managed policies an identity uses (usedPolicies).
 type authorizationDetails struct {
 	UserDetailList  []iamtypes.UserDetail
 	GroupDetailList []iamtypes.GroupDetail
@@ -76,10 +77,49 @@ func (r *keyRun) accountAuthorization(ctx context.Context) {
 		}
 		marker = page.Marker
 	}
+	out.Policies = usedPolicies(out)
 	raw, err := withoutNulls(out)
 	if err != nil {
 		r.problems[member] = fmt.Sprintf("%s could not be recorded: %v", member, err)
 		return
 	}
 	r.answers[member] = raw
+}
+
+// usedPolicies keeps the managed policies some user, group or role has
+// attached or uses as its permissions boundary: the only ones that can
+// give or limit a right. IAM's answer also lists every AWS managed policy
+// (LocalStack: some 1,400, over 3 MB), which would only bloat the evidence
+// past a snapshot's size. An attached policy the answer lacks stays
+// missing, and the check says so.
+func usedPolicies(a authorizationDetails) []iamtypes.ManagedPolicyDetail {
+	used := map[string]bool{}
+	mark := func(list []iamtypes.AttachedPolicy) {
+		for _, p := range list {
+			used[aws.ToString(p.PolicyArn)] = true
+		}
+	}
+	boundary := func(b *iamtypes.AttachedPermissionsBoundary) {
+		if b != nil {
+			used[aws.ToString(b.PermissionsBoundaryArn)] = true
+		}
+	}
+	for _, u := range a.UserDetailList {
+		mark(u.AttachedManagedPolicies)
+		boundary(u.PermissionsBoundary)
+	}
+	for _, g := range a.GroupDetailList {
+		mark(g.AttachedManagedPolicies)
+	}
+	for _, r := range a.RoleDetailList {
+		mark(r.AttachedManagedPolicies)
+		boundary(r.PermissionsBoundary)
+	}
+	kept := []iamtypes.ManagedPolicyDetail{}
+	for _, p := range a.Policies {
+		if used[aws.ToString(p.Arn)] {
+			kept = append(kept, p)
+		}
+	}
+	return kept
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -161,4 +162,20 @@ func TestAccountAuthorizationNotRead(t *testing.T) {
 	assert.Equal(t, checks.Skip, r["CMK-ADM-4"].Status)
 	assert.Contains(t, r["CMK-ADM-4"].Observed, "--no-iam")
 	assert.Contains(t, ReadOnly(false), OpGetAccountAuthorizationDetails, "on the read-only allowlist")
+}
+
+// Only the managed policies an identity uses are kept as evidence.
+func TestUsedPolicies(t *testing.T) {
+	arn := func(s string) *string { return aws.String("arn:aws:iam::111122223333:policy/" + s) }
+	a := authorizationDetails{
+		RoleDetailList: []iamtypes.RoleDetail{{AttachedManagedPolicies: []iamtypes.AttachedPolicy{{PolicyArn: arn("Attached")}},
+			PermissionsBoundary: &iamtypes.AttachedPermissionsBoundary{PermissionsBoundaryArn: arn("Boundary")}}},
+		GroupDetailList: []iamtypes.GroupDetail{{AttachedManagedPolicies: []iamtypes.AttachedPolicy{{PolicyArn: arn("Group")}}}},
+		Policies:        []iamtypes.ManagedPolicyDetail{{Arn: arn("Attached")}, {Arn: arn("Unused")}, {Arn: arn("Boundary")}, {Arn: arn("Group")}},
+	}
+	var kept []string
+	for _, p := range usedPolicies(a) {
+		kept = append(kept, aws.ToString(p.Arn))
+	}
+	assert.Equal(t, []string{*arn("Attached"), *arn("Boundary"), *arn("Group")}, kept)
 }

@@ -195,10 +195,14 @@ func decodeAccountAuthorization(raw json.RawMessage) (*AccountAuthorization, err
 	}
 	for i, p := range *v.Policies {
 		at := fmt.Sprintf("Policies[%d]", i)
-		if p.PolicyName == nil || p.Arn == nil || *p.Arn == "" {
-			return nil, fmt.Errorf("%s lacks PolicyName or Arn", at)
+		if p.Arn == nil || *p.Arn == "" {
+			return nil, fmt.Errorf("%s lacks Arn", at)
 		}
-		mp := ManagedPolicy{Name: *p.PolicyName, Arn: *p.Arn, DefaultVersionID: p.DefaultVersionId}
+		// LocalStack leaves PolicyName out; the ARN ends with it.
+		mp := ManagedPolicy{Name: (*p.Arn)[strings.LastIndex(*p.Arn, "/")+1:], Arn: *p.Arn, DefaultVersionID: p.DefaultVersionId}
+		if p.PolicyName != nil {
+			mp.Name = *p.PolicyName
+		}
 		found := false
 		for j, pv := range p.PolicyVersionList {
 			if !pv.IsDefaultVersion {
