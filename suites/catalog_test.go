@@ -19,7 +19,6 @@ var notCaughtBySelfTest = map[string]string{
 	"CMK-REG-1": "the self-test provisions in the profile's region; a key elsewhere needs a second region (fixture region-mismatch.json)",
 	"CMK-CFG-4": "an AWS managed key cannot be provisioned: AWS services make them (fixture aws-managed.json)",
 	"CMK-USR-1": "no variant drops or changes the key users yet (fixtures no-key-users.json, policy-replaced-by-platform-statements.json)",
-	"CMK-ADM-4": "its wrong cases are IAM objects, not keys: TestIAMEffectiveAccess makes them on LocalStack (embedded has no IAM: SKIP)",
 	"CMK-AEP-2": "no variant gives Adobe an administrative right yet (fixture platform-holds-admin-action.json)",
 }
 

@@ -62,9 +62,9 @@ var expected = map[provision.Variant]want{
 	provision.MissingTag:           {"CMK-LBL-4": warn},
 	provision.OtherAccount:         {"CMK-USR-2": fail},
 	provision.PublicPrincipal:      {"CMK-USR-3": fail},
-	provision.UsersDelete:          {"CMK-ADM-2": fail},
-	provision.NoAdmins:             {"CMK-ADM-1": fail},
-	provision.Lockout:              {"CMK-ADM-1": fail, "CMK-ADM-3": fail, "CMK-USR-4": warn},
+	provision.UsersDelete:          {"CMK-ADM-2": fail, "CMK-ADM-4": fail},
+	provision.NoAdmins:             {"CMK-ADM-1": fail, "CMK-ADM-4": fail},
+	provision.Lockout:              {"CMK-ADM-1": fail, "CMK-ADM-3": fail, "CMK-ADM-4": fail, "CMK-USR-4": warn},
 	provision.MissingPlatformGrant: {"CMK-AEP-1": fail},
 	provision.RotationOff:          {"CMK-OPS-1": warn},
 	// The grant variants pass every check today: no check reads the grants
