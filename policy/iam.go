@@ -308,8 +308,10 @@ func (m *Model) matchIdentityResource(st *Statement) (tri, string) {
 	r, unres := no, ""
 	for _, p := range pats {
 		switch {
-		case p == "*" || matchARN(p, m.keyARN):
+		case p == "*" || (m.keyARN != "*" && matchARN(p, m.keyARN)):
 			r = yes
+		case m.keyARN == "*":
+			// An action without a resource: only "*" reaches it.
 		case strings.Contains(p, "${"):
 			r, unres = or(r, maybe), "Resource "+p
 		case len(strings.SplitN(p, ":", 6)) != 6 && globCase(p, m.keyARN):
@@ -443,4 +445,34 @@ func (m *Model) whyEffective(id Identity, action string, d *EffectiveDecision, i
 // SortIdentities orders identities by ARN, for stable reports.
 func SortIdentities(ids []Identity) {
 	sort.Slice(ids, func(i, j int) bool { return ids[i].Who.ARN < ids[j].Who.ARN })
+}
+
+// DecideIdentity answers from the identity's IAM policies alone (no key
+// policy) whether it may perform action on resource: an ARN, or "*" for an
+// action that takes no resource (kms:CreateKey), which only a Resource of
+// "*" reaches. It is what IAM's policy simulator answers for an identity:
+// the identity policies allow it, the permissions boundary (if any) allows
+// it too, and no Deny in either applies. The allowing statements come
+// back as sources.
+func DecideIdentity(id Identity, action, resource string) (Answer, []IAMSource) {
+	m := &Model{keyARN: resource, orgOf: map[string]string{}, roles: map[string]string{}}
+	get := m.resolver(id.Who, action)
+	act := []rune(strings.ToLower(action))
+	var allow, deny, ballow, bdeny []IAMSource
+	a, dn := no, no
+	for i := range id.Policies {
+		x, y := m.evalIdentityDoc(&id.Policies[i], false, get, act, &allow, &deny)
+		a, dn = or(a, x), or(dn, y)
+	}
+	bnd, bdn := yes, no
+	if id.Boundary != nil {
+		bnd, bdn = m.evalIdentityDoc(id.Boundary, true, get, act, &ballow, &bdeny)
+	}
+	switch and(and(and(a, bnd), not(dn)), not(bdn)) {
+	case yes:
+		return Allowed, allow
+	case maybe:
+		return Conditional, allow
+	}
+	return NotAllowed, allow
 }

@@ -151,3 +151,37 @@ func FuzzParseIdentityPolicy(f *testing.F) {
 		_ = m.DecideEffective(id, "kms:DisableKey")
 	})
 }
+
+func TestDecideIdentity(t *testing.T) {
+	role := mustWho(t, "arn:aws:iam::111122223333:role/Ops")
+	const (
+		all        = `{"Effect":"Allow","Action":"kms:*","Resource":"*"}`
+		keysOnly   = `{"Effect":"Allow","Action":"kms:*","Resource":"arn:aws:kms:*:*:key/*"}`
+		denyCreate = `{"Effect":"Deny","Action":"kms:CreateKey","Resource":"*"}`
+	)
+	for _, tc := range []struct {
+		name, doc, action, resource string
+		policies, boundary          []string
+		want                        Answer
+	}{
+		{"kms:* on * allows CreateKey", docEvaluation, "kms:CreateKey", "*", []string{all}, nil, Allowed},
+		{"a key ARN pattern does not reach an action without a resource", docResource, "kms:CreateKey", "*", []string{keysOnly}, nil, NotAllowed},
+		{"a key ARN pattern reaches Encrypt on a key", docResource, "kms:Encrypt", testKey, []string{keysOnly}, nil, Allowed},
+		{"an explicit Deny wins", docEvaluation, "kms:CreateKey", "*", []string{all, denyCreate}, nil, NotAllowed},
+		{"a boundary without it removes it", docBoundaries, "kms:CreateKey", "*", []string{all}, []string{`{"Effect":"Allow","Action":"kms:Encrypt","Resource":"*"}`}, NotAllowed},
+		{"nothing allows it", docEvaluation, "kms:CreateKey", "*", nil, nil, NotAllowed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := Identity{Who: role}
+			for _, p := range tc.policies {
+				id.Policies = append(id.Policies, idPolicy(t, "inline policy p", p))
+			}
+			if tc.boundary != nil {
+				b := idPolicy(t, "boundary", tc.boundary...)
+				id.Boundary = &b
+			}
+			got, _ := DecideIdentity(id, tc.action, tc.resource)
+			assert.Equal(t, tc.want, got, tc.doc)
+		})
+	}
+}
