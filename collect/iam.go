@@ -51,31 +51,21 @@ func (r *keyRun) accountAuthorization(ctx context.Context) {
 	out := authorizationDetails{UserDetailList: []iamtypes.UserDetail{}, GroupDetailList: []iamtypes.GroupDetail{},
 		RoleDetailList: []iamtypes.RoleDetail{}, Policies: []iamtypes.ManagedPolicyDetail{}}
 	client := iam.NewFromConfig(r.cfg)
-	var marker *string
-	for pages := 0; ; pages++ {
-		if pages == maxPages {
-			r.record(member, notRead{Error: &keystate.CallError{Operation: OpGetAccountAuthorizationDetails,
-				Detail: fmt.Sprintf("%s failed: still truncated after %d pages", OpGetAccountAuthorizationDetails, maxPages)}})
+	// First the identities and the account's own policies; the AWS managed
+	// policies (over a thousand, most of the answer's size and time) only
+	// when an identity uses one the first answer lacks.
+	local := []iamtypes.EntityType{iamtypes.EntityTypeUser, iamtypes.EntityTypeRole, iamtypes.EntityTypeGroup, iamtypes.EntityTypeLocalManagedPolicy}
+	if err := r.authorizationPages(ctx, client, local, &out); err != nil {
+		r.record(member, notRead{Error: err})
+		return
+	}
+	if missingPolicies(out) {
+		var awsManaged authorizationDetails
+		if err := r.authorizationPages(ctx, client, []iamtypes.EntityType{iamtypes.EntityTypeAWSManagedPolicy}, &awsManaged); err != nil {
+			r.record(member, notRead{Error: err})
 			return
 		}
-		page, err := client.GetAccountAuthorizationDetails(ctx, &iam.GetAccountAuthorizationDetailsInput{Marker: marker})
-		if err != nil {
-			r.record(member, notRead{Error: callError(OpGetAccountAuthorizationDetails, err)})
-			return
-		}
-		out.UserDetailList = append(out.UserDetailList, page.UserDetailList...)
-		out.GroupDetailList = append(out.GroupDetailList, page.GroupDetailList...)
-		out.RoleDetailList = append(out.RoleDetailList, page.RoleDetailList...)
-		out.Policies = append(out.Policies, page.Policies...)
-		if !page.IsTruncated {
-			break
-		}
-		if aws.ToString(page.Marker) == "" {
-			r.record(member, notRead{Error: &keystate.CallError{Operation: OpGetAccountAuthorizationDetails,
-				Detail: fmt.Sprintf("%s failed: page %d says IsTruncated but gives no Marker: the rest cannot be asked for", OpGetAccountAuthorizationDetails, pages+1)}})
-			return
-		}
-		marker = page.Marker
+		out.Policies = append(out.Policies, awsManaged.Policies...)
 	}
 	out.Policies = usedPolicies(out)
 	raw, err := withoutNulls(out)
@@ -93,6 +83,19 @@ func (r *keyRun) accountAuthorization(ctx context.Context) {
 // past a snapshot's size. An attached policy the answer lacks stays
 // missing, and the check says so.
 func usedPolicies(a authorizationDetails) []iamtypes.ManagedPolicyDetail {
+	used := usedARNs(a)
+	kept := []iamtypes.ManagedPolicyDetail{}
+	for _, p := range a.Policies {
+		if used[aws.ToString(p.Arn)] {
+			kept = append(kept, p)
+		}
+	}
+	return kept
+}
+
+// usedARNs are the managed policies the identities attach or use as a
+// permissions boundary.
+func usedARNs(a authorizationDetails) map[string]bool {
 	used := map[string]bool{}
 	mark := func(list []iamtypes.AttachedPolicy) {
 		for _, p := range list {
@@ -115,11 +118,40 @@ func usedPolicies(a authorizationDetails) []iamtypes.ManagedPolicyDetail {
 		mark(r.AttachedManagedPolicies)
 		boundary(r.PermissionsBoundary)
 	}
-	kept := []iamtypes.ManagedPolicyDetail{}
-	for _, p := range a.Policies {
-		if used[aws.ToString(p.Arn)] {
-			kept = append(kept, p)
+	return used
+}
+
+// authorizationPages asks GetAccountAuthorizationDetails for the entity
+// types, every page (bounded by maxPages, 1,000 items a page, the most IAM
+// gives), and appends what came to out.
+func (r *keyRun) authorizationPages(ctx context.Context, client *iam.Client, filter []iamtypes.EntityType, out *authorizationDetails) *keystate.CallError {
+	var marker *string
+	for pages := 0; ; pages++ {
+		if pages == maxPages {
+			return &keystate.CallError{Operation: OpGetAccountAuthorizationDetails,
+				Detail: fmt.Sprintf("%s failed: still truncated after %d pages", OpGetAccountAuthorizationDetails, maxPages)}
 		}
+		page, err := client.GetAccountAuthorizationDetails(ctx, &iam.GetAccountAuthorizationDetailsInput{Filter: filter, Marker: marker, MaxItems: aws.Int32(1000)})
+		if err != nil {
+			return callError(OpGetAccountAuthorizationDetails, err)
+		}
+		out.UserDetailList = append(out.UserDetailList, page.UserDetailList...)
+		out.GroupDetailList = append(out.GroupDetailList, page.GroupDetailList...)
+		out.RoleDetailList = append(out.RoleDetailList, page.RoleDetailList...)
+		out.Policies = append(out.Policies, page.Policies...)
+		if !page.IsTruncated {
+			return nil
+		}
+		if aws.ToString(page.Marker) == "" {
+			return &keystate.CallError{Operation: OpGetAccountAuthorizationDetails,
+				Detail: fmt.Sprintf("%s failed: page %d says IsTruncated but gives no Marker: the rest cannot be asked for", OpGetAccountAuthorizationDetails, pages+1)}
+		}
+		marker = page.Marker
 	}
-	return kept
+}
+
+// missingPolicies: some identity uses a managed policy the answer lacks
+// (an AWS managed one, when only the account's own were asked for).
+func missingPolicies(a authorizationDetails) bool {
+	return len(usedPolicies(a)) < len(usedARNs(a))
 }

@@ -179,3 +179,33 @@ func TestUsedPolicies(t *testing.T) {
 	}
 	assert.Equal(t, []string{*arn("Attached"), *arn("Boundary"), *arn("Group")}, kept)
 }
+
+// The AWS managed policies are asked for only when an identity uses one:
+// a role with AdministratorAccess is then judged with its document.
+func TestAccountAuthorizationAWSManaged(t *testing.T) {
+	tg := openEmbedded(t)
+	key := makeKey(t, tg, provision.Correct)
+	const admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+	var filters []string
+	fake := withFakeIAM(t, tg, func(w http.ResponseWriter, form url.Values) {
+		filters = append(filters, form.Get("Filter.member.1"))
+		assert.Equal(t, "1000", form.Get("MaxItems"))
+		if form.Get("Filter.member.1") == "AWSManagedPolicy" {
+			doc := url.PathEscape(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)
+			io.WriteString(w, strings.Replace(authPage("", ""), "<Policies/>", `<Policies><member><PolicyName>AdministratorAccess</PolicyName><Arn>`+admin+
+				`</Arn><DefaultVersionId>v1</DefaultVersionId><PolicyVersionList><member><Document>`+doc+`</Document><VersionId>v1</VersionId><IsDefaultVersion>true</IsDefaultVersion></member></PolicyVersionList></member>`+
+				`<member><Arn>arn:aws:iam::aws:policy/Unused</Arn><PolicyVersionList/></member></Policies>`, 1))
+			return
+		}
+		role := `<member><RoleName>Admin</RoleName><Arn>arn:aws:iam::111122223333:role/Admin</Arn><RolePolicyList/><AttachedManagedPolicies><member><PolicyName>AdministratorAccess</PolicyName><PolicyArn>` + admin + `</PolicyArn></member></AttachedManagedPolicies></member>`
+		io.WriteString(w, authPage(role, ""))
+	})
+	s, _, err := Key(context.Background(), fake, key.KeyID, Options{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"User", "AWSManagedPolicy"}, filters, "the account's own first, the AWS managed ones because one is used")
+	require.Empty(t, s.Problem(keystate.GetAccountAuthorizationDetails))
+	require.Len(t, s.IAM.Policies, 1, "only the policy an identity uses is kept")
+	r := judged(t, s, "allow_key_deletion: true")
+	assert.Equal(t, checks.Fail, r["CMK-ADM-4"].Status, r["CMK-ADM-4"].Observed)
+	assert.Contains(t, r["CMK-ADM-4"].Observed, "arn:aws:iam::111122223333:role/Admin kms:DisableKey (ALLOWED via managed policy "+admin)
+}
