@@ -63,6 +63,7 @@ type Options struct {
 	// Baseline is the keystate.Baseline member (reports.LoadBaseline) that
 	// CMK-DRF-1 judges drift against; nil: no baseline, DRF-1 is SKIP.
 	Baseline json.RawMessage
+	NoIAM    bool // do not read the account's IAM side (--no-iam): CMK-ADM-4 is SKIP
 }
 
 // Outcome is what one audit produced.
@@ -166,7 +167,7 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 		}
 	}
 
-	state, rec, err := collect.Key(ctx, tg, key, collect.Options{Roundtrip: p.Roundtrip, Timeout: opts.Timeout})
+	state, rec, err := collect.Key(ctx, tg, key, collect.Options{Roundtrip: p.Roundtrip, Timeout: opts.Timeout, NoIAM: opts.NoIAM})
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}

@@ -25,7 +25,7 @@ func TestCatalogOrder(t *testing.T) {
 		"CMK-AVL-1", "CMK-ACC-1", "CMK-PRM-1", "CMK-REG-1", "CMK-REG-2",
 		"CMK-CFG-1", "CMK-CFG-2", "CMK-CFG-3", "CMK-CFG-4", "CMK-CFG-5", "CMK-CFG-6",
 		"CMK-LBL-1", "CMK-LBL-2", "CMK-LBL-3", "CMK-LBL-4",
-		"CMK-ADM-1", "CMK-ADM-2", "CMK-ADM-3",
+		"CMK-ADM-1", "CMK-ADM-2", "CMK-ADM-3", "CMK-ADM-4",
 		"CMK-USR-1", "CMK-USR-2", "CMK-USR-3", "CMK-USR-4",
 		"CMK-AEP-1", "CMK-AEP-2", "CMK-OPS-1", "CMK-DRF-1", "CMK-MON-1",
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/aep-cmk/cmkcheck/keystate"
+	"github.com/aep-cmk/cmkcheck/policy"
 )
 
 func init() {
@@ -32,7 +33,22 @@ func evalPermissions(e *env) outcome {
 		return notRecorded(keystate.SimulatePrincipalPolicy, "the simulation was not run")
 	}
 	if sim.NotRun != "" {
-		return skipped(sim.NotRun)
+		// No faithful simulator (the emulators store IAM policies but do not
+		// enforce them): evaluate the caller's own policies instead.
+		answers, words, why, err := callerPermissions(e)
+		switch {
+		case err != nil:
+			return outcome{status: Error, observed: "evaluating the caller's IAM policies: " + err.Error(), evidence: iamEvidence(e)}
+		case answers == nil:
+			return skipped(sim.NotRun + "; " + why)
+		}
+		ok := true
+		for _, a := range keystate.SimulatedActions {
+			ok = ok && answers[a] == policy.Allowed
+		}
+		o := judge(ok, "no IAM policy simulation ("+sim.NotRun+"); the caller's IAM policies, evaluated by this tool: "+strings.Join(words, ", "))
+		o.evidence = iamEvidence(e)
+		return o
 	}
 	if sim.Error != nil {
 		if sim.PolicySourceArn != "" && sim.Error.Operation != "" {
@@ -56,6 +72,20 @@ func evalPermissions(e *env) outcome {
 		if ok && !allowed[strings.ToLower(action)] {
 			// Not asked, or not answered: the evidence is incomplete.
 			return errored(observed + "; no result allows " + action)
+		}
+	}
+	// Where the account's IAM policies were read too, this tool's own
+	// evaluation is held to the simulation: a disagreement is a WARN with
+	// both answers (the simulator also applies SCPs, which this tool cannot
+	// read).
+	if answers, words, _, err := callerPermissions(e); err == nil && answers != nil {
+		for _, a := range keystate.SimulatedActions {
+			if (answers[a] == policy.Allowed) != allowed[strings.ToLower(a)] {
+				o := notMet(observed + "; but this tool's evaluation of the caller's IAM policies says: " + strings.Join(words, ", ") +
+					" (the two disagree; the simulation also applies service control policies, which this tool does not read)")
+				o.evidence = iamEvidence(e)
+				return o
+			}
 		}
 	}
 	return judge(ok, observed)

@@ -38,6 +38,7 @@ const maxPages = 100
 type Options struct {
 	Roundtrip bool          // Encrypt then Decrypt; the profile's roundtrip
 	Timeout   time.Duration // deadline of one key's collection; 0 means DefaultTimeout
+	NoIAM     bool          // --no-iam: do not read the account's IAM side (iam.go)
 
 	grantPage int32 // ListGrants page size; 0 leaves KMS's default (50). Tests set it small.
 }
@@ -131,6 +132,7 @@ func (c *Collector) Key(ctx context.Context, key string) (*keystate.State, *Reco
 	run.record(keystate.Target, keystate.TargetFacts{Kind: t.Kind, Region: t.Region, Account: t.Account, Endpoint: t.Endpoint})
 	caller := run.caller(ctx)
 	run.simulate(ctx, caller)
+	run.accountAuthorization(ctx)
 	switch {
 	case !c.opts.Roundtrip:
 		run.record(keystate.RoundTrip, keystate.RoundTripFacts{Requested: false})

@@ -27,6 +27,9 @@ const (
 	OpDecrypt                 = "kms:Decrypt"
 	OpGetCallerIdentity       = "sts:GetCallerIdentity"
 	OpSimulatePrincipalPolicy = "iam:SimulatePrincipalPolicy"
+	// OpGetAccountAuthorizationDetails reads the account's IAM users,
+	// groups, roles and policies (CMK-ADM-4); it changes nothing.
+	OpGetAccountAuthorizationDetails = "iam:GetAccountAuthorizationDetails"
 )
 
 // ReadOnly lists the operations inspect mode may call. Encrypt and Decrypt
@@ -34,7 +37,7 @@ const (
 // for a roundtrip.
 func ReadOnly(roundtrip bool) []string {
 	ops := []string{OpDescribeKey, OpGetKeyPolicy, OpGetKeyRotationStatus, OpListResourceTags, OpListAliases, OpListGrants,
-		OpGetCallerIdentity, OpSimulatePrincipalPolicy}
+		OpGetCallerIdentity, OpSimulatePrincipalPolicy, OpGetAccountAuthorizationDetails}
 	ops = append(ops, monitoringOps...)
 	if roundtrip {
 		ops = append(ops, OpEncrypt, OpDecrypt)

@@ -41,7 +41,7 @@ const CollectionErrors = "CollectionErrors"
 var Members = []string{DescribeKey, GetKeyPolicy, GetKeyRotationStatus, ListResourceTags, ListAliases, ListGrants}
 
 // LiveMembers lists the optional members of a live run in a fixed order.
-var LiveMembers = []string{Target, GetCallerIdentity, SimulatePrincipalPolicy, RoundTrip}
+var LiveMembers = []string{Target, GetCallerIdentity, SimulatePrincipalPolicy, RoundTrip, GetAccountAuthorizationDetails}
 
 // State is one key as seen by the evaluator. A nil field with an entry in
 // Problems means the answer could not be had; checks that need it are ERROR.
@@ -58,6 +58,8 @@ type State struct {
 	Identity   *Identity
 	Simulation *Simulation
 	RoundTrip  *RoundTripFacts
+	// IAM is the GetAccountAuthorizationDetails member (iam.go).
+	IAM *AccountAuthorization
 
 	// Monitoring answers (monitoring.go), each nil when its member is absent.
 	Rules         []EventRule

@@ -208,6 +208,10 @@ func (s *State) decodeMember(name string, raw json.RawMessage) error {
 		sim, err := decodeSimulation(raw)
 		s.Simulation = sim
 		return err
+	case GetAccountAuthorizationDetails:
+		a, err := decodeAccountAuthorization(raw)
+		s.IAM = a
+		return err
 	case RoundTrip:
 		rt, err := decodeRoundTrip(raw)
 		s.RoundTrip = rt

@@ -51,6 +51,9 @@ type Profile struct {
 	// MonitoringRequired makes CMK-MON-1 (alerting on the key's disabling
 	// and deletion) required.
 	MonitoringRequired bool `yaml:"monitoring_required"`
+	// BreakGlass lists the account's emergency IAM users and roles, allowed
+	// to hold key-admin rights beyond the administrators (CMK-ADM-4).
+	BreakGlass []string `yaml:"break_glass"`
 
 	// Source is the file it came from ("" when none) and Content its bytes,
 	// kept so reports can record exactly what was evaluated against.
@@ -100,6 +103,7 @@ func (p *Profile) clone() *Profile {
 	c := *p
 	c.KeyAdministrators = slices.Clone(p.KeyAdministrators)
 	c.KeyUsers = slices.Clone(p.KeyUsers)
+	c.BreakGlass = slices.Clone(p.BreakGlass)
 	c.AdobePrincipals = slices.Clone(p.AdobePrincipals)
 	c.AllowedExternalAccounts = slices.Clone(p.AllowedExternalAccounts)
 	c.RequiredTags = maps.Clone(p.RequiredTags)
@@ -259,6 +263,7 @@ func (p *Profile) fields() map[string]any {
 		"roundtrip":                 &p.Roundtrip,
 		"shield":                    &p.Shield,
 		"monitoring_required":       &p.MonitoringRequired,
+		"break_glass":               &p.BreakGlass,
 	}
 }
 
@@ -395,7 +400,7 @@ func (p *Profile) check() error {
 	for _, f := range []struct {
 		name string
 		list []string
-	}{{"key_administrators", p.KeyAdministrators}, {"key_users", p.KeyUsers}} {
+	}{{"key_administrators", p.KeyAdministrators}, {"key_users", p.KeyUsers}, {"break_glass", p.BreakGlass}} {
 		for i, a := range f.list {
 			if !isIAMPrincipal(a) {
 				return fmt.Errorf("field %q[%d]: %q is not an IAM user or role ARN (arn:aws:iam::123456789012:role/NAME)", f.name, i, a)

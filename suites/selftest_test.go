@@ -62,9 +62,9 @@ var expected = map[provision.Variant]want{
 	provision.MissingTag:           {"CMK-LBL-4": warn},
 	provision.OtherAccount:         {"CMK-USR-2": fail},
 	provision.PublicPrincipal:      {"CMK-USR-3": fail},
-	provision.UsersDelete:          {"CMK-ADM-2": fail},
-	provision.NoAdmins:             {"CMK-ADM-1": fail},
-	provision.Lockout:              {"CMK-ADM-1": fail, "CMK-ADM-3": fail, "CMK-USR-4": warn},
+	provision.UsersDelete:          {"CMK-ADM-2": fail, "CMK-ADM-4": fail},
+	provision.NoAdmins:             {"CMK-ADM-1": fail, "CMK-ADM-4": fail},
+	provision.Lockout:              {"CMK-ADM-1": fail, "CMK-ADM-3": fail, "CMK-ADM-4": fail, "CMK-USR-4": warn},
 	provision.MissingPlatformGrant: {"CMK-AEP-1": fail},
 	provision.RotationOff:          {"CMK-OPS-1": warn},
 	// The grant variants pass every check today: no check reads the grants
@@ -83,12 +83,12 @@ var targetBaseline = map[string]struct {
 	ignore []string // results that depend on the account, not the key
 	why    string
 }{
-	targetkind.Embedded: {add: want{"CMK-PRM-1": skip, "CMK-DRF-1": skip, "CMK-MON-1": skip},
-		why: "local-kms has no IAM to simulate, nor EventBridge or CloudWatch to alert; no baseline is given"},
-	targetkind.LocalStack: {add: want{"CMK-PRM-1": skip, "CMK-DRF-1": skip, "CMK-MON-1": warn},
-		why: "LocalStack does not evaluate IAM policies faithfully; the variants are made without monitoring (TestMonitoringSelfTest adds it); no baseline is given"},
-	targetkind.AWS: {add: want{"CMK-DRF-1": skip}, ignore: []string{"CMK-PRM-1", "CMK-MON-1"},
-		why: "the simulation depends on the caller's IAM policies, the monitoring on the account's rules and alarms; no baseline is given"},
+	targetkind.Embedded: {add: want{"CMK-PRM-1": skip, "CMK-ADM-4": skip, "CMK-DRF-1": skip, "CMK-MON-1": skip},
+		why: "local-kms has no IAM to simulate or read, nor EventBridge or CloudWatch to alert; no baseline is given"},
+	targetkind.LocalStack: {add: want{"CMK-DRF-1": skip, "CMK-MON-1": warn},
+		why: "LocalStack does not simulate IAM faithfully: PRM-1 evaluates the caller's (root's) policies instead; the variants are made without monitoring (TestMonitoringSelfTest adds it); no baseline is given"},
+	targetkind.AWS: {add: want{"CMK-DRF-1": skip}, ignore: []string{"CMK-PRM-1", "CMK-ADM-4", "CMK-MON-1"},
+		why: "the simulation, the IAM holders and the monitoring depend on the account; no baseline is given"},
 }
 
 // difference is one target answering a variant unlike AWS documents, or

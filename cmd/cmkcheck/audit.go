@@ -27,6 +27,7 @@ func auditCommand(ctx context.Context, args []string, stderr io.Writer, getenv f
 	timeout := fs.Duration("timeout", 0, "bound on the whole collection (default 60s)")
 	watch := fs.Bool("watch", false, "with a provisioned key, also make the EventBridge rule (DisableKey, ScheduleKeyDeletion, PutKeyPolicy) and its SNS topic a team sets up, deleted with the key")
 	baselinePath := fs.String("baseline", "", "judge drift (CMK-DRF-1) against `FILE`: the results file of an earlier run, or a snapshot")
+	noIAM := fs.Bool("no-iam", false, "do not read the account's IAM side: CMK-ADM-4 is SKIP, saying so (default: CMK_NO_IAM)")
 	saveSnapshot := fs.String("save-snapshot", "", "write the evidence the checks judged, as a snapshot, to `FILE` (cmkcheck evaluate --snapshot FILE re-judges it)")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, out, err
@@ -57,9 +58,13 @@ func auditCommand(ctx context.Context, args []string, stderr io.Writer, getenv f
 	if err != nil {
 		return nil, out, err
 	}
+	skipIAM, err := env.NoIAM(*noIAM)
+	if err != nil {
+		return nil, out, err
+	}
 	opener := env.Opener()
 	opener.StartLocalStack = localStackStarter(env)
-	o, err := audit.Run(ctx, audit.Options{Target: kind, Profile: p, Key: *key, Timeout: *timeout, Provision: provisionOK, Opener: opener, Baseline: baseline, Watch: *watch})
+	o, err := audit.Run(ctx, audit.Options{Target: kind, Profile: p, Key: *key, Timeout: *timeout, Provision: provisionOK, Opener: opener, Baseline: baseline, Watch: *watch, NoIAM: skipIAM})
 	if err != nil && !errors.Is(err, audit.ErrCleanup) {
 		return nil, out, err
 	}

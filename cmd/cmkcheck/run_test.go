@@ -151,6 +151,34 @@ func TestReportsRoundTrip(t *testing.T) {
 	}
 }
 
+// --no-iam (and CMK_NO_IAM) make CMK-ADM-4 SKIP, saying so.
+func TestAuditNoIAM(t *testing.T) {
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		args []string
+	}{
+		"flag":     {nil, []string{"--no-iam"}},
+		"variable": {map[string]string{"CMK_NO_IAM": "1"}, nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			args := append([]string{"audit", "--profile", example, "--out", t.TempDir(), "--format", "json"}, tc.args...)
+			code, out, errOut := cmkcheck(t, tc.env, args...)
+			require.Equal(t, exitReady, code, errOut)
+			var c contract
+			require.NoError(t, json.Unmarshal([]byte(out), &c))
+			found := false
+			for _, r := range c.Results {
+				if r.ID == "CMK-ADM-4" {
+					found = true
+					assert.Equal(t, "SKIP", r.Status)
+					assert.Contains(t, r.Observed, "--no-iam")
+				}
+			}
+			assert.True(t, found)
+		})
+	}
+}
+
 // The README's main job: an audit on the embedded emulator writes the three
 // reports and prints the verdict.
 func TestAuditEmbedded(t *testing.T) {
@@ -176,6 +204,7 @@ func TestAuditUsageErrors(t *testing.T) {
 		"unknown CMK_TARGET":  {map[string]string{"CMK_TARGET": "gcp"}, []string{"audit", "--profile", example}, "gcp"},
 		"aws without a key":   {map[string]string{"AWS_REGION": "us-east-1"}, []string{"audit", "--target", "aws"}, "CMK_PROVISION"},
 		"bad CMK_PROVISION":   {map[string]string{"CMK_PROVISION": "perhaps"}, []string{"audit", "--target", "aws"}, "CMK_PROVISION"},
+		"bad CMK_NO_IAM":      {map[string]string{"CMK_NO_IAM": "perhaps"}, []string{"audit", "--profile", example}, "CMK_NO_IAM"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			code, _, errOut := cmkcheck(t, tc.env, append(tc.args, "--out", t.TempDir())...)

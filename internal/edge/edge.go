@@ -32,6 +32,7 @@ const (
 	AssumeRole         = "TERRATEST_IAM_ROLE"    // a role to assume on aws
 	SkipSetup          = "SKIP_setup"            // terratest stages: reuse a kept key
 	SkipTeardown       = "SKIP_teardown"         // terratest stages: keep the key
+	NoIAM              = "CMK_NO_IAM"            // do not read the account's IAM side (CMK-ADM-4 SKIP)
 )
 
 // Env is how the edge reads a variable: os.Getenv in main and the suites,
@@ -65,6 +66,23 @@ func (e Env) Provision() (bool, error) {
 	b, err := strconv.ParseBool(v)
 	if err != nil {
 		return false, fmt.Errorf("%s=%q is not true or false (1 or 0)", Provision, v)
+	}
+	return b, nil
+}
+
+// NoIAM is --no-iam when given, else CMK_NO_IAM: unset is false,
+// otherwise a Go boolean; anything else is an error naming the variable.
+func (e Env) NoIAM(flag bool) (bool, error) {
+	if flag {
+		return true, nil
+	}
+	v := e(NoIAM)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s=%q is not true or false (1 or 0)", NoIAM, v)
 	}
 	return b, nil
 }

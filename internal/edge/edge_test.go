@@ -73,3 +73,17 @@ func TestLocalStackContainerAndSwitches(t *testing.T) {
 	assert.True(t, e.IsSet(SkipTeardown))
 	assert.False(t, e.IsSet(SkipSetup))
 }
+
+func TestNoIAM(t *testing.T) {
+	for v, want := range map[string]bool{"": false, "1": true, "true": true, "0": false} {
+		got, err := env(map[string]string{NoIAM: v}).NoIAM(false)
+		require.NoError(t, err, v)
+		assert.Equal(t, want, got, v)
+	}
+	got, err := env(map[string]string{NoIAM: "nonsense"}).NoIAM(true)
+	require.NoError(t, err, "the flag wins; the variable is not read")
+	assert.True(t, got)
+	_, err = env(map[string]string{NoIAM: "maybe"}).NoIAM(false)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `CMK_NO_IAM="maybe"`)
+}
