@@ -48,7 +48,7 @@ test-differential:
 	CMK_DIFFERENTIAL=$${CMK_DIFFERENTIAL:-auto} $(GO) test -count=1 -v -run '^TestDifferentialPolicyuniverse$$' ./policy/
 
 # Each fuzz target for FUZZTIME (go test -fuzz takes one target at a time).
-FUZZ_TARGETS = ./policy:FuzzParseAnalyze ./keystate:FuzzDecode ./checks:FuzzEvaluateSnapshot ./profile:FuzzParse ./reports:FuzzReadResults
+FUZZ_TARGETS = ./policy:FuzzParseAnalyze ./keystate:FuzzDecode ./checks:FuzzEvaluateSnapshot ./profile:FuzzParse ./reports:FuzzReadResults ./iac:FuzzReadCloudFormation ./iac:FuzzReadTerraformPlan
 fuzz-short:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

@@ -33,6 +33,13 @@ func (o *object) set(k string, v any) {
 	o.vals[k] = v
 }
 
+// val is the value of k, nil when absent or when o itself is nil (a
+// section or resource that is not a mapping).
+func (o *object) val(k string) any {
+	v, _ := o.get(k)
+	return v
+}
+
 func (o *object) get(k string) (any, bool) {
 	if o == nil {
 		return nil, false

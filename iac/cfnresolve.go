@@ -93,14 +93,24 @@ type cfnTemplate struct {
 	pseudo     map[string]any
 	conds      map[string]any // condition name -> bool or unknown
 	busy       map[string]bool
+	naming     map[string]bool // IAM resources whose names are being evaluated
+	steps      int
 }
 
 // errTemplate is the template being wrong, as CloudFormation would refuse it.
 func errTemplate(format string, a ...any) error { return fmt.Errorf(format, a...) }
 
+// maxSteps bounds the evaluation of a template, a backstop behind the
+// parser's bound on values: Fn::If over an unknown condition evaluates both
+// branches, and an IAM name is evaluated at every reference to it.
+const maxSteps = 1 << 20
+
 func (t *cfnTemplate) resolve(v any, depth int) (any, error) {
 	if depth > maxDepth {
 		return nil, errTemplate("intrinsic functions nested more than %d levels deep", maxDepth)
+	}
+	if t.steps++; t.steps > maxSteps {
+		return nil, errTemplate("the template's functions take more than %d steps to evaluate", maxSteps)
 	}
 	switch x := v.(type) {
 	case *object:
@@ -404,7 +414,9 @@ func (t *cfnTemplate) ref(name string) (any, error) {
 	if !ok {
 		return nil, errTemplate("Ref %s: no parameter or resource of that name", name)
 	}
-	if n, ok := t.iamName(res); ok {
+	if n, ok, err := t.iamName(name, res); err != nil {
+		return nil, err
+	} else if ok {
 		return n.name, nil
 	}
 	return unk("the physical ID of "+name+", known only once the stack creates it", ""), nil
@@ -433,7 +445,9 @@ func (t *cfnTemplate) getAtt(arg any, depth int) (any, error) {
 	if !ok {
 		return nil, errTemplate("Fn::GetAtt %s.%s: no resource %s", res, attr, res)
 	}
-	if n, ok := t.iamName(r); ok && attr == "Arn" {
+	if n, ok, err := t.iamName(res, r); err != nil {
+		return nil, err
+	} else if ok && attr == "Arn" {
 		return n.arn, nil
 	}
 	return unk(res+"."+attr+", which exists only once the stack creates "+res, ""), nil
@@ -442,10 +456,11 @@ func (t *cfnTemplate) getAtt(arg any, depth int) (any, error) {
 type iamName struct{ name, arn any }
 
 // iamName is the name and ARN of an AWS::IAM::Role or AWS::IAM::User whose
-// name the template sets: those are known before the stack runs.
-func (t *cfnTemplate) iamName(res any) (iamName, bool) {
+// name the template sets: those are known before the stack runs. A name
+// that refers to its own resource is a circular dependency.
+func (t *cfnTemplate) iamName(id string, res any) (iamName, bool, error) {
 	r, _ := res.(*object)
-	typ, _ := r.vals["Type"].(string)
+	typ, _ := r.val("Type").(string)
 	kind, field := "", ""
 	switch typ {
 	case "AWS::IAM::Role":
@@ -453,30 +468,41 @@ func (t *cfnTemplate) iamName(res any) (iamName, bool) {
 	case "AWS::IAM::User":
 		kind, field = "user", "UserName"
 	default:
-		return iamName{}, false
+		return iamName{}, false, nil
 	}
-	props, _ := r.vals["Properties"].(*object)
+	props, _ := r.val("Properties").(*object)
 	raw, ok := props.get(field)
 	if !ok {
-		return iamName{}, false
+		return iamName{}, false, nil
 	}
+	if t.naming[id] {
+		return iamName{}, false, errTemplate("the %s of %s refers to %s itself: a circular dependency", field, id, id)
+	}
+	if t.naming == nil {
+		t.naming = map[string]bool{}
+	}
+	t.naming[id] = true
+	defer delete(t.naming, id)
 	name, err := t.resolve(raw, 1)
 	if err != nil {
-		return iamName{}, false
+		return iamName{}, false, err
 	}
 	path := any("/")
 	if p, ok := props.get("Path"); ok {
 		if path, err = t.resolve(p, 1); err != nil {
-			return iamName{}, false
+			return iamName{}, false, err
 		}
 	}
 	ns, ok1 := name.(string)
 	ps, ok2 := path.(string)
 	if !ok1 || !ok2 {
-		u, _ := unknownIn([]any{name, path})
-		return iamName{name: u, arn: u}, true
+		u, found := unknownIn([]any{name, path})
+		if !found {
+			return iamName{}, false, errTemplate("the %s of %s is %s, not a name", field, id, typeName(name))
+		}
+		return iamName{name: u, arn: u}, true, nil
 	}
-	return iamName{name: ns, arn: fmt.Sprintf("arn:%s:iam::%s:%s%s%s", t.pseudo["AWS::Partition"], t.pseudo["AWS::AccountId"], kind, ps, ns)}, true
+	return iamName{name: ns, arn: fmt.Sprintf("arn:%s:iam::%s:%s%s%s", t.pseudo["AWS::Partition"], t.pseudo["AWS::AccountId"], kind, ps, ns)}, true, nil
 }
 
 var subVar = regexp.MustCompile(`\$\{([^}]*)\}`)

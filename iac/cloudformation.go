@@ -114,7 +114,7 @@ func ReadCloudFormation(file string, data []byte, opts Options) ([]*Key, error) 
 	}
 	for _, id := range t.resources.keys {
 		res := t.resources.vals[id].(*object)
-		if res.vals["Type"] == cfnAlias {
+		if res.val("Type") == cfnAlias {
 			if err := r.alias(id, res); err != nil {
 				return nil, fmt.Errorf("%s %s: %w", cfnAlias, id, err)
 			}
@@ -491,7 +491,7 @@ func (r *cfnReader) alias(id string, res *object) error {
 	if byName && r.decl[logical] != nil {
 		targets = []string{logical}
 	} else if byName && isResource {
-		if typ := target.(*object).vals["Type"]; typ != cfnKey && typ != cfnReplicaKey {
+		if typ := target.(*object).val("Type"); typ != cfnKey && typ != cfnReplicaKey {
 			return fmt.Errorf("TargetKeyId names %s, a %v, not a KMS key", logical, typ)
 		}
 		return nil // a key this stack does not create (its condition is false)
@@ -679,7 +679,7 @@ func (t *cfnTemplate) checkRules(top *object) error {
 				continue
 			}
 		}
-		asserts, _ := rule.vals["Assertions"].([]any)
+		asserts, _ := rule.val("Assertions").([]any)
 		for _, a := range asserts {
 			ao, _ := a.(*object)
 			expr, ok := ao.get("Assert")
@@ -687,7 +687,7 @@ func (t *cfnTemplate) checkRules(top *object) error {
 				continue
 			}
 			if holds, err := t.condExpr(expr, 0); err == nil && holds == false {
-				why, _ := ao.vals["AssertDescription"].(string)
+				why, _ := ao.val("AssertDescription").(string)
 				if why == "" {
 					why = "its assertion is false"
 				}

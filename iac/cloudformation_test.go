@@ -406,6 +406,7 @@ func TestBadTemplates(t *testing.T) {
 		"json trailing":     {`{"Resources": {"K": {"Type": "AWS::KMS::Key"}}} {}`, "trailing data"},
 		"rule refuses":      {"Rules:\n  R:\n    Assertions:\n      - Assert: !Equals [!Ref AWS::Region, eu-west-1]\n        AssertDescription: only in Ireland\nResources:\n  K: {Type: AWS::KMS::Key}\n", "rule R refuses these values: only in Ireland"},
 		"no type":           {"Resources:\n  K: {Properties: {}}\n", "resource K has no Type"},
+		"circular name":     {"Resources:\n  R: {Type: AWS::IAM::Role, Properties: {RoleName: !GetAtt R.Arn}}\n  K: {Type: AWS::KMS::Key, Properties: {Description: !Ref R}}\n", "refers to R itself: a circular dependency"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
