@@ -19,6 +19,7 @@ const (
 	refParams   = "../../" + iacfixtures.Parameters
 	refPlan     = "../../fixtures/iac/terraform/aep-cmk/plan.json"
 	severalPlan = "../../fixtures/iac/terraform/several-keys/plan.json"
+	beforeApply = "../../" + iacfixtures.Profile
 )
 
 type staticOut struct {
@@ -48,13 +49,13 @@ func staticJSON(t *testing.T, wantCode int, args ...string) staticOut {
 
 // The two commands of the README's "Before you apply".
 func TestBeforeYouApplyCommands(t *testing.T) {
-	code, out, errOut := cmkcheck(t, nil, "evaluate", "--cloudformation", refTemplate, "--parameters", refParams, "--profile", example)
+	code, out, errOut := cmkcheck(t, nil, "evaluate", "--cloudformation", refTemplate, "--parameters", refParams, "--profile", beforeApply)
 	require.Equal(t, exitReady, code, "%s\n%s", out, errOut)
 	assert.True(t, strings.HasSuffix(out, "verdict: READY\n"), out)
 	assert.Contains(t, out, "== "+refTemplate+"#ExperiencePlatformKey\n")
 	assert.Contains(t, out, "note: the key ID ")
 
-	s := staticJSON(t, exitReady, "evaluate", "--terraform-plan", refPlan, "--profile", example)
+	s := staticJSON(t, exitReady, "evaluate", "--terraform-plan", refPlan, "--profile", beforeApply)
 	assert.Equal(t, "READY", s.Verdict)
 	require.Len(t, s.Keys, 1)
 	assert.Equal(t, refPlan+"#aws_kms_key.aep", s.Keys[0].Source)
@@ -80,8 +81,8 @@ func TestStaticVariantsAreNotReady(t *testing.T) {
 			tmpl := filepath.Join(t.TempDir(), v.Name+".yaml")
 			require.NoError(t, os.WriteFile(tmpl, []byte(body), 0o644))
 			for _, args := range [][]string{
-				{"evaluate", "--cloudformation", tmpl, "--parameters", refParams, "--profile", example},
-				{"evaluate", "--terraform-plan", "../../" + v.Plan(), "--profile", example},
+				{"evaluate", "--cloudformation", tmpl, "--parameters", refParams, "--profile", beforeApply},
+				{"evaluate", "--terraform-plan", "../../" + v.Plan(), "--profile", beforeApply},
 			} {
 				s := staticJSON(t, code, args...)
 				require.Len(t, s.Keys, 1)
@@ -95,7 +96,7 @@ func TestStaticVariantsAreNotReady(t *testing.T) {
 // ERROR, and they, the text and the JSON name the parameter.
 func TestParameterWithoutDefault(t *testing.T) {
 	tmpl := "../../" + iacfixtures.ParameterWithoutDefault
-	s := staticJSON(t, exitNotReady, "evaluate", "--cloudformation", tmpl, "--profile", example)
+	s := staticJSON(t, exitNotReady, "evaluate", "--cloudformation", tmpl, "--profile", beforeApply)
 	require.Len(t, s.Keys, 1)
 	k := s.Keys[0]
 	assert.ElementsMatch(t, []string{"CMK-ADM-1", "CMK-ADM-2", "CMK-ADM-3", "CMK-USR-1", "CMK-USR-2", "CMK-USR-3", "CMK-USR-4", "CMK-AEP-1", "CMK-AEP-2"}, k.Failing)
@@ -105,7 +106,7 @@ func TestParameterWithoutDefault(t *testing.T) {
 			assert.Contains(t, r.Observed, "parameter AdminRoleArn", r.ID)
 		}
 	}
-	code, out, _ := cmkcheck(t, nil, "evaluate", "--cloudformation", tmpl, "--profile", example, "--parameter", "AdminRoleArn=arn:aws:iam::111122223333:role/KMSKeyAdmin")
+	code, out, _ := cmkcheck(t, nil, "evaluate", "--cloudformation", tmpl, "--profile", beforeApply, "--parameter", "AdminRoleArn=arn:aws:iam::111122223333:role/KMSKeyAdmin")
 	assert.Equal(t, exitNotReady, code, "judged now: the policy lacks users and the platform's statements")
 	assert.NotContains(t, out, "AdminRoleArn, which has no default")
 }
@@ -116,7 +117,7 @@ func TestSeveralKeysReportsAndIndex(t *testing.T) {
 	dir := t.TempDir()
 	junit := filepath.Join(dir, "all.junit.xml")
 	md := filepath.Join(dir, "all.md")
-	code, out, errOut := cmkcheck(t, nil, "evaluate", "--terraform-plan", severalPlan, "--profile", example,
+	code, out, errOut := cmkcheck(t, nil, "evaluate", "--terraform-plan", severalPlan, "--profile", beforeApply,
 		"--out", filepath.Join(dir, "reports"), "--junit", junit, "--markdown", md)
 	require.Equal(t, exitNotReady, code, "%s\n%s", out, errOut)
 	assert.Contains(t, out, "== 3 key(s) in "+severalPlan)
@@ -187,7 +188,7 @@ func TestStaticUsageErrors(t *testing.T) {
 		{[]string{"--cloudformation", refTemplate, "--format", "yaml"}, "want text or json"},
 	}
 	for _, c := range cases {
-		code, out, errOut := cmkcheck(t, nil, append([]string{"evaluate", "--profile", example}, c.args...)...)
+		code, out, errOut := cmkcheck(t, nil, append([]string{"evaluate", "--profile", beforeApply}, c.args...)...)
 		assert.Equal(t, exitUsage, code, "%v\n%s", c.args, out)
 		assert.Contains(t, errOut, c.want, "%v", c.args)
 	}

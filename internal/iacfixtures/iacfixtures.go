@@ -19,8 +19,9 @@ const (
 	Template   = "examples/cloudformation/aep-cmk.yaml"
 	Parameters = "examples/cloudformation/aep-cmk.parameters.json"
 	Plans      = "fixtures/iac/terraform"
-	// Profile is what the references are written for.
-	Profile = "fixtures/profiles/aep-example.yaml"
+	// Profile is what the references are judged against: the example
+	// profile with rotation required and no round trip.
+	Profile = "fixtures/profiles/aep-before-apply.yaml"
 	// Account is where the examples' principals are.
 	Account = "111122223333"
 )
@@ -49,13 +50,13 @@ var LiveOnly = map[string]string{"CMK-ACC-1": "SKIP", "CMK-PRM-1": "SKIP", "CMK-
 var Variants = []Variant{
 	{Name: "multi-region", NonPass: map[string]string{"CMK-REG-2": "FAIL"},
 		edits: []edit{{"      MultiRegion: false\n", "      MultiRegion: true\n"}}},
-	{Name: "asymmetric", NonPass: map[string]string{"CMK-CFG-1": "FAIL", "CMK-CFG-2": "FAIL", "CMK-OPS-1": "WARN"},
+	{Name: "asymmetric", NonPass: map[string]string{"CMK-CFG-1": "FAIL", "CMK-CFG-2": "FAIL", "CMK-OPS-1": "FAIL"},
 		// KMS refuses rotation of an asymmetric key, so it goes too.
 		edits: []edit{
 			{"      KeySpec: SYMMETRIC_DEFAULT\n      KeyUsage: ENCRYPT_DECRYPT\n", "      KeySpec: RSA_2048\n      KeyUsage: SIGN_VERIFY\n"},
 			{"      EnableKeyRotation: true\n      RotationPeriodInDays: 365\n", "      EnableKeyRotation: false\n"},
 		}},
-	{Name: "rotation-off", NonPass: map[string]string{"CMK-OPS-1": "WARN"},
+	{Name: "rotation-off", NonPass: map[string]string{"CMK-OPS-1": "FAIL"},
 		edits: []edit{{"      EnableKeyRotation: true\n      RotationPeriodInDays: 365\n", "      EnableKeyRotation: false\n"}}},
 	{Name: "platform-statement-without-resource", NonPass: map[string]string{},
 		Pending: map[string]string{"CMK-AEP-1": "FAIL"},
