@@ -211,21 +211,24 @@ func (p *tfPlan) findAccount() error {
 			}
 		}
 	}
-	if len(seen) > 1 {
-		var all []string
-		for a, where := range seen {
-			all = append(all, a+" ("+where+")")
-		}
-		sort.Strings(all)
-		if p.opts.Account == "" {
-			return fmt.Errorf("the plan names more than one account: %s; give the key's (--account)", strings.Join(all, ", "))
-		}
-	}
+	var all []string
 	for a, where := range seen {
-		if p.opts.Account != "" && p.opts.Account != a && len(seen) == 1 {
-			return fmt.Errorf("the account given (%s) is not the plan's: %s names %s", p.opts.Account, where, a)
+		all = append(all, a+" ("+where+")")
+	}
+	sort.Strings(all)
+	switch {
+	case len(seen) == 0:
+	case p.opts.Account != "":
+		if _, ok := seen[p.opts.Account]; !ok && len(seen) == 1 {
+			return fmt.Errorf("the account given (%s) is not the plan's: %s", p.opts.Account, strings.Join(all, ", "))
 		}
-		p.account = a
+		p.account = p.opts.Account
+	case len(seen) == 1:
+		for a := range seen {
+			p.account = a
+		}
+	default:
+		return fmt.Errorf("the plan names more than one account: %s; give the one its new keys are made in (--account)", strings.Join(all, ", "))
 	}
 	return nil
 }
@@ -435,16 +438,21 @@ func (p *tfPlan) place(k *tfKeyRes) error {
 		region = p.providerRegion(k.tfRes)
 	}
 	account := p.account
+	explicit := Options{Account: p.opts.Account, Region: p.opts.Region, DefaultAccount: p.opts.DefaultAccount, DefaultRegion: p.opts.DefaultRegion}
 	if arn, ok := k.after["arn"].(string); ok {
+		// A key that exists is where its ARN says, whatever is given.
 		if a, err := awsid.ParseARN(arn); err == nil {
+			if p.opts.Account != "" && p.opts.Account != a.Account {
+				return fmt.Errorf("the account given (%s) is not the key's: its arn is %s", p.opts.Account, arn)
+			}
 			account, region = a.Account, a.Region
+			explicit.Account = ""
 		}
 	}
 	if p.opts.Region != "" && region != "" && p.opts.Region != region {
 		return fmt.Errorf("the region given (%s) is not the plan's: the key is planned in %s", p.opts.Region, region)
 	}
-	acct, reg, err := Options{Account: p.opts.Account, Region: p.opts.Region, DefaultAccount: p.opts.DefaultAccount,
-		DefaultRegion: p.opts.DefaultRegion}.place(account, region)
+	acct, reg, err := explicit.place(account, region)
 	if err != nil {
 		return err
 	}

@@ -187,7 +187,7 @@ func TestBadPlans(t *testing.T) {
 		})
 	}
 	_, err := iac.ReadTerraformPlan("p.json", []byte(ref), iac.Options{Account: "444455556666"})
-	assert.ErrorContains(t, err, "the account given (444455556666) is not the plan's: data.aws_caller_identity.current names 111122223333")
+	assert.ErrorContains(t, err, "the account given (444455556666) is not the plan's: 111122223333 (data.aws_caller_identity.current)")
 	_, err = iac.ReadTerraformPlan("p.json", []byte(ref), iac.Options{Region: "eu-west-1"})
 	assert.ErrorContains(t, err, "the region given (eu-west-1) is not the plan's: the key is planned in us-east-1")
 	_, err = iac.ReadTerraformPlan("p.json", make([]byte, iac.MaxPlanSize+1), o)
@@ -289,4 +289,27 @@ func TestReplicaAndExternalKeys(t *testing.T) {
 	assert.Equal(t, "EXTERNAL", md["Origin"])
 	assert.Equal(t, "PendingImport", md["KeyState"])
 	assert.Regexp(t, `^[0-9a-f]{8}-`, md["KeyId"])
+}
+
+// A key that exists is judged where its ARN says; another account given is
+// refused, and two accounts in one plan need the caller to say which new
+// keys are made in.
+func TestPlanAccounts(t *testing.T) {
+	plan := func(arn string) []byte {
+		return []byte(`{"format_version": "1.2",
+  "prior_state": {"format_version": "1.0", "values": {"root_module": {"resources": [{"address": "data.aws_caller_identity.current", "mode": "data", "type": "aws_caller_identity", "name": "current", "values": {"account_id": "111122223333"}}]}}},
+  "resource_changes": [{"address": "aws_kms_key.k", "mode": "managed", "type": "aws_kms_key", "name": "k",
+    "change": {"actions": ["no-op"], "before": {}, "after": {"arn": "` + arn + `", "key_id": "1234abcd-12ab-34cd-56ef-1234567890ab", "policy": "{}", "tags_all": {}}, "after_unknown": {}}}]}`)
+	}
+	own := "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	keys, err := iac.ReadTerraformPlan("p.json", plan(own), iac.Options{DefaultRegion: "us-east-1"})
+	require.NoError(t, err)
+	assert.Equal(t, own, keyMetadata(t, keys[0])["Arn"])
+	assert.Equal(t, "111122223333", keyMetadata(t, keys[0])["AWSAccountId"])
+
+	other := "arn:aws:kms:eu-west-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	_, err = iac.ReadTerraformPlan("p.json", plan(other), iac.Options{})
+	assert.ErrorContains(t, err, "the plan names more than one account: 111122223333 (data.aws_caller_identity.current), 444455556666 (aws_kms_key.k.arn)")
+	keys, err = iac.ReadTerraformPlan("p.json", plan(other), iac.Options{Account: "111122223333"})
+	assert.ErrorContains(t, err, "the account given (111122223333) is not the key's: its arn is "+other, "%v", keys)
 }
