@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -80,7 +81,7 @@ type tfPlan struct {
 	file string
 	opts Options
 
-	keys_   []*tfKeyRes
+	judged  []*tfKeyRes
 	notes   []string
 	account string // the plan's own, when it tells
 }
@@ -143,7 +144,7 @@ func (p *tfPlan) keys() ([]*Key, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", rc.Address, err)
 			}
-			p.keys_ = append(p.keys_, k)
+			p.judged = append(p.judged, k)
 		} else {
 			attach = append(attach, r)
 		}
@@ -157,9 +158,9 @@ func (p *tfPlan) keys() ([]*Key, error) {
 		for _, m := range keystate.Members {
 			k.d.cannotKnow(m, "Terraform deferred "+rc.Address+": it could not plan it yet, so nothing of it is known")
 		}
-		p.keys_ = append(p.keys_, k)
+		p.judged = append(p.judged, k)
 	}
-	if len(p.keys_) == 0 {
+	if len(p.judged) == 0 {
 		what := "no aws_kms_ resources at all"
 		if len(found) > 0 {
 			what = "only " + strings.Join(found, ", ")
@@ -177,8 +178,8 @@ func (p *tfPlan) keys() ([]*Key, error) {
 	if p.plan.Complete != nil && !*p.plan.Complete {
 		p.notes = append(p.notes, "the plan is not complete (-target, or changes Terraform deferred): what it leaves out is not judged")
 	}
-	keys := make([]*Key, 0, len(p.keys_))
-	for _, k := range p.keys_ {
+	keys := make([]*Key, 0, len(p.judged))
+	for _, k := range p.judged {
 		notes := append([]string{fmt.Sprintf("judged in account %s, region %s", k.d.account, k.d.region)}, p.notes...)
 		keys = append(keys, k.d.key(targetkind.TerraformPlan, p.file, k.rc.Address, notes))
 	}
@@ -628,7 +629,7 @@ func tfTags(v any) ([]tag, error) {
 		return nil, fmt.Errorf("want a map of strings, got %T", v)
 	}
 	tags := []tag{}
-	for _, k := range slices.Sorted(mapsKeys(m)) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		s, ok := m[k].(string)
 		if !ok {
 			return nil, fmt.Errorf("tag %q is %T, not a string", k, m[k])
@@ -636,16 +637,6 @@ func tfTags(v any) ([]tag, error) {
 		tags = append(tags, tag{k, s})
 	}
 	return tags, nil
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // attach gives an alias, key policy or grant to the key it names.
@@ -679,7 +670,7 @@ func (p *tfPlan) targets(r *tfRes, attr string) ([]*tfKeyRes, string) {
 	if st == attrKnown {
 		s, _ := v.(string)
 		var out []*tfKeyRes
-		for _, k := range p.keys_ {
+		for _, k := range p.judged {
 			if s != "" && (s == k.d.keyID || s == k.d.arn) {
 				out = append(out, k)
 			}
@@ -690,7 +681,7 @@ func (p *tfPlan) targets(r *tfRes, attr string) ([]*tfKeyRes, string) {
 	seen := map[string]bool{}
 	for _, ref := range r.references(attr) {
 		for _, addr := range p.resolveRef(r.modPath, ref, 0) {
-			for _, k := range p.keys_ {
+			for _, k := range p.judged {
 				if k.config != nil && slices.Equal(k.modPath, addr.path) && k.rc.Type+"."+k.rc.Name == addr.res && !seen[k.rc.Address] {
 					seen[k.rc.Address] = true
 					cands = append(cands, k)
@@ -715,7 +706,7 @@ func (p *tfPlan) targets(r *tfRes, attr string) ([]*tfKeyRes, string) {
 	case 1:
 		return cands, ""
 	case 0:
-		return p.keys_, why + "; the configuration does not say which key"
+		return p.judged, why + "; the configuration does not say which key"
 	}
 	return cands, why + "; it refers to " + cands[0].rc.Type + "." + cands[0].rc.Name + ", which has several instances"
 }
