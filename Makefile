@@ -25,11 +25,13 @@ test: deps lint
 
 ACTIONLINT = github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 # The second vet covers the cmkcheck build that may start LocalStack (-tags testcontainers).
+# cfn-lint (pinned, in a venv under ~/.cache/cmkcheck) lints the reference template.
 lint:
 	$(GO) vet ./...
 	$(GO) vet -tags testcontainers ./cmd/...
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
+	scripts/cfn-lint.sh examples/cloudformation/aep-cmk.yaml
 
 test-localstack:
 	scripts/localstack.sh start
@@ -46,7 +48,7 @@ test-differential:
 	CMK_DIFFERENTIAL=$${CMK_DIFFERENTIAL:-auto} $(GO) test -count=1 -v -run '^TestDifferentialPolicyuniverse$$' ./policy/
 
 # Each fuzz target for FUZZTIME (go test -fuzz takes one target at a time).
-FUZZ_TARGETS = ./policy:FuzzParseAnalyze ./keystate:FuzzDecode ./checks:FuzzEvaluateSnapshot ./profile:FuzzParse ./profile:FuzzCanonical ./reports:FuzzReadResults ./reports:FuzzVerifyEdits ./internal/eventmatch:FuzzPatterns
+FUZZ_TARGETS = ./policy:FuzzParseAnalyze ./keystate:FuzzDecode ./checks:FuzzEvaluateSnapshot ./profile:FuzzParse ./profile:FuzzCanonical ./reports:FuzzReadResults ./reports:FuzzVerifyEdits ./internal/eventmatch:FuzzPatterns ./iac:FuzzReadCloudFormation ./iac:FuzzReadTerraformPlan
 fuzz-short:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

@@ -119,7 +119,7 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 		}
 		account := opts.Account
 		if account == "" && kind != targetkind.AWS {
-			account = profileAccount(p)
+			account = EmulatorAccount(key, p)
 		}
 		tg, err = opts.Opener.Open(ctx, kind, region, account)
 		if err != nil {
@@ -277,9 +277,24 @@ func evaluate(s *keystate.State, p profile.Valid) (results []checks.Result, err 
 	return judge(s, p), nil
 }
 
-// profileAccount is the account the profile's own principals (or key ARN)
-// name, when they agree: an emulator then acts in the customer's account.
-func profileAccount(p *profile.Profile) string {
+// EmulatorAccount is the account an emulator acts in for a key: the
+// account of the key when it is named by an ARN (a key made under another
+// access key is found only there), else the account the profile's own
+// principals name. "" leaves the emulator's default.
+func EmulatorAccount(key string, p *profile.Profile) string {
+	if a, err := awsid.ParseARN(strings.TrimSpace(key)); err == nil && a.Service == "kms" && awsid.IsAccountID(a.Account) {
+		return a.Account
+	}
+	if p == nil {
+		return ""
+	}
+	return ProfileAccount(p)
+}
+
+// ProfileAccount is the account the profile's own principals (or key ARN)
+// name, when they agree: an emulator then acts in the customer's account,
+// and a key not made yet is judged in it.
+func ProfileAccount(p *profile.Profile) string {
 	found := ""
 	for _, s := range append(append([]string{p.Key}, p.KeyAdministrators...), p.KeyUsers...) {
 		a, err := awsid.ParseARN(s)

@@ -124,6 +124,27 @@ func TestEmbeddedAccountFromProfile(t *testing.T) {
 	assert.Equal(t, checks.Ready, out.Run.Verdict, "%+v", nonPass(out.Run.Results))
 }
 
+// A key named by its ARN is looked for in the ARN's account: on LocalStack
+// the access key decides the account, and a key made under another one is
+// "not found" anywhere else. The profile's principals decide only for a key
+// ID or alias, which names no account.
+func TestEmulatorAccountFollowsTheKeyARN(t *testing.T) {
+	p := loadProfile(t, profileYAML).Profile()
+	for _, c := range []struct{ key, want string }{
+		{"arn:aws:kms:us-east-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab", "444455556666"},
+		{" arn:aws:kms:us-east-1:444455556666:alias/Adobe-Experience-Platform-Key ", "444455556666"},
+		{"1234abcd-12ab-34cd-56ef-1234567890ab", "111122223333"},
+		{"alias/Adobe-Experience-Platform-Key", "111122223333"},
+		{"", "111122223333"},
+		{"arn:aws:iam::444455556666:role/KeyAdmin", "111122223333"}, // not a key
+		{"arn:aws:kms:us-east-1::key/1234", "111122223333"},         // no account in it
+	} {
+		assert.Equal(t, c.want, EmulatorAccount(c.key, p), "%q", c.key)
+	}
+	assert.Equal(t, "444455556666", EmulatorAccount("arn:aws:kms:us-east-1:444455556666:key/x", nil))
+	assert.Empty(t, EmulatorAccount("alias/x", nil))
+}
+
 func TestMissingKeyIsErrorNotPass(t *testing.T) {
 	p := loadProfile(t, profileYAML)
 	tg := open(t, targets.DefaultAccount)

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Run the LocalStack community emulator natively (no Docker engine needed) for
-# the KMS, IAM and STS services (and EventBridge, CloudWatch Logs, CloudWatch and SNS for CMK-MON-1), on 127.0.0.1:${LOCALSTACK_PORT:-4566}.
+# the KMS, IAM and STS services (and EventBridge, CloudWatch Logs, CloudWatch and SNS for CMK-MON-1,
+# CloudFormation for the before-apply self-test), on 127.0.0.1:${LOCALSTACK_PORT:-4566}.
 #
 #   scripts/localstack.sh install   # create/refresh the cached virtualenv
 #   scripts/localstack.sh start     # install if needed, start in background, wait until healthy
-#   scripts/localstack.sh status    # print /_localstack/health, exit 0 if KMS/IAM/STS are up
+#   scripts/localstack.sh status    # print /_localstack/health, exit 0 if KMS/IAM/STS/CloudFormation are up
 #   scripts/localstack.sh stop      # stop what `start` started (idempotent)
 #
 # Environment:
@@ -32,7 +33,7 @@ LOCALSTACK_DATA=${LOCALSTACK_DATA:-$CMKCHECK_CACHE/localstack-data}
 LOCALSTACK_LOG=${LOCALSTACK_LOG:-/tmp/localstack.log}
 LOCALSTACK_PIDFILE=${LOCALSTACK_PIDFILE:-$CMKCHECK_CACHE/localstack-$LOCALSTACK_PORT.pid}
 LOCALSTACK_START_TIMEOUT=${LOCALSTACK_START_TIMEOUT:-180}
-LOCALSTACK_SERVICES=kms,iam,sts,events,logs,cloudwatch,sns
+LOCALSTACK_SERVICES=kms,iam,sts,events,logs,cloudwatch,sns,cloudformation
 
 HEALTH_URL="http://127.0.0.1:${LOCALSTACK_PORT}/_localstack/health"
 MARKER="$LOCALSTACK_VENV/.cmkcheck-localstack-installed"
@@ -154,6 +155,19 @@ zope-interface==8.2
 PINS
 }
 
+# CloudFormation's provider imports two packages beyond the base runtime
+# (samtranslator for its transform support, jsonpath_ng for its engine),
+# resolved as above (--exclude-newer 2026-02-27); neither changes a pin.
+# They are installed on top of the base set, with their own marker, so a
+# venv made by an earlier version of this script (kms,iam,sts only) gains
+# them without being rebuilt under a LocalStack that may be running from it.
+pins_4_14_0_cloudformation() {
+	cat <<'PINS'
+aws-sam-translator==1.107.0
+jsonpath-ng==1.8.0
+PINS
+}
+
 # Prints the path of a Python >= 3.12 interpreter, or fails.
 find_python() {
 	local ok='import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)'
@@ -202,6 +216,36 @@ install_fingerprint() {
 }
 
 cmd_install() {
+	install_base
+	install_cloudformation
+}
+
+# The CloudFormation provider's packages, on top of the base set.
+install_cloudformation() {
+	local want marker=$LOCALSTACK_VENV/.cmkcheck-cloudformation-installed
+	want="cloudformation $(pins_4_14_0_cloudformation | sha256sum | cut -c1-16)"
+	if [[ -f $marker && $(cat "$marker") == "$want" ]]; then
+		return 0
+	fi
+	take_lock INSTALL_LOCK_FD "$LOCALSTACK_VENV.lock" 1800
+	if [[ ! -f $marker || $(cat "$marker") != "$want" ]]; then
+		log "installing the CloudFormation provider's packages into $LOCALSTACK_VENV"
+		local pip=("$LOCALSTACK_VENV/bin/python" -m pip install --no-input --disable-pip-version-check -q)
+		if [[ $LOCALSTACK_VERSION == 4.14.0 ]]; then
+			# The base constraints hold every shared dependency where it is.
+			# shellcheck disable=SC2046 # one argument per pin line
+			"${pip[@]}" -c "$LOCALSTACK_VENV/constraints.txt" $(pins_4_14_0_cloudformation)
+		else
+			"${pip[@]}" aws-sam-translator jsonpath-ng
+		fi
+		"$LOCALSTACK_VENV/bin/python" -c 'import localstack.services.cloudformation.provider' ||
+			die "smoke import of LocalStack's CloudFormation provider failed in $LOCALSTACK_VENV (see traceback above)"
+		echo "$want" >"$marker"
+	fi
+	release_lock INSTALL_LOCK_FD
+}
+
+install_base() {
 	local py want
 	# Fast path: the existing venv's own interpreter gives the fingerprint
 	# (unless LOCALSTACK_PYTHON asks for a specific one).
@@ -222,7 +266,7 @@ cmd_install() {
 	local t0=$SECONDS
 	log "installing $want into $LOCALSTACK_VENV (python: $py)"
 	mkdir -p "$(dirname "$LOCALSTACK_VENV")"
-	rm -f "$MARKER"
+	rm -f "$MARKER" "$LOCALSTACK_VENV/.cmkcheck-cloudformation-installed"
 	# --clear: a venv left from another interpreter/version is rebuilt from scratch.
 	"$py" -m venv --clear "$LOCALSTACK_VENV"
 	local pip=("$LOCALSTACK_VENV/bin/python" -m pip install --no-input --disable-pip-version-check -q)
@@ -271,7 +315,7 @@ health_json() {
 	curl -fsS -m 3 "$HEALTH_URL" 2>/dev/null
 }
 
-# Healthy = each of kms, iam, sts reported "available" or "running".
+# Healthy = each of LOCALSTACK_SERVICES reported "available" or "running".
 is_healthy() {
 	local h s
 	h=$(health_json) || return 1
@@ -323,7 +367,7 @@ cmd_start() {
 		# FILESYSTEM_ROOT: host-mode root for its var/lib, cache, tmp dirs.
 		# DNS_ADDRESS=0: no DNS server. SKIP_SSL_CERT_DOWNLOAD / DISABLE_EVENTS: no calls
 		#   to api.localstack.cloud (unreachable here). EAGER_SERVICE_LOADING=1: load the
-		#   three providers at startup so import errors show before "healthy".
+		#   providers at startup so import errors show before "healthy".
 		# setsid: own session/process group, so `stop` can signal the whole group;
 		#   the child writes its own pid (exec keeps it) so the pid file is exact.
 		# shellcheck disable=SC2016 # $$/$1/$@ belong to the inner bash

@@ -2,6 +2,8 @@
 // requirements for customer managed keys.
 //
 //	cmkcheck evaluate --snapshot FILE [--profile FILE] [--format text|json] [--junit FILE] [--markdown FILE] [--results FILE]
+//	cmkcheck evaluate --cloudformation TEMPLATE [--parameters FILE] [--parameter NAME=VALUE] [--account ID] [--region R] [--profile FILE] [--out DIR] ...
+//	cmkcheck evaluate --terraform-plan PLAN.json [--account ID] [--region R] [--profile FILE] [--out DIR] ...
 //	cmkcheck report --results FILE [--format text|json] [--junit FILE] [--markdown FILE]
 //	cmkcheck verify --results FILE [--format text|json]
 //	cmkcheck audit [--target embedded|localstack|aws] [--profile FILE] [--out DIR]

@@ -36,6 +36,9 @@ func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(forma
 
 const usage = `usage:
   cmkcheck evaluate --snapshot FILE [--profile FILE] [--baseline FILE] [--format text|json] [--junit FILE] [--markdown FILE] [--results FILE]
+  cmkcheck evaluate --cloudformation TEMPLATE [--parameters FILE] [--parameter NAME=VALUE ...] [--account ID] [--region R]
+                    [--profile FILE] [--format text|json] [--junit FILE] [--markdown FILE] [--results FILE] [--out DIR]
+  cmkcheck evaluate --terraform-plan PLAN.json [--account ID] [--region R] [--profile FILE] [--format ...] [--out DIR] ...
   cmkcheck report   --results FILE [--format text|json] [--junit FILE] [--markdown FILE]
   cmkcheck verify   --results FILE [--format text|json]
   cmkcheck audit    [--target embedded|localstack|aws] [--profile FILE] [--key KEY] [--baseline FILE] [--watch] [--out DIR] [--format text|json] [--timeout D] [--save-snapshot FILE]
@@ -53,6 +56,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	)
 	switch args[0] {
 	case "evaluate":
+		if isStatic(args[1:]) { // before the key exists: a run per key (static.go)
+			return staticEvaluate(args[1:], stdout, stderr, getenv)
+		}
 		run, out, err = evaluate(args[1:], getenv)
 	case "report":
 		run, out, err = report(args[1:])

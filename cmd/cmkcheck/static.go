@@ -1,0 +1,372 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aep-cmk/cmkcheck/audit"
+	"github.com/aep-cmk/cmkcheck/checks"
+	"github.com/aep-cmk/cmkcheck/iac"
+	"github.com/aep-cmk/cmkcheck/keystate"
+	"github.com/aep-cmk/cmkcheck/profile"
+	"github.com/aep-cmk/cmkcheck/reports"
+)
+
+// Before the key exists: `cmkcheck evaluate --cloudformation TEMPLATE` and
+// `cmkcheck evaluate --terraform-plan PLAN.json` judge every key the file
+// declares with the same checks and the same run record as a live key
+// (audit.Evaluate), one result set per key, and exit READY only when every
+// key is.
+
+// isStatic says whether evaluate's arguments name a template or a plan.
+func isStatic(args []string) bool {
+	for _, a := range args {
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && (name == "cloudformation" || name == "terraform-plan") {
+			return true
+		}
+	}
+	return false
+}
+
+// paramFlag collects --parameter NAME=VALUE, as often as it is given.
+type paramFlag map[string]string
+
+func (p paramFlag) String() string { return "" }
+
+func (p paramFlag) Set(s string) error {
+	name, value, ok := strings.Cut(s, "=")
+	if !ok || name == "" {
+		return fmt.Errorf("want NAME=VALUE, got %q", s)
+	}
+	if _, dup := p[name]; dup {
+		return fmt.Errorf("%s is given twice", name)
+	}
+	p[name] = value
+	return nil
+}
+
+// staticRun is one evaluation of a template or plan: a run per key.
+type staticRun struct {
+	kind, file string
+	keys       []*iac.Key
+	runs       []*reports.Run
+	verdict    string
+}
+
+func staticEvaluate(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	sr, out, err := staticCommand(args, getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "cmkcheck:", err)
+		var u usageError
+		if errors.As(err, &u) {
+			fmt.Fprintln(stderr, usage)
+		}
+		return exitUsage
+	}
+	if err := out.writeStatic(sr, stdout, stderr); err != nil {
+		fmt.Fprintln(stderr, "cmkcheck:", err)
+		return exitUsage
+	}
+	if sr.verdict == checks.Ready {
+		return exitReady
+	}
+	return exitNotReady
+}
+
+func staticCommand(args []string, getenv func(string) string) (*staticRun, outputs, error) {
+	fs := newFlagSet("evaluate")
+	var out outputs
+	out.flags(fs)
+	fs.StringVar(&out.results, "results", "", "write the results file (JSON) to `FILE` (one key only; --out for several)")
+	fs.StringVar(&out.dir, "out", "", "write each key's results file, JUnit and Markdown reports, and an index, into `DIR`")
+	template := fs.String("cloudformation", "", "a CloudFormation `TEMPLATE` (YAML or JSON)")
+	plan := fs.String("terraform-plan", "", "a Terraform plan, as `terraform show -json PLANFILE` prints it")
+	params := paramFlag{}
+	fs.Var(params, "parameter", "a template parameter's value, `NAME=VALUE` (repeatable)")
+	paramsFile := fs.String("parameters", "", "template parameter values from `FILE` (create-stack's --parameters JSON)")
+	account := fs.String("account", "", "the `ACCOUNT` the key will be made in (default: the plan's, else the one the profile's principals name)")
+	region := fs.String("region", "", "the `REGION` the key will be made in (default: the plan's, else the profile's region)")
+	profilePath := fs.String("profile", "", "the profile `FILE` (YAML)")
+	snapshot := fs.String("snapshot", "", "")
+	if err := parseFlags(fs, args); err != nil {
+		return nil, out, err
+	}
+	if err := out.check(); err != nil {
+		return nil, out, err
+	}
+	sr := &staticRun{}
+	switch {
+	case *snapshot != "":
+		return nil, out, usagef("evaluate: --snapshot judges a key that exists; it cannot be combined with --cloudformation or --terraform-plan")
+	case *template != "" && *plan != "":
+		return nil, out, usagef("evaluate: give --cloudformation or --terraform-plan, not both")
+	case *template != "":
+		sr.kind, sr.file = "cloudformation", *template
+	case *plan != "":
+		sr.kind, sr.file = "terraform-plan", *plan
+		if len(params) > 0 || *paramsFile != "" {
+			return nil, out, usagef("evaluate: --parameter and --parameters are CloudFormation's; a plan holds its variables' values")
+		}
+	default:
+		return nil, out, usagef("evaluate: --cloudformation or --terraform-plan needs a file")
+	}
+	start := time.Now()
+	valid, err := profile.Load(*profilePath, getenv)
+	if err != nil {
+		return nil, out, err
+	}
+	p := valid.Profile()
+	if *paramsFile != "" {
+		data, err := readLimited(*paramsFile, 1<<20)
+		if err != nil {
+			return nil, out, err
+		}
+		fromFile, err := iac.ReadParameters(data)
+		if err != nil {
+			return nil, out, fmt.Errorf("parameters %s: %w", *paramsFile, err)
+		}
+		for k, v := range fromFile {
+			if _, given := params[k]; !given { // --parameter wins over the file
+				params[k] = v
+			}
+		}
+	}
+	opts := iac.Options{Account: *account, Region: *region, DefaultAccount: audit.ProfileAccount(p), DefaultRegion: p.Region, Parameters: params}
+	limit := int64(iac.MaxTemplateSize)
+	if sr.kind == "terraform-plan" {
+		limit = iac.MaxPlanSize
+	}
+	data, err := readLimited(sr.file, limit)
+	if err != nil {
+		return nil, out, err
+	}
+	if sr.kind == "cloudformation" {
+		sr.keys, err = iac.ReadCloudFormation(sr.file, data, opts)
+	} else {
+		sr.keys, err = iac.ReadTerraformPlan(sr.file, data, opts)
+	}
+	if err != nil {
+		return nil, out, fmt.Errorf("%s %s: %w", sr.kind, sr.file, err)
+	}
+	if out.results != "" && len(sr.keys) > 1 {
+		return nil, out, usagef("evaluate: %s declares %d keys, and a results file holds one: use --out DIR", sr.file, len(sr.keys))
+	}
+	sr.verdict = checks.Ready
+	for _, k := range sr.keys {
+		// The same run record as a live audit and a snapshot; the target
+		// names the file and the key in it.
+		run, err := audit.Evaluate(k.State(), valid, audit.Source{Target: reports.Target{Kind: k.Kind, Endpoint: k.Source()}, Start: start})
+		if err != nil {
+			return nil, out, fmt.Errorf("%s: %w", k.Source(), err)
+		}
+		sr.runs = append(sr.runs, run)
+		if run.Verdict != checks.Ready {
+			sr.verdict = checks.NotReady
+		}
+	}
+	return sr, out, nil
+}
+
+// failing lists the IDs of a run that are FAIL or ERROR.
+func failing(run *reports.Run) []string {
+	var ids []string
+	for _, r := range run.Results {
+		if r.Status == checks.Fail || r.Status == checks.Error {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
+}
+
+// staticKey is one key of the JSON output and the index.
+type staticKey struct {
+	Source  string          `json:"source"`
+	KeyARN  string          `json:"key_arn"`
+	Verdict string          `json:"verdict"`
+	Failing []string        `json:"failing"`
+	Notes   []string        `json:"notes"`
+	Results []checks.Result `json:"results,omitempty"`
+	Reports *reports.Paths  `json:"reports,omitempty"`
+	RunID   string          `json:"run_id"`
+	// Unknown says, per snapshot member, why it cannot be known before
+	// deployment: the checks that need it are ERROR.
+	Unknown map[string]string `json:"unknown_before_deployment,omitempty"`
+}
+
+func (sr *staticRun) key(i int) staticKey {
+	k, run := sr.keys[i], sr.runs[i]
+	sk := staticKey{Source: k.Source(), KeyARN: run.KeyARN, Verdict: run.Verdict, Failing: failing(run), Notes: k.Notes, RunID: run.RunID}
+	if sk.Failing == nil {
+		sk.Failing = []string{}
+	}
+	for _, m := range keystate.Members {
+		if why := k.Unknown(m); why != "" {
+			if sk.Unknown == nil {
+				sk.Unknown = map[string]string{}
+			}
+			sk.Unknown[m] = why
+		}
+	}
+	return sk
+}
+
+func (o outputs) writeStatic(sr *staticRun, stdout, stderr io.Writer) error {
+	if o.results != "" {
+		if err := writeFile(o.results, func(w io.Writer) error { return reports.WriteResults(w, sr.runs[0]) }); err != nil {
+			return err
+		}
+		fmt.Fprintln(stderr, "wrote", o.results)
+	}
+	if o.junit != "" {
+		// One testsuite per key, in one file a CI system reads.
+		if err := writeFile(o.junit, func(w io.Writer) error { return reports.WriteJUnit(w, sr.runs...) }); err != nil {
+			return err
+		}
+		fmt.Fprintln(stderr, "wrote", o.junit)
+	}
+	if o.markdown != "" {
+		if err := writeFile(o.markdown, sr.writeMarkdown); err != nil {
+			return err
+		}
+		fmt.Fprintln(stderr, "wrote", o.markdown)
+	}
+	keys := make([]staticKey, len(sr.keys))
+	for i := range sr.keys {
+		keys[i] = sr.key(i)
+	}
+	if o.dir != "" {
+		used := map[string]bool{}
+		for i, run := range sr.runs {
+			name := reportName(sr.keys[i], used)
+			paths, err := reports.Write(o.dir, name, run)
+			if err != nil {
+				return err
+			}
+			keys[i].Reports = &paths
+		}
+		if err := sr.writeIndex(o.dir, keys); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "reports of %d key(s) and their index: %s\n", len(keys), filepath.Join(o.dir, "index.md"))
+	}
+	if o.format == "json" {
+		for i := range keys {
+			keys[i].Results = sr.runs[i].Results
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Verdict string      `json:"verdict"`
+			Source  string      `json:"source"`
+			Keys    []staticKey `json:"keys"`
+		}{sr.verdict, sr.file, keys})
+	}
+	for i, run := range sr.runs {
+		fmt.Fprintf(stdout, "== %s\n", oneLine(keys[i].Source))
+		fmt.Fprintf(stdout, "key %s\n", oneLine(run.KeyARN))
+		for _, n := range keys[i].Notes {
+			fmt.Fprintf(stdout, "  note: %s\n", oneLine(n))
+		}
+		fmt.Fprintln(stdout)
+		printText(stdout, run)
+		fmt.Fprintln(stdout)
+	}
+	sr.printIndex(stdout, keys)
+	return nil
+}
+
+// printIndex is the per-key summary: what the fleet's index says of a key.
+func (sr *staticRun) printIndex(w io.Writer, keys []staticKey) {
+	fmt.Fprintf(w, "== %d key(s) in %s\n", len(keys), oneLine(sr.file))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tVERDICT\tFAIL OR ERROR")
+	for _, k := range keys {
+		name := k.Source[strings.LastIndex(k.Source, "#")+1:]
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", oneLine(name), k.Verdict, strings.Join(k.Failing, " "))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nverdict: %s\n", sr.verdict)
+}
+
+func (sr *staticRun) writeIndex(dir string, keys []staticKey) error {
+	var md strings.Builder
+	fmt.Fprintf(&md, "# %s: %d key(s) in %s\n\n", sr.verdict, len(keys), mdCell(sr.file))
+	md.WriteString("Judged before the keys exist: key IDs are placeholders, and what is known only at deployment is ERROR.\n\n")
+	md.WriteString("| Key | Verdict | Fail or error | Report |\n| --- | --- | --- | --- |\n")
+	for _, k := range keys {
+		report := ""
+		if k.Reports != nil {
+			report = "[" + filepath.Base(k.Reports.Markdown) + "](" + filepath.Base(k.Reports.Markdown) + ")"
+		}
+		fmt.Fprintf(&md, "| %s | %s | %s | %s |\n", mdCell(k.Source), k.Verdict, strings.Join(k.Failing, ", "), report)
+	}
+	idx, err := json.MarshalIndent(struct {
+		Verdict string      `json:"verdict"`
+		Source  string      `json:"source"`
+		Keys    []staticKey `json:"keys"`
+	}{sr.verdict, sr.file, keys}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "index.md"), []byte(md.String()), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "index.json"), append(idx, '\n'), 0o644)
+}
+
+// writeMarkdown is the index, then each key's report.
+func (sr *staticRun) writeMarkdown(w io.Writer) error {
+	if len(sr.runs) == 1 {
+		return reports.WriteMarkdown(w, sr.runs[0])
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s: %d keys in %s\n\n| Key | Verdict | Fail or error |\n| --- | --- | --- |\n", sr.verdict, len(sr.keys), mdCell(sr.file))
+	for i := range sr.keys {
+		k := sr.key(i)
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", mdCell(k.Source), k.Verdict, strings.Join(k.Failing, ", "))
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return err
+	}
+	for _, run := range sr.runs {
+		if _, err := io.WriteString(w, "\n---\n\n"); err != nil {
+			return err
+		}
+		if err := reports.WriteMarkdown(w, run); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// reportName is a file name for a key's reports: the file's base name and
+// the key's logical ID or address, unique within the run.
+func reportName(k *iac.Key, used map[string]bool) string {
+	base := unsafeName.ReplaceAllString(filepath.Base(k.File)+"-"+k.Name, "_")
+	name := base
+	for i := 2; used[name]; i++ {
+		name = fmt.Sprintf("%s-%d", base, i)
+	}
+	used[name] = true
+	return name
+}
+
+// mdCell keeps file names and addresses from breaking a table row.
+func mdCell(s string) string {
+	s = oneLine(s)
+	return "`" + strings.NewReplacer("`", "'", "|", "\\|").Replace(s) + "`"
+}
+
+var _ flag.Value = paramFlag{}
