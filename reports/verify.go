@@ -292,7 +292,9 @@ func compareDerived(run *Run, s *keystate.State, p *profile.Profile) []Finding {
 	case s.Target != nil && run.Target.Kind != targetkind.Snapshot:
 		fs = append(fs, Finding{"target.kind", shown(run.Target.Kind),
 			shown(s.Target.Kind) + " (the live run) or " + shown(targetkind.Snapshot) + " (an offline evaluation of its capture)"})
-	case s.Target == nil:
+	case s.Target == nil && !targetkind.IsStatic(run.Target.Kind):
+		// Evidence without a live target is a snapshot, or a key judged
+		// before it exists from a template or plan (package iac).
 		field("target.kind", run.Target.Kind, targetkind.Snapshot)
 	}
 	if region == "" {
