@@ -890,6 +890,12 @@ func (m *Model) Principals(extra ...Who) []Who {
 			add(WhoService(p.Raw))
 		case KindFederated:
 			add(WhoFederated(p.Raw))
+		case KindUnknown:
+			// An ARN this model cannot read still shows its account: ask
+			// about that account, whose identities it may name.
+			if f := strings.SplitN(p.Raw, ":", 6); p.Type == "AWS" && len(f) == 6 && isAccountID(f[4]) && m.partitionOf(f[1]) == m.partition {
+				add(WhoAccountIdentity(f[4]))
+			}
 		}
 	}
 	for _, st := range m.doc.Statements {
