@@ -41,7 +41,7 @@ func TestEvaluateCompliantIsReady(t *testing.T) {
 	var c contract
 	require.NoError(t, json.Unmarshal([]byte(out), &c))
 	assert.Equal(t, "READY", c.Verdict)
-	assert.Equal(t, 25, len(c.Results), "one result per requirement of REQUIREMENTS.md")
+	assert.Equal(t, 26, len(c.Results), "one result per requirement of REQUIREMENTS.md")
 	// The contract's field names, exactly.
 	var raw struct {
 		Results []map[string]json.RawMessage `json:"results"`
@@ -61,7 +61,7 @@ func TestEvaluateTextEndsWithVerdict(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	assert.Equal(t, "verdict: NOT READY", lines[len(lines)-1])
 	assert.Contains(t, out, "CMK-USR-3  FAIL")
-	assert.Contains(t, out, "CMK-USR-3 FAIL: statements open to everyone")
+	assert.Contains(t, out, "CMK-USR-3 FAIL: open to callers nobody chose: anonymous [kms:Decrypt ALLOWED by statement 8")
 }
 
 func TestEvaluateEveryNonCompliantFixture(t *testing.T) {
