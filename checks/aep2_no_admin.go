@@ -17,32 +17,6 @@ func init() {
 	})
 }
 
-// adobeAllowed are the platform's actions and the reads, as the spec writes
-// them: patterns over the KMS action table. kms:RetireGrant comes with
-// CreateGrant: whether a principal may retire a grant "is determined
-// primarily by the grant" (its retiring principal, or the account that
-// created it), and retiring removes only what that grant gave.
-// https://docs.aws.amazon.com/kms/latest/APIReference/API_RetireGrant.html
-var adobeAllowed = []string{
-	"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant",
-	"kms:RetireGrant", "kms:Describe*", "kms:Get*", "kms:List*",
-}
-
-// adobeBeyond is every KMS action beyond the platform's and the reads.
-var adobeBeyond = func() []string {
-	var out []string
-	for _, act := range policy.KMSActions() {
-		ok := false
-		for _, p := range adobeAllowed {
-			ok = ok || policy.MatchAction(p, act)
-		}
-		if !ok {
-			out = append(out, act)
-		}
-	}
-	return out
-}()
-
 // evalAdobeNoAdmin: no identity of an Adobe account (named roles and users,
 // and an unnamed identity of each account) holds an action beyond the
 // platform's by the risk-side rule. An action AWS does not allow across
@@ -59,7 +33,7 @@ func evalAdobeNoAdmin(e *env) outcome {
 			if !accounts[w.Account] || a.isOwn(w) {
 				continue
 			}
-			ds := a.decideAll(w, adobeBeyond)
+			ds := a.decideAll(w, policy.BeyondPlatformActions())
 			if held := all(ds, risks); len(held) > 0 {
 				bad = append(bad, whoWhy(w, held))
 			}

@@ -39,5 +39,7 @@
 //   - principals, operators, values or variables the model cannot read make
 //     the answer CONDITIONAL, never a silent NOT ALLOWED.
 //
-// The old Analysis API (analysis.go) is kept until checks/ moves to Model.
+// Model.Public is the one definition of a public key (CMK-USR-3), and the
+// readings the checks share live here too (readings.go), so that no check
+// interprets statements, principals or grants itself.
 package policy
