@@ -49,6 +49,23 @@ var adm1Cases = table([]tc{
 		})
 	}, want: checks.Fail, doc: docUniqueIDs, observe: "AROA5EXAMPLEQ2ZKD7Y3Q, the unique ID of a deleted user or role: it matches nobody"},
 	{name: "policy unreadable", id: "CMK-ADM-1", edit: unparsablePolicy, want: checks.Error, observe: "the key policy could not be parsed"},
+	// Fail closed: a key ARN the model cannot read, a profile principal it
+	// cannot ask about.
+	{name: "key ARN unreadable", id: "CMK-ADM-1", edit: func(t *testing.T, s snap) { s.meta()["Arn"] = "arn:aws:kms:us-east-1:1111:key/x" },
+		want: checks.Error, observe: "the key cannot be judged: key ARN"},
+	{name: "profile principal unreadable", id: "CMK-ADM-1", profile: "key_administrators: ['arn:aws:iam::111122223333:role/a//b']",
+		want: checks.Error, observe: "the profile names a principal the access model cannot ask about"},
+	// Long lists are summarised.
+	{name: "many unexpected administrators", id: "CMK-ADM-1", profile: "key_administrators: [" + admin + "]", edit: func(t *testing.T, s snap) {
+		s.statements(t, func(st []any) []any {
+			st[1].(map[string]any)["Principal"] = map[string]any{"AWS": []any{admin, "arn:aws:iam::111122223333:user/a", "arn:aws:iam::111122223333:user/b",
+				"arn:aws:iam::111122223333:user/c", "arn:aws:iam::111122223333:user/d", "arn:aws:iam::111122223333:user/e"}}
+			return st
+		})
+	}, want: checks.Fail, observe: "present but not expected: arn:aws:iam::111122223333:user/a, arn:aws:iam::111122223333:user/b, arn:aws:iam::111122223333:user/c, arn:aws:iam::111122223333:user/d and 1 more"},
+	{name: "many sources", id: "CMK-ADM-1", profile: "key_administrators: [" + admin + "]", edit: appendStmts(stmt(map[string]any{"AWS": admin}, "kms:PutKeyPolicy"),
+		stmt(map[string]any{"AWS": admin}, "kms:PutKeyPolicy"), stmt(map[string]any{"AWS": admin}, "kms:PutKeyPolicy")),
+		want: checks.Pass, observe: "kms:PutKeyPolicy ALLOWED by statement 1 (Sid \"Allow access for Key Administrators\"), statement 8, statement 9 and 1 more"},
 	{name: "policy missing", id: "CMK-ADM-1", edit: without("GetKeyPolicy"), want: checks.Error, observe: "GetKeyPolicy is missing"},
 })
 

@@ -172,6 +172,8 @@ func TestConditionOperators(t *testing.T) {
 		{docPrincipalArn, "StringLike", "unnamed", []string{"arn:aws:iam::222233334444:role/*"}, no},
 		{docPrincipalArn, "StringLike", "unnamed", []string{"arn:aws:iam::111122223333:role/*"}, maybe},
 		{docPrincipalArn, "StringNotLike", "unnamed", []string{"arn:aws:iam::222233334444:role/*"}, yes},
+		{docARNOperators, "ArnLike", "unnamed", []string{"arn:aws:iam::2222*:role/*"}, no},
+		{docARNOperators, "ArnLike", "unnamed", []string{"arn:aws:iam::1111*:role/*"}, maybe},
 		// Policy variables are resolved where their key is known.
 		{docVariables, "StringEquals", "acct", []string{"${acct}"}, yes},
 		{docVariables, "StringEquals", "k", []string{"${acct}"}, no},
