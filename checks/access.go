@@ -220,25 +220,29 @@ func answer(d policy.Decision) string {
 		}
 		return out
 	}
-	switch {
-	case d.CrossAccountBlocked:
+	// if-chains, not switch cases, so that mutation testing sees them.
+	if d.CrossAccountBlocked {
 		return "NOT ALLOWED across accounts (" + sources(d.Allow) + " would allow it, but AWS never allows it to another account)"
-	case d.IAMDecides:
+	}
+	if d.IAMDecides {
 		s := "IAM policies decide (" + sources(d.Delegation) + ")"
 		if len(d.Deny) > 0 {
 			s += ", unless denied by " + sources(d.Deny) + " (on " + strings.Join(unresolvedOf(d.Deny), ", ") + ")"
 		}
 		return s
-	case d.Answer == policy.Allowed:
+	}
+	if d.Answer == policy.Allowed {
 		return "ALLOWED by " + sources(d.Allow)
-	case d.Answer == policy.Conditional:
+	}
+	if d.Answer == policy.Conditional {
 		s := "CONDITIONAL on " + strings.Join(d.Unresolved, ", ") + " (allowed by " + sources(d.Allow)
 		if len(d.Deny) > 0 {
 			s += "; denied by " + sources(d.Deny)
 		}
 		return s + ")"
-	case len(definite(d.Deny)) > 0:
-		return "NOT ALLOWED: denied by " + sources(definite(d.Deny))
+	}
+	if denials := definite(d.Deny); len(denials) > 0 {
+		return "NOT ALLOWED: denied by " + sources(denials)
 	}
 	return "NOT ALLOWED: no statement or grant allows it"
 }

@@ -33,6 +33,16 @@ var adm1Cases = table([]tc{
 	// A Deny that may apply makes the Allow CONDITIONAL; an MFA condition
 	// says who calls and how they signed in, not how the request is made:
 	// the grant side does not count it.
+	// Without a profile, the own IAM principals given some administrator
+	// actions say what they lack; the others are not listed.
+	{name: "no administrator, no profile", id: "CMK-ADM-1", edit: appendStmts(denied(stmt(map[string]any{"AWS": admin}, "kms:PutKeyPolicy"))),
+		want: checks.Fail, observe: "not every one of them: " + admin + " [kms:PutKeyPolicy NOT ALLOWED: denied by statement 8]", absent: user},
+	{name: "one administrator missing and another unexpected", id: "CMK-ADM-1", profile: "key_administrators: [" + admin + ", arn:aws:iam::111122223333:role/Second]", edit: func(t *testing.T, s snap) {
+		s.statements(t, func(st []any) []any {
+			st[1].(map[string]any)["Principal"] = map[string]any{"AWS": []any{admin, "arn:aws:iam::111122223333:user/ops"}}
+			return st
+		})
+	}, want: checks.Fail, observe: "expected but absent: arn:aws:iam::111122223333:role/Second; present but not expected: arn:aws:iam::111122223333:user/ops"},
 	{name: "a conditional deny leaves a conditional administrator", id: "CMK-ADM-1", edit: appendStmts(when(denied(stmt(map[string]any{"AWS": admin}, "kms:PutKeyPolicy")),
 		"Bool", "aws:MultiFactorAuthPresent", "false")), want: checks.Fail, doc: docEvaluation},
 	// A Deny without TLS narrows how every request is made: the grant counts.

@@ -37,7 +37,7 @@ func evalAdobeNoAdmin(e *env) outcome {
 			if held := all(ds, risks); len(held) > 0 {
 				bad = append(bad, whoWhy(w, held))
 			}
-			if b := all(ds, func(d policy.Decision) bool { return d.CrossAccountBlocked }); len(b) > 0 {
+			if b := all(ds, crossAccountBlocked); len(b) > 0 {
 				blocked = append(blocked, whoWhy(w, b))
 			}
 		}
@@ -45,3 +45,5 @@ func evalAdobeNoAdmin(e *env) outcome {
 			detailed("given, but holding nothing because AWS allows it to no other account: ", blocked), a.notes()))
 	})
 }
+
+func crossAccountBlocked(d policy.Decision) bool { return d.CrossAccountBlocked }

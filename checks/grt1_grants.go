@@ -77,18 +77,22 @@ type verdict struct {
 // judgeParty says whether one grant principal is accepted, and why.
 func judgeParty(s, own, partition string, accepted map[string]bool) verdict {
 	w, err := policy.GrantWho(s)
-	switch {
-	case err != nil:
+	if err != nil {
 		return verdict{false, "its account cannot be told: " + err.Error()}
-	case w.Kind == policy.WhoKindService && w.IsAWSService():
-		return verdict{true, "an AWS service principal"}
-	case w.Kind == policy.WhoKindService:
+	}
+	if w.Kind == policy.WhoKindService {
+		if w.IsAWSService() {
+			return verdict{true, "an AWS service principal"}
+		}
 		return verdict{false, "not an AWS service principal"}
-	case w.Partition != "" && w.Partition != partition:
+	}
+	if w.Partition != "" && w.Partition != partition {
 		return verdict{false, "of partition " + w.Partition + ", not the key's"}
-	case w.Account == own:
+	}
+	if w.Account == own {
 		return verdict{true, "the key's account"}
-	case accepted[w.Account]:
+	}
+	if accepted[w.Account] {
 		return verdict{true, "account " + w.Account + ", Adobe's or allowed"}
 	}
 	return verdict{false, "account " + w.Account + ", neither the key's, Adobe's nor an allowed one"}

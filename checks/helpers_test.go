@@ -89,6 +89,7 @@ type tc struct {
 	sev     checks.Severity // checked when set
 	observe string          // a substring of Observed, when set
 	doc     string          // the AWS documentation an adversarial case rests on
+	absent  string          // a text Observed must not hold, when set
 }
 
 // tables holds every check's cases by ID, as the check test files load:
@@ -118,6 +119,9 @@ func runCases(t *testing.T, cases []tc) {
 			}
 			if tc.observe != "" {
 				assert.Contains(t, r.Observed, tc.observe)
+			}
+			if tc.absent != "" {
+				assert.NotContains(t, r.Observed, tc.absent)
 			}
 			assert.NotEmpty(t, r.Observed, "every result says what was seen")
 		})

@@ -26,6 +26,12 @@ var usr1Cases = table([]tc{
 	{name: "no key user", id: "CMK-USR-1", profile: "key_users: [" + user + "]", edit: func(t *testing.T, s snap) {
 		s.statements(t, func(st []any) []any { return append(st[:2:2], st[4:]...) })
 	}, want: checks.Fail, observe: "none; not every one of them: " + user + " [kms:Decrypt, kms:DescribeKey, kms:Encrypt and 1 more IAM policies decide (statement 0"},
+	{name: "one user missing and another unexpected", id: "CMK-USR-1", profile: "key_users: [" + user + ", arn:aws:iam::111122223333:role/Second]", edit: func(t *testing.T, s snap) {
+		s.statements(t, func(st []any) []any {
+			st[2].(map[string]any)["Principal"] = map[string]any{"AWS": []any{user, "arn:aws:iam::111122223333:user/alice"}}
+			return st
+		})
+	}, want: checks.Fail, observe: "expected but absent: arn:aws:iam::111122223333:role/Second; present but not expected: arn:aws:iam::111122223333:user/alice"},
 	{name: "an expected user is absent", id: "CMK-USR-1", profile: "key_users: [" + user + ", arn:aws:iam::111122223333:role/Second]", want: checks.Fail, observe: "expected but absent: arn:aws:iam::111122223333:role/Second"},
 	{name: "an expected user is an administrator", id: "CMK-USR-1", profile: "key_users: [" + admin + "]", edit: func(t *testing.T, s snap) {
 		s.statements(t, func(st []any) []any {

@@ -32,13 +32,14 @@ func evalOtherAccounts(e *env) outcome {
 				continue
 			}
 			held := all(a.decideAll(w, policy.KMSActions()), risks)
-			switch {
-			case len(held) == 0:
-			case w.Kind == policy.WhoKindOtherAccount:
+			if len(held) == 0 {
+				continue
+			}
+			if w.Kind == policy.WhoKindOtherAccount {
 				refused = append(refused, strangerWhy(held))
-			case allowed[w.Account]:
+			} else if allowed[w.Account] {
 				accepted = append(accepted, whoWhy(w, held))
-			default:
+			} else {
 				refused = append(refused, whoWhy(w, held))
 			}
 		}
