@@ -495,12 +495,11 @@ func substitute(s string, wildcards bool, get resolver) (out string, ok bool, un
 			}
 		}
 		v := get(strings.ToLower(name))
-		switch {
-		case v.state == ctxKnown && len(v.vals) == 1:
+		if v.state == ctxKnown && len(v.vals) == 1 {
 			b.WriteString(v.vals[0])
-		case v.state == ctxAbsent && hasDef:
+		} else if v.state == ctxAbsent && hasDef {
 			b.WriteString(def)
-		default:
+		} else {
 			return "", false, name
 		}
 	}
