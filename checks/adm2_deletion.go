@@ -1,8 +1,6 @@
 package checks
 
 import (
-	"strings"
-
 	"github.com/aep-cmk/cmkcheck/policy"
 )
 
@@ -19,38 +17,78 @@ func init() {
 	})
 }
 
+const deletion = "kms:ScheduleKeyDeletion"
+
+// evalDeletion: a deletion holder is any principal, of any kind, that holds
+// kms:ScheduleKeyDeletion by the risk-side rule (ALLOWED or CONDITIONAL).
+// Each must be one of the chosen administrators (key_administrators, else
+// the detected ones) or one of their sessions, not merely someone who also
+// holds the administrator actions.
 func evalDeletion(e *env) outcome {
-	return e.withPolicy(func(a *policy.Analysis) outcome {
-		admins := toSet(principalARNs(a.Administrators()))
-		var holders, notAdmin []string
-		for _, p := range a.DeletionHolders() {
-			holders = append(holders, p.ARN)
-			if !admins[p.ARN] {
-				notAdmin = append(notAdmin, p.ARN)
+	return e.withAccess(func(a *access) outcome {
+		chosen, chosenFrom := a.chosenAdmins(e.p.KeyAdministrators)
+		var holders, notChosen []string
+		held := map[string]bool{}
+		for _, w := range a.whos {
+			d := a.decide(w, deletion)
+			if !d.Risks() {
+				continue
+			}
+			entry := w.String() + " [" + answer(d) + "]"
+			holders = append(holders, entry)
+			held[w.String()] = true
+			if !actsForAny(w, chosen) {
+				notChosen = append(notChosen, entry)
 			}
 		}
-		obs := "principals allowed kms:ScheduleKeyDeletion: " + list(holders) + rootNote(a)
 		var wrong []string
-		if len(notAdmin) > 0 {
-			wrong = append(wrong, "not key administrators: "+list(notAdmin))
-		}
-		if allow := e.p.AllowKeyDeletion; allow != nil {
-			if *allow {
-				listed := e.p.KeyAdministrators
-				if listed == nil {
-					listed = e.ownIAM(a.Administrators())
+		wrong = append(wrong, detailed("not chosen administrators: ", notChosen))
+		if allow := e.p.AllowKeyDeletion; allow != nil && *allow {
+			var cannot []string
+			for _, c := range chosen {
+				if !held[c.String()] {
+					cannot = append(cannot, whoWhy(c, []policy.Decision{a.decide(c, deletion)}))
 				}
-				missing, _ := setDiff(listed, holders)
-				if len(missing) > 0 {
-					wrong = append(wrong, "allow_key_deletion is true but these administrators may not delete: "+list(missing))
-				}
-			} else if len(holders) > 0 {
-				wrong = append(wrong, "allow_key_deletion is false but deletion is allowed")
 			}
+			wrong = append(wrong, detailed("allow_key_deletion is true but these administrators may not delete: ", cannot))
+		} else if allow != nil && len(holders) > 0 {
+			wrong = append(wrong, "allow_key_deletion is false but deletion is held")
 		}
-		if len(wrong) > 0 {
-			obs += "; " + strings.Join(wrong, "; ")
-		}
-		return judge(len(wrong) == 0, obs)
+		obs := sentence(
+			"holders of "+deletion+" (allowed or conditionally allowed): "+boundedOrNone(holders),
+			"chosen administrators ("+chosenFrom+"): "+names(whoList(chosen)),
+			sentence(wrong...), a.delegation(), a.notes())
+		return judge(sentence(wrong...) == "", obs)
 	})
+}
+
+// chosenAdmins are key_administrators when the profile sets them, else the
+// own account's IAM users and roles that are key administrators.
+func (a *access) chosenAdmins(listed []string) ([]policy.Who, string) {
+	if listed == nil {
+		return a.ownIAM(a.isAdmin), "the detected key administrators, as key_administrators is not set"
+	}
+	var out []policy.Who
+	for _, arn := range listed {
+		w, _ := policy.WhoARN(arn) // read when the model was built
+		out = append(out, w)
+	}
+	return out, "key_administrators"
+}
+
+// actsForAny: w is one of ps, or a session of one of them.
+func actsForAny(w policy.Who, ps []policy.Who) bool {
+	for _, p := range ps {
+		if w.ActsFor(p) {
+			return true
+		}
+	}
+	return false
+}
+
+func boundedOrNone(items []string) string {
+	if len(items) == 0 {
+		return "none"
+	}
+	return bounded(items, maxItems)
 }

@@ -15,23 +15,31 @@ func init() {
 	})
 }
 
+const putPolicy = "kms:PutKeyPolicy"
+
+// evalLockout: someone of the own account can still change the policy:
+// the root delegation reaches an own identity for kms:PutKeyPolicy (its IAM
+// policies can then allow it) and no Deny stops that, or an own IAM user or
+// role, or every identity of the account, is ALLOWED it (grant side).
+// Another account's principal never counts: PutKeyPolicy cannot be used
+// across accounts.
 func evalLockout(e *env) outcome {
-	return e.withPolicy(func(a *policy.Analysis) outcome {
-		if root := a.RootDelegation(); len(root) > 0 {
-			return pass("the own-account root delegation (kms:*) is in " + statementList(a, root))
-		}
-		var keepers []string
-		for _, p := range a.Principals() {
-			if p.Account != e.key.Account() || (p.Kind != policy.KindUser && p.Kind != policy.KindRole) {
-				continue
-			}
-			if len(a.Allowed(p, "kms:PutKeyPolicy")) > 0 {
-				keepers = append(keepers, p.ARN)
+	return e.withAccess(func(a *access) outcome {
+		candidates := append([]policy.Who{a.ownAccount()}, a.ownIAM(func(policy.Who) bool { return true })...)
+		var keepers, others []string
+		for _, w := range candidates {
+			d := a.decide(w, putPolicy)
+			entry := whoWhy(w, []policy.Decision{d})
+			if d.Delegated() || d.Grants() {
+				keepers = append(keepers, entry)
+			} else {
+				others = append(others, entry)
 			}
 		}
 		if len(keepers) > 0 {
-			return pass("no root delegation, but these own-account principals may change the policy: " + list(keepers))
+			return pass(sentence(detailed("these identities of account "+a.m.OwnAccount()+" can still change the key policy: ", keepers), a.notes()))
 		}
-		return notMet("no root delegation and no IAM user or role of account " + e.key.Account() + " may call kms:PutKeyPolicy: nobody in the account could repair this policy")
+		return notMet(sentence("no identity of account "+a.m.OwnAccount()+" can be allowed "+putPolicy+": nobody in the account could repair this policy",
+			detailed("asked: ", others), a.notes()))
 	})
 }

@@ -64,17 +64,10 @@ func evalIAMAccessWith(e *env) outcome {
 			return errored(m + " is missing")
 		}
 	}
-	if e.analysis == nil {
-		return errored(e.policyErr)
+	if e.access == nil {
+		return errored(e.accessErr)
 	}
-	doc, err := policy.Parse([]byte(e.s.Policy))
-	if err != nil {
-		return errored("the key policy could not be parsed: " + err.Error())
-	}
-	m, err := policy.NewModel(doc, e.key.Arn, modelGrants(e.s.Grants))
-	if err != nil {
-		return errored(err.Error())
-	}
+	m := e.access.m
 	ids, err := iamIdentities(e.s.IAM, e.key.Account())
 	if err != nil {
 		return errored("the account's IAM policies could not be evaluated: " + err.Error())
@@ -83,7 +76,7 @@ func evalIAMAccessWith(e *env) outcome {
 
 	admins := e.p.KeyAdministrators
 	if admins == nil {
-		admins = e.ownIAM(e.analysis.Administrators())
+		admins = whoList(e.access.ownIAM(e.access.isAdmin))
 	}
 	adminSet, breakGlass := shortSet(admins), shortSet(e.p.BreakGlass)
 	deletionOK := e.p.AllowKeyDeletion != nil && *e.p.AllowKeyDeletion
@@ -170,21 +163,6 @@ func adm4Holders(m *policy.Model, ids []policy.Identity) []adm4Holder {
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].who < out[j].who })
-	return out
-}
-
-// modelGrants gives the key's grants to the access model.
-func modelGrants(gs []keystate.Grant) []policy.Grant {
-	out := make([]policy.Grant, 0, len(gs))
-	for _, g := range gs {
-		pg := policy.Grant{GrantId: g.GrantID, KeyId: g.KeyID, Name: g.Name, GranteePrincipal: g.GranteePrincipal,
-			RetiringPrincipal: g.RetiringPrincipal, IssuingAccount: g.IssuingAccount, Operations: g.Operations}
-		if g.Constraints != nil {
-			pg.Constraints = &policy.GrantConstraints{EncryptionContextEquals: g.Constraints.EncryptionContextEquals,
-				EncryptionContextSubset: g.Constraints.EncryptionContextSubset}
-		}
-		out = append(out, pg)
-	}
 	return out
 }
 

@@ -9,7 +9,7 @@ import (
 func init() {
 	register(Check{
 		ID: "CMK-AEP-1", Title: "The platform's statements grant Adobe the key's use", Severity: Required,
-		Section: "next steps", Needs: []string{dk, pol},
+		Section: "next steps", Needs: []string{dk, pol, grt},
 		Expected: "every Adobe principal is allowed " + strings.Join(policy.AdobeActions, ", "),
 		Remediation: Remediation{
 			Console: editPolicyConsole + "add the statements the platform's Encryption Configuration shows, as they are, to the existing policy.",
@@ -19,40 +19,26 @@ func init() {
 	})
 }
 
+// evalAdobeGrants: an identity of each Adobe account is ALLOWED (grant side:
+// conditions only on how it calls, such as kms:GrantIsForAWSResource, are
+// named but count) every action the platform needs.
 func evalAdobeGrants(e *env) outcome {
 	accounts := e.p.AdobeAccounts()
 	if len(accounts) == 0 {
 		return skipped("adobe_principals is not set in the profile")
 	}
-	return e.withPolicy(func(a *policy.Analysis) outcome {
+	return e.withGrants(func(a *access) outcome {
 		var lacks, fine []string
 		for _, acct := range accounts {
-			root := adobeRoot(e, acct)
-			var missing []string
-			for _, act := range policy.AdobeActions {
-				if len(a.Allowed(root, act)) == 0 {
-					missing = append(missing, act)
-				}
-			}
-			if len(missing) > 0 {
-				lacks = append(lacks, acct+" lacks "+strings.Join(missing, ", "))
+			w := policy.WhoAccountIdentity(acct)
+			ds := a.decideAll(w, policy.AdobeActions)
+			if len(all(ds, grants)) == len(ds) {
+				fine = append(fine, whoWhy(w, ds))
 			} else {
-				fine = append(fine, acct)
+				lacks = append(lacks, a.lacking(w, policy.AdobeActions))
 			}
 		}
-		obs := "Adobe accounts fully granted: " + list(fine)
-		if len(lacks) > 0 {
-			obs += "; " + strings.Join(lacks, "; ")
-		}
-		return judge(len(lacks) == 0, obs)
+		return judge(len(lacks) == 0, sentence(detailed("Adobe accounts not allowed every platform action: ", lacks),
+			"Adobe accounts allowed every platform action: "+boundedOrNone(fine), a.notes()))
 	})
-}
-
-// adobeRoot is the root principal of an Adobe account in the key's partition.
-func adobeRoot(e *env, account string) policy.Principal {
-	partition := e.key.Partition()
-	if partition == "" {
-		partition = "aws"
-	}
-	return policy.ParsePrincipal("AWS", "arn:"+partition+":iam::"+account+":root")
 }

@@ -45,6 +45,7 @@ const (
 	rot = keystate.GetKeyRotationStatus
 	tag = keystate.ListResourceTags
 	als = keystate.ListAliases
+	grt = keystate.ListGrants
 )
 
 // families is the order of REQUIREMENTS.md's table, family by family;

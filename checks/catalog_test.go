@@ -27,7 +27,7 @@ func TestCatalogOrder(t *testing.T) {
 		"CMK-LBL-1", "CMK-LBL-2", "CMK-LBL-3", "CMK-LBL-4",
 		"CMK-ADM-1", "CMK-ADM-2", "CMK-ADM-3", "CMK-ADM-4",
 		"CMK-USR-1", "CMK-USR-2", "CMK-USR-3", "CMK-USR-4",
-		"CMK-AEP-1", "CMK-AEP-2", "CMK-OPS-1", "CMK-DRF-1", "CMK-MON-1",
+		"CMK-GRT-1", "CMK-AEP-1", "CMK-AEP-2", "CMK-OPS-1", "CMK-DRF-1", "CMK-MON-1",
 	}
 	assert.Equal(t, want, catalogIDs())
 

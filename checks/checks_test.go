@@ -25,6 +25,7 @@ func TestResultsAreComplete(t *testing.T) {
 		assert.NotEmpty(t, r.Remediation.Console, r.ID)
 		assert.NotEmpty(t, r.Remediation.CLI, r.ID)
 		assert.NotContains(t, r.Remediation.CLI, "<key-id>", "%s: the key ID is filled in", r.ID)
+		assert.NotContains(t, r.Remediation.CLI, "<region>", "%s: the region is filled in", r.ID)
 		for _, m := range checks.Catalog()[i].Needs {
 			assert.JSONEq(t, string(s.Raw[m]), string(r.Evidence[m]), "%s keeps %s as evidence", r.ID, m)
 		}

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/aep-cmk/cmkcheck/keystate"
-	"github.com/aep-cmk/cmkcheck/policy"
 	"github.com/aep-cmk/cmkcheck/profile"
 )
 
@@ -34,34 +33,21 @@ func judge(ok bool, observed string) outcome {
 	return notMet(observed)
 }
 
-// env is what every evaluator may read: the state, the profile, and the key
-// policy parsed and analysed once.
+// env is what every evaluator may read: the state, the profile, and the
+// access model built once.
 type env struct {
-	s        *keystate.State
-	p        *profile.Profile // a copy of the validated profile
-	aliasRE  *regexp.Regexp   // its compiled alias_pattern
-	key      *keystate.KeyMetadata
-	analysis *policy.Analysis
-	// policyErr says why the policy could not be analysed ("" when it was).
-	policyErr string
+	s       *keystate.State
+	p       *profile.Profile // a copy of the validated profile
+	aliasRE *regexp.Regexp   // its compiled alias_pattern
+	key     *keystate.KeyMetadata
+	access  *access
+	// accessErr says why there is no access model ("" when there is one).
+	accessErr string
 }
 
 func newEnv(s *keystate.State, p profile.Valid) *env {
 	e := &env{s: s, p: p.Profile(), aliasRE: p.AliasRE(), key: s.Key}
-	if why := s.Problem(keystate.GetKeyPolicy); why != "" {
-		e.policyErr = why
-		return e
-	}
-	if s.Key == nil {
-		e.policyErr = "the key's account is unknown: " + s.Problem(keystate.DescribeKey)
-		return e
-	}
-	doc, err := policy.Parse([]byte(s.Policy))
-	if err != nil {
-		e.policyErr = "the key policy could not be parsed: " + err.Error()
-		return e
-	}
-	e.analysis = policy.Analyze(doc, s.Key.Account())
+	e.access, e.accessErr = newAccess(s, e)
 	return e
 }
 
@@ -137,29 +123,23 @@ func (c Check) remediationFor(k *keystate.KeyMetadata) Remediation {
 	return r
 }
 
-// withPolicy runs f on the analysed policy, or ERRORs when there is none.
-func (e *env) withPolicy(f func(a *policy.Analysis) outcome) outcome {
-	if e.analysis == nil {
-		return errored(e.policyErr)
+// withAccess runs f on the access model, or ERRORs when there is none.
+func (e *env) withAccess(f func(a *access) outcome) outcome {
+	if e.access == nil {
+		return errored(e.accessErr)
 	}
-	return f(e.analysis)
+	return f(e.access)
 }
 
-// ownIAM keeps the IAM users and roles of the key's own account.
-func (e *env) ownIAM(ps []policy.Principal) []string {
-	var out []string
-	for _, p := range ps {
-		if p.Account == e.key.Account() && (p.Kind == policy.KindUser || p.Kind == policy.KindRole) {
-			out = append(out, p.ARN)
+// withGrants is withAccess for the checks that count grants: without the
+// grants in the model they cannot be judged.
+func (e *env) withGrants(f func(a *access) outcome) outcome {
+	return e.withAccess(func(a *access) outcome {
+		if !a.grantsRead {
+			return errored("the key's grants could not be read: " + e.s.Problem(keystate.ListGrants))
 		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// ownRoot is the own account's root principal, the IAM delegation.
-func (e *env) ownRoot(p policy.Principal) bool {
-	return p.Kind == policy.KindAccount && p.Account == e.key.Account()
+		return f(a)
+	})
 }
 
 // ownAliases are the aliases that target this key, AWS-managed ones excluded.

@@ -88,6 +88,8 @@ type tc struct {
 	want    checks.Status
 	sev     checks.Severity // checked when set
 	observe string          // a substring of Observed, when set
+	doc     string          // the AWS documentation an adversarial case rests on
+	absent  string          // a text Observed must not hold, when set
 }
 
 // tables holds every check's cases by ID, as the check test files load:
@@ -111,12 +113,15 @@ func runCases(t *testing.T, cases []tc) {
 				tc.edit(t, s)
 			}
 			r := result(t, checks.Evaluate(s.state(t), mustProfile(t, tc.profile)), tc.id)
-			assert.Equal(t, tc.want, r.Status, "observed: %s", r.Observed)
+			assert.Equal(t, tc.want, r.Status, "observed: %s\ndoc: %s", r.Observed, tc.doc)
 			if tc.sev != "" {
 				assert.Equal(t, tc.sev, r.Severity)
 			}
 			if tc.observe != "" {
 				assert.Contains(t, r.Observed, tc.observe)
+			}
+			if tc.absent != "" {
+				assert.NotContains(t, r.Observed, tc.absent)
 			}
 			assert.NotEmpty(t, r.Observed, "every result says what was seen")
 		})
@@ -171,3 +176,66 @@ func roundTrip(fields map[string]any) func(s snap) {
 		}
 	}
 }
+
+// grant is one ListGrants entry on the compliant key.
+func grant(id, grantee string, ops ...string) map[string]any {
+	return map[string]any{
+		"KeyId": "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", "GrantId": id,
+		"GranteePrincipal": grantee, "IssuingAccount": "arn:aws:iam::111122223333:root", "Operations": ops,
+	}
+}
+
+// withGrants sets the key's grants.
+func withGrants(gs ...map[string]any) func(t *testing.T, s snap) {
+	return func(t *testing.T, s snap) {
+		list := make([]any, len(gs))
+		for i, g := range gs {
+			list[i] = g
+		}
+		s["ListGrants"] = map[string]any{"Grants": list, "Truncated": false}
+	}
+}
+
+// appendStmts adds statements to the key policy.
+func appendStmts(stmts ...map[string]any) func(t *testing.T, s snap) {
+	return func(t *testing.T, s snap) {
+		s.statements(t, func(st []any) []any {
+			for _, x := range stmts {
+				st = append(st, x)
+			}
+			return st
+		})
+	}
+}
+
+// when adds a condition block to a statement.
+func when(st map[string]any, op, key string, value any) map[string]any {
+	st["Condition"] = map[string]any{op: map[string]any{key: value}}
+	return st
+}
+
+// denied turns a statement into a Deny.
+func denied(st map[string]any) map[string]any {
+	st["Effect"] = "Deny"
+	return st
+}
+
+// The Adobe accounts of the compliant policy.
+const adobeAll = "adobe_principals: ['222233334444', '767397686373', '730335345392', '891377157113']"
+
+// Documentation the adversarial cases rest on.
+const (
+	docEvaluation   = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html"
+	docPrincipal    = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html"
+	docNotPrincipal = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html"
+	docGlobalKeys   = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html"
+	docUniqueIDs    = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids"
+	docGrants       = "https://docs.aws.amazon.com/kms/latest/developerguide/grants.html"
+	docCreateGrant  = "https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateGrant.html"
+	docSchedule     = "https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html"
+	docPutKeyPolicy = "https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html"
+	docRevokeGrant  = "https://docs.aws.amazon.com/kms/latest/APIReference/API_RevokeGrant.html"
+	docDefaultKey   = "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html"
+	docKMSKeys      = "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html"
+	docLockout      = "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam"
+)

@@ -14,7 +14,7 @@ var lbl4Cases = table([]tc{
 	{name: "required tag with wrong value", id: "CMK-LBL-4", profile: "required_tags: {Adobe: AEP}", want: checks.Fail, sev: checks.Required, observe: `"Experience-Platform", not "AEP"`},
 	{name: "required tag key is case-sensitive", id: "CMK-LBL-4", profile: "required_tags: {adobe: \"\"}", want: checks.Fail, observe: "adobe is missing"},
 	{name: "tags missing", id: "CMK-LBL-4", edit: without("ListResourceTags"), want: checks.Error, observe: "ListResourceTags is missing"},
-	{name: "tags shown", id: "CMK-LBL-4", want: checks.Pass, sev: checks.Recommended, observe: "tags: Adobe=Experience-Platform"},
+	{name: "tags shown", id: "CMK-LBL-4", want: checks.Pass, sev: checks.Recommended, observe: "tags: Adobe=Experience-Platform", absent: ";"},
 })
 
 func TestLBL4Tags(t *testing.T) { runCases(t, lbl4Cases) }

@@ -1,39 +1,63 @@
 package checks
 
-import "github.com/aep-cmk/cmkcheck/policy"
+import (
+	"github.com/aep-cmk/cmkcheck/policy"
+)
 
 func init() {
 	register(Check{
 		ID: "CMK-USR-2", Title: "No other AWS account has access", Severity: Required,
-		Section: "assign-key-users", Needs: []string{dk, pol},
-		Expected: "no principal of another account, except the Adobe accounts and allowed_external_accounts",
+		Section: "assign-key-users", Needs: []string{dk, pol, grt},
+		Expected: "no identity of another account holds any action, except those of the Adobe accounts and allowed_external_accounts",
 		Remediation: Remediation{
-			Console: editPolicyConsole + "Other AWS accounts > Remove each account that is not Adobe's and not deliberately allowed.",
-			CLI:     policyCLI,
+			Console: editPolicyConsole + "Other AWS accounts > Remove each account that is not Adobe's and not deliberately allowed; revoke grants to other accounts.",
+			CLI:     policyCLI + "\naws kms list-grants --key-id <key-id>\naws kms revoke-grant --key-id <key-id> --grant-id <grant-id>",
 		},
 		eval: evalOtherAccounts,
 	})
 }
 
+// evalOtherAccounts: every identity of another account asked about (named
+// in the policy, its conditions or grants, the Adobe and allowed accounts,
+// and an identity of an account named nowhere) must hold no KMS action by
+// the risk-side rule (ALLOWED or CONDITIONAL), unless its account is Adobe's
+// or allowed. An action AWS does not allow across accounts holds nothing.
+// An aws:PrincipalOrgID pin admits the organisation's other accounts.
 func evalOtherAccounts(e *env) outcome {
-	return e.withPolicy(func(a *policy.Analysis) outcome {
+	return e.withGrants(func(a *access) outcome {
 		allowed := toSet(append(e.p.AdobeAccounts(), e.p.AllowedExternalAccounts...))
 		var accepted, refused []string
-		for _, acct := range a.ExternalAccounts() {
-			if allowed[acct] {
-				accepted = append(accepted, acct)
+		for _, w := range a.whos {
+			if w.Kind != policy.WhoKindOtherAccount && (w.Account == "" || a.isOwn(w)) {
+				continue
+			}
+			held := all(a.decideAll(w, policy.KMSActions()), risks)
+			if len(held) == 0 {
+				continue
+			}
+			if w.Kind == policy.WhoKindOtherAccount {
+				refused = append(refused, strangerWhy(held))
+			} else if allowed[w.Account] {
+				accepted = append(accepted, whoWhy(w, held))
 			} else {
-				refused = append(refused, acct)
+				refused = append(refused, whoWhy(w, held))
 			}
 		}
-		var unknown []string
-		for _, p := range a.UnknownPrincipals() {
-			unknown = append(unknown, p.Raw)
-		}
-		obs := "other accounts accepted (Adobe or allowed): " + list(accepted) + "; other accounts not accepted: " + list(refused)
-		if len(unknown) > 0 {
-			obs += "; principals whose account cannot be told (stale or malformed): " + list(unknown)
-		}
-		return judge(len(refused)+len(unknown) == 0, obs)
+		obs := sentence(
+			"identities of other accounts that hold actions on this key, not accepted: "+boundedOrNone(refused),
+			detailed("accepted (Adobe or allowed accounts): ", accepted), a.notes())
+		return judge(len(refused) == 0, obs)
 	})
+}
+
+// strangerWhy words what an identity of an account named nowhere holds; an
+// organisation pin says who that is.
+func strangerWhy(held []policy.Decision) string {
+	for _, d := range held {
+		if !d.OrgOnly() {
+			return whoWhy(policy.WhoAnyOtherAccount(), held)
+		}
+	}
+	return "the accounts of the organisation other than the allowed ones (" + policy.WhoAnyOtherAccount().String() +
+		" [" + actionsWhy(held) + "]): aws:PrincipalOrgID admits every account of the organisation, and the profile does not say which those are"
 }

@@ -1,9 +1,6 @@
 package checks
 
 import (
-	"sort"
-	"strings"
-
 	"github.com/aep-cmk/cmkcheck/policy"
 )
 
@@ -20,23 +17,22 @@ func init() {
 	})
 }
 
+// evalAdminActionsElsewhere: every principal asked about that is not a key
+// administrator (ALLOWED every administrator action) holds none of the
+// dangerous actions by the risk-side rule. The root delegation holds
+// nothing by itself (IAM policies decide), and the cross-account rule
+// leaves another account nothing of these.
 func evalAdminActionsElsewhere(e *env) outcome {
-	return e.withPolicy(func(a *policy.Analysis) outcome {
-		admins := toSet(principalARNs(a.Administrators()))
-		holders := a.HoldersAny(policy.DangerousActions())
-		var arns []string
-		for arn := range holders {
-			arns = append(arns, arn)
-		}
-		sort.Strings(arns)
+	return e.withAccess(func(a *access) outcome {
 		var others []string
-		for _, arn := range arns {
-			p := policy.ParsePrincipal("AWS", arn)
-			if admins[arn] || e.ownRoot(p) {
+		for _, w := range a.whos {
+			if a.isAdmin(w) {
 				continue
 			}
-			others = append(others, arn+" ("+strings.Join(holders[arn], ", ")+")")
+			if held := all(a.decideAll(w, policy.DangerousActions()), risks); len(held) > 0 {
+				others = append(others, whoWhy(w, held))
+			}
 		}
-		return judge(len(others) == 0, "non-administrators holding administrative actions: "+list(others))
+		return judge(len(others) == 0, sentence("principals other than key administrators that hold administrative actions: "+boundedOrNone(others), a.delegation(), a.notes()))
 	})
 }

@@ -15,9 +15,6 @@ var AdminActions = []string{
 // UserActions are the actions that make a key user.
 var UserActions = []string{"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"}
 
-// DeletionActions are the actions that make a deletion holder.
-var DeletionActions = []string{"kms:ScheduleKeyDeletion"}
-
 // AdobeActions are the actions every Adobe principal needs (CMK-AEP-1).
 var AdobeActions = []string{
 	"kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo",
@@ -43,12 +40,33 @@ func DangerousActions() []string {
 		"kms:Delete*", "kms:Disable*", "kms:Put*", "kms:Update*")
 }
 
-// AdobeForbiddenActions returns the actions no Adobe principal may hold
-// (CMK-AEP-2): AdminActions, DangerousActions, kms:ScheduleKeyDeletion and
-// kms:CancelKeyDeletion. Sorted.
-func AdobeForbiddenActions() []string {
-	base := append([]string{"kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"}, AdminActions...)
-	return kmsMatching(append(base, DangerousActions()...))
+// platformAndReads are the platform's actions and the reads as the spec writes
+// them (CMK-AEP-2), plus kms:RetireGrant, which comes with CreateGrant:
+// whether a principal may retire a grant "is determined primarily by the
+// grant" (its retiring principal, or the account that created it), and
+// retiring removes only what that grant gave.
+// https://docs.aws.amazon.com/kms/latest/APIReference/API_RetireGrant.html
+var platformAndReads = []string{
+	"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant",
+	"kms:RetireGrant", "kms:Describe*", "kms:Get*", "kms:List*",
+}
+
+// BeyondPlatformActions returns every KMS action no Adobe principal may hold
+// (CMK-AEP-2): all but the platform's actions (Encrypt, Decrypt,
+// ReEncrypt*, GenerateDataKey*, DescribeKey, CreateGrant, and RetireGrant
+// that comes with it) and the reads (Describe*, Get*, List*). Sorted.
+func BeyondPlatformActions() []string {
+	var out []string
+	for _, a := range KMSActions() {
+		allowed := false
+		for _, p := range platformAndReads {
+			allowed = allowed || MatchAction(p, a)
+		}
+		if !allowed {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // kmsMatching returns base plus every KMS action matching one of patterns,

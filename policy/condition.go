@@ -296,18 +296,19 @@ func matchValue(op operator, pv, cv string, v ctxValue, get resolver) (tri, stri
 }
 
 // matchUnnamed: the context value is some identity no policy literal
-// names, so a literal never equals it; a pattern might.
+// names, so a literal never equals it; a pattern might, unless its account
+// field rules the identity's account out.
 func matchUnnamed(op operator, pv string, v ctxValue) tri {
 	switch op.fam {
 	case famString, famStringIgnoreCase:
 		return no
 	case famStringLike:
-		if !strings.ContainsAny(pv, "*?") {
+		if !strings.ContainsAny(pv, "*?") || otherAccountField(pv, v, true) {
 			return no
 		}
 	case famARN:
 		f := strings.SplitN(pv, ":", 6)
-		if len(f) != 6 {
+		if len(f) != 6 || otherAccountField(pv, v, false) {
 			return no
 		}
 		if v.account != "" && !globCase(f[4], v.account) {
@@ -318,6 +319,23 @@ func matchUnnamed(op operator, pv string, v ctxValue) tri {
 		}
 	}
 	return maybe
+}
+
+// otherAccountField: the pattern's account field is a fixed account ID that
+// cannot be the unnamed identity's account. An unnamed identity with no
+// account given is of an account the policy names nowhere, and this
+// pattern names its account. The ARN operators compare the six
+// colon-separated fields one by one. StringLike compares the whole string,
+// so the account field is pinned only behind a prefix without wildcards
+// (literal: the four fields before it hold no * or ?).
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+func otherAccountField(pv string, v ctxValue, literal bool) bool {
+	f := strings.SplitN(pv, ":", 6)
+	if len(f) != 6 || !isAccountID(f[4]) || f[4] == v.account {
+		return false
+	}
+	return !literal || !strings.ContainsAny(strings.Join(f[:4], ":"), "*?")
 }
 
 // matchRolePath compares a pattern with a role ARN whose path is unknown:
@@ -477,12 +495,11 @@ func substitute(s string, wildcards bool, get resolver) (out string, ok bool, un
 			}
 		}
 		v := get(strings.ToLower(name))
-		switch {
-		case v.state == ctxKnown && len(v.vals) == 1:
+		if v.state == ctxKnown && len(v.vals) == 1 {
 			b.WriteString(v.vals[0])
-		case v.state == ctxAbsent && hasDef:
+		} else if v.state == ctxAbsent && hasDef {
 			b.WriteString(def)
-		default:
+		} else {
 			return "", false, name
 		}
 	}

@@ -28,9 +28,11 @@ func TestConditionOperators(t *testing.T) {
 		"multi":   known("a", "b"),
 		"unknown": unknownValue,
 		"unnamed": {state: ctxUnnamed, account: "111122223333"},
-		"acct":    known("111122223333"),
-		"empty":   known(""),
-		"":        absentValue,
+		// An identity of an account the policy names nowhere.
+		"stranger": {state: ctxUnnamed},
+		"acct":     known("111122223333"),
+		"empty":    known(""),
+		"":         absentValue,
 	})
 	tests := []struct {
 		doc, op, key string
@@ -146,6 +148,32 @@ func TestConditionOperators(t *testing.T) {
 		{docGlobalKeys, "ArnNotLike", "unnamed", []string{"arn:aws:iam::222233334444:*"}, yes},
 		{docGlobalKeys, "ArnLike", "unnamed", []string{"not-an-arn"}, no},
 		{docGlobalKeys, "NumericEquals", "unnamed", []string{"1"}, maybe},
+		// An identity of an account named nowhere never has an ARN in an
+		// account the policy names: the ARN operators compare the account
+		// field on its own (docARNOperators), and aws:PrincipalArn is the
+		// caller's ARN, account included (docPrincipalArn). The negated
+		// operators then hold.
+		{docARNOperators, "ArnLike", "stranger", []string{"arn:aws:iam::111122223333:role/*AEPKeyUser"}, no},
+		{docARNOperators, "ArnEquals", "stranger", []string{"arn:aws:iam::111122223333:role/*"}, no},
+		{docARNOperators, "ArnLike", "stranger", []string{"arn:*:iam::111122223333:role/*"}, no},
+		{docARNOperators, "ArnLike", "stranger", []string{"arn:aws:iam::*:role/AEPKeyUser"}, maybe},
+		{docARNOperators, "ArnLike", "stranger", []string{"arn:aws:iam::1111*:role/*"}, maybe},
+		{docARNOperators, "ArnNotLike", "stranger", []string{"arn:aws:iam::111122223333:role/*"}, yes},
+		{docARNOperators, "ArnNotEquals", "stranger", []string{"arn:aws:iam::111122223333:role/*"}, yes},
+		{docPrincipalArn, "StringLike", "stranger", []string{"arn:aws:iam::111122223333:role/*AEPKeyUser"}, no},
+		{docPrincipalArn, "StringEquals", "stranger", []string{"arn:aws:iam::111122223333:role/AEPKeyUser"}, no},
+		{docPrincipalArn, "StringNotLike", "stranger", []string{"arn:aws:iam::111122223333:role/*"}, yes},
+		{docPrincipalArn, "StringLike", "stranger", []string{"arn:aws:iam::*:role/*"}, maybe},
+		// A wildcard before the account field may shift it: not settled.
+		{docPrincipalArn, "StringLike", "stranger", []string{"arn:*:iam::111122223333:role/*"}, maybe},
+		{docPrincipalArn, "StringLike", "stranger", []string{"*:111122223333:*"}, maybe},
+		// A named account's unnamed identity: another account's pattern
+		// misses it, its own may match.
+		{docPrincipalArn, "StringLike", "unnamed", []string{"arn:aws:iam::222233334444:role/*"}, no},
+		{docPrincipalArn, "StringLike", "unnamed", []string{"arn:aws:iam::111122223333:role/*"}, maybe},
+		{docPrincipalArn, "StringNotLike", "unnamed", []string{"arn:aws:iam::222233334444:role/*"}, yes},
+		{docARNOperators, "ArnLike", "unnamed", []string{"arn:aws:iam::2222*:role/*"}, no},
+		{docARNOperators, "ArnLike", "unnamed", []string{"arn:aws:iam::1111*:role/*"}, maybe},
 		// Policy variables are resolved where their key is known.
 		{docVariables, "StringEquals", "acct", []string{"${acct}"}, yes},
 		{docVariables, "StringEquals", "k", []string{"${acct}"}, no},

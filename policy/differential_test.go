@@ -56,17 +56,12 @@ type differentialDoc struct {
 	Disagreements []differentialEntry `json:"disagreements"`
 }
 
-// ourPublic is our reading of CMK-USR-3: anonymous callers or an identity of
-// any other account hold (by the risk-side rule: ALLOWED or CONDITIONAL) at
-// least one KMS action. It returns the decisions that make it public.
+// ourPublic is what CMK-USR-3 calls public, through the same Model.Public:
+// the reasons of the decisions that make the key public.
 func ourPublic(m *Model) []string {
 	var holds []string
-	for _, who := range []Who{WhoAnonymous(), WhoAnyOtherAccount()} {
-		for _, a := range KMSActions() {
-			if d := m.Decide(who, a); d.Risks() {
-				holds = append(holds, d.Why)
-			}
-		}
+	for _, d := range m.Public() {
+		holds = append(holds, d.Why)
 	}
 	return holds
 }

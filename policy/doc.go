@@ -34,10 +34,16 @@
 //   - service principals: account, ARN and organisation keys unknown, and
 //     aws:Source* unknown (the resource owner is not known); other
 //     principals: aws:Source* absent;
+//   - an identity of an account the policy names nowhere never has an
+//     aws:PrincipalArn in an account an ARN pattern fixes (the ARN operators
+//     compare the account field on its own; StringLike only behind a
+//     prefix without wildcards), so negated operators hold for it;
 //   - kms:EncryptionContext keys are absent, and grant constraints not
 //     applied, for operations whose requests carry no encryption context;
 //   - principals, operators, values or variables the model cannot read make
 //     the answer CONDITIONAL, never a silent NOT ALLOWED.
 //
-// The old Analysis API (analysis.go) is kept until checks/ moves to Model.
+// Model.Public is the one definition of a public key (CMK-USR-3), and the
+// readings the checks share live here too (readings.go), so that no check
+// interprets statements, principals or grants itself.
 package policy

@@ -50,44 +50,33 @@ func FuzzParseAnalyze(f *testing.F) {
 			}
 		}
 
-		a := Analyze(d, own)
-		principals := a.Principals()
-		for _, p := range principals {
-			a.Allowed(p, "kms:Encrypt")
-			a.AllowedAll(p, UserActions)
-			a.GrantConditions(p, "kms:Decrypt")
+		// The model answers every question about every principal it names,
+		// and its answers keep the spec's invariants.
+		m, err := NewModel(d, testKey, nil)
+		if err != nil {
+			t.Fatal(err)
 		}
-		inPrincipals := func(ps []Principal) {
-			for _, p := range ps {
-				found := false
-				for _, q := range principals {
-					found = found || q.id() == p.id()
+		for _, w := range m.Principals() {
+			for _, act := range []string{"kms:Encrypt", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"} {
+				dd := m.Decide(w, act)
+				if dd.Grants() && !dd.Risks() {
+					t.Fatalf("%s: granted but not held", dd.Why)
 				}
-				if !found || a.isOwnRoot(p) {
-					t.Fatalf("%s: not one of Principals() or the own root", p.ARN)
+				if dd.Answer == Allowed && dd.IAMDecides {
+					t.Fatalf("%s: ALLOWED and left to IAM", dd.Why)
+				}
+				if dd.Delegated() && !dd.IAMDecides {
+					t.Fatalf("%s: delegated without the delegation", dd.Why)
 				}
 			}
+			m.IsAdministrator(w)
+			m.IsKeyUser(w)
 		}
-		inPrincipals(a.Administrators())
-		inPrincipals(a.Users())
-		inPrincipals(a.DeletionHolders())
-		a.HoldersAll(AdobeActions)
-		a.HoldersAny(AdobeForbiddenActions())
-		for _, i := range a.RootDelegation() {
-			if d.Statements[i].Effect != "Allow" {
-				t.Fatalf("root delegation %d is not an Allow", i)
+		for _, dd := range m.Public() {
+			if !dd.Risks() || dd.OrgOnly() {
+				t.Fatalf("public on %s", dd.Why)
 			}
 		}
-		for _, i := range a.Public() {
-			if pinned, _ := a.Pinning(i); pinned {
-				t.Fatalf("public statement %d is pinned", i)
-			}
-		}
-		for i := -1; i <= len(d.Statements); i++ {
-			a.Pinning(i)
-		}
-		a.ExternalAccounts()
-		a.UnknownPrincipals()
 		for _, st := range d.Statements {
 			for _, pats := range [][]string{st.Actions, st.NotActions} {
 				for _, pat := range pats {
@@ -98,6 +87,8 @@ func FuzzParseAnalyze(f *testing.F) {
 	})
 }
 
+// BenchmarkAnalyze parses the console policy and finds its administrators
+// and key users, as the checks do.
 func BenchmarkAnalyze(b *testing.B) {
 	data := readTestdata(b, "console_adobe.json")
 	for b.Loop() {
@@ -105,9 +96,21 @@ func BenchmarkAnalyze(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		a := Analyze(d, own)
-		if len(a.Administrators()) != 2 || len(a.Users()) != 6 {
-			b.Fatal("unexpected result")
+		m, err := NewModel(d, testKey, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		admins, users := 0, 0
+		for _, w := range m.Principals() {
+			if m.IsAdministrator(w) {
+				admins++
+			}
+			if m.IsKeyUser(w) {
+				users++
+			}
+		}
+		if admins != 2 || users != 6 {
+			b.Fatalf("unexpected result: %d administrators, %d key users", admins, users)
 		}
 	}
 }

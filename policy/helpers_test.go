@@ -29,11 +29,6 @@ func mustParse(t testing.TB, s string) *Document {
 	return d
 }
 
-func analyze(t testing.TB, s string) *Analysis {
-	t.Helper()
-	return Analyze(mustParse(t, s), own)
-}
-
 func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)
@@ -42,11 +37,3 @@ func readTestdata(t testing.TB, name string) []byte {
 }
 
 func aws(s string) Principal { return ParsePrincipal("AWS", s) }
-
-func arns(ps []Principal) []string {
-	out := []string{}
-	for _, p := range ps {
-		out = append(out, p.ARN)
-	}
-	return out
-}

@@ -183,11 +183,10 @@ func (m *Model) compile(st *Statement) stmtModel {
 		if sm.allow && !sm.notPrincipa {
 			m.learnRole(p)
 		}
-		switch {
-		case p.Type == "AWS" && IsStaleID(p.Raw):
+		if p.Type == "AWS" && IsStaleID(p.Raw) {
 			sm.stale[j] = true
 			m.notes = append(m.notes, Note{st.Index, "", "stale", fmt.Sprintf("statement %d names %s, the unique ID of a deleted user or role: it matches nobody", st.Index, p.Raw)})
-		case p.Kind == KindUnknown:
+		} else if p.Kind == KindUnknown {
 			m.notes = append(m.notes, Note{st.Index, "", "unrecognised", fmt.Sprintf("statement %d names %s principal %q, which this model cannot read: answers that depend on it are CONDITIONAL", st.Index, p.Type, p.Raw)})
 		}
 	}
@@ -341,16 +340,15 @@ func (m *Model) Decide(who Who, action string) Decision {
 		}
 	}
 
-	switch {
-	case denyYes:
+	if denyYes {
 		d.Answer = NotAllowed
-	case allowYes && len(condDeny) == 0:
+	} else if allowYes && len(condDeny) == 0 {
 		d.Answer = Allowed
-	case allowYes:
+	} else if allowYes {
 		d.Answer = Conditional
 		d.howOnly = allHow(condDeny)
 		d.Unresolved = unionU(condDeny)
-	case len(condAllow) > 0:
+	} else if len(condAllow) > 0 {
 		d.Answer = Conditional
 		d.howOnly = allHow(condDeny)
 		anyHow := false
@@ -359,7 +357,7 @@ func (m *Model) Decide(who Who, action string) Decision {
 		}
 		d.howOnly = d.howOnly && anyHow
 		d.Unresolved = unionU(append(append([]Source(nil), condAllow...), condDeny...))
-	default:
+	} else {
 		d.Answer = NotAllowed
 	}
 	// Reached only through the delegation: what IAM allows decides.
@@ -449,10 +447,9 @@ func (sm *stmtModel) matchesAction(action []rune) bool {
 func (m *Model) matchResource(sm *stmtModel) (tri, string) {
 	r, unres := no, ""
 	for _, p := range sm.resources {
-		switch {
-		case p == "*" || matchARN(p, m.keyARN):
+		if p == "*" || matchARN(p, m.keyARN) {
 			r = yes
-		case len(strings.SplitN(p, ":", 6)) != 6:
+		} else if len(strings.SplitN(p, ":", 6)) != 6 {
 			r, unres = or(r, maybe), "Resource "+p
 		}
 	}
@@ -495,10 +492,9 @@ func (m *Model) matchPrincipal(sm *stmtModel, w Who) (r tri, viaOwn bool, unres 
 		}
 		direct = or(direct, t)
 	}
-	switch {
-	case direct == yes:
+	if direct == yes {
 		return yes, false, ""
-	case own == yes:
+	} else if own == yes {
 		return yes, true, ""
 	}
 	return or(direct, own), false, unres
@@ -692,12 +688,11 @@ func (m *Model) keyValue(w Who, key string) ctxValue {
 	svc := w.Kind == WhoKindService
 	switch key {
 	case "aws:principalaccount", "kms:calleraccount":
-		switch {
-		case w.hasAccount():
+		if w.hasAccount() {
 			return known(w.Account)
-		case w.Kind == WhoKindOtherAccount:
+		} else if w.Kind == WhoKindOtherAccount {
 			return ctxValue{state: ctxUnnamed}
-		case anon:
+		} else if anon {
 			// Older IAM documentation: "always included in the request
 			// context"; newer: absent from anonymous requests. Either way
 			// it names no account a policy can list.
@@ -741,12 +736,11 @@ func (m *Model) keyValue(w Who, key string) ctxValue {
 		}
 		return unknownValue
 	case "aws:principalisawsservice":
-		switch {
-		case svc:
+		if svc {
 			return known("true")
-		case anon:
+		} else if anon {
 			return absentValue
-		case w.Kind == WhoKindFederated:
+		} else if w.Kind == WhoKindFederated {
 			return unknownValue
 		}
 		return known("false")
@@ -764,12 +758,11 @@ func (m *Model) keyValue(w Who, key string) ctxValue {
 		}
 		return absentValue
 	case "aws:principalorgid":
-		switch {
-		case anon:
+		if anon {
 			return absentValue
-		case !m.orgKnown || svc || w.Kind == WhoKindFederated:
+		} else if !m.orgKnown || svc || w.Kind == WhoKindFederated {
 			return unknownValue
-		case w.Kind == WhoKindOtherAccount:
+		} else if w.Kind == WhoKindOtherAccount {
 			return absentValue // an account named nowhere, organisations included
 		}
 		if org, ok := m.orgOf[w.Account]; ok {
@@ -779,16 +772,15 @@ func (m *Model) keyValue(w Who, key string) ctxValue {
 	case "aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths":
 		// Present only when a service calls on behalf of a resource; they
 		// name that resource and its owner.
-		switch {
-		case !svc:
+		if !svc {
 			return absentValue
-		case w.SourceAccount == "":
+		} else if w.SourceAccount == "" {
 			return unknownValue
-		case key == "aws:sourceaccount":
+		} else if key == "aws:sourceaccount" {
 			return known(w.SourceAccount)
-		case key == "aws:sourcearn":
+		} else if key == "aws:sourcearn" {
 			return ctxValue{state: ctxUnnamed, account: w.SourceAccount}
-		case key == "aws:sourceorgid" && m.orgKnown:
+		} else if key == "aws:sourceorgid" && m.orgKnown {
 			if org, ok := m.orgOf[w.SourceAccount]; ok {
 				return known(org)
 			}
@@ -817,21 +809,20 @@ func (m *Model) why(d *Decision) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s: %s", d.Who, d.Action, d.Answer)
-	switch {
-	case d.CrossAccountBlocked:
+	if d.CrossAccountBlocked {
 		fmt.Fprintf(&b, "; %s would allow it, but %s cannot be used across accounts", names(d.Allow), d.Action)
-	case d.Answer == NotAllowed && hasDefinite(d.Deny):
+	} else if d.Answer == NotAllowed && hasDefinite(d.Deny) {
 		fmt.Fprintf(&b, "; denied by %s", names(definite(d.Deny)))
-	case d.Answer == Allowed:
+	} else if d.Answer == Allowed {
 		fmt.Fprintf(&b, "; allowed by %s", names(d.Allow))
-	case d.Answer == Conditional:
+	} else if d.Answer == Conditional {
 		// A CONDITIONAL answer always has an allowing source.
 		fmt.Fprintf(&b, "; depends on %s (allowed by %s", strings.Join(d.Unresolved, ", "), names(d.Allow))
 		if len(d.Deny) > 0 {
 			fmt.Fprintf(&b, "; denied by %s", names(d.Deny))
 		}
 		b.WriteString(")")
-	default:
+	} else {
 		b.WriteString("; no statement or grant allows it")
 	}
 	if d.IAMDecides {
@@ -890,6 +881,12 @@ func (m *Model) Principals(extra ...Who) []Who {
 			add(WhoService(p.Raw))
 		case KindFederated:
 			add(WhoFederated(p.Raw))
+		case KindUnknown:
+			// An ARN this model cannot read still shows its account: ask
+			// about that account, whose identities it may name.
+			if f := strings.SplitN(p.Raw, ":", 6); p.Type == "AWS" && len(f) == 6 && isAccountID(f[4]) && m.partitionOf(f[1]) == m.partition {
+				add(WhoAccountIdentity(f[4]))
+			}
 		}
 	}
 	for _, st := range m.doc.Statements {

@@ -28,6 +28,8 @@ const (
 	docNotResource  = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notresource.html"
 	docCondition    = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html"
 	docOperators    = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html"
+	docARNOperators = docOperators + "#Conditions_ARN"
+	docPrincipalArn = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn"
 	docMultiValue   = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html"
 	docGlobalKeys   = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html"
 	docVariables    = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html"

@@ -168,16 +168,6 @@ func hasNonEmptySuffix(s, prefix string) bool {
 	return len(s) > len(prefix) && strings.HasPrefix(s, prefix)
 }
 
-// id is the identity used to compare principals: an account root is the
-// account whatever form it was written in; anything else is its ARN within
-// its type.
-func (p Principal) id() string {
-	if p.Kind == KindAccount {
-		return "account:" + p.Account
-	}
-	return p.Type + ":" + p.ARN
-}
-
 // IsStaleID reports whether s is an IAM unique ID (AIDA... for a user,
 // AROA... for a role) as KMS shows it in place of a principal that was
 // deleted: it matches nobody, not even a new principal of the same name.

@@ -70,9 +70,12 @@ func TestParsePrincipal(t *testing.T) {
 }
 
 func TestPrincipalIdentity(t *testing.T) {
-	// Every form of an account root is the same principal; nothing else is.
-	assert.Equal(t, aws(own).id(), aws(ownRoot).id())
-	assert.Equal(t, aws(own).id(), aws("arn:aws-cn:iam::111122223333:root").id())
-	assert.NotEqual(t, aws(ownRoot).id(), aws(ownAdmin).id())
-	assert.NotEqual(t, ParsePrincipal("Service", "a.example.com").id(), ParsePrincipal("Federated", "a.example.com").id())
+	// Every form of an account root is the same account; nothing else is.
+	for _, root := range []string{own, ownRoot, "arn:aws-cn:iam::111122223333:root"} {
+		p := aws(root)
+		assert.Equal(t, KindAccount, p.Kind, root)
+		assert.Equal(t, own, p.Account, root)
+	}
+	assert.Equal(t, ownRoot, aws(own).ARN, "a bare account ID reads as its root ARN")
+	assert.NotEqual(t, aws(ownRoot).Kind, aws(ownAdmin).Kind)
 }

@@ -112,28 +112,27 @@ func WhoFederated(p string) Who { return Who{Kind: WhoKindFederated, Name: p} }
 // "account:<12 digits>", "any-other-account", "anonymous",
 // "service:<name>" or "federated:<provider>".
 func ParseWho(s string) (Who, error) {
-	switch {
-	case s == "any-other-account":
+	if s == "any-other-account" {
 		return WhoAnyOtherAccount(), nil
-	case s == "anonymous":
+	} else if s == "anonymous" {
 		return WhoAnonymous(), nil
-	case strings.HasPrefix(s, "account:"):
+	} else if strings.HasPrefix(s, "account:") {
 		acct := s[len("account:"):]
 		if !isAccountID(acct) {
 			return Who{}, fmt.Errorf("%q: not a 12-digit account ID", s)
 		}
 		return WhoAccountIdentity(acct), nil
-	case strings.HasPrefix(s, "service:"):
+	} else if strings.HasPrefix(s, "service:") {
 		if !isHostName(s[len("service:"):]) {
 			return Who{}, fmt.Errorf("%q: not a service principal name", s)
 		}
 		return WhoService(s[len("service:"):]), nil
-	case strings.HasPrefix(s, "federated:"):
+	} else if strings.HasPrefix(s, "federated:") {
 		if s == "federated:" {
 			return Who{}, errors.New(`"federated:": no provider`)
 		}
 		return WhoFederated(s[len("federated:"):]), nil
-	case strings.HasPrefix(s, "arn:"):
+	} else if strings.HasPrefix(s, "arn:") {
 		return WhoARN(s)
 	}
 	return Who{}, fmt.Errorf("%q: not a principal (want an ARN, account:<id>, any-other-account, anonymous, service:<name> or federated:<provider>)", s)

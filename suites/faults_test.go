@@ -66,9 +66,7 @@ var faultOps = []string{"DescribeKey", "GetKeyPolicy", "GetKeyRotationStatus", "
 // error (fail closed: never an empty list), and every result as it was.
 // When a check comes to need the member, TestFaults fails until the
 // operation leaves this table.
-var unread = map[string]string{
-	"ListGrants": "CMK-GRT-1, CMK-USR-2 and CMK-USR-3 will read the grants",
-}
+var unread = map[string]string{}
 
 // TestFaults puts a fault proxy between the collector and the embedded
 // emulator and proves, for every scenario on every operation, that the run

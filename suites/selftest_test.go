@@ -49,32 +49,35 @@ const (
 // expected lists, per variant, the non-PASS results the checks must give
 // on every target (the target's own baseline added).
 var expected = map[provision.Variant]want{
-	provision.Correct:              {},
-	provision.MultiRegion:          {"CMK-REG-2": fail},
-	provision.Asymmetric:           {"CMK-CFG-1": fail, "CMK-CFG-2": fail, "CMK-CFG-6": fail, "CMK-OPS-1": warn},
-	provision.HMAC:                 {"CMK-CFG-1": fail, "CMK-CFG-2": fail, "CMK-CFG-6": fail, "CMK-OPS-1": warn},
-	provision.Imported:             {"CMK-CFG-3": warn, "CMK-OPS-1": warn},
-	provision.Disabled:             {"CMK-CFG-5": fail, "CMK-CFG-6": fail},
-	provision.PendingDeletion:      {"CMK-CFG-5": fail, "CMK-CFG-6": fail},
-	provision.NoAlias:              {"CMK-LBL-1": fail, "CMK-LBL-2": warn},
-	provision.GenericAlias:         {"CMK-LBL-2": warn},
-	provision.NoDescription:        {"CMK-LBL-3": warn},
-	provision.MissingTag:           {"CMK-LBL-4": warn},
-	provision.OtherAccount:         {"CMK-USR-2": fail},
-	provision.PublicPrincipal:      {"CMK-USR-3": fail},
+	provision.Correct:         {},
+	provision.MultiRegion:     {"CMK-REG-2": fail},
+	provision.Asymmetric:      {"CMK-CFG-1": fail, "CMK-CFG-2": fail, "CMK-CFG-6": fail, "CMK-OPS-1": warn},
+	provision.HMAC:            {"CMK-CFG-1": fail, "CMK-CFG-2": fail, "CMK-CFG-6": fail, "CMK-OPS-1": warn},
+	provision.Imported:        {"CMK-CFG-3": warn, "CMK-OPS-1": warn},
+	provision.Disabled:        {"CMK-CFG-5": fail, "CMK-CFG-6": fail},
+	provision.PendingDeletion: {"CMK-CFG-5": fail, "CMK-CFG-6": fail},
+	provision.NoAlias:         {"CMK-LBL-1": fail, "CMK-LBL-2": warn},
+	provision.GenericAlias:    {"CMK-LBL-2": warn},
+	provision.NoDescription:   {"CMK-LBL-3": warn},
+	provision.MissingTag:      {"CMK-LBL-4": warn},
+	provision.OtherAccount:    {"CMK-USR-2": fail},
+	// "*" reaches anonymous callers (USR-3) and every other account's
+	// identities (USR-2).
+	provision.PublicPrincipal:      {"CMK-USR-2": fail, "CMK-USR-3": fail},
 	provision.UsersDelete:          {"CMK-ADM-2": fail, "CMK-ADM-4": fail},
 	provision.NoAdmins:             {"CMK-ADM-1": fail, "CMK-ADM-4": fail},
 	provision.Lockout:              {"CMK-ADM-1": fail, "CMK-ADM-3": fail, "CMK-ADM-4": fail, "CMK-USR-4": warn},
 	provision.MissingPlatformGrant: {"CMK-AEP-1": fail},
 	provision.RotationOff:          {"CMK-OPS-1": warn},
-	// The grant variants pass every check today: no check reads the grants
-	// yet. CMK-GRT-1 will judge them (a grantee of another account, a
-	// grant that lets its grantee CreateGrant), and USR-2/USR-3 will count
-	// a grant's grantee as holding its operations; grant-allowed, the
-	// key-user role with its data-key operations, is what they accept.
-	provision.GrantOtherAccount:    {},
+	// A grant gives its grantee its operations: a role of another account
+	// holds Decrypt and Encrypt (USR-2), and the grant goes to an account
+	// that is neither the key's, Adobe's nor allowed (GRT-1).
+	provision.GrantOtherAccount: {"CMK-GRT-1": fail, "CMK-USR-2": fail},
+	// A grant that lets its grantee CreateGrant is reported, not failed
+	// (REQUIREMENTS.md, CMK-GRT-1); the grantee is the profile's key user.
 	provision.GrantWithCreateGrant: {},
-	provision.GrantAllowed:         {},
+	// The key-user role with its data-key operations: what the checks accept.
+	provision.GrantAllowed: {},
 }
 
 // targetBaseline is what a target adds to every variant, with the reason.
@@ -199,6 +202,14 @@ func TestSelfTest(t *testing.T) {
 			assert.Equal(t, wantVerdict, out.Run.Verdict)
 			if v == provision.Correct {
 				assert.Equal(t, checks.Ready, out.Run.Verdict, "inspect mode on a key provisioned as the guide says is READY")
+			}
+			if v == provision.GrantWithCreateGrant {
+				// Reported, not failed: the result names the grant.
+				for _, r := range out.Run.Results {
+					if r.ID == "CMK-GRT-1" {
+						assert.Contains(t, r.Observed, "create grants for others", "the CreateGrant grant is reported")
+					}
+				}
 			}
 		})
 	}

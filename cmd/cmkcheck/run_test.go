@@ -63,7 +63,7 @@ func TestEvaluateTextEndsWithVerdict(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	assert.Equal(t, "verdict: NOT READY", lines[len(lines)-1])
 	assert.Contains(t, out, "CMK-USR-3  FAIL")
-	assert.Contains(t, out, "CMK-USR-3 FAIL: statements open to everyone")
+	assert.Contains(t, out, "CMK-USR-3 FAIL: open to callers nobody chose: anonymous [kms:Decrypt ALLOWED by statement 8")
 }
 
 func TestEvaluateEveryNonCompliantFixture(t *testing.T) {

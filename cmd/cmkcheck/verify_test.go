@@ -69,10 +69,9 @@ func TestVerifyCatchesTheIssue14Edit(t *testing.T) {
 		code, out, errOut := cmkcheck(t, nil, cmd...)
 		assert.Equal(t, exitUsage, code, "%s: %s", cmd[0], out)
 		assert.Empty(t, out, "%s prints no verdict", cmd[0])
-		assert.Contains(t, errOut, "cmkcheck: results "+editedPath+": the results file was altered: 4 of its claims differ")
+		assert.Contains(t, errOut, "cmkcheck: results "+editedPath+": the results file was altered: 3 of its claims differ")
 		for _, line := range []string{
 			`CMK-ADM-1 status: the file says "PASS"; its evidence says "FAIL"`,
-			`CMK-ADM-2 status: the file says "PASS"; its evidence says "FAIL"`,
 			`CMK-ADM-3 status: the file says "PASS"; its evidence says "FAIL"`,
 			`verdict: the file says "READY"; its evidence says "NOT READY"`,
 		} {

@@ -61,10 +61,9 @@ var Variants = []Variant{
 		}},
 	{Name: "rotation-off", NonPass: map[string]string{"CMK-OPS-1": "FAIL"},
 		edits: []edit{{"      EnableKeyRotation: true\n      RotationPeriodInDays: 365\n", "      EnableKeyRotation: false\n"}}},
-	{Name: "platform-statement-without-resource", NonPass: map[string]string{},
-		Pending: map[string]string{"CMK-AEP-1": "FAIL"},
-		PendingWhy: "a statement without Resource has no effect (the access model, policy.Model, says so), but CMK-AEP-1 still reads " +
-			"the policy through policy.Analysis, which ignores Resource; the AEP checks are being moved to the access model",
+	// A statement without Resource has no effect: Adobe's account is not
+	// granted the platform's actions (policy.Model, and AEP-1 asks it).
+	{Name: "platform-statement-without-resource", NonPass: map[string]string{"CMK-AEP-1": "FAIL"},
 		edits: []edit{{
 			"            Action: [kms:Encrypt, kms:Decrypt, kms:ReEncrypt*, kms:GenerateDataKey*, kms:DescribeKey, kms:CreateGrant]\n            Resource: \"*\"\n            Condition:\n              StringEquals:\n                aws:PrincipalAccount: !Ref AdobeAccountId\n",
 			"            Action: [kms:Encrypt, kms:Decrypt, kms:ReEncrypt*, kms:GenerateDataKey*, kms:DescribeKey, kms:CreateGrant]\n            Condition:\n              StringEquals:\n                aws:PrincipalAccount: !Ref AdobeAccountId\n",
