@@ -24,8 +24,19 @@ import (
 // then costs DescribeKey, GetKeyPolicy, GetKeyRotationStatus and
 // ListResourceTags, and its snapshot is still self-contained.
 
-// OpListKeys is sent by a fleet run only, to find the keys of a region.
-const OpListKeys = "kms:ListKeys"
+// Operations only a fleet run sends: ListKeys to find a region's keys;
+// AssumeRole to reach each account through the role template, and
+// ListAccounts to find the accounts of an AWS Organization.
+const (
+	OpListKeys     = "kms:ListKeys"
+	OpAssumeRole   = "sts:AssumeRole"
+	OpListAccounts = "organizations:ListAccounts"
+)
+
+// AccountReadOnly is what a fleet run may send to reach its accounts:
+// the caller identity, the role template's AssumeRole, the organization's
+// account list.
+func AccountReadOnly() []string { return []string{OpGetCallerIdentity, OpAssumeRole, OpListAccounts} }
 
 // maxListPages bounds a region-wide listing: 1,000 pages of 1,000 keys is
 // ten times the KMS resource quota of 100,000 keys per account and region.

@@ -149,8 +149,11 @@ func operation(req *http.Request) (string, error) {
 		if !ok || op == "" {
 			return "", fmt.Errorf("X-Amz-Target %q", target)
 		}
-		if prefix == "TrentService" {
+		switch prefix {
+		case "TrentService":
 			return "kms:" + op, nil
+		case "AWSOrganizationsV20161128":
+			return "organizations:" + op, nil
 		}
 		return strings.ToLower(prefix) + ":" + op, nil
 	}
