@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -250,4 +251,89 @@ func lines(r io.Reader, name string, each func(n int, line string) error) error 
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
+}
+
+// Input is a selection as the user gives it, before its files are read:
+// the flags of `cmkcheck audit` or the suites' environment variables.
+type Input struct {
+	All          bool
+	KeysFile     string
+	Regions      string // comma-separated
+	AccountsFile string
+	Organization bool
+	RoleTemplate string
+	PlatformOnly bool
+}
+
+// Merge is in with each field that over sets taking over's value: flags
+// over the environment.
+func (in Input) Merge(over Input) Input {
+	if over.All {
+		in.All = true
+	}
+	if over.KeysFile != "" {
+		in.KeysFile = over.KeysFile
+	}
+	if over.Regions != "" {
+		in.Regions = over.Regions
+	}
+	if over.AccountsFile != "" {
+		in.AccountsFile = over.AccountsFile
+	}
+	if over.Organization {
+		in.Organization = true
+	}
+	if over.RoleTemplate != "" {
+		in.RoleTemplate = over.RoleTemplate
+	}
+	if over.PlatformOnly {
+		in.PlatformOnly = true
+	}
+	return in
+}
+
+// Given says whether anything of a fleet was asked for.
+func (in Input) Given() bool { return in != Input{} }
+
+// Load reads the input's files into a Selection and checks it.
+func (in Input) Load() (Selection, error) {
+	sel := Selection{All: in.All, Organization: in.Organization, RoleTemplate: strings.TrimSpace(in.RoleTemplate), PlatformOnly: in.PlatformOnly}
+	var err error
+	if sel.Regions, err = ParseRegions(in.Regions); err != nil {
+		return Selection{}, fmt.Errorf("fleet: %w", err)
+	}
+	if in.KeysFile != "" {
+		if sel.Keys, err = readFile(in.KeysFile, ParseKeysFile); err != nil {
+			return Selection{}, err
+		}
+	}
+	if in.AccountsFile != "" {
+		if sel.Accounts, err = readFile(in.AccountsFile, ParseAccountsFile); err != nil {
+			return Selection{}, err
+		}
+	}
+	if err := sel.Check(); err != nil {
+		return Selection{}, err
+	}
+	return sel, nil
+}
+
+// maxFileBytes bounds a keys or accounts file.
+const maxFileBytes = 64 << 20
+
+func readFile[T any](path string, parse func(io.Reader, string) (T, error)) (T, error) {
+	var zero T
+	f, err := os.Open(path)
+	if err != nil {
+		return zero, fmt.Errorf("fleet: %w", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return zero, fmt.Errorf("fleet: %s is a directory, not a file", path)
+	}
+	v, err := parse(io.LimitReader(f, maxFileBytes), path)
+	if err != nil {
+		return zero, fmt.Errorf("fleet: %w", err)
+	}
+	return v, nil
 }
