@@ -62,6 +62,13 @@ type Sink interface {
 	AWSManaged(place, seq int, keyID string) error
 }
 
+// Preparer is a Sink that does a key's own share of the work (rendering
+// and writing its reports) in the worker that audited it, side by side
+// with the other keys; Key then only records it, in one goroutine.
+type Preparer interface {
+	Prepare(*Key) error
+}
+
 // Place is one account and region of the run.
 type Place struct {
 	Seq             int
@@ -93,6 +100,8 @@ type Key struct {
 	Err error
 	// LeftOut: judged, but not the platform's, and only those are kept.
 	LeftOut bool
+	// Prepared is what a Preparer made of the key, for its Key.
+	Prepared any
 }
 
 // Verdict is the key's verdict, ERROR when it could not be judged.
@@ -223,6 +232,7 @@ type event struct {
 	awsManaged *job
 	keyID      string
 	record     *collect.Record // an AWS managed key's DescribeKey
+	sinkErr    error           // the sink could not prepare a key
 }
 
 // account is one account of the run, reached once.
@@ -471,9 +481,13 @@ func (r *runner) run(ctx context.Context, places []*placeRun, sum *Summary) erro
 	for range par {
 		workers.Go(func() {
 			for j := range jobs {
-				if ev := r.audit(ctx, j); ev != nil {
-					events <- *ev
+				ev := r.audit(ctx, j)
+				if pr, ok := r.o.Sink.(Preparer); ok && ev.key != nil {
+					if err := pr.Prepare(ev.key); err != nil {
+						ev = &event{sinkErr: err}
+					}
 				}
+				events <- *ev
 			}
 		})
 	}
@@ -486,6 +500,8 @@ func (r *runner) run(ctx context.Context, places []*placeRun, sum *Summary) erro
 			continue // drain: the workers must not block
 		}
 		switch {
+		case ev.sinkErr != nil:
+			sinkErr = ev.sinkErr
 		case ev.place != nil:
 			prog.PlacesDone++
 			prog.Keys += ev.place.Keys

@@ -52,8 +52,9 @@ func (w *Reports) Place(p *Place) error {
 	return w.idx.Place(e)
 }
 
-// Key implements Sink.
-func (w *Reports) Key(k *Key) error {
+// Prepare implements Preparer: the key's files are written, and its
+// testsuite rendered, by the worker that audited it.
+func (w *Reports) Prepare(k *Key) error {
 	e := reports.IndexKey{Place: k.Place, Seq: k.Seq, Account: k.Account, Region: k.Region, Selected: k.Selected,
 		Alias: k.Alias, Platform: string(k.Platform), Verdict: k.Verdict(), Failed: k.Failed(), LeftOut: k.LeftOut}
 	if k.Run != nil {
@@ -71,7 +72,26 @@ func (w *Reports) Key(k *Key) error {
 			return fmt.Errorf("fleet: the snapshot of %s: %w", k.Selected, err)
 		}
 	}
-	return w.idx.Key(e, k.Run, snapshot)
+	pk, err := w.idx.Prepare(e, k.Run, snapshot)
+	if err != nil {
+		return err
+	}
+	k.Prepared = pk
+	return nil
+}
+
+// Key implements Sink.
+func (w *Reports) Key(k *Key) error {
+	if k.Prepared == nil {
+		if err := w.Prepare(k); err != nil {
+			return err
+		}
+	}
+	pk, ok := k.Prepared.(*reports.PreparedKey)
+	if !ok {
+		return fmt.Errorf("fleet: key %s was prepared by another sink", k.Selected)
+	}
+	return w.idx.Add(pk)
 }
 
 // AWSManaged implements Sink.

@@ -250,40 +250,78 @@ func (x *Index) Place(p IndexPlace) error {
 	return x.flush()
 }
 
-// Key writes one audited key: its results file, Markdown report and
-// snapshot (when given), its JUnit testsuite, and its row when its turn
-// comes. run is nil when the key could not be judged (k.Error says why).
-func (x *Index) Key(k IndexKey, run *Run, snapshot []byte) error {
+// PreparedKey is one key's reports, written, and its JUnit testsuite,
+// rendered: what Add still has to put in order.
+type PreparedKey struct {
+	row                   IndexKey
+	suite                 []byte
+	tests, failures, errs int
+	time                  float64
+}
+
+// Prepare writes one audited key's results file, Markdown report and
+// snapshot (when given), and renders its JUnit testsuite. It touches no
+// state of the index, so keys are prepared side by side (file creation is
+// slow on some file systems); Add then records them one at a time. run is
+// nil when the key could not be judged (k.Error says why).
+func (x *Index) Prepare(k IndexKey, run *Run, snapshot []byte) (*PreparedKey, error) {
 	if k.Failed == nil {
 		k.Failed = []string{}
 	}
-	if run != nil && !k.LeftOut {
+	pk := &PreparedKey{}
+	var s junitSuite
+	switch {
+	case run != nil && !k.LeftOut:
 		if err := x.writeKeyFiles(&k, run, snapshot); err != nil {
-			return err
+			return nil, err
 		}
 		r, err := prepare(run)
 		if err != nil {
-			return fmt.Errorf("fleet index: key %s: %w", k.Selected, err)
+			return nil, fmt.Errorf("fleet index: key %s: %w", k.Selected, err)
 		}
-		s, err := junitSuiteOf(r)
+		if s, err = junitSuiteOf(r); err != nil {
+			return nil, fmt.Errorf("fleet index: key %s: %w", k.Selected, err)
+		}
+		pk.time = duration(r)
+	case run == nil:
+		s = keyErrorSuite(k, x.meta.Start)
+	}
+	if run == nil || !k.LeftOut {
+		out, err := suiteXML(s)
 		if err != nil {
-			return fmt.Errorf("fleet index: key %s: %w", k.Selected, err)
+			return nil, err
 		}
-		x.junitTests += s.Tests
-		x.junitFailures += s.Failures
-		x.junitErrors += s.Errors
-		x.junitTime += duration(r)
-		if err := x.writeSuite(s); err != nil {
-			return err
-		}
-	} else if run == nil {
-		x.junitTests++
-		x.junitErrors++
-		if err := x.writeSuite(keyErrorSuite(k, x.meta.Start)); err != nil {
+		pk.suite, pk.tests, pk.failures, pk.errs = out, s.Tests, s.Failures, s.Errors
+	}
+	pk.row = k
+	return pk, nil
+}
+
+// Add records a prepared key: its testsuite now, its row when its turn
+// comes.
+func (x *Index) Add(pk *PreparedKey) error {
+	if pk == nil {
+		return errors.New("fleet index: no prepared key")
+	}
+	if pk.suite != nil {
+		x.junitTests += pk.tests
+		x.junitFailures += pk.failures
+		x.junitErrors += pk.errs
+		x.junitTime += pk.time
+		if _, err := x.suites.w.Write(pk.suite); err != nil {
 			return err
 		}
 	}
-	return x.queue(k)
+	return x.queue(pk.row)
+}
+
+// Key is Prepare then Add.
+func (x *Index) Key(k IndexKey, run *Run, snapshot []byte) error {
+	pk, err := x.Prepare(k, run, snapshot)
+	if err != nil {
+		return err
+	}
+	return x.Add(pk)
 }
 
 // AWSManaged records a key --all skipped as AWS managed (in its place's
@@ -376,14 +414,20 @@ type suiteElement struct {
 }
 
 func (x *Index) writeSuite(s junitSuite) error {
+	out, err := suiteXML(s)
+	if err != nil {
+		return err
+	}
+	_, err = x.suites.w.Write(out)
+	return err
+}
+
+func suiteXML(s junitSuite) ([]byte, error) {
 	out, err := xml.MarshalIndent(suiteElement{junitSuite: s}, "  ", "  ")
 	if err != nil {
-		return fmt.Errorf("fleet junit: %w", err)
+		return nil, fmt.Errorf("fleet junit: %w", err)
 	}
-	x.suites.w.WriteString("  ")
-	x.suites.w.Write(out)
-	_, err = x.suites.w.WriteString("\n")
-	return err
+	return append(append([]byte("  "), out...), '\n'), nil
 }
 
 // listingSuite is the JUnit testsuite of a place that could not be listed:
