@@ -279,7 +279,7 @@ func (x *Index) Prepare(k IndexKey, run *Run, snapshot []byte) (*PreparedKey, er
 		if err != nil {
 			return nil, fmt.Errorf("fleet index: key %s: %w", k.Selected, err)
 		}
-		if s, err = junitSuiteOf(r); err != nil {
+		if s, err = fleetSuiteOf(r, k.Results); err != nil {
 			return nil, fmt.Errorf("fleet index: key %s: %w", k.Selected, err)
 		}
 		pk.time = duration(r)
@@ -405,6 +405,65 @@ func (x *Index) writeKeyFiles(k *IndexKey, run *Run, snapshot []byte) error {
 		}
 	}
 	return nil
+}
+
+// fleetRecord is a test case's <system-out> in the fleet's JUnit file: the
+// result and the digests of its evidence, which stays in the key's results
+// file (with it, 5,000 keys would make a JUnit file of hundreds of MB).
+type fleetRecord struct {
+	checks.Result
+	EvidenceSHA256 map[string]string `json:"evidence_sha256"`
+	EvidenceDigest string            `json:"evidence_digest"`
+	ResultsFile    string            `json:"results_file"`
+}
+
+// fleetSuiteOf is the key's testsuite as junitSuiteOf makes it (the same
+// properties, cases and outcomes), each test case's <system-out> a compact
+// fleetRecord.
+func fleetSuiteOf(r *Run, resultsFile string) (junitSuite, error) {
+	bare := *r
+	bare.Results = nil
+	s, err := junitSuiteOf(&bare) // the suite's name and properties
+	if err != nil {
+		return s, err
+	}
+	s.Tests = len(r.Results)
+	s.Properties = append(s.Properties, junitProperty{Name: "results_file", Value: xmlSafe(filepath.ToSlash(resultsFile))})
+	for _, res := range r.Results {
+		rec := fleetRecord{Result: res, EvidenceSHA256: evidenceDigests(res.Evidence), ResultsFile: filepath.ToSlash(resultsFile)}
+		rec.EvidenceDigest = manifestDigest(rec.EvidenceSHA256)
+		rec.Result.Evidence = nil
+		out, err := json.Marshal(rec)
+		if err != nil {
+			return s, fmt.Errorf("result %s: %w", res.ID, err)
+		}
+		c := junitCase{Name: xmlSafe(res.ID + ": " + res.Title), Classname: xmlSafe(res.Section), Time: "0", SystemOut: xmlBody{xmlText(string(out))}}
+		switch res.Status {
+		case checks.Fail:
+			s.Failures++
+			c.Failure = &junitIssue{Message: xmlSafe(res.Observed), Type: string(checks.Fail), Text: xmlText(details(res))}
+		case checks.Error:
+			s.Errors++
+			c.Error = &junitIssue{Message: xmlSafe(res.Observed), Type: string(checks.Error), Text: xmlText(details(res))}
+		case checks.Skip:
+			s.Skipped++
+			c.Skipped = &junitIssue{Message: xmlSafe("SKIP: " + res.Observed)}
+		case checks.Warn:
+			s.Skipped++
+			c.Skipped = &junitIssue{Message: xmlSafe("WARN: " + res.Observed), Text: xmlText(details(res))}
+		}
+		s.Cases = append(s.Cases, c)
+	}
+	return s, nil
+}
+
+// manifestDigest is evidenceDigest from the items' digests.
+func manifestDigest(digests map[string]string) string {
+	var manifest strings.Builder
+	for _, name := range sortedKeys(digests) {
+		fmt.Fprintf(&manifest, "%s  %s\n", digests[name], name)
+	}
+	return sha256Hex([]byte(manifest.String()))
 }
 
 // suiteElement is a testsuite written on its own, outside <testsuites>.
