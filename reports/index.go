@@ -268,6 +268,9 @@ func (x *Index) Prepare(k IndexKey, run *Run, snapshot []byte) (*PreparedKey, er
 	if k.Failed == nil {
 		k.Failed = []string{}
 	}
+	if run == nil {
+		k.Verdict = "ERROR" // nothing was judged
+	}
 	pk := &PreparedKey{}
 	var s junitSuite
 	switch {
@@ -303,6 +306,9 @@ func (x *Index) Add(pk *PreparedKey) error {
 	if pk == nil {
 		return errors.New("fleet index: no prepared key")
 	}
+	if err := x.fresh(pk.row); err != nil {
+		return err
+	}
 	if pk.suite != nil {
 		x.junitTests += pk.tests
 		x.junitFailures += pk.failures
@@ -331,12 +337,19 @@ func (x *Index) AWSManaged(place, seq int, keyID string) error {
 }
 
 func (x *Index) queue(k IndexKey) error {
-	at := [2]int{k.Place, k.Seq}
-	if _, dup := x.early[at]; dup || k.Place < x.next || k.Place == x.next && k.Seq < x.nextSeq {
+	if err := x.fresh(k); err != nil {
+		return err
+	}
+	x.early[[2]int{k.Place, k.Seq}] = k
+	return x.flush()
+}
+
+// fresh refuses a key whose place and position were given already.
+func (x *Index) fresh(k IndexKey) error {
+	if _, dup := x.early[[2]int{k.Place, k.Seq}]; dup || k.Place < x.next || k.Place == x.next && k.Seq < x.nextSeq {
 		return fmt.Errorf("fleet index: key %d of place %d given twice", k.Seq, k.Place)
 	}
-	x.early[at] = k
-	return x.flush()
+	return nil
 }
 
 // flush writes every row whose turn has come.
@@ -412,6 +425,7 @@ func (x *Index) writeKeyFiles(k *IndexKey, run *Run, snapshot []byte) error {
 // file (with it, 5,000 keys would make a JUnit file of hundreds of MB).
 type fleetRecord struct {
 	checks.Result
+	Evidence       *struct{}         `json:"evidence,omitempty"` // hides the result's
 	EvidenceSHA256 map[string]string `json:"evidence_sha256"`
 	EvidenceDigest string            `json:"evidence_digest"`
 	ResultsFile    string            `json:"results_file"`
@@ -486,7 +500,7 @@ func suiteXML(s junitSuite) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fleet junit: %w", err)
 	}
-	return append(append([]byte("  "), out...), '\n'), nil
+	return append(out, '\n'), nil
 }
 
 // listingSuite is the JUnit testsuite of a place that could not be listed:
@@ -494,6 +508,7 @@ func suiteXML(s junitSuite) ([]byte, error) {
 func listingSuite(p IndexPlace, start time.Time) junitSuite {
 	name := fmt.Sprintf("listing %s %s", orDash(p.Account), orDash(p.Region))
 	return junitSuite{Name: xmlSafe(name), Tests: 1, Errors: 1, Timestamp: start.UTC().Format("2006-01-02T15:04:05"), Time: "0",
+		Properties: []junitProperty{{Name: "account", Value: xmlSafe(p.Account)}, {Name: "region", Value: xmlSafe(p.Region)}},
 		Cases: []junitCase{{Name: xmlSafe(name), Classname: "fleet", Time: "0",
 			Error: &junitIssue{Message: xmlSafe(p.Error), Type: string(checks.Error), Text: xmlText(p.Error)}}}}
 }
