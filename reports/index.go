@@ -420,12 +420,15 @@ func (x *Index) writeKeyFiles(k *IndexKey, run *Run, snapshot []byte) error {
 	return nil
 }
 
-// fleetRecord is a test case's <system-out> in the fleet's JUnit file: the
-// result and the digests of its evidence, which stays in the key's results
-// file (with it, 5,000 keys would make a JUnit file of hundreds of MB).
+// fleetRecord is a test case's <system-out> in the fleet's JUnit file:
+// what identifies the result and its evidence, which stays in the key's
+// results file with the rest (expected, observed and the remediation are
+// in the failure's text). With the evidence, 5,000 keys made a JUnit file
+// of hundreds of MB.
 type fleetRecord struct {
-	checks.Result
-	Evidence       *struct{}         `json:"evidence,omitempty"` // hides the result's
+	ID             string            `json:"id"`
+	Severity       checks.Severity   `json:"severity"`
+	Status         checks.Status     `json:"status"`
 	EvidenceSHA256 map[string]string `json:"evidence_sha256"`
 	EvidenceDigest string            `json:"evidence_digest"`
 	ResultsFile    string            `json:"results_file"`
@@ -444,9 +447,9 @@ func fleetSuiteOf(r *Run, resultsFile string) (junitSuite, error) {
 	s.Tests = len(r.Results)
 	s.Properties = append(s.Properties, junitProperty{Name: "results_file", Value: xmlSafe(filepath.ToSlash(resultsFile))})
 	for _, res := range r.Results {
-		rec := fleetRecord{Result: res, EvidenceSHA256: evidenceDigests(res.Evidence), ResultsFile: filepath.ToSlash(resultsFile)}
+		rec := fleetRecord{ID: res.ID, Severity: res.Severity, Status: res.Status, EvidenceSHA256: evidenceDigests(res.Evidence),
+			ResultsFile: filepath.ToSlash(resultsFile)}
 		rec.EvidenceDigest = manifestDigest(rec.EvidenceSHA256)
-		rec.Result.Evidence = nil
 		out, err := json.Marshal(rec)
 		if err != nil {
 			return s, fmt.Errorf("result %s: %w", res.ID, err)

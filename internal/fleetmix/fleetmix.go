@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 
 	"github.com/aep-cmk/cmkcheck/provision"
 )
@@ -39,6 +40,7 @@ func Create(ctx context.Context, cfg aws.Config, spec provision.Spec, n, paralle
 	if parallel < 1 {
 		parallel = 1
 	}
+	cfg = shared(cfg)
 	keys := make([]*provision.Key, n)
 	errs := make([]error, n)
 	slots := make(chan struct{}, parallel)
@@ -75,6 +77,7 @@ func Delete(ctx context.Context, cfg aws.Config, keys []*provision.Key, parallel
 	if parallel < 1 {
 		parallel = 1
 	}
+	cfg = shared(cfg)
 	errs := make([]error, len(keys))
 	slots := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
@@ -87,4 +90,15 @@ func Delete(ctx context.Context, cfg aws.Config, keys []*provision.Key, parallel
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// shared gives cfg one HTTP client for all its keys: provision makes a
+// client per key, and without one given each would open (and keep) its
+// own connections.
+func shared(cfg aws.Config) aws.Config {
+	if cfg.HTTPClient == nil {
+		cfg = cfg.Copy()
+		cfg.HTTPClient = awshttp.NewBuildableClient()
+	}
+	return cfg
 }
