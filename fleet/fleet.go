@@ -552,9 +552,12 @@ func hasError(run *reports.Run) bool {
 // setup reaches and lists one place, hands the writer its entry, then its
 // keys to the workers.
 func (r *runner) setup(ctx context.Context, pl *placeRun, jobs chan<- job, events chan<- event) {
-	refs, err := r.list(ctx, pl)
-	if err != nil {
-		pl.Err = err
+	var refs []ref
+	if pl.Err == nil { // a place planned in error (the organization) is only reported
+		var err error
+		if refs, err = r.list(ctx, pl); err != nil {
+			pl.Err = err
+		}
 	}
 	pl.Keys = len(refs)
 	entry := pl.Place

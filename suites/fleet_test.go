@@ -20,11 +20,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/aep-cmk/cmkcheck/audit"
 	"github.com/aep-cmk/cmkcheck/checks"
 	"github.com/aep-cmk/cmkcheck/collect"
 	"github.com/aep-cmk/cmkcheck/fleet"
 	"github.com/aep-cmk/cmkcheck/internal/edge"
 	"github.com/aep-cmk/cmkcheck/internal/faultproxy"
+	"github.com/aep-cmk/cmkcheck/internal/fleetmix"
 	"github.com/aep-cmk/cmkcheck/keystate"
 	"github.com/aep-cmk/cmkcheck/profile"
 	"github.com/aep-cmk/cmkcheck/provision"
@@ -361,6 +363,23 @@ func TestFleetFaults(t *testing.T) {
 		assert.Equal(t, checks.NotReady, sum.Verdict())
 	})
 
+	t.Run("the organization's accounts denied", func(t *testing.T) {
+		proxy := newProxy(t, tg, faultproxy.Rule{Operation: "ListAccounts", Fault: faultproxy.AccessDenied})
+		o := fleet.Options{Conn: multiRegion(tg, proxy), Profile: p, Timeout: faultDeadline,
+			Selection: fleet.Selection{All: true, Organization: true, RoleTemplate: "arn:aws:iam::{account}:role/CmkAudit"}}
+		mem := &keep{next: discard{}}
+		o.Sink = mem
+		sum, err := fleet.Run(context.Background(), o)
+		require.NoError(t, err)
+		require.Len(t, mem.places, 1, "no account is known: one ERROR entry says why")
+		assert.Equal(t, "(organization)", mem.places[0].Account)
+		assert.ErrorContains(t, mem.places[0].Err, "organizations:ListAccounts failed")
+		assert.ErrorContains(t, mem.places[0].Err, "AccessDeniedException")
+		assert.Empty(t, mem.keys)
+		assert.Equal(t, checks.NotReady, sum.Verdict())
+		assert.Equal(t, 1, sum.Calls[collect.OpListAccounts], "through the account guard")
+	})
+
 	t.Run("a region that does not answer", func(t *testing.T) {
 		proxy := newProxy(t, tg, faultproxy.Rule{Region: "eu-west-1", Fault: faultproxy.Reset})
 		sum, mem, paths := fleetFaultRun(t, multiRegion(tg, proxy), p, "us-east-1", "eu-west-1")
@@ -502,3 +521,44 @@ type discard struct{}
 func (discard) Place(*fleet.Place) error          { return nil }
 func (discard) Key(*fleet.Key) error              { return nil }
 func (discard) AWSManaged(int, int, string) error { return nil }
+
+// TestFleetEqualsSingleAudits: on the suites' target (embedded, or
+// LocalStack with its multi-Region keys), every key of the mix judges in a
+// fleet as its own single audit judges it.
+func TestFleetEqualsSingleAudits(t *testing.T) {
+	kind := targetKind(t)
+	if kind == targetkind.AWS {
+		t.Skip("makes keys of every wrong kind: emulators only")
+	}
+	tg, err := opener().Open(t.Context(), kind, "", "")
+	require.NoError(t, err)
+	t.Cleanup(tg.Close)
+	p := selfProfile(t, tg)
+	var arns []string
+	for i := range fleetmix.Mix {
+		spec := provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind)
+		spec.Variant = fleetmix.VariantOf(i, tg.Kind)
+		arns = append(arns, createKey(t, tg, spec).Arn)
+	}
+	keysFile := filepath.Join(t.TempDir(), "keys.txt")
+	require.NoError(t, os.WriteFile(keysFile, []byte(strings.Join(arns, "\n")), 0o644))
+	sel, err := fleet.Input{KeysFile: keysFile}.Load()
+	require.NoError(t, err)
+	mem := &keep{next: discard{}}
+	sum, err := fleet.Run(t.Context(), fleet.Options{Conn: tg, Profile: p, Selection: sel, Sink: mem})
+	require.NoError(t, err)
+	require.Len(t, mem.keys, len(arns))
+	for _, m := range keystate.Members {
+		want := len(arns)
+		if m == keystate.ListAliases {
+			want = 1 // the region's, shared
+		}
+		assert.Equal(t, want, sum.Calls["kms:"+m], "kms:%s", m)
+	}
+	for _, k := range mem.keys {
+		alone, err := audit.Run(t.Context(), audit.Options{Conn: tg, Profile: p, Key: k.Selected})
+		require.NoError(t, err)
+		require.NotNil(t, k.Run, "%s: %v", k.Selected, k.Err)
+		assert.Equal(t, statusLines(alone.Run.Results), statusLines(k.Run.Results), "%s judges as its own audit", k.Selected)
+	}
+}
