@@ -414,11 +414,9 @@ func (r *runner) plan(accounts []*account, regions []string) ([]*placeRun, error
 			a := &account{id: k.Account, facts: collect.NewAccountFacts()}
 			if tmpl := r.o.Selection.RoleTemplate; tmpl != "" {
 				a.role, _ = RoleARN(tmpl, k.Account) // checked with the selection
-			} else if k.Account == r.base.Account {
-				a.target = r.base
 			} else {
-				// Without a role the caller's own credentials are used; KMS
-				// answers what they may see of another account's key, and
+				// Without a role the caller's own credentials are used; for
+				// another account's key KMS answers what they may see, and
 				// the key's checks say what it did not.
 				a.target = r.base
 			}
