@@ -140,6 +140,7 @@ type Summary struct {
 	LeftOut, AWSManaged                         int
 	Calls                                       map[string]int // every request sent, by operation
 	KeyCalls                                    int            // requests sent for keys (not lists, not accounts)
+	Regions                                     []string       // the regions audited (the default one when none was given)
 	Start, End                                  time.Time
 }
 
@@ -303,6 +304,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if len(regions) == 0 {
 		regions = []string{base.Region}
 	}
+	sum.Regions = regions
 	r := &runner{o: o, base: base, limit: base.Kind == targetkind.AWS, roundtrip: p.Roundtrip}
 	r.guard = collect.NewGuard(base.Config.HTTPClient, collect.AccountReadOnly())
 	defer func() {

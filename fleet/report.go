@@ -108,5 +108,6 @@ func (w *Reports) Close(s *Summary) (reports.IndexPaths, error) {
 		Verdict: s.Verdict(), Rule: s.Rule(), End: s.End.UTC(), Places: s.Places, PlaceErrors: s.PlaceErrors,
 		Keys: s.Keys, Ready: s.Ready, NotReady: s.NotReady, KeyErrors: s.KeyErrors, Platform: s.Platform,
 		PlatformUnknown: s.PlatformUnknown, PlatformNotReady: s.PlatformNotReady, LeftOut: s.LeftOut, AWSManaged: s.AWSManaged,
+		Regions: s.Regions,
 	})
 }

@@ -113,7 +113,8 @@ type IndexSummary struct {
 	PlatformNotReady int       `json:"platform_not_ready"`
 	LeftOut          int       `json:"left_out"`
 	AWSManaged       int       `json:"aws_managed"`
-	Rule             string    `json:"rule"` // how the verdict was reached
+	Rule             string    `json:"rule"`    // how the verdict was reached
+	Regions          []string  `json:"regions"` // the regions audited
 }
 
 // IndexPaths are the index files.
@@ -711,7 +712,11 @@ func (x *Index) writeMarkdown(w io.Writer, s IndexSummary) error {
 	if !sel.All {
 		what = fmt.Sprintf("the %d key(s) of %s", sel.Keys, orUnknown(sel.KeysFile))
 	}
-	fmt.Fprintf(w, "- Selection: %s, in region(s) %s", what, mdText(strings.Join(sel.Regions, ", ")))
+	regions := sel.Regions
+	if len(regions) == 0 {
+		regions = s.Regions // the default region
+	}
+	fmt.Fprintf(w, "- Selection: %s, in region(s) %s", what, mdText(strings.Join(regions, ", ")))
 	switch {
 	case sel.Organization:
 		fmt.Fprintf(w, ", in the organization's active accounts")
