@@ -176,16 +176,14 @@ func Evaluate(state *keystate.State, v profile.Valid, src Source) (*reports.Run,
 		return nil, errors.New("audit: no key state to evaluate")
 	}
 	p := v.Profile()
-	// Answers about another key than the one asked for (a hand-assembled
-	// snapshot, or a live answer that names another key) are refused
-	// before anything is judged: they would pass one key on another's
-	// evidence.
-	want := src.Key
-	if want == "" {
-		want = p.Key
-	}
-	if err := state.SameKey(want); err != nil {
-		return nil, fmt.Errorf("audit: %w", err)
+	// A hand-assembled snapshot about two keys, or about another key than
+	// the profile names, is refused before anything is judged: it would
+	// pass one key on another's evidence. (A live collection holds its
+	// answers to the key it asked for itself; see collect.)
+	if src.Target.Kind == targetkind.Snapshot {
+		if err := state.SameKey(p.Key); err != nil {
+			return nil, fmt.Errorf("audit: %w", err)
+		}
 	}
 	results, err := evaluate(state, v)
 	if err != nil {
@@ -218,6 +216,11 @@ func Evaluate(state *keystate.State, v profile.Valid, src Source) (*reports.Run,
 	}
 	if state.Identity != nil && state.Identity.Caller != nil {
 		run.Caller = state.Identity.Caller.Arn
+	}
+	// The results file carries its evidence, so it can be judged again
+	// (cmkcheck verify); reports.compareDerived mirrors the fields above.
+	if err := reports.EmbedEvidence(run, state, v); err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
 	}
 	return run, nil
 }

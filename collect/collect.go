@@ -37,6 +37,8 @@ const maxPages = 100
 type Options struct {
 	Roundtrip bool          // Encrypt then Decrypt; the profile's roundtrip
 	Timeout   time.Duration // deadline of one key's collection; 0 means DefaultTimeout
+
+	grantPage int32 // ListGrants page size; 0 leaves KMS's default (50). Tests set it small.
 }
 
 // Record is what a collection did on the wire.
@@ -55,7 +57,9 @@ const NoIAMReason = "LocalStack/local-kms do not evaluate IAM policies, a simula
 // inspect mode: only read-only operations go out, and the guard refuses
 // anything else before it is sent. A failed call is not an error here: its
 // member is left out and state.Problems says why, so the checks are ERROR.
-// The error is for unusable input only.
+// The error is for unusable input, and for answers that name another key
+// than the one asked for (a *keystate.MixedKeysError naming both): those
+// are never judged.
 func Key(ctx context.Context, t *targets.Target, key string, opts Options) (*keystate.State, *Record, error) {
 	c, err := New(t, opts)
 	if err != nil {
@@ -123,6 +127,7 @@ func (c *Collector) key(ctx context.Context, key string, keep func(keyManager st
 		} else {
 			run.aliases(ctx, keyID)
 		}
+		run.grants(ctx, keyID)
 	} else {
 		// Each problem names the cause: a reader of one check's ERROR
 		// sees which error it was, not only that DescribeKey failed.
@@ -152,7 +157,34 @@ func (c *Collector) key(ctx context.Context, key string, keep func(keyManager st
 	for m, p := range run.problems {
 		state.Problems[m] = p
 	}
+	if err := sameKey(state, key); err != nil {
+		// Judging these answers would pass one key's evidence off as
+		// another's: no state, only why.
+		return nil, log.record(), false, fmt.Errorf("collect: the answers for %s are not all about that key: %w", key, err)
+	}
 	return state, log.record(), false, nil
+}
+
+// sameKey holds every answer to the key asked for (ID, ARN or alias).
+// Asked by alias, DescribeKey's answer is KMS's own resolution of it; the
+// aliases listed for that key must include it, and when the alias list
+// could not be had (its checks are ERROR for it) the answers are held to
+// each other only, rather than failing the whole collection over it.
+func sameKey(s *keystate.State, asked string) error {
+	alias := strings.HasPrefix(asked, "alias/") || strings.HasPrefix(arnResource(asked), "alias/")
+	if alias && !s.Has(keystate.ListAliases) {
+		asked = ""
+	}
+	return s.SameKeyAs(asked, "the key asked for")
+}
+
+// arnResource is the resource part of an ARN, "" for anything else.
+func arnResource(s string) string {
+	parts := strings.SplitN(s, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" {
+		return ""
+	}
+	return parts[5]
 }
 
 // keyRun is one key's collection: its answers, and why any is missing.
@@ -230,6 +262,36 @@ func (r *keyRun) aliases(ctx context.Context, keyID string) {
 		}
 		return out.Truncated, out.NextMarker, nil
 	})
+}
+
+// grants asks ListGrants through the SDK's paginator, every page (bounded
+// by maxPages), and keeps the pages merged into one answer as the CLI
+// prints it. The paginator goes on while a page gives a NextMarker; a
+// page that says Truncated without one would end it early, so that is a
+// failure, not a shorter list.
+func (r *keyRun) grants(ctx context.Context, keyID string) {
+	const member, op = keystate.ListGrants, OpListGrants
+	p := kms.NewListGrantsPaginator(r.kms, &kms.ListGrantsInput{KeyId: aws.String(keyID)},
+		func(o *kms.ListGrantsPaginatorOptions) { o.Limit = r.opts.grantPage })
+	var pages [][]byte
+	for len(pages) < maxPages && p.HasMorePages() {
+		var a answer
+		out, err := p.NextPage(ctx, a.kms)
+		if err != nil {
+			r.fail(member, op, err)
+			return
+		}
+		pages = append(pages, a.body)
+		if out.Truncated && aws.ToString(out.NextMarker) == "" {
+			r.fail(member, op, fmt.Errorf("page %d says Truncated but gives no NextMarker: the rest of the grants cannot be asked for", len(pages)))
+			return
+		}
+	}
+	if p.HasMorePages() {
+		r.fail(member, op, fmt.Errorf("still truncated after %d pages", maxPages))
+		return
+	}
+	r.merge(member, op, "Grants", pages)
 }
 
 // list asks a listing operation page by page (bounded) and keeps the pages

@@ -57,6 +57,9 @@ func TestCollectCorrectKey(t *testing.T) {
 	require.Len(t, s.Aliases, 1)
 	assert.Equal(t, key.Alias, s.Aliases[0].Name)
 	assert.Equal(t, key.KeyID, s.Aliases[0].TargetKeyID)
+	assert.NotNil(t, s.Grants, "the grants were asked for")
+	assert.Empty(t, s.Grants, "the guide's key has no grants")
+	assert.JSONEq(t, `{"Grants": [], "Truncated": false}`, string(s.Raw[keystate.ListGrants]))
 
 	// The live facts: where it asked, why there is no caller identity or
 	// simulation, and what the round trip gave back.
@@ -88,10 +91,10 @@ func TestCollectCorrectKey(t *testing.T) {
 	assert.Equal(t, checks.Pass, r["CMK-CFG-6"].Status, r["CMK-CFG-6"].Observed)
 
 	// Inspect mode called only what it may, in this order, and nothing was refused.
-	assert.Equal(t, []string{OpDescribeKey, OpGetKeyPolicy, OpGetKeyRotationStatus, OpListResourceTags, OpListAliases, OpEncrypt, OpDecrypt}, rec.Calls)
+	assert.Equal(t, []string{OpDescribeKey, OpGetKeyPolicy, OpGetKeyRotationStatus, OpListResourceTags, OpListAliases, OpListGrants, OpEncrypt, OpDecrypt}, rec.Calls)
 	assert.Empty(t, rec.Refused)
 	assert.Subset(t, ReadOnly(true), rec.Calls)
-	assert.Equal(t, 7, rec.APICalls())
+	assert.Equal(t, 8, rec.APICalls())
 }
 
 // The live path and the snapshot path read the same bytes the same way.
@@ -109,6 +112,7 @@ func TestLiveDecodesLikeASnapshot(t *testing.T) {
 	assert.Equal(t, live.Rotation, offline.Rotation)
 	assert.Equal(t, live.Tags, offline.Tags)
 	assert.Equal(t, live.Aliases, offline.Aliases)
+	assert.Equal(t, live.Grants, offline.Grants)
 	assert.Equal(t, live.Problems, offline.Problems)
 	assert.Equal(t, live.Target, offline.Target)
 	assert.Equal(t, live.Identity, offline.Identity)
@@ -153,6 +157,10 @@ func TestGuardRefusesMutationsBeforeSending(t *testing.T) {
 			_, err := c.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(key.KeyID), Plaintext: []byte("x")})
 			return err
 		}},
+		{"kms:RevokeGrant", func() error {
+			_, err := c.RevokeGrant(ctx, &kms.RevokeGrantInput{KeyId: aws.String(key.KeyID), GrantId: aws.String("g")})
+			return err
+		}},
 		{"iam:CreateRole", func() error {
 			_, err := iam.NewFromConfig(cfg).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("r"), AssumeRolePolicyDocument: aws.String("{}")})
 			return err
@@ -165,7 +173,7 @@ func TestGuardRefusesMutationsBeforeSending(t *testing.T) {
 	}
 	assert.Equal(t, 0, seen, "no refused request reached the network")
 	assert.Empty(t, guard.Calls())
-	assert.Equal(t, []string{"kms:CreateKey", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:DisableKey", "kms:Encrypt", "iam:CreateRole"},
+	assert.Equal(t, []string{"kms:CreateKey", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:DisableKey", "kms:Encrypt", "kms:RevokeGrant", "iam:CreateRole"},
 		guard.Refused(), "each refused once: refusals are not retried")
 
 	// And nothing changed: the key is still there, enabled, alone.
@@ -180,8 +188,10 @@ func TestGuardRefusesMutationsBeforeSending(t *testing.T) {
 	// Allowed reads pass and are recorded under their names.
 	_, err = c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(key.KeyID)})
 	require.NoError(t, err)
-	assert.Equal(t, []string{OpDescribeKey}, guard.Calls())
-	assert.Equal(t, 1, seen)
+	_, err = c.ListGrants(ctx, &kms.ListGrantsInput{KeyId: aws.String(key.KeyID)})
+	require.NoError(t, err)
+	assert.Equal(t, []string{OpDescribeKey, OpListGrants}, guard.Calls())
+	assert.Equal(t, 2, seen)
 }
 
 // The query protocol (STS, IAM) is named from its Action and signing scope.

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/stretchr/testify/assert"
@@ -26,10 +29,16 @@ func TestConcurrentKeysKeepTheirOwnEvidence(t *testing.T) {
 		provision.MissingTag, provision.NoDescription, provision.GenericAlias, provision.HMAC}
 	keys := map[string]*provision.Key{}
 	var ids []string
+	plain := kms.NewFromConfig(tg.Config)
 	for _, v := range variants {
 		k := makeKey(t, tg, v)
 		keys[k.KeyID] = k
 		ids = append(ids, k.KeyID)
+		// A grant whose grantee names its key: a list handed to another
+		// key's state would show it.
+		_, err := plain.CreateGrant(t.Context(), &kms.CreateGrantInput{KeyId: aws.String(k.KeyID),
+			GranteePrincipal: aws.String(granteeOf(k.KeyID)), Operations: []types.GrantOperation{types.GrantOperationDecrypt}})
+		require.NoError(t, err)
 	}
 	busy := *tg
 	busy.Config = tg.Config.Copy()
@@ -58,7 +67,7 @@ func TestConcurrentKeysKeepTheirOwnEvidence(t *testing.T) {
 	wg.Wait()
 
 	sent := 0
-	reads := []string{OpDescribeKey, OpGetKeyPolicy, OpGetKeyRotationStatus, OpListResourceTags, OpListAliases}
+	reads := []string{OpDescribeKey, OpGetKeyPolicy, OpGetKeyRotationStatus, OpListResourceTags, OpListAliases, OpListGrants}
 	for _, r := range runs {
 		require.NoError(t, r.err)
 		k := keys[r.id]
@@ -70,6 +79,10 @@ func TestConcurrentKeysKeepTheirOwnEvidence(t *testing.T) {
 		assert.Equal(t, k.Alias, r.s.Aliases[0].Name, "the alias of %s", r.id)
 		assert.Equal(t, k.KeyID, r.s.Aliases[0].TargetKeyID, "the alias of %s", r.id)
 		assert.Equal(t, k.Variant == provision.MissingTag, len(r.s.Tags) == 0, "the tags of %s", r.id)
+		if assert.Len(t, r.s.Grants, 1, r.id) {
+			assert.Equal(t, granteeOf(k.KeyID), r.s.Grants[0].GranteePrincipal, "the grant of %s", r.id)
+			assert.Equal(t, k.Arn, r.s.Grants[0].KeyID, "the grant of %s", r.id)
+		}
 		assert.Equal(t, k.Variant != provision.RotationOff && k.Variant != provision.HMAC, r.s.Rotation.Enabled, "the rotation of %s", r.id)
 		rt := r.s.RoundTrip
 		switch k.Variant {
@@ -96,6 +109,8 @@ func TestConcurrentKeysKeepTheirOwnEvidence(t *testing.T) {
 		assert.Equal(t, len(runs), countOf(all, op), "%s once per key", op)
 	}
 }
+
+func granteeOf(keyID string) string { return "arn:aws:iam::111122223333:role/grantee-of-" + keyID }
 
 // linger holds each call's result a moment before handing it back, as a
 // busy client does: evidence looked up after a call by operation name

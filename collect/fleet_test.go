@@ -19,7 +19,7 @@ import (
 // In a fleet, each key's snapshot is as self-contained as a single audit's:
 // its ListAliases member holds exactly the aliases that target it, taken
 // from the one region-wide list, and it judges the same. Each key costs
-// four KMS calls; the region's listing is asked once.
+// five KMS calls; the region's listing is asked once.
 func TestFleetKeysShareTheRegionsLists(t *testing.T) {
 	ctx := context.Background()
 	tg := openEmbedded(t)
@@ -54,8 +54,8 @@ func TestFleetKeysShareTheRegionsLists(t *testing.T) {
 		fleetState, fleetRec, skipped, err := scoped.CustomerKey(ctx, k.KeyID)
 		require.NoError(t, err)
 		require.False(t, skipped, "a customer managed key is collected")
-		assert.Equal(t, []string{OpDescribeKey, OpGetKeyPolicy, OpGetKeyRotationStatus, OpListResourceTags}, fleetRec.Calls,
-			"%s: four calls, none for aliases", k.Variant.Name())
+		assert.Equal(t, []string{OpDescribeKey, OpGetKeyPolicy, OpGetKeyRotationStatus, OpListResourceTags, OpListGrants}, fleetRec.Calls,
+			"%s: five calls, none for aliases", k.Variant.Name())
 		alone, _, err := c.Key(ctx, k.KeyID)
 		require.NoError(t, err)
 		assert.ElementsMatch(t, alone.Aliases, fleetState.Aliases, "%s: the aliases a single audit sees", k.Variant.Name())

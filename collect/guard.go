@@ -22,6 +22,7 @@ const (
 	OpGetKeyRotationStatus    = "kms:GetKeyRotationStatus"
 	OpListResourceTags        = "kms:ListResourceTags"
 	OpListAliases             = "kms:ListAliases"
+	OpListGrants              = "kms:ListGrants"
 	OpEncrypt                 = "kms:Encrypt"
 	OpDecrypt                 = "kms:Decrypt"
 	OpGetCallerIdentity       = "sts:GetCallerIdentity"
@@ -32,7 +33,7 @@ const (
 // change nothing either, but they are only allowed when the profile asks
 // for a roundtrip.
 func ReadOnly(roundtrip bool) []string {
-	ops := []string{OpDescribeKey, OpGetKeyPolicy, OpGetKeyRotationStatus, OpListResourceTags, OpListAliases,
+	ops := []string{OpDescribeKey, OpGetKeyPolicy, OpGetKeyRotationStatus, OpListResourceTags, OpListAliases, OpListGrants,
 		OpGetCallerIdentity, OpSimulatePrincipalPolicy}
 	if roundtrip {
 		ops = append(ops, OpEncrypt, OpDecrypt)

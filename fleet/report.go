@@ -8,7 +8,7 @@ import (
 )
 
 // Reports is the Sink that streams a fleet run to disk: per key a results
-// file, a Markdown report and the snapshot it was judged on, as it
+// file (with the snapshot it was judged on) and a Markdown report, as it
 // finishes; the index (Markdown, JSON, JUnit) on Close. It keeps nothing
 // of a finished key.
 type Reports struct {
@@ -65,14 +65,7 @@ func (w *Reports) Prepare(k *Key) error {
 	if k.Err != nil {
 		e.Error = k.Err.Error()
 	}
-	var snapshot []byte
-	if k.Run != nil && k.State != nil && !k.LeftOut {
-		var err error
-		if snapshot, err = k.State.Snapshot(); err != nil {
-			return fmt.Errorf("fleet: the snapshot of %s: %w", k.Selected, err)
-		}
-	}
-	pk, err := w.idx.Prepare(e, k.Run, snapshot)
+	pk, err := w.idx.Prepare(e, k.Run)
 	if err != nil {
 		return err
 	}

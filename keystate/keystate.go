@@ -18,6 +18,7 @@ const (
 	GetKeyRotationStatus = "GetKeyRotationStatus"
 	ListResourceTags     = "ListResourceTags"
 	ListAliases          = "ListAliases"
+	ListGrants           = "ListGrants"
 )
 
 // Optional members: what a live run saw besides the key itself (see
@@ -37,7 +38,7 @@ const (
 const CollectionErrors = "CollectionErrors"
 
 // Members lists the required snapshot members in a fixed order.
-var Members = []string{DescribeKey, GetKeyPolicy, GetKeyRotationStatus, ListResourceTags, ListAliases}
+var Members = []string{DescribeKey, GetKeyPolicy, GetKeyRotationStatus, ListResourceTags, ListAliases, ListGrants}
 
 // LiveMembers lists the optional members of a live run in a fixed order.
 var LiveMembers = []string{Target, GetCallerIdentity, SimulatePrincipalPolicy, RoundTrip}
@@ -50,6 +51,7 @@ type State struct {
 	Rotation *Rotation
 	Tags     []Tag
 	Aliases  []Alias // every alias in the answer; checks select the key's own
+	Grants   []Grant // every grant of the key, all pages
 
 	// Facts of a live run, each nil when its member is absent (offline).
 	Target     *TargetFacts
@@ -96,6 +98,8 @@ func (s *State) Has(member string) bool {
 		return s.Tags != nil
 	case ListAliases:
 		return s.Aliases != nil
+	case ListGrants:
+		return s.Grants != nil
 	}
 	return false
 }
@@ -165,6 +169,28 @@ type Alias struct {
 	Name        string
 	Arn         string
 	TargetKeyID string
+}
+
+// Grant is one ListGrants entry: GranteePrincipal may perform Operations
+// on the key; RetiringPrincipal may retire the grant. Constraints narrow
+// the requests the grant allows (by encryption context), not the grantee.
+type Grant struct {
+	GrantID           string
+	Name              string
+	GranteePrincipal  string
+	RetiringPrincipal string            // "" when the grant names none
+	IssuingAccount    string            // "arn:aws:iam::<account>:root"; some emulators omit it
+	KeyID             string            // the key ARN (AWS) or key ID (LocalStack); "" when omitted
+	Operations        []string          // at least one: "Decrypt", "CreateGrant", ...
+	Constraints       *GrantConstraints // nil when the grant has none
+	CreationDate      *time.Time
+}
+
+// GrantConstraints is a grant's Constraints: the encryption context a
+// request must carry for the grant to allow it.
+type GrantConstraints struct {
+	EncryptionContextEquals map[string]string
+	EncryptionContextSubset map[string]string
 }
 
 // Caller is sts:GetCallerIdentity's answer.

@@ -2,6 +2,7 @@ package keystate
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -31,7 +32,11 @@ type keyRef struct {
 // DescribeKey, the first key another member names. A region-wide
 // ListAliases may list other keys' aliases, so alias targets are not
 // compared, but alias ARNs must be in the key's account and region.
-func (s *State) SameKey(want string) error {
+func (s *State) SameKey(want string) error { return s.SameKeyAs(want, "the profile's key") }
+
+// SameKeyAs is SameKey, with want named as the caller knows it in the
+// error ("the key asked for", on the live path).
+func (s *State) SameKeyAs(want, named string) error {
 	refs := s.keyRefs()
 	var id, arn string
 	if s.Key != nil {
@@ -61,16 +66,16 @@ func (s *State) SameKey(want string) error {
 			}
 		}
 	}
-	return s.profileKeyMatches(strings.TrimSpace(want), id, arn)
+	return s.profileKeyMatches(strings.TrimSpace(want), named, id, arn)
 }
 
 // profileKeyMatches: without a known key there is nothing to compare; the
 // checks are ERROR on the missing DescribeKey.
-func (s *State) profileKeyMatches(want, id, arn string) error {
+func (s *State) profileKeyMatches(want, named, id, arn string) error {
 	if want == "" || id == "" {
 		return nil
 	}
-	mismatch := &MixedKeysError{Key: shown(id, arn), Other: want, Where: "the profile's key"}
+	mismatch := &MixedKeysError{Key: shown(id, arn), Other: want, Where: named}
 	alias := ""
 	switch {
 	case strings.HasPrefix(want, "alias/"):
@@ -87,20 +92,20 @@ func (s *State) profileKeyMatches(want, id, arn string) error {
 		return mismatch
 	}
 	if s.Aliases == nil {
-		return fmt.Errorf("the profile's key %s is an alias, and the evidence has no usable ListAliases to show that it names key %s: %s",
-			want, shown(id, arn), s.Problem(ListAliases))
+		return fmt.Errorf("%s %s is an alias, and the evidence has no usable ListAliases to show that it names key %s: %s",
+			named, want, shown(id, arn), s.Problem(ListAliases))
 	}
 	for _, a := range s.Aliases {
 		if a.Name == alias {
 			if sameKey(a.TargetKeyID, id, arn) {
 				return nil
 			}
-			mismatch.Where = "the profile's key (ListAliases shows it targets " + a.TargetKeyID + ")"
+			mismatch.Where = named + " (ListAliases shows it targets " + a.TargetKeyID + ")"
 			return mismatch
 		}
 	}
-	return fmt.Errorf("the profile's key %s is not among the aliases in the evidence, so the evidence cannot be shown to be about it (the evidence describes key %s)",
-		want, shown(id, arn))
+	return fmt.Errorf("%s %s is not among the aliases in the evidence, so the evidence cannot be shown to be about it (the evidence describes key %s)",
+		named, want, shown(id, arn))
 }
 
 // keyRefs lists the places in the raw answers, other than DescribeKey,
@@ -111,6 +116,20 @@ func (s *State) keyRefs() []keyRef {
 		var v struct{ KeyId string }
 		if json.Unmarshal(raw, &v) == nil && v.KeyId != "" {
 			refs = append(refs, keyRef{"GetKeyRotationStatus's KeyId", v.KeyId})
+		}
+	}
+	if raw, ok := s.Raw[ListGrants]; ok {
+		// Read loosely: a grant of the wrong shape is ListGrants's own
+		// problem, and must not hide the key the other grants name. A type
+		// error leaves the rest decoded; a syntax error leaves nothing.
+		var v struct{ Grants []struct{ KeyId string } }
+		var typeErr *json.UnmarshalTypeError
+		if err := json.Unmarshal(raw, &v); err == nil || errors.As(err, &typeErr) {
+			for i, g := range v.Grants {
+				if g.KeyId != "" {
+					refs = append(refs, keyRef{fmt.Sprintf("ListGrants's Grants[%d].KeyId", i), g.KeyId})
+				}
+			}
 		}
 	}
 	return refs

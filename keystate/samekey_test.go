@@ -39,6 +39,11 @@ func decodeMembers(t *testing.T, m map[string]json.RawMessage) *keystate.State {
 	return s
 }
 
+// grantOf is one well-formed grant naming the key ref.
+func grantOf(ref string) string {
+	return `{"KeyId":"` + ref + `","GrantId":"g-` + ref + `","GranteePrincipal":"arn:aws:iam::111122223333:role/KeyUser","Operations":["Decrypt"]}`
+}
+
 func TestSameKeyAcceptsOneKey(t *testing.T) {
 	s := decodeMembers(t, compliantMembers(t))
 	for _, want := range []string{"", ownKeyID, ownKeyARN, "alias/Adobe-Experience-Platform-Key",
@@ -85,6 +90,26 @@ func TestSameKeyRefusesMixedEvidence(t *testing.T) {
 				m[keystate.DescribeKey] = json.RawMessage(`{"KeyMetadata":{"KeyId":"` + otherKeyID + `","Arn":"` + ownKeyARN + `"}}`)
 			},
 			mentioned: []string{otherKeyID, ownKeyARN}},
+		"a grant of another key (ARN)": {
+			edit: func(m map[string]json.RawMessage) {
+				m[keystate.ListGrants] = json.RawMessage(`{"Grants":[` + grantOf(ownKeyARN) + `,` + grantOf(otherARN) + `]}`)
+			},
+			mentioned: []string{"ListGrants's Grants[1].KeyId", otherARN, ownKeyARN}},
+		"a grant of another key (ID)": {
+			edit: func(m map[string]json.RawMessage) {
+				m[keystate.ListGrants] = json.RawMessage(`{"Grants":[` + grantOf(otherKeyID) + `]}`)
+			},
+			mentioned: []string{"ListGrants's Grants[0].KeyId", otherKeyID, ownKeyARN}},
+		"a grant of the key in another region": {
+			edit: func(m map[string]json.RawMessage) {
+				m[keystate.ListGrants] = json.RawMessage(`{"Grants":[` + grantOf("arn:aws:kms:eu-west-1:111122223333:key/"+ownKeyID) + `]}`)
+			},
+			mentioned: []string{"ListGrants", "eu-west-1", ownKeyARN}},
+		"a grant of another key beside one the decoder refuses": {
+			edit: func(m map[string]json.RawMessage) {
+				m[keystate.ListGrants] = json.RawMessage(`{"Grants":[{"GrantId":5,"KeyId":"` + ownKeyARN + `"},` + grantOf(otherARN) + `]}`)
+			},
+			mentioned: []string{"Grants[1].KeyId", otherARN}},
 		"aliases listed from another region": {
 			edit: func(m map[string]json.RawMessage) {
 				m[keystate.ListAliases] = json.RawMessage(`{"Aliases":[{"AliasName":"alias/x","AliasArn":"arn:aws:kms:eu-west-1:111122223333:alias/x","TargetKeyId":"` + ownKeyID + `"}]}`)
@@ -104,6 +129,43 @@ func TestSameKeyRefusesMixedEvidence(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Grants name the key by ARN (AWS) or by ID (LocalStack), or not at all.
+func TestSameKeyGrantsOfTheKey(t *testing.T) {
+	m := compliantMembers(t)
+	m[keystate.ListGrants] = json.RawMessage(`{"Grants":[` + grantOf(ownKeyARN) + `,` + grantOf(ownKeyID) + `,` +
+		`{"GrantId":"g","GranteePrincipal":"arn:aws:iam::111122223333:role/KeyUser","Operations":["Decrypt"]}]}`)
+	s := decodeMembers(t, m)
+	require.Empty(t, s.Problems)
+	require.Len(t, s.Grants, 3)
+	assert.NoError(t, s.SameKey(""))
+	assert.NoError(t, s.SameKey(ownKeyARN))
+
+	// Without DescribeKey, the grants name the key the profile must name.
+	delete(m, keystate.DescribeKey)
+	delete(m, keystate.GetKeyRotationStatus)
+	s = decodeMembers(t, m)
+	assert.NoError(t, s.SameKey(ownKeyARN))
+	var mixed *keystate.MixedKeysError
+	require.ErrorAs(t, s.SameKey(otherARN), &mixed)
+	assert.Equal(t, ownKeyARN, mixed.Key)
+	assert.Equal(t, "the profile's key", mixed.Where)
+}
+
+// The live path names the key as it was asked for.
+func TestSameKeyAsNamesTheKeyAskedFor(t *testing.T) {
+	s := decodeMembers(t, compliantMembers(t))
+	err := s.SameKeyAs(otherKeyID, "the key asked for")
+	var mixed *keystate.MixedKeysError
+	require.ErrorAs(t, err, &mixed)
+	assert.Equal(t, "the key asked for", mixed.Where)
+	assert.Equal(t, otherKeyID, mixed.Other)
+	assert.Equal(t, ownKeyARN, mixed.Key)
+	assert.NotContains(t, err.Error(), "profile")
+	err = s.SameKeyAs("alias/Someone-Else", "the key asked for")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the key asked for alias/Someone-Else is not among the aliases")
 }
 
 func TestSameKeyWithoutDescribeKey(t *testing.T) {

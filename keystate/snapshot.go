@@ -192,6 +192,10 @@ func (s *State) decodeMember(name string, raw json.RawMessage) error {
 			tags = append(tags, Tag{Key: *t.TagKey, Value: *t.TagValue})
 		}
 		s.Tags = tags
+	case ListGrants:
+		g, err := decodeGrants(raw)
+		s.Grants = g
+		return err
 	case Target:
 		t, err := decodeTarget(raw)
 		s.Target = t
@@ -286,6 +290,72 @@ func decodeDescribeKey(raw json.RawMessage) (*KeyMetadata, error) {
 		CreationDate:          m.CreationDate.time(),
 		DeletionDate:          m.DeletionDate.time(),
 	}, nil
+}
+
+// decodeGrants reads ListGrants as the AWS CLI prints it after paginating:
+// {"Grants": [...], "Truncated": false}. A grant the checks could not judge
+// (no GrantId, grantee or operations) makes the whole list unusable: read
+// without it, the list would say less than the key allows.
+func decodeGrants(raw json.RawMessage) ([]Grant, error) {
+	var v struct {
+		Grants *[]struct {
+			GrantId           *string
+			Name              string
+			GranteePrincipal  *string
+			RetiringPrincipal string
+			IssuingAccount    string
+			KeyId             string
+			Operations        []*string
+			Constraints       *struct {
+				EncryptionContextEquals map[string]string
+				EncryptionContextSubset map[string]string
+			}
+			CreationDate *flexTime
+		}
+		Truncated bool
+	}
+	if err := strictUnmarshal(raw, &v); err != nil {
+		return nil, err
+	}
+	if v.Grants == nil {
+		return nil, errors.New("member Grants is missing")
+	}
+	if v.Truncated {
+		return nil, errors.New("the grant list is truncated (Truncated: true); give every page")
+	}
+	grants := []Grant{}
+	for i, g := range *v.Grants {
+		switch {
+		case g.GrantId == nil || *g.GrantId == "":
+			return nil, fmt.Errorf("Grants[%d] lacks GrantId", i)
+		case g.GranteePrincipal == nil || *g.GranteePrincipal == "":
+			return nil, fmt.Errorf("Grants[%d] (%s) lacks GranteePrincipal", i, *g.GrantId)
+		case len(g.Operations) == 0:
+			return nil, fmt.Errorf("Grants[%d] (%s) lacks Operations", i, *g.GrantId)
+		}
+		ops := make([]string, len(g.Operations))
+		for j, op := range g.Operations {
+			if op == nil || *op == "" {
+				return nil, fmt.Errorf("Grants[%d] (%s) has an empty operation at Operations[%d]", i, *g.GrantId, j)
+			}
+			ops[j] = *op
+		}
+		grant := Grant{
+			GrantID:           *g.GrantId,
+			Name:              g.Name,
+			GranteePrincipal:  *g.GranteePrincipal,
+			RetiringPrincipal: g.RetiringPrincipal,
+			IssuingAccount:    g.IssuingAccount,
+			KeyID:             g.KeyId,
+			Operations:        ops,
+			CreationDate:      g.CreationDate.time(),
+		}
+		if c := g.Constraints; c != nil {
+			grant.Constraints = &GrantConstraints{EncryptionContextEquals: c.EncryptionContextEquals, EncryptionContextSubset: c.EncryptionContextSubset}
+		}
+		grants = append(grants, grant)
+	}
+	return grants, nil
 }
 
 // flexTime accepts the CLI's ISO 8601 strings and the API's epoch seconds.

@@ -102,6 +102,8 @@ func FuzzDecode(f *testing.F) {
 		`"SimulatePrincipalPolicy":{"PolicySourceArn":"a","EvaluationResults":[{"EvalActionName":"kms:Encrypt","EvalDecision":"allowed"}]},` +
 		`"RoundTrip":{"Requested":true,"Error":{"Operation":"kms:Encrypt","Code":"DisabledException","Detail":"d"}},` +
 		`"CollectionErrors":{"GetKeyPolicy":"kms:GetKeyPolicy failed: x"}}`))
+	f.Add([]byte(`{"ListGrants":{"Grants":[{"KeyId":"k","GrantId":"g","GranteePrincipal":"arn:aws:iam::444455556666:role/P",` +
+		`"Operations":["Decrypt"],"Constraints":{"EncryptionContextSubset":{"a":"b"}},"CreationDate":1793610847.5}],"Truncated":false}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := keystate.Decode(data)
 		if err != nil {

@@ -24,30 +24,13 @@ var AdobeActions = []string{
 	"kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey", "kms:CreateGrant",
 }
 
-// kmsActions is every KMS IAM action: the API operations (ReEncrypt is
-// authorized as ReEncryptFrom and ReEncryptTo) plus the permission-only
-// SynchronizeMultiRegionKey.
-var kmsActions = []string{
-	"CancelKeyDeletion", "ConnectCustomKeyStore", "CreateAlias", "CreateCustomKeyStore",
-	"CreateGrant", "CreateKey", "Decrypt", "DeleteAlias", "DeleteCustomKeyStore",
-	"DeleteImportedKeyMaterial", "DeriveSharedSecret", "DescribeCustomKeyStores", "DescribeKey",
-	"DisableKey", "DisableKeyRotation", "DisconnectCustomKeyStore", "EnableKey",
-	"EnableKeyRotation", "Encrypt", "GenerateDataKey", "GenerateDataKeyPair",
-	"GenerateDataKeyPairWithoutPlaintext", "GenerateDataKeyWithoutPlaintext", "GenerateMac",
-	"GenerateRandom", "GetKeyPolicy", "GetKeyRotationStatus", "GetParametersForImport",
-	"GetPublicKey", "ImportKeyMaterial", "ListAliases", "ListGrants", "ListKeyPolicies",
-	"ListKeyRotations", "ListKeys", "ListResourceTags", "ListRetirableGrants", "PutKeyPolicy",
-	"ReEncryptFrom", "ReEncryptTo", "ReplicateKey", "RetireGrant", "RevokeGrant",
-	"RotateKeyOnDemand", "ScheduleKeyDeletion", "Sign", "SynchronizeMultiRegionKey",
-	"TagResource", "UntagResource", "UpdateAlias", "UpdateCustomKeyStore",
-	"UpdateKeyDescription", "UpdatePrimaryRegion", "Verify", "VerifyMac",
-}
-
 // KMSActions returns every KMS action as "kms:Name", sorted.
+// It is the action table's names (see actions.go).
 func KMSActions() []string {
-	out := make([]string, len(kmsActions))
-	for i, a := range kmsActions {
-		out[i] = "kms:" + a
+	all := Actions()
+	out := make([]string, len(all))
+	for i, a := range all {
+		out[i] = a.Name
 	}
 	return out
 }

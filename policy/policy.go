@@ -1,6 +1,3 @@
-// Package policy parses KMS key policies and answers who may do what with
-// the key, following the "Key policy semantics" of REQUIREMENTS.md. It is
-// pure: no I/O and no AWS client.
 package policy
 
 import (

@@ -13,6 +13,7 @@ const (
 	KindUser          Kind = "user"
 	KindRole          Kind = "role"
 	KindAssumedRole   Kind = "assumed-role"
+	KindFederatedUser Kind = "federated-user" // arn:<p>:sts::<acct>:federated-user/<name> (GetFederationToken)
 	KindService       Kind = "service"
 	KindFederated     Kind = "federated"
 	KindCanonicalUser Kind = "canonical-user"
@@ -60,6 +61,8 @@ func ParsePrincipal(typ, s string) Principal {
 			if len(parts) == 3 && validIAMName(parts[1]) && validIAMName(parts[2]) {
 				kind = KindAssumedRole
 			}
+		case a.service == "sts" && strings.HasPrefix(a.resource, "federated-user/") && validIAMName(a.resource[len("federated-user/"):]):
+			kind = KindFederatedUser
 		}
 		if kind != KindUnknown {
 			p.Kind, p.Partition, p.Account = kind, a.partition, a.account
@@ -173,4 +176,26 @@ func (p Principal) id() string {
 		return "account:" + p.Account
 	}
 	return p.Type + ":" + p.ARN
+}
+
+// IsStaleID reports whether s is an IAM unique ID (AIDA... for a user,
+// AROA... for a role) as KMS shows it in place of a principal that was
+// deleted: it matches nobody, not even a new principal of the same name.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids
+func IsStaleID(s string) bool {
+	if len(s) < 16 || len(s) > 128 {
+		return false
+	}
+	switch s[:4] {
+	case "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "AGPA", "ASIA", "AKIA":
+	default:
+		return false
+	}
+	for i := 4; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }

@@ -52,12 +52,18 @@ const (
 	Lockout              Variant = "lockout"
 	MissingPlatformGrant Variant = "missing-platform-grant"
 	RotationOff          Variant = "rotation-off"
+	// The grant variants: the right key, then one grant (CreateGrant after
+	// the key is made). GrantAllowed is a grant the customer may well
+	// want; the others give what CMK-GRT-1 reports.
+	GrantOtherAccount    Variant = "grant-other-account"
+	GrantWithCreateGrant Variant = "grant-with-create-grant"
+	GrantAllowed         Variant = "grant-allowed"
 )
 
 // Variants lists the wrong variants in a fixed order.
 var Variants = []Variant{MultiRegion, Asymmetric, HMAC, Imported, Disabled, PendingDeletion, NoAlias,
 	GenericAlias, NoDescription, MissingTag, OtherAccount, PublicPrincipal, UsersDelete, NoAdmins, Lockout,
-	MissingPlatformGrant, RotationOff}
+	MissingPlatformGrant, RotationOff, GrantOtherAccount, GrantWithCreateGrant, GrantAllowed}
 
 // Name is the variant's name, "correct" for the zero value.
 func (v Variant) Name() string {
@@ -84,6 +90,10 @@ func ParseVariant(s string) (Variant, error) {
 
 // OtherAccountID is the stranger the other-account variant lets in.
 const OtherAccountID = "999988887777"
+
+// GrantPartner is the grantee of the grant-other-account variant: a role
+// of an account that is neither the key's nor Adobe's.
+const GrantPartner = "arn:aws:iam::444455556666:role/Partner"
 
 // Defaults of a spec.
 const (
@@ -145,7 +155,40 @@ type Key struct {
 	Arn     string
 	Alias   string // "" when none was made
 	Variant Variant
-	Policy  string // the final key policy
+	Policy  string   // the final key policy
+	Grants  []string // the IDs of the grants made, in order
+}
+
+// Grant is a grant a variant makes on its key.
+type Grant struct {
+	Name       string
+	Grantee    string
+	Operations []types.GrantOperation
+}
+
+// GrantUserOperations are what a grant to the key-user role gives: the
+// data-key use the platform's services make of a key, and no more.
+var GrantUserOperations = []types.GrantOperation{types.GrantOperationEncrypt, types.GrantOperationDecrypt, types.GrantOperationGenerateDataKey}
+
+// Grants are the grants of the spec's variant, made after the key (none
+// for the other variants). The own-account grantee is the key-user role,
+// which exists wherever the self-test runs (on aws it is the profile's).
+func (s Spec) Grants() []Grant {
+	user := ""
+	if len(s.Users) > 0 {
+		user = s.Users[0]
+	}
+	switch s.Variant {
+	case GrantOtherAccount:
+		return []Grant{{Name: "partner", Grantee: GrantPartner,
+			Operations: []types.GrantOperation{types.GrantOperationDecrypt, types.GrantOperationEncrypt}}}
+	case GrantWithCreateGrant:
+		return []Grant{{Name: "key-user-may-grant", Grantee: user,
+			Operations: append(slices.Clone(GrantUserOperations), types.GrantOperationCreateGrant)}}
+	case GrantAllowed:
+		return []Grant{{Name: "key-user", Grantee: user, Operations: slices.Clone(GrantUserOperations)}}
+	}
+	return nil
 }
 
 // UnsupportedError says a target cannot make a variant, and why.
@@ -344,6 +387,14 @@ func CreateKeyE(ctx context.Context, cfg aws.Config, spec Spec) (*Key, error) {
 			return fail("kms:PutKeyPolicy", err)
 		}
 	}
+	for _, g := range spec.Grants() {
+		out, err := c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: aws.String(key.KeyID), Name: aws.String(g.Name),
+			GranteePrincipal: aws.String(g.Grantee), Operations: g.Operations})
+		if err != nil {
+			return fail("kms:CreateGrant for "+g.Grantee, err)
+		}
+		key.Grants = append(key.Grants, aws.ToString(out.GrantId))
+	}
 	switch v {
 	case Disabled:
 		if _, err := c.DisableKey(ctx, &kms.DisableKeyInput{KeyId: aws.String(key.KeyID)}); err != nil {
@@ -389,9 +440,17 @@ func importMaterial(ctx context.Context, c *kms.Client, keyID string) error {
 	return nil
 }
 
-// DeleteKeyE removes what provisioning made: the alias, then the key is
-// scheduled for deletion after the shortest wait (7 days). If scheduling
-// fails the key is at least disabled. A key already pending deletion is done.
+// DeleteKeyE removes what provisioning made: the key's grants are revoked,
+// the alias deleted, then the key is scheduled for deletion after the
+// shortest wait (7 days). If scheduling fails the key is at least disabled.
+// A key already pending deletion is done.
+//
+// Grants die with the key, but not before: during the wait they are still
+// listed, and CancelKeyDeletion (then EnableKey) would bring a grant to
+// another account back to life. So they go first. The grants are asked of
+// the key, not taken from key.Grants, so a key kept by SKIP_teardown and
+// torn down by a later run, which knows only its ID, loses them too. A
+// failure to revoke is reported, and never stops the deletion.
 func DeleteKeyE(ctx context.Context, cfg aws.Config, key *Key) error {
 	if key == nil || key.KeyID == "" {
 		return nil
@@ -399,7 +458,7 @@ func DeleteKeyE(ctx context.Context, cfg aws.Config, key *Key) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	c := kms.NewFromConfig(cfg)
-	var errs []error
+	errs := revokeGrants(ctx, c, key.KeyID)
 	if key.Alias != "" {
 		if _, err := c.DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: aws.String(key.Alias)}); err != nil && !isCode(err, "NotFoundException") {
 			errs = append(errs, fmt.Errorf("kms:DeleteAlias %s: %w", key.Alias, err))
@@ -413,6 +472,38 @@ func DeleteKeyE(ctx context.Context, cfg aws.Config, key *Key) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// revokeGrants revokes every grant of the key, all pages (bounded).
+func revokeGrants(ctx context.Context, c *kms.Client, keyID string) []error {
+	var ids []string
+	p := kms.NewListGrantsPaginator(c, &kms.ListGrantsInput{KeyId: aws.String(keyID)})
+	for range 100 {
+		if !p.HasMorePages() {
+			break
+		}
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			if isCode(err, "NotFoundException") {
+				return nil // no key, no grants
+			}
+			return []error{fmt.Errorf("kms:ListGrants %s: %w", keyID, err)}
+		}
+		for _, g := range page.Grants {
+			ids = append(ids, aws.ToString(g.GrantId))
+		}
+	}
+	var errs []error
+	if p.HasMorePages() {
+		errs = append(errs, fmt.Errorf("kms:ListGrants %s: still truncated after 100 pages; revoking the grants listed", keyID))
+	}
+	for _, id := range ids {
+		_, err := c.RevokeGrant(ctx, &kms.RevokeGrantInput{KeyId: aws.String(keyID), GrantId: aws.String(id)})
+		if err != nil && !isCode(err, "NotFoundException") {
+			errs = append(errs, fmt.Errorf("kms:RevokeGrant %s of %s: %w", id, keyID, err))
+		}
+	}
+	return errs
 }
 
 func pendingDeletion(ctx context.Context, c *kms.Client, keyID string) bool {

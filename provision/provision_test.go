@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/aep-cmk/cmkcheck/internal/faultproxy"
 	"github.com/aep-cmk/cmkcheck/targetkind"
 	"github.com/aep-cmk/cmkcheck/targets"
 )
@@ -168,6 +169,20 @@ func TestVariantsOnEmbeddedAndCleanup(t *testing.T) {
 			assert.Equal(t, GenericAliasName, key.Alias)
 		case NoDescription:
 			assert.Empty(t, aws.ToString(m.Description))
+		case GrantOtherAccount, GrantWithCreateGrant, GrantAllowed:
+			assert.Equal(t, types.KeyStateEnabled, m.KeyState, v.Name())
+			s := spec(v)
+			require.NoError(t, s.defaults())
+			want := s.Grants()
+			require.Len(t, want, 1)
+			grants, err := c.ListGrants(ctx, &kms.ListGrantsInput{KeyId: aws.String(key.KeyID)})
+			require.NoError(t, err)
+			require.Len(t, grants.Grants, 1, v.Name())
+			g := grants.Grants[0]
+			assert.Equal(t, key.Grants, []string{aws.ToString(g.GrantId)})
+			assert.Equal(t, want[0].Grantee, aws.ToString(g.GranteePrincipal))
+			assert.Equal(t, want[0].Operations, g.Operations)
+			assert.Equal(t, want[0].Name, aws.ToString(g.Name))
 		default:
 			assert.Equal(t, types.KeyStateEnabled, m.KeyState, v.Name())
 		}
@@ -186,6 +201,110 @@ func TestVariantsOnEmbeddedAndCleanup(t *testing.T) {
 	aliases, err := c.ListAliases(ctx, &kms.ListAliasesInput{})
 	require.NoError(t, err)
 	assert.Empty(t, aliases.Aliases, "aliases are deleted with the key")
+	for _, k := range made {
+		grants, err := c.ListGrants(ctx, &kms.ListGrantsInput{KeyId: aws.String(k.KeyID)})
+		require.NoError(t, err)
+		assert.Empty(t, grants.Grants, "the grants of %s are revoked", k.Variant.Name())
+	}
+}
+
+// Each grant variant is the right key plus one grant; the others make none.
+func TestVariantGrants(t *testing.T) {
+	grants := func(v Variant) []Grant {
+		s := spec(v)
+		require.NoError(t, s.defaults())
+		return s.Grants()
+	}
+	user := "arn:aws:iam::" + targets.DefaultAccount + ":role/KeyUser"
+	ops := []types.GrantOperation{types.GrantOperationEncrypt, types.GrantOperationDecrypt, types.GrantOperationGenerateDataKey}
+	assert.Equal(t, []Grant{{Name: "partner", Grantee: "arn:aws:iam::444455556666:role/Partner",
+		Operations: []types.GrantOperation{types.GrantOperationDecrypt, types.GrantOperationEncrypt}}}, grants(GrantOtherAccount))
+	assert.Equal(t, []Grant{{Name: "key-user-may-grant", Grantee: user, Operations: append(ops, types.GrantOperationCreateGrant)}}, grants(GrantWithCreateGrant))
+	assert.Equal(t, []Grant{{Name: "key-user", Grantee: user, Operations: ops}}, grants(GrantAllowed))
+	assert.NotContains(t, grants(GrantAllowed)[0].Operations, types.GrantOperationCreateGrant)
+	for _, v := range append([]Variant{Correct}, Variants...) {
+		if v != GrantOtherAccount && v != GrantWithCreateGrant && v != GrantAllowed {
+			assert.Empty(t, grants(v), v.Name())
+		}
+	}
+	// The grantee is the profile's key user.
+	s := spec(GrantAllowed)
+	s.Users = []string{"arn:aws:iam::" + targets.DefaultAccount + ":role/AEPKeyUser"}
+	require.NoError(t, s.defaults())
+	assert.Equal(t, s.Users[0], s.Grants()[0].Grantee)
+	// The policy is the right key's: the grant is the one difference.
+	policy := func(v Variant) Document {
+		s := spec(v)
+		s.Alias = "alias/same"
+		require.NoError(t, s.defaults())
+		_, final := s.Policies()
+		return final
+	}
+	for _, v := range []Variant{GrantOtherAccount, GrantWithCreateGrant, GrantAllowed} {
+		assert.Equal(t, policy(Correct), policy(v), v.Name())
+	}
+}
+
+// A kept key torn down by a later run is known by its ID only: its grants
+// are asked of the key and revoked all the same.
+func TestDeleteRevokesTheGrantsOfAKeyKnownByID(t *testing.T) {
+	tg := openEmbedded(t)
+	ctx := context.Background()
+	c := kms.NewFromConfig(tg.Config)
+	key, err := CreateKeyE(ctx, tg.Config, spec(GrantOtherAccount))
+	require.NoError(t, err)
+	require.Len(t, key.Grants, 1)
+	// One more grant than the provisioner recorded.
+	_, err = c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: aws.String(key.KeyID), GranteePrincipal: aws.String(GrantPartner),
+		Operations: []types.GrantOperation{types.GrantOperationDecrypt}})
+	require.NoError(t, err)
+
+	require.NoError(t, DeleteKeyE(ctx, tg.Config, &Key{KeyID: key.KeyID, Alias: key.Alias}))
+	grants, err := c.ListGrants(ctx, &kms.ListGrantsInput{KeyId: aws.String(key.KeyID)})
+	require.NoError(t, err)
+	assert.Empty(t, grants.Grants)
+	d, err := c.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(key.KeyID)})
+	require.NoError(t, err)
+	assert.Equal(t, types.KeyStatePendingDeletion, d.KeyMetadata.KeyState)
+}
+
+// A grant that cannot be revoked is reported; the key is still scheduled
+// for deletion.
+func TestRevokeFailureDoesNotStopTheDeletion(t *testing.T) {
+	tg := openEmbedded(t)
+	ctx := context.Background()
+	key, err := CreateKeyE(ctx, tg.Config, spec(GrantAllowed))
+	require.NoError(t, err)
+	proxy, err := faultproxy.New(tg.Endpoint, faultproxy.Rule{Operation: "RevokeGrant", Fault: faultproxy.AccessDenied})
+	require.NoError(t, err)
+	defer proxy.Close()
+	cfg := tg.Config.Copy()
+	cfg.BaseEndpoint = aws.String(proxy.URL)
+
+	err = DeleteKeyE(ctx, cfg, key)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "kms:RevokeGrant "+key.Grants[0])
+	assert.Contains(t, err.Error(), "AccessDeniedException")
+	d, err := kms.NewFromConfig(tg.Config).DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(key.KeyID)})
+	require.NoError(t, err)
+	assert.Equal(t, types.KeyStatePendingDeletion, d.KeyMetadata.KeyState, "scheduled all the same")
+	assert.Equal(t, 1, proxy.Calls("ScheduleKeyDeletion"))
+}
+
+// A grant the target refuses fails the provisioning, and the key is not
+// left behind.
+func TestRefusedGrantCleansUp(t *testing.T) {
+	tg := openEmbedded(t)
+	ctx := context.Background()
+	proxy, err := faultproxy.New(tg.Endpoint, faultproxy.Rule{Operation: "CreateGrant", Fault: faultproxy.AccessDenied})
+	require.NoError(t, err)
+	defer proxy.Close()
+	cfg := tg.Config.Copy()
+	cfg.BaseEndpoint = aws.String(proxy.URL)
+	_, err = CreateKeyE(ctx, cfg, spec(GrantOtherAccount))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "kms:CreateGrant for "+GrantPartner)
+	assert.Equal(t, 1, proxy.Calls("ScheduleKeyDeletion"), "the key made is scheduled for deletion")
 }
 
 func TestCreateKeyCleanupRegistered(t *testing.T) {

@@ -90,7 +90,9 @@ type IndexKey struct {
 	RunID    string   `json:"run_id,omitempty"`
 	Results  string   `json:"results,omitempty"` // paths relative to the index
 	Markdown string   `json:"markdown,omitempty"`
-	Snapshot string   `json:"snapshot,omitempty"`
+	// ResultsSHA256 is the SHA-256 of the results file, as the key's
+	// Markdown report and testsuite name it.
+	ResultsSHA256 string `json:"results_sha256,omitempty"`
 	// LeftOut: audited, but not the platform's key, and the run keeps only
 	// those; no report is written for it.
 	LeftOut bool `json:"left_out,omitempty"`
@@ -214,13 +216,13 @@ var unsafeName = regexp.MustCompile(`[^a-zA-Z0-9._-]`)
 // KeyFiles are the paths (relative to the index directory) of a key's
 // reports; name is the key ID, or the selection's text when the key is
 // unknown.
-func KeyFiles(account, region, name string) (results, markdown, snapshot string) {
+func KeyFiles(account, region, name string) (results, markdown string) {
 	base := unsafeName.ReplaceAllString(name, "_")
 	if base == "" || base == "." || base == ".." {
 		base = "_"
 	}
 	dir := filepath.Join("keys", unsafeName.ReplaceAllString(orDash(account), "_"), unsafeName.ReplaceAllString(orDash(region), "_"))
-	return filepath.Join(dir, base+".results.json"), filepath.Join(dir, base+".md"), filepath.Join(dir, base+".snapshot.json")
+	return filepath.Join(dir, base+".results.json"), filepath.Join(dir, base+".md")
 }
 
 func orDash(s string) string {
@@ -260,12 +262,13 @@ type PreparedKey struct {
 	time                  float64
 }
 
-// Prepare writes one audited key's results file, Markdown report and
-// snapshot (when given), and renders its JUnit testsuite. It touches no
+// Prepare writes one audited key's results file (with the evidence and
+// snapshot it was judged on, so `cmkcheck verify` judges it again) and
+// Markdown report, and renders its JUnit testsuite. It touches no
 // state of the index, so keys are prepared side by side (file creation is
 // slow on some file systems); Add then records them one at a time. run is
 // nil when the key could not be judged (k.Error says why).
-func (x *Index) Prepare(k IndexKey, run *Run, snapshot []byte) (*PreparedKey, error) {
+func (x *Index) Prepare(k IndexKey, run *Run) (*PreparedKey, error) {
 	if k.Failed == nil {
 		k.Failed = []string{}
 	}
@@ -276,13 +279,14 @@ func (x *Index) Prepare(k IndexKey, run *Run, snapshot []byte) (*PreparedKey, er
 	var s junitSuite
 	switch {
 	case run != nil && !k.LeftOut:
-		if err := x.writeKeyFiles(&k, run, snapshot); err != nil {
+		if err := x.writeKeyFiles(&k, run); err != nil {
 			return nil, err
 		}
 		r, err := prepare(run)
 		if err != nil {
 			return nil, fmt.Errorf("fleet index: key %s: %w", k.Selected, err)
 		}
+		r.ResultsSHA256 = k.ResultsSHA256
 		if s, err = fleetSuiteOf(r, k.Results); err != nil {
 			return nil, fmt.Errorf("fleet index: key %s: %w", k.Selected, err)
 		}
@@ -323,8 +327,8 @@ func (x *Index) Add(pk *PreparedKey) error {
 }
 
 // Key is Prepare then Add.
-func (x *Index) Key(k IndexKey, run *Run, snapshot []byte) error {
-	pk, err := x.Prepare(k, run, snapshot)
+func (x *Index) Key(k IndexKey, run *Run) error {
+	pk, err := x.Prepare(k, run)
 	if err != nil {
 		return err
 	}
@@ -385,7 +389,7 @@ func (x *Index) flush() error {
 	}
 }
 
-func (x *Index) writeKeyFiles(k *IndexKey, run *Run, snapshot []byte) error {
+func (x *Index) writeKeyFiles(k *IndexKey, run *Run) error {
 	name := k.KeyARN
 	if i := strings.LastIndex(name, "/"); i >= 0 {
 		name = name[i+1:]
@@ -393,15 +397,16 @@ func (x *Index) writeKeyFiles(k *IndexKey, run *Run, snapshot []byte) error {
 	if name == "" {
 		name = k.Selected
 	}
-	k.Results, k.Markdown, k.Snapshot = KeyFiles(k.Account, k.Region, name)
-	if snapshot == nil {
-		k.Snapshot = ""
-	}
+	k.Results, k.Markdown = KeyFiles(k.Account, k.Region, name)
 	var res, md bytes.Buffer
 	if err := WriteResults(&res, run); err != nil {
 		return err
 	}
-	if err := WriteMarkdown(&md, run); err != nil {
+	// The report names the results file it goes with (as Write does).
+	k.ResultsSHA256 = sha256Hex(res.Bytes())
+	withDigest := *run
+	withDigest.ResultsSHA256 = k.ResultsSHA256
+	if err := WriteMarkdown(&md, &withDigest); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Join(x.dir, filepath.Dir(k.Results)), 0o755); err != nil {
@@ -410,10 +415,7 @@ func (x *Index) writeKeyFiles(k *IndexKey, run *Run, snapshot []byte) error {
 	for _, f := range []struct {
 		path string
 		data []byte
-	}{{k.Results, res.Bytes()}, {k.Markdown, md.Bytes()}, {k.Snapshot, snapshot}} {
-		if f.path == "" {
-			continue
-		}
+	}{{k.Results, res.Bytes()}, {k.Markdown, md.Bytes()}} {
 		if err := os.WriteFile(filepath.Join(x.dir, f.path), f.data, 0o644); err != nil {
 			return fmt.Errorf("fleet index: write report: %w", err)
 		}
@@ -746,7 +748,7 @@ func (x *Index) writeMarkdown(w io.Writer, s IndexSummary) error {
 	if err := x.placesMD.copyTo(w); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\nEach key's results file holds every raw answer it was judged on with its SHA-256; `cmkcheck evaluate --snapshot` re-judges its snapshot offline.\n")
+	_, err := fmt.Fprintf(w, "\nEach key's results file holds every raw answer it was judged on, with its SHA-256, and the snapshot they came from: `cmkcheck verify --results FILE` judges it again.\n")
 	return err
 }
 

@@ -42,15 +42,15 @@ func TestIndexOrdersRowsAsSelected(t *testing.T) {
 		return IndexKey{Place: place, Seq: seq, Account: "111122223333", Region: "us-east-1", Selected: name, KeyARN: "arn:aws:kms:us-east-1:111122223333:key/" + name,
 			Platform: "yes", Verdict: run.Verdict}
 	}
-	require.NoError(t, x.Key(key(0, 1, "k01"), run, []byte(`{}`)))
+	require.NoError(t, x.Key(key(0, 1, "k01"), run))
 	require.NoError(t, x.Place(IndexPlace{Place: 1, Account: "111122223333", Region: "eu-west-1", Error: "kms:ListKeys failed: AccessDeniedException"}))
-	require.NoError(t, x.Key(key(0, 2, "k02"), run, nil))
+	require.NoError(t, x.Key(key(0, 2, "k02"), run))
 	require.NoError(t, x.AWSManaged(0, 3, "aws-managed-1"))
 	require.NoError(t, x.Place(IndexPlace{Place: 0, Account: "111122223333", Region: "us-east-1", Keys: 4}))
 	assert.Len(t, x.early, 3, "rows wait for the rows before them")
-	require.NoError(t, x.Key(key(0, 0, "k00"), nil, nil))
+	require.NoError(t, x.Key(key(0, 0, "k00"), nil))
 	assert.Empty(t, x.early, "everything is written once its turn came")
-	require.Error(t, x.Key(key(0, 0, "k00"), nil, nil), "a key given twice is refused")
+	require.Error(t, x.Key(key(0, 0, "k00"), nil), "a key given twice is refused")
 
 	paths, err := x.Close(IndexSummary{Verdict: "NOT READY", Rule: "NOT READY: 1 account/region entries could not be listed", Keys: 3, PlaceErrors: 1, Places: 2})
 	require.NoError(t, err)
@@ -79,8 +79,12 @@ func TestIndexOrdersRowsAsSelected(t *testing.T) {
 		_, err := os.Stat(filepath.Join(dir, k.Results))
 		assert.NoError(t, err, "%s has its results file", k.Selected)
 	}
-	assert.NotEmpty(t, idx.Keys[1].Snapshot)
-	assert.Empty(t, idx.Keys[2].Snapshot, "no snapshot given, none written")
+	res, err := os.ReadFile(filepath.Join(dir, idx.Keys[1].Results))
+	require.NoError(t, err)
+	assert.Equal(t, sha256Hex(res), idx.Keys[1].ResultsSHA256, "the index names the results file as the reports do")
+	md1, err := os.ReadFile(filepath.Join(dir, idx.Keys[1].Markdown))
+	require.NoError(t, err)
+	assert.Contains(t, string(md1), idx.Keys[1].ResultsSHA256, "the key's report names its results file")
 
 	var doc struct {
 		Tests  int `xml:"tests,attr"`
@@ -112,8 +116,8 @@ func TestIndexCloseWritesWhatIsWaiting(t *testing.T) {
 	x, _ := newTestIndex(t)
 	run := sampleRun(t)
 	require.NoError(t, x.Place(IndexPlace{Place: 0, Account: "111122223333", Region: "us-east-1", Keys: 3}))
-	require.NoError(t, x.Key(IndexKey{Place: 0, Seq: 2, Selected: "late", Verdict: run.Verdict}, run, nil))
-	require.NoError(t, x.Key(IndexKey{Place: 2, Seq: 0, Selected: "elsewhere", Verdict: run.Verdict}, run, nil))
+	require.NoError(t, x.Key(IndexKey{Place: 0, Seq: 2, Selected: "late", Verdict: run.Verdict}, run))
+	require.NoError(t, x.Key(IndexKey{Place: 2, Seq: 0, Selected: "elsewhere", Verdict: run.Verdict}, run))
 	paths, err := x.Close(IndexSummary{Verdict: "NOT READY"})
 	require.NoError(t, err)
 	idx := readTestIndex(t, paths.JSON)
@@ -134,7 +138,7 @@ func TestIndexEscapesKeyData(t *testing.T) {
 	run := hostileRun(t)
 	require.NoError(t, x.Place(IndexPlace{Place: 0, Account: "111122223333", Region: "us-east-1", Keys: 1}))
 	require.NoError(t, x.Key(IndexKey{Place: 0, Seq: 0, Account: "111122223333", Region: "us-east-1", Selected: "../../etc/passwd",
-		Alias: "alias/x | y\n# z", Verdict: run.Verdict}, run, []byte(`{}`)))
+		Alias: "alias/x | y\n# z", Verdict: run.Verdict}, run))
 	paths, err := x.Close(IndexSummary{Verdict: run.Verdict})
 	require.NoError(t, err)
 	idx := readTestIndex(t, paths.JSON)

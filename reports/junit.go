@@ -101,6 +101,14 @@ func WriteJUnit(w io.Writer, runs ...*Run) error {
 }
 
 func junitSuiteOf(r *Run) (junitSuite, error) {
+	digest, err := resultsDigest(r)
+	if err != nil {
+		return junitSuite{}, err
+	}
+	catalog := r.Catalog
+	if catalog == nil {
+		catalog = &CatalogRecord{}
+	}
 	name := r.KeyARN
 	if name == "" {
 		name = "(key ARN unknown)"
@@ -126,6 +134,9 @@ func junitSuiteOf(r *Run) (junitSuite, error) {
 		{"commit", r.Commit},
 		{"profile_source", r.Profile.Source},
 		{"profile_sha256", r.Profile.SHA256},
+		{"catalog_version", catalog.Version},
+		{"catalog_sha256", catalog.SHA256},
+		{"results_sha256", digest},
 	} {
 		s.Properties = append(s.Properties, junitProperty{Name: p[0], Value: xmlSafe(p[1])})
 	}

@@ -23,15 +23,19 @@ func WriteMarkdown(w io.Writer, run *Run) error {
 	if err != nil {
 		return fmt.Errorf("markdown report: %w", err)
 	}
+	digest, err := resultsDigest(r)
+	if err != nil {
+		return fmt.Errorf("markdown report: %w", err)
+	}
 	var b strings.Builder
 	writeTitle(&b, r)
-	writeChecked(&b, r)
+	writeChecked(&b, r, digest)
 	writeCounts(&b, r)
 	writeTable(&b, r)
 	writeFindings(&b, r)
 	writePolicy(&b, r)
 	writeDigests(&b, r)
-	writeSignOff(&b, r)
+	writeSignOff(&b, r, digest)
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write markdown report: %w", err)
 	}
@@ -83,7 +87,7 @@ func writeTitle(b *strings.Builder, r *Run) {
 	}
 }
 
-func writeChecked(b *strings.Builder, r *Run) {
+func writeChecked(b *strings.Builder, r *Run, digest string) {
 	target := mdText(r.Target.Kind)
 	if r.Target.Endpoint != "" {
 		target += " at " + mdText(r.Target.Endpoint)
@@ -105,6 +109,8 @@ func writeChecked(b *strings.Builder, r *Run) {
 		{"Tool version", orUnknown(r.ToolVersion)},
 		{"Commit", orUnknown(r.Commit)},
 		{"Profile", profile + ", sha256 " + mdText(r.Profile.SHA256)},
+		{"Catalog", catalogText(r.Catalog)},
+		{"Results file", "sha256 " + digest + " (`sha256sum` of the results file this report was rendered from; `cmkcheck verify --results FILE` judges that file again from its evidence)"},
 	} {
 		fmt.Fprintf(b, "- %s: %s\n", item[0], item[1])
 	}
@@ -238,12 +244,19 @@ func writeDigests(b *strings.Builder, r *Run) {
 	b.WriteString("\n")
 }
 
-func writeSignOff(b *strings.Builder, r *Run) {
+func writeSignOff(b *strings.Builder, r *Run, digest string) {
 	b.WriteString("## Sign-off\n\n")
-	fmt.Fprintf(b, "I have reviewed the results of run %s for key %s and accept the verdict %s.\n\n",
-		mdText(r.RunID), orUnknown(r.KeyARN), r.Verdict)
+	fmt.Fprintf(b, "I have reviewed the results of run %s for key %s (results file sha256 %s) and accept the verdict %s.\n\n",
+		mdText(r.RunID), orUnknown(r.KeyARN), digest, r.Verdict)
 	b.WriteString("| Reviewer | Role | Date | Signature |\n| --- | --- | --- | --- |\n")
 	b.WriteString("|   |   |   |   |\n|   |   |   |   |\n")
+}
+
+func catalogText(c *CatalogRecord) string {
+	if c == nil {
+		return "(not recorded: the results cannot be judged again)"
+	}
+	return "version " + mdText(c.Version) + ", sha256 " + mdText(c.SHA256)
 }
 
 func orUnknown(s string) string {

@@ -181,6 +181,11 @@ func TestGolden(t *testing.T) {
 		require.NoError(t, err, "run with -update to create it")
 		assert.Equal(t, string(want), string(got), name)
 	}
+	// Each report names the results file it goes with, as sha256sum does.
+	digest := sha256Hex(results)
+	assert.Contains(t, string(junit), `<property name="results_sha256" value="`+digest+`">`)
+	assert.Contains(t, string(md), "- Results file: sha256 "+digest+" ")
+	assert.Contains(t, string(md), "(results file sha256 "+digest+") and accept the verdict NOT READY.")
 }
 
 func TestWrite(t *testing.T) {
@@ -247,7 +252,8 @@ func TestEmptyVerdictAndProfileAreFilledIn(t *testing.T) {
 }
 
 // TestDeterministic renders the same run, recorded an hour later, several
-// times: apart from the lines carrying times the outputs are identical, so
+// times: apart from the lines carrying times (and the results file's
+// digest, which covers them) the outputs are identical, so
 // no map iteration order leaks into them.
 func TestDeterministic(t *testing.T) {
 	first := hostileRun(t)
@@ -257,9 +263,12 @@ func TestDeterministic(t *testing.T) {
 		later.Start = later.Start.Add(time.Hour)
 		later.End = later.End.Add(time.Hour)
 		r2, j2, m2 := render(t, later)
+		// The results file's digest covers its times, so the lines that
+		// name it differ too.
 		times := []string{
 			timeText(first.Start), timeText(first.End), timeText(later.Start), timeText(later.End),
 			first.Start.Format("2006-01-02T15:04:05"), later.Start.Format("2006-01-02T15:04:05"),
+			sha256Hex(r1), sha256Hex(r2),
 		}
 		assert.Equal(t, withoutLines(r1, times), withoutLines(r2, times), "results file")
 		assert.Equal(t, withoutLines(j1, times), withoutLines(j2, times), "junit")

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/aep-cmk/cmkcheck/checks"
+	"github.com/aep-cmk/cmkcheck/keystate"
 )
 
 // resultRecord is one result as the results file holds it: the result with
@@ -20,10 +21,28 @@ type resultRecord struct {
 	EvidenceSHA256 map[string]string `json:"evidence_sha256"`
 }
 
-// runFile is the results file. Its Results shadow Run.Results.
+// runFile is the results file. Its Results and Snapshot shadow Run's.
 type runFile struct {
 	Run
 	Results []resultRecord `json:"results"`
+	// Snapshot is written by hand after the results (see appendSnapshot)
+	// and read back verbatim.
+	Snapshot json.RawMessage `json:"snapshot,omitempty"`
+}
+
+// run is the file as a Run: its results with their evidence, and its
+// snapshot ("snapshot": null is no snapshot).
+func (f *runFile) run() Run {
+	run := f.Run
+	run.Snapshot = nil
+	if len(f.Snapshot) > 0 && string(f.Snapshot) != "null" {
+		run.Snapshot = f.Snapshot
+	}
+	run.Results = make([]checks.Result, len(f.Results))
+	for i, rec := range f.Results {
+		run.Results[i] = rec.Result
+	}
+	return run
 }
 
 // evidencePlaceholder is what encoding/json writes for a result whose
@@ -47,6 +66,9 @@ func WriteResults(w io.Writer, run *Run) error {
 		return fmt.Errorf("results file: %w", err)
 	}
 	if out, err = spliceEvidence(out, r.Results); err != nil {
+		return fmt.Errorf("results file: %w", err)
+	}
+	if out, err = appendSnapshot(out, r.Snapshot); err != nil {
 		return fmt.Errorf("results file: %w", err)
 	}
 	if _, err := w.Write(out); err != nil {
@@ -93,6 +115,25 @@ func spliceEvidence(out []byte, results []checks.Result) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// appendSnapshot writes the snapshot as the file's last member, byte for
+// byte: re-indented, its raw answers would no longer be the evidence the
+// results carry, and Verify compares the two.
+func appendSnapshot(out, snapshot []byte) ([]byte, error) {
+	if len(snapshot) == 0 {
+		return out, nil
+	}
+	end := []byte("\n}\n")
+	if !bytes.HasSuffix(out, end) {
+		return nil, errors.New("internal error: the results object does not end as encoding/json ends it")
+	}
+	var b bytes.Buffer
+	b.Write(out[:len(out)-len(end)])
+	b.WriteString(",\n  \"snapshot\": ")
+	b.Write(bytes.TrimSpace(snapshot))
+	b.Write(end)
+	return b.Bytes(), nil
+}
+
 func writeEvidence(b *bytes.Buffer, ev map[string]json.RawMessage, indent string) {
 	if len(ev) == 0 {
 		b.WriteString("{}")
@@ -110,34 +151,56 @@ func writeEvidence(b *bytes.Buffer, ev map[string]json.RawMessage, indent string
 	b.WriteString(indent + "}")
 }
 
+// MaxResultsSize bounds a results file that is read back. One key's file,
+// with its snapshot, is some tens of kilobytes; a snapshot may hold up to
+// keystate.MaxSnapshotSize, and the results repeat parts of it as evidence.
+const MaxResultsSize = 8 * keystate.MaxSnapshotSize
+
 // ReadResults reads a results file back. It is strict: unknown fields, wrong
 // types, trailing data, evidence that does not match its digest, or a verdict
-// that contradicts the results are errors.
+// that contradicts the results are errors. It does not judge the results
+// again: Verify does.
 func ReadResults(r io.Reader) (*Run, error) {
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	var f runFile
-	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("read results file: %w", explainJSON(err))
+	data, err := io.ReadAll(io.LimitReader(r, MaxResultsSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read results file: %w", err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("read results file: unexpected data after the results object")
+	f, err := decodeResults(data)
+	if err != nil {
+		return nil, fmt.Errorf("read results file: %w", err)
 	}
-	if f.Results == nil {
-		return nil, errors.New("read results file: results is missing")
-	}
-	run := f.Run
-	run.Results = make([]checks.Result, len(f.Results))
-	for i, rec := range f.Results {
+	for _, rec := range f.Results {
 		if err := checkDigests(rec); err != nil {
 			return nil, fmt.Errorf("read results file: %w", err)
 		}
-		run.Results[i] = rec.Result
 	}
+	run := f.run()
 	if err := validate(&run); err != nil {
 		return nil, fmt.Errorf("read results file: %w", err)
 	}
 	return &run, nil
+}
+
+// decodeResults reads the file's shape: one JSON object of the known
+// fields with the types they have, and nothing after it. What the values
+// say is for the caller to check.
+func decodeResults(data []byte) (*runFile, error) {
+	if len(data) > MaxResultsSize {
+		return nil, fmt.Errorf("the file is larger than %d bytes", MaxResultsSize)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var f runFile
+	if err := dec.Decode(&f); err != nil {
+		return nil, explainJSON(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("unexpected data after the results object")
+	}
+	if f.Results == nil {
+		return nil, errors.New("results is missing")
+	}
+	return &f, nil
 }
 
 func checkDigests(rec resultRecord) error {

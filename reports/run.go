@@ -37,8 +37,13 @@ type Target struct {
 // auditor can see exactly what was expected.
 type ProfileRecord struct {
 	Source  string `json:"source,omitempty"`
-	Content string `json:"content"`
-	SHA256  string `json:"sha256"`
+	Content string `json:"content"` // the file as the user wrote it
+	SHA256  string `json:"sha256"`  // of Content
+	// Overrides names the CMK_* variables that changed a field of Content.
+	Overrides []string `json:"overrides,omitempty"`
+	// Canonical is the validated profile the checks were given
+	// (profile.Valid.Canonical): what Verify judges the evidence against.
+	Canonical string `json:"canonical,omitempty"`
 }
 
 // NewProfileRecord records a profile's bytes with their digest. The reports
@@ -61,8 +66,21 @@ type Run struct {
 	Caller      string          `json:"caller,omitempty"` // caller identity ARN
 	KeyARN      string          `json:"key_arn"`
 	Profile     ProfileRecord   `json:"profile"`
-	Verdict     string          `json:"verdict"` // checks.Verdict(Results)
+	Catalog     *CatalogRecord  `json:"catalog,omitempty"` // the checks that judged; set with Snapshot
+	Verdict     string          `json:"verdict"`           // checks.Verdict(Results)
 	Results     []checks.Result `json:"results"`
+	// Snapshot is the evidence the results were judged on, as
+	// keystate.State.Snapshot wrote it: every raw answer once. With
+	// Profile.Canonical and Catalog it lets Verify judge the results again
+	// (EmbedEvidence sets all three). The results file keeps it byte for
+	// byte after the results.
+	Snapshot json.RawMessage `json:"snapshot,omitempty"`
+
+	// ResultsSHA256 is the SHA-256 of the results file this run was read
+	// from (Verify sets it), which the JUnit and Markdown reports carry;
+	// "" means the results file this run writes. The file cannot hold its
+	// own digest, so it is not part of it.
+	ResultsSHA256 string `json:"-"`
 }
 
 // BuildInfo names the running tool: the module version, and the VCS revision
@@ -141,10 +159,13 @@ func Write(dir, name string, run *Run) (Paths, error) {
 	if err := WriteResults(&res, run); err != nil {
 		return Paths{}, err
 	}
-	if err := WriteJUnit(&junit, run); err != nil {
+	// The reports name the results file they go with.
+	withDigest := *run
+	withDigest.ResultsSHA256 = sha256Hex(res.Bytes())
+	if err := WriteJUnit(&junit, &withDigest); err != nil {
 		return Paths{}, err
 	}
-	if err := WriteMarkdown(&md, run); err != nil {
+	if err := WriteMarkdown(&md, &withDigest); err != nil {
 		return Paths{}, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -217,10 +238,26 @@ func validate(r *Run) error {
 			}
 		}
 	}
+	if len(r.Snapshot) > 0 && !json.Valid(r.Snapshot) {
+		return errors.New("snapshot is not valid JSON")
+	}
 	if want := checks.Verdict(r.Results); r.Verdict != want {
 		return fmt.Errorf("verdict %q contradicts the results, which say %q", r.Verdict, want)
 	}
 	return nil
+}
+
+// resultsDigest is the SHA-256 of the results file r goes with: the one
+// it was read from, else the one WriteResults writes for it.
+func resultsDigest(r *Run) (string, error) {
+	if r.ResultsSHA256 != "" {
+		return r.ResultsSHA256, nil
+	}
+	var b bytes.Buffer
+	if err := WriteResults(&b, r); err != nil {
+		return "", err
+	}
+	return sha256Hex(b.Bytes()), nil
 }
 
 func sha256Hex(b []byte) string {

@@ -58,7 +58,17 @@ var faultScenarios = []faultScenario{
 const concurrentRuns = 16
 
 // faultOps are the operations a collection with roundtrip sends.
-var faultOps = []string{"DescribeKey", "GetKeyPolicy", "GetKeyRotationStatus", "ListResourceTags", "ListAliases", "Encrypt", "Decrypt"}
+var faultOps = []string{"DescribeKey", "GetKeyPolicy", "GetKeyRotationStatus", "ListResourceTags", "ListAliases", "ListGrants", "Encrypt", "Decrypt"}
+
+// unread lists the operations whose answer no check reads yet, and which
+// checks will: the affected set of a fault on them is empty. Such a fault
+// must still leave its member a problem naming the operation and the
+// error (fail closed: never an empty list), and every result as it was.
+// When a check comes to need the member, TestFaults fails until the
+// operation leaves this table.
+var unread = map[string]string{
+	"ListGrants": "CMK-GRT-1, CMK-USR-2 and CMK-USR-3 will read the grants",
+}
 
 // TestFaults puts a fault proxy between the collector and the embedded
 // emulator and proves, for every scenario on every operation, that the run
@@ -68,12 +78,17 @@ func TestFaults(t *testing.T) {
 	ctx := context.Background()
 	tg := openEmbedded(t)
 	p := selfProfile(t, tg)
-	key := createKey(t, tg, provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind))
+	// The key has one grant (to the key-user role, nothing to report), so
+	// a recovered ListGrants must bring a real list back, not an empty one.
+	spec := provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind)
+	spec.Variant = provision.GrantAllowed
+	key := createKey(t, tg, spec)
 
 	// The fault-free baseline goes through a proxy too, and must equal a
 	// direct collection: the proxy itself changes nothing.
 	baseline := collectThrough(tg, newProxy(t, tg), key.KeyID, p)
 	require.NoError(t, baseline.err)
+	require.Len(t, baseline.state.Grants, 1, "the fault-free run sees the grant")
 	require.Equal(t, checks.Ready, checks.Verdict(baseline.results), "the fault-free run:\n%s", statuses(baseline.results))
 	// The same key judged with rotation and tags required: every check
 	// that a fault can hit is then required.
@@ -137,8 +152,18 @@ func assertFault(t *testing.T, sc faultScenario, op string, run, baseline faultR
 	verdict := checks.Verdict(run.results)
 	if sc.recovers {
 		assert.Equal(t, baseline.results, run.results, "the retries recovered: the results are the fault-free ones")
+		assert.Equal(t, baseline.state.Raw[op], run.state.Raw[op], "the retries recovered: %s's answer is the fault-free one", op)
 		assert.Equal(t, checks.Ready, verdict)
 		return fmt.Sprintf("%s | %s | %d | recovered: the fault-free results | %s", sc.name, op, run.seen[op], verdict)
+	}
+	if who, ok := unread[op]; ok {
+		require.Empty(t, hit, "a check now reads %s: take it off the unread table (%s)", op, who)
+		problem := run.state.Problem(op)
+		assert.Contains(t, problem, "kms:"+op, "the member's problem names the operation")
+		assert.Regexp(t, sc.says, problem, "the member's problem names the error")
+		assert.False(t, run.state.Has(op), "no list stands in for the lost answer")
+		assert.Equal(t, baseline.results, run.results, "no check reads %s yet", op)
+		return fmt.Sprintf("%s | %s | %d | none yet (%s); the member is a problem | %s", sc.name, op, run.seen[op], who, verdict)
 	}
 
 	for _, id := range hit {

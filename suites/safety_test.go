@@ -67,6 +67,7 @@ func TestInspectIsReadOnly(t *testing.T) {
 			for _, op := range []string{"Encrypt", "Decrypt"} {
 				assert.Equal(t, roundtrip, proxy.Calls(op) > 0, "%s is sent only with roundtrip", op)
 			}
+			assert.Equal(t, 1, proxy.Calls("ListGrants"), "the grants are read, one page")
 		})
 	}
 
@@ -83,7 +84,10 @@ func TestInspectIsReadOnly(t *testing.T) {
 func TestMutationsRefusedBeforeSending(t *testing.T) {
 	tg := openEmbedded(t)
 	p := selfProfile(t, tg)
-	key := createKey(t, tg, provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind))
+	spec := provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind)
+	spec.Variant = provision.GrantAllowed // a grant to revoke or retire
+	key := createKey(t, tg, spec)
+	require.Len(t, key.Grants, 1)
 	proxy := newProxy(t, tg)
 	cfg, guard := collect.Wrap(behind(tg, proxy).Config, collect.ReadOnly(false))
 	c := kms.NewFromConfig(cfg)
@@ -124,6 +128,14 @@ func TestMutationsRefusedBeforeSending(t *testing.T) {
 			_, err := c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: id, GranteePrincipal: aws.String("arn:aws:iam::999988887777:root"), Operations: []types.GrantOperation{types.GrantOperationDecrypt}})
 			return err
 		}},
+		{"kms:RevokeGrant", func() error {
+			_, err := c.RevokeGrant(ctx, &kms.RevokeGrantInput{KeyId: id, GrantId: aws.String(key.Grants[0])})
+			return err
+		}},
+		{"kms:RetireGrant", func() error {
+			_, err := c.RetireGrant(ctx, &kms.RetireGrantInput{KeyId: id, GrantId: aws.String(key.Grants[0])})
+			return err
+		}},
 		// Encrypt changes nothing, but without roundtrip it is not asked for.
 		{"kms:Encrypt", func() error {
 			_, err := c.Encrypt(ctx, &kms.EncryptInput{KeyId: id, Plaintext: []byte("x")})
@@ -148,6 +160,10 @@ func TestMutationsRefusedBeforeSending(t *testing.T) {
 	assert.Equal(t, types.KeyStateEnabled, d.KeyMetadata.KeyState)
 	assert.Equal(t, provision.DefaultDescription, aws.ToString(d.KeyMetadata.Description))
 	assert.Len(t, keyStates(t, tg), 1, "no key was created")
+	grants, err := kms.NewFromConfig(tg.Config).ListGrants(ctx, &kms.ListGrantsInput{KeyId: id})
+	require.NoError(t, err)
+	require.Len(t, grants.Grants, 1, "the grant is still there")
+	assert.Equal(t, key.Grants[0], aws.ToString(grants.Grants[0].GrantId))
 }
 
 // panicking is an HTTP client that panics on one operation: a bug deep in

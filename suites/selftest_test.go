@@ -17,6 +17,7 @@ import (
 	"github.com/aep-cmk/cmkcheck/audit"
 	"github.com/aep-cmk/cmkcheck/checks"
 	"github.com/aep-cmk/cmkcheck/internal/edge"
+	"github.com/aep-cmk/cmkcheck/keystate"
 	"github.com/aep-cmk/cmkcheck/profile"
 	"github.com/aep-cmk/cmkcheck/provision"
 	"github.com/aep-cmk/cmkcheck/targetkind"
@@ -66,6 +67,14 @@ var expected = map[provision.Variant]want{
 	provision.Lockout:              {"CMK-ADM-1": fail, "CMK-ADM-3": fail, "CMK-USR-4": warn},
 	provision.MissingPlatformGrant: {"CMK-AEP-1": fail},
 	provision.RotationOff:          {"CMK-OPS-1": warn},
+	// The grant variants pass every check today: no check reads the grants
+	// yet. CMK-GRT-1 will judge them (a grantee of another account, a
+	// grant that lets its grantee CreateGrant), and USR-2/USR-3 will count
+	// a grant's grantee as holding its operations; grant-allowed, the
+	// key-user role with its data-key operations, is what they accept.
+	provision.GrantOtherAccount:    {},
+	provision.GrantWithCreateGrant: {},
+	provision.GrantAllowed:         {},
 }
 
 // targetBaseline is what a target adds to every variant, with the reason.
@@ -87,6 +96,13 @@ type difference struct {
 	why         string // always given
 }
 
+// Both emulators make the grant variants and list their grants; neither
+// as AWS does it, so each says how (the results are AWS's all the same).
+const (
+	embeddedGrants   = "local-kms has no grants: the embedded wrapper keeps them (targets/grants.go), in AWS's shape, enforcing nothing"
+	localStackGrants = "LocalStack accepts any grantee string (a non-ARN too) and lists grants with the key ID, not the ARN, in KeyId and without IssuingAccount"
+)
+
 var differences = map[string]map[provision.Variant]difference{
 	targetkind.Embedded: {
 		provision.MultiRegion: {unsupported: true, why: "local-kms ignores MultiRegion"},
@@ -94,6 +110,14 @@ var differences = map[string]map[provision.Variant]difference{
 			why: "local-kms answers Encrypt with an HMAC key with InternalFailureException (\"key type not yet supported\"), not InvalidKeyUsageException: the probe could not complete"},
 		provision.Imported: {set: want{"CMK-OPS-1": errS},
 			why: "local-kms refuses GetKeyRotationStatus for EXTERNAL keys (UnsupportedOperationException), where LocalStack answers false: the rotation status is missing evidence"},
+		provision.GrantOtherAccount:    {why: embeddedGrants},
+		provision.GrantWithCreateGrant: {why: embeddedGrants},
+		provision.GrantAllowed:         {why: embeddedGrants},
+	},
+	targetkind.LocalStack: {
+		provision.GrantOtherAccount:    {why: localStackGrants},
+		provision.GrantWithCreateGrant: {why: localStackGrants},
+		provision.GrantAllowed:         {why: localStackGrants},
 	},
 	targetkind.AWS: {
 		provision.Lockout: {unsupported: true, why: "a locked-out key could not be cleaned up by the provisioner on a real account"},
@@ -144,6 +168,13 @@ func TestSelfTest(t *testing.T) {
 			}
 			require.NoError(t, err)
 			made = append(made, out.Provisioned.KeyID)
+			// The collection saw exactly the grants the variant made.
+			var seen []string
+			for _, g := range out.State.Grants {
+				seen = append(seen, g.GrantID)
+			}
+			assert.Empty(t, out.State.Problem(keystate.ListGrants), "the grants could be listed")
+			assert.Equal(t, out.Provisioned.Grants, seen, "the grants collected are the ones made")
 			if diff != nil && diff.unsupported {
 				t.Errorf("the table says %s cannot make this variant (%s), but it did: update the table", kind, diff.why)
 			}

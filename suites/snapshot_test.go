@@ -22,10 +22,11 @@ import (
 // snapshotVariants are the keys whose live runs are saved and re-judged:
 // the right one, and wrong ones that reach every live fact (a round trip
 // refused, failed or unsupported; rotation unreadable or off; policy
-// findings).
+// findings; grants).
 var snapshotVariants = []provision.Variant{
 	provision.Correct, provision.Disabled, provision.PendingDeletion, provision.PublicPrincipal, provision.RotationOff,
 	provision.HMAC, provision.Asymmetric, provision.Imported, provision.NoAlias, provision.MissingTag, provision.Lockout,
+	provision.GrantOtherAccount, provision.GrantWithCreateGrant,
 }
 
 // TestSnapshotReproducesTheLiveRun saves live runs on the embedded target
@@ -67,6 +68,7 @@ func reproduce(t *testing.T, tg *targets.Target) {
 			t.Run(name, func(t *testing.T) {
 				out, err := audit.Run(ctx, audit.Options{Conn: tg, Profile: prof, Variant: v})
 				require.NoError(t, err)
+				require.Len(t, out.State.Grants, len(out.Provisioned.Grants), "the capture holds the variant's grants")
 				assertReproduced(t, out.State, prof, out.Run.Results, out.Run.Verdict)
 			})
 		}
@@ -101,6 +103,8 @@ func assertReproduced(t *testing.T, live *keystate.State, p profile.Valid, resul
 	for _, m := range keystate.LiveMembers {
 		assert.Contains(t, offline.Raw, m, "a live capture records %s, or why there is none", m)
 	}
+	assert.Equal(t, live.Grants, offline.Grants, "the grants read back as they were collected")
+	assert.Equal(t, live.Problems, offline.Problems, "and so does why any answer is missing")
 	again := checks.Evaluate(offline, p)
 	require.Len(t, again, len(results))
 	for i := range results {

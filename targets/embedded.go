@@ -62,8 +62,9 @@ func openEmbedded(region, account string) (*Target, error) {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("target embedded: opening the local-kms database in %s: %w", dir, err)
 	}
+	grants := newGrantStore(account)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		serveKMS(w, r, db)
+		serveKMS(w, r, db, grants)
 	}))
 	embedded.open++
 	embedded.account, embedded.region = account, region
@@ -94,11 +95,12 @@ func openDatabase(dir string) (db *data.Database, err error) {
 	return data.NewDatabase(dir), nil
 }
 
-// serveKMS is local-kms's src.HandleRequest with two differences: its own
-// quiet logger, and a panic in an operation (local-kms asserts key types,
+// serveKMS is local-kms's src.HandleRequest with three differences: its own
+// quiet logger, a panic in an operation (local-kms asserts key types,
 // e.g. PutKeyPolicy on an RSA key) answered as a KMS InternalFailure
-// instead of a dropped connection the SDK would retry.
-func serveKMS(w http.ResponseWriter, r *http.Request, db *data.Database) {
+// instead of a dropped connection the SDK would retry, and the grant
+// operations local-kms lacks answered by the wrapper (see grants.go).
+func serveKMS(w http.ResponseWriter, r *http.Request, db *data.Database, grants *grantStore) {
 	defer func() {
 		if p := recover(); p != nil {
 			writeJSON(w, http.StatusInternalServerError, jsonError("KMSInternalException", fmt.Sprint("local-kms failed: ", p)))
@@ -113,6 +115,9 @@ func serveKMS(w http.ResponseWriter, r *http.Request, db *data.Database) {
 		return
 	}
 	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "TrentService.")
+	if ok && grants.serve(w, r, db, op) {
+		return
+	}
 	method := reflect.ValueOf(handler.NewRequestHandler(r, quiet, db)).MethodByName(op)
 	if !ok || op == "" || !method.IsValid() || method.Type().NumIn() != 0 || method.Type().NumOut() != 1 {
 		writeJSON(w, http.StatusNotImplemented, jsonError("UnsupportedOperationException", "local-kms does not implement "+r.Header.Get("X-Amz-Target")))

@@ -3,6 +3,7 @@
 //
 //	cmkcheck evaluate --snapshot FILE [--profile FILE] [--format text|json] [--junit FILE] [--markdown FILE] [--results FILE]
 //	cmkcheck report --results FILE [--format text|json] [--junit FILE] [--markdown FILE]
+//	cmkcheck verify --results FILE [--format text|json]
 //	cmkcheck audit [--target embedded|localstack|aws] [--profile FILE] [--out DIR]
 //
 // Exit status: 0 READY, 1 NOT READY, 2 usage or configuration error.

@@ -37,6 +37,7 @@ func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(forma
 const usage = `usage:
   cmkcheck evaluate --snapshot FILE [--profile FILE] [--format text|json] [--junit FILE] [--markdown FILE] [--results FILE]
   cmkcheck report   --results FILE [--format text|json] [--junit FILE] [--markdown FILE]
+  cmkcheck verify   --results FILE [--format text|json]
   cmkcheck audit    [--target embedded|localstack|aws] [--profile FILE] [--key KEY] [--out DIR] [--format text|json] [--timeout D] [--save-snapshot FILE]
   cmkcheck audit    --all | --keys FILE [--regions R1,R2] [--accounts FILE | --organization] [--role-arn-template ARN]
                     [--platform-keys-only] [--parallel N] [--progress] [--target ...] [--profile FILE] [--out DIR] [--format text|json] [--timeout D]
@@ -57,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		run, out, err = evaluate(args[1:], getenv)
 	case "report":
 		run, out, err = report(args[1:])
+	case "verify":
+		run, out, err = verifyCommand(args[1:], stdout, stderr)
 	case "audit":
 		if code, fleet := fleetAudit(ctx, args[1:], stdout, stderr, getenv); fleet {
 			return code
@@ -261,17 +264,12 @@ func report(args []string) (*reports.Run, outputs, error) {
 	if *resultsPath == "" {
 		return nil, out, usagef("report: --results FILE is required")
 	}
-	f, err := os.Open(*resultsPath)
+	// A results file is a claim, not authority: it is judged again from
+	// the evidence it carries, and rendered only when that bears it out.
+	run, err := readVerified(*resultsPath)
 	if err != nil {
 		return nil, out, err
 	}
-	defer f.Close()
-	run, err := reports.ReadResults(f)
-	if err != nil {
-		return nil, out, fmt.Errorf("results %s: %w", *resultsPath, err)
-	}
-	// The verdict is recomputed: a results file is evidence, not authority.
-	run.Verdict = checks.Verdict(run.Results)
 	return run, out, nil
 }
 

@@ -1,7 +1,7 @@
 // Package faultproxy is a real HTTP hop in front of an emulator that injects
 // faults per AWS operation: throttling, server errors, resets, broken JSON,
-// latency, access denied, missing keys. Tests use it to prove that a fault
-// never turns into a PASS.
+// latency, access denied, missing keys, rewritten answers. Tests use it to
+// prove that a fault never turns into a PASS.
 package faultproxy
 
 import (
@@ -33,6 +33,10 @@ const (
 	Latency      Fault = "latency"
 	AccessDenied Fault = "AccessDeniedException"
 	NotFound     Fault = "NotFoundException"
+	// Rewrite hands the genuine answer to Rule.Rewrite and sends what it
+	// returns, status and headers kept: a well-formed answer that says
+	// something else (another key's ID, a list that never ends).
+	Rewrite Fault = "rewritten body"
 )
 
 // Rule injects Fault into calls of Operation ("" for every operation). With
@@ -42,7 +46,8 @@ type Rule struct {
 	Operation string
 	Fault     Fault
 	Times     int
-	Delay     time.Duration // for Latency
+	Delay     time.Duration            // for Latency
+	Rewrite   func(body []byte) []byte // for Rewrite: the answer to send instead
 	// Match, when set, hits only requests whose body contains it (a key
 	// ID: one key of a fleet); Region only requests signed for that region.
 	Match  string
@@ -201,14 +206,21 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 			p.upstream.ServeHTTP(w, r)
 		case <-r.Context().Done(): // the client gave up: nothing to answer
 		}
-	case Truncated, Malformed:
+	case Truncated, Malformed, Rewrite:
+		if rule.Fault == Rewrite && rule.Rewrite == nil {
+			http.Error(w, "faultproxy: a Rewrite rule without a Rewrite function", http.StatusTeapot)
+			return
+		}
 		rec := httptest.NewRecorder()
 		p.upstream.ServeHTTP(rec, r)
 		body := rec.Body.Bytes()
-		if rule.Fault == Truncated {
+		switch rule.Fault {
+		case Truncated:
 			body = body[:len(body)/2]
-		} else {
+		case Malformed:
 			body = []byte(`{"KeyMetadata": {"KeyId": ` + "\x00" + `]`)
+		case Rewrite:
+			body = rule.Rewrite(bytes.Clone(body))
 		}
 		for k, v := range rec.Header() {
 			w.Header()[k] = v

@@ -148,6 +148,24 @@ func TestFaultsOnTheWire(t *testing.T) {
 		assert.Equal(t, answer[:len(answer)/2], string(body))
 		assert.False(t, json.Valid(body))
 	})
+	t.Run("rewrite", func(t *testing.T) {
+		p := start(t, Rule{Operation: "DescribeKey", Fault: Rewrite, Times: 1, Rewrite: func(b []byte) []byte {
+			return []byte(strings.ReplaceAll(string(b), "key/k", "key/other"))
+		}})
+		resp, body, err := kms(t, p, "DescribeKey")
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Equal(t, "application/x-amz-json-1.1", resp.Header.Get("Content-Type"), "headers kept")
+		assert.Equal(t, strings.ReplaceAll(answer, "key/k", "key/other"), string(body))
+		assert.Equal(t, `{"KeyId":"k"}`, resp.Header.Get("X-Echo"), "the request reached upstream whole")
+		_, body, err = kms(t, p, "DescribeKey")
+		require.NoError(t, err)
+		assert.Equal(t, answer, string(body), "Times: 1, then the genuine answer")
+
+		resp, _, err = kms(t, start(t, Rule{Fault: Rewrite}), "DescribeKey")
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusTeapot, resp.StatusCode, "a Rewrite rule needs its function")
+	})
 	t.Run("malformed", func(t *testing.T) {
 		resp, body, err := kms(t, start(t, Rule{Fault: Malformed}), "DescribeKey")
 		require.NoError(t, err)

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/aep-cmk/cmkcheck/reports"
+)
+
+// verifyCommand judges a results file again from the evidence it carries
+// and says what that does and does not protect; then, like report, it
+// prints the results and exits with their verdict. A file whose claims
+// the evidence does not bear out, or that carries no evidence, is exit 2.
+func verifyCommand(args []string, stdout, stderr io.Writer) (*reports.Run, outputs, error) {
+	fs := newFlagSet("verify")
+	var out outputs
+	fs.StringVar(&out.format, "format", "text", "stdout format: text or json")
+	resultsPath := fs.String("results", "", "the results `FILE` to verify")
+	if err := parseFlags(fs, args); err != nil {
+		return nil, out, err
+	}
+	if err := out.check(); err != nil {
+		return nil, out, err
+	}
+	if *resultsPath == "" {
+		return nil, out, usagef("verify: --results FILE is required")
+	}
+	run, err := readVerified(*resultsPath)
+	if err != nil {
+		return nil, out, err
+	}
+	w := stdout
+	if out.format == "json" {
+		w = stderr // stdout is the contract's JSON alone
+	}
+	c := run.Catalog
+	fmt.Fprintf(w, "verified: %s\n", *resultsPath)
+	fmt.Fprintf(w, "  sha256:       %s (the JUnit and Markdown reports rendered from this file name it)\n", run.ResultsSHA256)
+	fmt.Fprintf(w, "  judged again: %d results from the file's own snapshot and canonical profile, by this build's checks: every result, the verdict, and the key ARN, account, region, caller and target that follow from the evidence are what the file says\n", len(run.Results))
+	if now := reports.Catalog(); *c != now {
+		fmt.Fprintf(w, "  catalog:      written by catalog %s (sha256 %s); this build's catalog %s (sha256 %s) judges it the same\n", c.Version, c.SHA256, now.Version, now.SHA256)
+	} else {
+		fmt.Fprintf(w, "  catalog:      %s (sha256 %s), this build's\n", c.Version, c.SHA256)
+	}
+	fmt.Fprintf(w, "  not judged:   the run ID, times, tool version and commit, the profile's path and a snapshot file's path follow from no evidence, and an answer fabricated together with its results judges to them: only an attestation of the file protects those\n\n")
+	return run, out, nil
+}
+
+// readVerified reads a results file, bounded, and verifies it: nothing is
+// rendered from a file whose claims its evidence does not bear out.
+func readVerified(path string) (*reports.Run, error) {
+	data, err := readLimited(path, reports.MaxResultsSize)
+	if err != nil {
+		return nil, err
+	}
+	run, err := reports.Verify(data)
+	if err != nil {
+		return nil, fmt.Errorf("results %s: %w", path, err)
+	}
+	return run, nil
+}

@@ -1,0 +1,972 @@
+package policy
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Answer is the access model's answer to "may this principal perform this
+// action on this key?".
+type Answer string
+
+// Answers.
+const (
+	Allowed     Answer = "ALLOWED"
+	NotAllowed  Answer = "NOT ALLOWED"
+	Conditional Answer = "CONDITIONAL" // some requests may be allowed, depending on request properties
+)
+
+// Source is a statement or grant that took part in a decision. Statements
+// are identified by index (Sids repeat), grants by grant ID.
+type Source struct {
+	Statement   int    // index in the policy; -1 for a grant
+	Sid         string // as written, for the reader only
+	GrantID     string // for a grant
+	Effect      string // "Allow" or "Deny"
+	Conditional bool   // applies only to some requests
+	Unresolved  []string
+}
+
+// String names the source for a report.
+func (s Source) String() string {
+	if s.Statement < 0 {
+		return fmt.Sprintf("grant %s", s.GrantID)
+	}
+	if s.Sid == "" {
+		return fmt.Sprintf("statement %d", s.Statement)
+	}
+	return fmt.Sprintf("statement %d (Sid %q)", s.Statement, s.Sid)
+}
+
+// Decision is the answer for one principal and action, with its reasons.
+type Decision struct {
+	Who    Who
+	Action string
+	Answer Answer
+	// Allow: the statements and grants that allow it (some perhaps only
+	// conditionally); Deny: the Deny statements that apply or may apply.
+	Allow, Deny []Source
+	// Delegation: own-account root statements that reach this own-account
+	// identity; they leave the answer to the account's IAM policies.
+	Delegation []Source
+	// Unresolved names what leaves a CONDITIONAL answer open: condition
+	// keys, or an operator, variable or principal this package cannot read.
+	Unresolved []string
+	// IAMDecides: the own-account identity is reached only through the root
+	// delegation (no other statement or grant allows it, no Deny settles
+	// it), so the account's IAM policies decide. Answer is then what the key
+	// policy gives without the delegation: NOT ALLOWED.
+	IAMDecides bool
+	// CrossAccountBlocked: statements or grants allow it, but the API
+	// reference says the operation cannot be used across accounts.
+	CrossAccountBlocked bool
+	// UnknownAction: the action is not in the action table.
+	UnknownAction bool
+	Why           string // one sentence for a report
+	howOnly       bool
+}
+
+// Risks is the risk-side reading: ALLOWED and CONDITIONAL both hold the right.
+func (d Decision) Risks() bool { return d.Answer != NotAllowed }
+
+// HowOnly reports whether a CONDITIONAL answer is open only on keys that
+// narrow how the principal calls (kms:ViaService, kms:EncryptionContext:*,
+// kms:EncryptionContextKeys, kms:GrantIsForAWSResource,
+// aws:SecureTransport), not who calls.
+func (d Decision) HowOnly() bool { return d.Answer == Conditional && d.howOnly }
+
+// Grants is the grant-side reading: ALLOWED, or CONDITIONAL on how-only keys.
+func (d Decision) Grants() bool { return d.Answer == Allowed || d.HowOnly() }
+
+// howKeys narrow how a request is made, not who makes it.
+var howKeys = map[string]bool{
+	"kms:grantisforawsresource": true, "kms:viaservice": true,
+	"kms:encryptioncontextkeys": true, "aws:securetransport": true,
+}
+
+func isHowKey(k string) bool {
+	k = strings.ToLower(k)
+	return howKeys[k] || strings.HasPrefix(k, "kms:encryptioncontext:")
+}
+
+// Option configures a Model.
+type Option func(*Model)
+
+// WithOrganizations gives the AWS Organizations the accounts belong to
+// (organisation ID → account IDs), so aws:PrincipalOrgID can be resolved.
+// Without it the key is unknown for every account.
+func WithOrganizations(orgs map[string][]string) Option {
+	return func(m *Model) {
+		m.orgKnown = true
+		for org, accts := range orgs {
+			for _, a := range accts {
+				m.orgOf[a] = org
+			}
+		}
+	}
+}
+
+// Model answers access questions for one key from its policy and grants.
+type Model struct {
+	doc                           *Document
+	keyARN, keyID, partition, own string
+	grants                        []Grant
+	orgKnown                      bool
+	orgOf                         map[string]string
+	stmts                         []stmtModel
+	roles                         map[string]string // partition/account/role name -> role ARN; "" when ambiguous
+	notes                         []Note
+}
+
+// Note reports a principal or statement that the model reads in a way a
+// report should mention.
+type Note struct {
+	Statement int    // -1 for a grant
+	GrantID   string // for a grant
+	Kind      string // "stale", "unrecognised", "no-resource", "other-key"
+	Text      string
+}
+
+type stmtModel struct {
+	allow       bool
+	principals  *PrincipalSet
+	notPrincipa bool
+	stale       []bool   // per principal: a stale unique ID
+	actions     [][]rune // lower-cased Action or NotAction patterns
+	notAction   bool
+	resources   []string
+	notResource bool
+	effective   bool // has Resource or NotResource
+}
+
+// NewModel prepares questions about the key keyARN
+// (arn:<partition>:kms:<region>:<account>:key/<id>) under doc (nil: no
+// statements) and its grants.
+func NewModel(doc *Document, keyARN string, grants []Grant, opts ...Option) (*Model, error) {
+	f := strings.SplitN(keyARN, ":", 6)
+	if len(f) != 6 || f[0] != "arn" || f[1] == "" || f[2] != "kms" || !isAccountID(f[4]) ||
+		!strings.HasPrefix(f[5], "key/") || len(f[5]) == len("key/") {
+		return nil, fmt.Errorf("key ARN %q: want arn:<partition>:kms:<region>:<account>:key/<key-id>", keyARN)
+	}
+	m := &Model{doc: doc, keyARN: keyARN, keyID: f[5][len("key/"):], partition: f[1], own: f[4],
+		orgOf: map[string]string{}, roles: map[string]string{}}
+	if m.doc == nil {
+		m.doc = &Document{}
+	}
+	for _, o := range opts {
+		o(m)
+	}
+	for i := range m.doc.Statements {
+		m.stmts = append(m.stmts, m.compile(&m.doc.Statements[i]))
+	}
+	for _, g := range grants {
+		if g.KeyId != "" && g.KeyId != keyARN && g.KeyId != m.keyID {
+			m.notes = append(m.notes, Note{-1, g.GrantId, "other-key", fmt.Sprintf("grant %s is for key %s, not this key: ignored", g.GrantId, g.KeyId)})
+			continue
+		}
+		m.grants = append(m.grants, g)
+	}
+	return m, nil
+}
+
+func (m *Model) compile(st *Statement) stmtModel {
+	sm := stmtModel{allow: st.Effect == "Allow", principals: st.Principal}
+	if st.NotPrincipal != nil {
+		sm.principals, sm.notPrincipa = st.NotPrincipal, true
+	}
+	if sm.principals == nil {
+		sm.principals = &PrincipalSet{}
+	}
+	sm.stale = make([]bool, len(sm.principals.Principals))
+	for j, p := range sm.principals.Principals {
+		if sm.allow && !sm.notPrincipa {
+			m.learnRole(p)
+		}
+		switch {
+		case p.Type == "AWS" && IsStaleID(p.Raw):
+			sm.stale[j] = true
+			m.notes = append(m.notes, Note{st.Index, "", "stale", fmt.Sprintf("statement %d names %s, the unique ID of a deleted user or role: it matches nobody", st.Index, p.Raw)})
+		case p.Kind == KindUnknown:
+			m.notes = append(m.notes, Note{st.Index, "", "unrecognised", fmt.Sprintf("statement %d names %s principal %q, which this model cannot read: answers that depend on it are CONDITIONAL", st.Index, p.Type, p.Raw)})
+		}
+	}
+	patterns := st.Actions
+	if st.NotActions != nil {
+		patterns, sm.notAction = st.NotActions, true
+	}
+	for _, p := range patterns {
+		sm.actions = append(sm.actions, []rune(strings.ToLower(p)))
+	}
+	sm.resources = st.Resources
+	if st.NotResources != nil {
+		sm.resources, sm.notResource = st.NotResources, true
+	}
+	sm.effective = st.Resources != nil || st.NotResources != nil
+	if !sm.effective {
+		m.notes = append(m.notes, Note{st.Index, "", "no-resource", fmt.Sprintf("statement %d has neither Resource nor NotResource: it has no effect", st.Index)})
+	}
+	return sm
+}
+
+// learnRole remembers the ARN of a role an Allow statement names: KMS
+// accepts a principal ARN only for a principal that exists, so it gives the
+// role's path, which a session's ARN does not show. Only Allow statements
+// teach, so that adding a Deny can never settle what a Deny depends on.
+// https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html
+func (m *Model) learnRole(p Principal) {
+	if p.Kind != KindRole {
+		return
+	}
+	k := m.partitionOf(p.Partition) + "/" + p.Account + "/" + p.ARN[strings.LastIndex(p.ARN, "/")+1:]
+	if prev, ok := m.roles[k]; ok && prev != p.ARN {
+		m.roles[k] = ""
+		return
+	}
+	m.roles[k] = p.ARN
+}
+
+// Notes returns what the model noticed: stale unique IDs, principals it
+// cannot read, statements without Resource, grants for other keys.
+func (m *Model) Notes() []Note { return append([]Note(nil), m.notes...) }
+
+// OwnAccount is the key's account.
+func (m *Model) OwnAccount() string { return m.own }
+
+// KeyARN is the key's ARN.
+func (m *Model) KeyARN() string { return m.keyARN }
+
+// GrantList returns the grants of this key.
+func (m *Model) GrantList() []Grant { return append([]Grant(nil), m.grants...) }
+
+// partitionOf: "" means the key's partition.
+func (m *Model) partitionOf(p string) string {
+	if p == "" {
+		return m.partition
+	}
+	return p
+}
+
+// isOwn: an identity of the key's own account.
+func (m *Model) isOwn(w Who) bool {
+	return w.hasAccount() && w.Account == m.own && m.partitionOf(w.Partition) == m.partition
+}
+
+// otherAccount: an identity of another account (the cross-account rule
+// applies). Anonymous callers, services and providers have no account.
+func (m *Model) otherAccount(w Who) bool {
+	return w.Kind == WhoKindOtherAccount || (w.hasAccount() && !m.isOwn(w))
+}
+
+// Decide answers whether who may perform action (a concrete action such as
+// "kms:Decrypt") on the key.
+func (m *Model) Decide(who Who, action string) Decision {
+	d := Decision{Who: who, Action: action}
+	info, knownAction := LookupAction(action)
+	d.UnknownAction = !knownAction
+	get := m.resolver(who, action)
+	act := []rune(strings.ToLower(action))
+	allowYes, denyYes := false, false
+	var condAllow, condDeny []Source
+	for i := range m.stmts {
+		sm := &m.stmts[i]
+		if !sm.effective || !sm.matchesAction(act) {
+			continue
+		}
+		var unres []string
+		app := yes
+		res, u := m.matchResource(sm)
+		app, unres = and(app, res), appendU(unres, u)
+		if app == no {
+			continue
+		}
+		pm, viaOwn, u := m.matchPrincipal(sm, who)
+		app, unres = and(app, pm), appendU(unres, u)
+		if app == no {
+			continue
+		}
+		for _, c := range m.doc.Statements[i].Conditions {
+			r, u := evalCondition(c, get)
+			app = and(app, r)
+			if app == no {
+				break
+			}
+			if r == maybe {
+				unres = appendU(unres, u)
+			}
+		}
+		if app == no {
+			continue
+		}
+		st := &m.doc.Statements[i]
+		src := Source{Statement: i, Sid: st.Sid, Effect: st.Effect, Conditional: app == maybe}
+		if app == maybe {
+			src.Unresolved = unres
+		}
+		switch {
+		case !sm.allow:
+			d.Deny = append(d.Deny, src)
+			if app == yes {
+				denyYes = true
+			} else {
+				condDeny = append(condDeny, src)
+			}
+		case viaOwn:
+			d.Delegation = append(d.Delegation, src)
+		default:
+			d.Allow = append(d.Allow, src)
+			if app == yes {
+				allowYes = true
+			} else {
+				condAllow = append(condAllow, src)
+			}
+		}
+	}
+	for _, g := range m.grants {
+		if !g.allows(action) {
+			continue
+		}
+		pm, viaOwn, u := m.matchGrantee(g.GranteePrincipal, who)
+		m.addGrant(&d, g, pm, viaOwn, u, g.constrained() && takesEncryptionContext(action), &allowYes, &condAllow)
+	}
+	if strings.EqualFold(action, "kms:RetireGrant") {
+		// The retiring principal may retire the grant, whatever its
+		// operations; constraints narrow the grant's operations only.
+		for _, g := range m.grants {
+			if g.RetiringPrincipal == "" {
+				continue
+			}
+			pm, viaOwn, u := m.matchGrantee(g.RetiringPrincipal, who)
+			m.addGrant(&d, g, pm, viaOwn, u, false, &allowYes, &condAllow)
+		}
+	}
+
+	switch {
+	case denyYes:
+		d.Answer = NotAllowed
+	case allowYes && len(condDeny) == 0:
+		d.Answer = Allowed
+	case allowYes:
+		d.Answer = Conditional
+		d.howOnly = allHow(condDeny)
+		d.Unresolved = unionU(condDeny)
+	case len(condAllow) > 0:
+		d.Answer = Conditional
+		d.howOnly = allHow(condDeny)
+		anyHow := false
+		for _, s := range condAllow {
+			anyHow = anyHow || allHow([]Source{s})
+		}
+		d.howOnly = d.howOnly && anyHow
+		d.Unresolved = unionU(append(append([]Source(nil), condAllow...), condDeny...))
+	default:
+		d.Answer = NotAllowed
+	}
+	// Reached only through the delegation: what IAM allows decides.
+	d.IAMDecides = len(d.Delegation) > 0 && !denyYes && len(d.Allow) == 0
+	if d.Answer != NotAllowed && knownAction && !info.CrossAccount && m.otherAccount(who) {
+		d.Answer, d.CrossAccountBlocked, d.Unresolved, d.howOnly = NotAllowed, true, nil, false
+	}
+	d.Why = m.why(&d)
+	return d
+}
+
+func (m *Model) addGrant(d *Decision, g Grant, pm tri, viaOwn bool, u string, constrained bool, allowYes *bool, condAllow *[]Source) {
+	if pm == no {
+		return
+	}
+	src := Source{Statement: -1, GrantID: g.GrantId, Effect: "Allow", Conditional: pm == maybe || constrained}
+	if src.Conditional {
+		src.Unresolved = appendU(src.Unresolved, u)
+		if constrained {
+			src.Unresolved = appendU(src.Unresolved, "kms:EncryptionContext:*")
+		}
+	}
+	switch {
+	case viaOwn:
+		d.Delegation = append(d.Delegation, src)
+	case src.Conditional:
+		d.Allow = append(d.Allow, src)
+		*condAllow = append(*condAllow, src)
+	default:
+		d.Allow = append(d.Allow, src)
+		*allowYes = true
+	}
+}
+
+func appendU(list []string, u string) []string {
+	if u == "" {
+		return list
+	}
+	for _, x := range list {
+		if strings.EqualFold(x, u) {
+			return list
+		}
+	}
+	return append(list, u)
+}
+
+func unionU(srcs []Source) []string {
+	var out []string
+	for _, s := range srcs {
+		for _, u := range s.Unresolved {
+			out = appendU(out, u)
+		}
+	}
+	return out
+}
+
+// allHow: every unresolved key of every source narrows how, not who.
+func allHow(srcs []Source) bool {
+	for _, s := range srcs {
+		if len(s.Unresolved) == 0 {
+			return false // open for a reason that is not a key
+		}
+		for _, u := range s.Unresolved {
+			if !isHowKey(u) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// matchesAction takes a lower-cased action, as Action matching is
+// case-insensitive.
+func (sm *stmtModel) matchesAction(action []rune) bool {
+	matched := false
+	for _, p := range sm.actions {
+		if glob(p, action) {
+			matched = true
+			break
+		}
+	}
+	return matched != sm.notAction
+}
+
+// matchResource: "*" or an ARN pattern matching the key's ARN field by
+// field. A pattern that is not ARN-shaped cannot be read: maybe.
+func (m *Model) matchResource(sm *stmtModel) (tri, string) {
+	r, unres := no, ""
+	for _, p := range sm.resources {
+		switch {
+		case p == "*" || matchARN(p, m.keyARN):
+			r = yes
+		case len(strings.SplitN(p, ":", 6)) != 6:
+			r, unres = or(r, maybe), "Resource "+p
+		}
+	}
+	if sm.notResource {
+		r = not(r)
+	}
+	if r != maybe {
+		unres = ""
+	}
+	return r, unres
+}
+
+// matchPrincipal: does the statement's Principal or NotPrincipal reach who?
+// viaOwn is true when an Allow reaches an own-account identity only through
+// an own-account principal (the IAM delegation).
+func (m *Model) matchPrincipal(sm *stmtModel, w Who) (r tri, viaOwn bool, unres string) {
+	ps := sm.principals
+	if sm.notPrincipa {
+		if ps.Wildcard {
+			return no, false, ""
+		}
+		ex, u := m.exempt(sm, w)
+		return not(ex), false, u
+	}
+	if ps.Wildcard {
+		return yes, false, ""
+	}
+	direct, own := no, no
+	for j, p := range ps.Principals {
+		if sm.stale[j] {
+			continue
+		}
+		t, u := m.entryMatch(p, w)
+		if t == maybe && unres == "" {
+			unres = u
+		}
+		if sm.allow && t != no && p.Kind == KindAccount && p.Account == m.own && m.partitionOf(p.Partition) == m.partition {
+			own = or(own, t)
+			continue
+		}
+		direct = or(direct, t)
+	}
+	switch {
+	case direct == yes:
+		return yes, false, ""
+	case own == yes:
+		return yes, true, ""
+	}
+	return or(direct, own), false, unres
+}
+
+// matchGrantee matches a grant's principal like a Principal element entry.
+func (m *Model) matchGrantee(s string, w Who) (tri, bool, string) {
+	p := grantPrincipal(s)
+	t, u := m.entryMatch(p, w)
+	viaOwn := t != no && p.Kind == KindAccount && p.Account == m.own && m.partitionOf(p.Partition) == m.partition
+	if t != maybe {
+		u = ""
+	}
+	return t, viaOwn, u
+}
+
+// entryMatch: does one principal entry name who? A role names its
+// sessions; an account every identity of that account.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+func (m *Model) entryMatch(p Principal, w Who) (tri, string) {
+	samePart := m.partitionOf(p.Partition) == m.partitionOf(w.Partition)
+	switch p.Kind {
+	case KindAccount:
+		return triOf(w.hasAccount() && w.Account == p.Account && samePart), ""
+	case KindUser, KindFederatedUser:
+		return triOf((w.Kind == WhoKindUser || w.Kind == WhoKindFederatedUser) && w.ARN == p.ARN), ""
+	case KindRole:
+		switch w.Kind {
+		case WhoKindRole:
+			return triOf(w.ARN == p.ARN), ""
+		case WhoKindSession:
+			name := p.ARN[strings.LastIndex(p.ARN, "/")+1:]
+			return triOf(samePart && w.Account == p.Account && w.Name == name), ""
+		}
+		return no, ""
+	case KindAssumedRole:
+		switch w.Kind {
+		case WhoKindSession:
+			return triOf(w.ARN == p.ARN), ""
+		case WhoKindRole:
+			// The statement names one session of this role: the role's
+			// sessions of that name only.
+			parts := strings.Split(p.ARN, "/")
+			if samePart && w.Account == p.Account && w.roleName() == parts[1] {
+				return maybe, "role session name"
+			}
+		}
+		return no, ""
+	case KindService:
+		return triOf(w.Kind == WhoKindService && w.Name == p.Raw), ""
+	case KindFederated:
+		return triOf(w.Kind == WhoKindFederated && w.Name == p.Raw), ""
+	case KindCanonicalUser:
+		return no, ""
+	}
+	// Unrecognised: it may name who if it could be of who's kind and
+	// account; fail closed rather than hide a holder.
+	u := "principal " + p.Raw
+	switch p.Type {
+	case "Service":
+		return maybeIf(w.Kind == WhoKindService), u
+	case "Federated":
+		return maybeIf(w.Kind == WhoKindFederated), u
+	case "AWS":
+		if w.Kind == WhoKindService || w.Kind == WhoKindFederated {
+			return no, ""
+		}
+		if f := strings.SplitN(p.Raw, ":", 6); len(f) == 6 && isAccountID(f[4]) {
+			if !w.hasAccount() || w.Account != f[4] {
+				return no, ""
+			}
+		}
+		return maybe, u
+	}
+	return no, ""
+}
+
+// exempt: is who listed in a NotPrincipal? AWS checks the account, then
+// the role, then the session, so each must be listed; an account's
+// identity or a role's session is not exempt by its account or role alone.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+func (m *Model) exempt(sm *stmtModel, w Who) (tri, string) {
+	listed := func(pred func(Principal) tri) (tri, string) {
+		r, unres := no, ""
+		for j, p := range sm.principals.Principals {
+			if sm.stale[j] {
+				continue
+			}
+			t := pred(p)
+			if t == no && p.Kind == KindUnknown {
+				if e, u := m.entryMatch(p, w); e == maybe {
+					t, unres = maybe, u
+				}
+			}
+			r = or(r, t)
+		}
+		if r != maybe {
+			unres = ""
+		}
+		return r, unres
+	}
+	acct := func(p Principal) tri {
+		return triOf(p.Kind == KindAccount && p.Account == w.Account && m.partitionOf(p.Partition) == m.partitionOf(w.Partition))
+	}
+	exact := func(p Principal) tri { return triOf(p.Kind != KindAccount && p.ARN == w.ARN) }
+	var parts []func(Principal) tri
+	switch w.Kind {
+	case WhoKindRoot:
+		parts = append(parts, acct)
+	case WhoKindUser, WhoKindFederatedUser:
+		parts = append(parts, acct, exact)
+	case WhoKindSession:
+		role := func(p Principal) tri {
+			if p.Kind != KindRole {
+				return no
+			}
+			t, _ := m.entryMatch(p, w)
+			return t
+		}
+		parts = append(parts, acct, role, exact)
+	case WhoKindRole:
+		// The role's sessions: exempt only those whose session is listed too.
+		session := func(p Principal) tri {
+			if p.Kind != KindAssumedRole {
+				return no
+			}
+			t, _ := m.entryMatch(p, w)
+			return t
+		}
+		parts = append(parts, acct, exact, session)
+	case WhoKindService, WhoKindFederated:
+		parts = append(parts, func(p Principal) tri {
+			t, _ := m.entryMatch(p, w)
+			if p.Kind == KindUnknown {
+				return no
+			}
+			return t
+		})
+	default:
+		// Unnamed identities, anonymous callers: never listed.
+		parts = append(parts, func(Principal) tri { return no })
+	}
+	r, unres := yes, ""
+	for _, pred := range parts {
+		t, u := listed(pred)
+		r = and(r, t)
+		if t == maybe && unres == "" {
+			unres = u
+		}
+	}
+	if r == maybe && unres == "" {
+		unres = "role session name"
+	}
+	if r != maybe {
+		unres = ""
+	}
+	return r, unres
+}
+
+// resolver resolves the request-context keys that are properties of the
+// principal asked about; every other key is a request property: unknown.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+func (m *Model) resolver(w Who, action string) resolver {
+	ec := takesEncryptionContext(action)
+	return func(key string) ctxValue {
+		if !ec && (key == "kms:encryptioncontextkeys" || strings.HasPrefix(key, "kms:encryptioncontext:")) {
+			return absentValue
+		}
+		return m.keyValue(w, key)
+	}
+}
+
+// encryptionContextActions are the operations whose requests carry an
+// encryption context; for any other the kms:EncryptionContext keys are
+// absent and a grant's encryption-context constraints do not apply.
+// https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-encryption-context
+// https://docs.aws.amazon.com/kms/latest/APIReference/API_GrantConstraints.html
+var encryptionContextActions = map[string]bool{
+	"kms:creategrant": true, "kms:decrypt": true, "kms:encrypt": true,
+	"kms:generatedatakey": true, "kms:generatedatakeypair": true,
+	"kms:generatedatakeypairwithoutplaintext": true, "kms:generatedatakeywithoutplaintext": true,
+	"kms:reencryptfrom": true, "kms:reencryptto": true,
+}
+
+func takesEncryptionContext(action string) bool {
+	return encryptionContextActions[strings.ToLower(action)]
+}
+
+func (m *Model) keyValue(w Who, key string) ctxValue {
+	anon := w.Kind == WhoKindAnonymous
+	svc := w.Kind == WhoKindService
+	switch key {
+	case "aws:principalaccount", "kms:calleraccount":
+		switch {
+		case w.hasAccount():
+			return known(w.Account)
+		case w.Kind == WhoKindOtherAccount:
+			return ctxValue{state: ctxUnnamed}
+		case anon:
+			// Older IAM documentation: "always included in the request
+			// context"; newer: absent from anonymous requests. Either way
+			// it names no account a policy can list.
+			return absentOrUnnamed
+		}
+		return unknownValue
+	case "aws:principalarn":
+		switch w.Kind {
+		case WhoKindUser, WhoKindRole, WhoKindRoot, WhoKindFederatedUser:
+			return known(w.ARN)
+		case WhoKindSession:
+			// A session's aws:PrincipalArn is its role's ARN, path included;
+			// the session ARN does not show the path.
+			if w.RoleARN != "" {
+				return known(w.RoleARN)
+			}
+			if arn := m.roles[m.partitionOf(w.Partition)+"/"+w.Account+"/"+w.Name]; arn != "" {
+				return known(arn)
+			}
+			return ctxValue{state: ctxRolePath, account: w.Account, role: w.Name, partition: m.partitionOf(w.Partition)}
+		case WhoKindAccount:
+			return ctxValue{state: ctxUnnamed, account: w.Account}
+		case WhoKindOtherAccount:
+			return ctxValue{state: ctxUnnamed}
+		case WhoKindAnonymous:
+			return absentValue
+		}
+		return unknownValue
+	case "aws:principaltype":
+		switch w.Kind {
+		case WhoKindUser:
+			return known("User")
+		case WhoKindRole, WhoKindSession:
+			return known("AssumedRole")
+		case WhoKindRoot:
+			return known("Account")
+		case WhoKindFederatedUser:
+			return known("FederatedUser")
+		case WhoKindAnonymous:
+			return known("Anonymous")
+		}
+		return unknownValue
+	case "aws:principalisawsservice":
+		switch {
+		case svc:
+			return known("true")
+		case anon:
+			return absentValue
+		case w.Kind == WhoKindFederated:
+			return unknownValue
+		}
+		return known("false")
+	case "aws:principalservicename":
+		if svc {
+			return known(w.Name)
+		}
+		if w.Kind == WhoKindFederated {
+			return unknownValue
+		}
+		return absentValue
+	case "aws:principalservicenameslist":
+		if svc || w.Kind == WhoKindFederated {
+			return unknownValue
+		}
+		return absentValue
+	case "aws:principalorgid":
+		switch {
+		case anon:
+			return absentValue
+		case !m.orgKnown || svc || w.Kind == WhoKindFederated:
+			return unknownValue
+		case w.Kind == WhoKindOtherAccount:
+			return absentValue // an account named nowhere, organisations included
+		}
+		if org, ok := m.orgOf[w.Account]; ok {
+			return known(org)
+		}
+		return absentValue
+	case "aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths":
+		// Present only when a service calls on behalf of a resource; they
+		// name that resource and its owner.
+		switch {
+		case !svc:
+			return absentValue
+		case w.SourceAccount == "":
+			return unknownValue
+		case key == "aws:sourceaccount":
+			return known(w.SourceAccount)
+		case key == "aws:sourcearn":
+			return ctxValue{state: ctxUnnamed, account: w.SourceAccount}
+		case key == "aws:sourceorgid" && m.orgKnown:
+			if org, ok := m.orgOf[w.SourceAccount]; ok {
+				return known(org)
+			}
+			return absentValue
+		}
+		return unknownValue
+	case "aws:username":
+		if w.Kind == WhoKindUser {
+			return known(w.Name[strings.LastIndex(w.Name, "/")+1:])
+		}
+	}
+	if anon && (strings.HasPrefix(key, "aws:principal") || key == "aws:userid" || key == "aws:username") {
+		return absentValue
+	}
+	return unknownValue
+}
+
+// why writes the decision's sentence.
+func (m *Model) why(d *Decision) string {
+	names := func(srcs []Source) string {
+		s := make([]string, len(srcs))
+		for i, x := range srcs {
+			s[i] = x.String()
+		}
+		return strings.Join(s, ", ")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s: %s", d.Who, d.Action, d.Answer)
+	switch {
+	case d.CrossAccountBlocked:
+		fmt.Fprintf(&b, "; %s would allow it, but %s cannot be used across accounts", names(d.Allow), d.Action)
+	case d.Answer == NotAllowed && hasDefinite(d.Deny):
+		fmt.Fprintf(&b, "; denied by %s", names(definite(d.Deny)))
+	case d.Answer == Allowed:
+		fmt.Fprintf(&b, "; allowed by %s", names(d.Allow))
+	case d.Answer == Conditional:
+		// A CONDITIONAL answer always has an allowing source.
+		fmt.Fprintf(&b, "; depends on %s (allowed by %s", strings.Join(d.Unresolved, ", "), names(d.Allow))
+		if len(d.Deny) > 0 {
+			fmt.Fprintf(&b, "; denied by %s", names(d.Deny))
+		}
+		b.WriteString(")")
+	default:
+		b.WriteString("; no statement or grant allows it")
+	}
+	if d.IAMDecides {
+		fmt.Fprintf(&b, "; IAM policies decide (own-account root: %s)", names(d.Delegation))
+	}
+	if d.UnknownAction {
+		b.WriteString("; the action is not in the KMS action table")
+	}
+	return b.String()
+}
+
+func maybeIf(b bool) tri {
+	if b {
+		return maybe
+	}
+	return no
+}
+
+func hasDefinite(srcs []Source) bool { return len(definite(srcs)) > 0 }
+
+func definite(srcs []Source) []Source {
+	var out []Source
+	for _, s := range srcs {
+		if !s.Conditional {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Principals lists every principal the checks must ask about: each one the
+// policy, its conditions or its grants name; the own account's other
+// identities; each organisation account given; an identity of any other
+// account; anonymous callers; plus extra (the profile's administrators,
+// users, Adobe and allowed external accounts). Sorted, without repeats.
+func (m *Model) Principals(extra ...Who) []Who {
+	seen := map[string]bool{}
+	var out []Who
+	add := func(w Who) {
+		if k := w.String(); !seen[k] {
+			seen[k] = true
+			out = append(out, w)
+		}
+	}
+	fromPrincipal := func(p Principal) {
+		switch p.Kind {
+		case KindAccount:
+			if m.partitionOf(p.Partition) == m.partition {
+				add(WhoAccountIdentity(p.Account))
+			}
+		case KindUser, KindRole, KindAssumedRole, KindFederatedUser:
+			if w, err := WhoARN(p.ARN); err == nil {
+				add(w)
+			}
+		case KindService:
+			add(WhoService(p.Raw))
+		case KindFederated:
+			add(WhoFederated(p.Raw))
+		}
+	}
+	for _, st := range m.doc.Statements {
+		for _, ps := range []*PrincipalSet{st.Principal, st.NotPrincipal} {
+			if ps != nil {
+				for _, p := range ps.Principals {
+					fromPrincipal(p)
+				}
+			}
+		}
+		for _, c := range st.Conditions {
+			for _, v := range c.Values {
+				if strings.ContainsAny(v, "*?$") {
+					continue
+				}
+				switch strings.ToLower(c.Key) {
+				case "aws:principalaccount", "kms:calleraccount", "aws:sourceaccount":
+					if isAccountID(v) {
+						add(WhoAccountIdentity(v))
+					}
+				case "aws:principalarn":
+					fromPrincipal(ParsePrincipal("AWS", v))
+				case "aws:principalservicename":
+					if isHostName(v) {
+						add(WhoService(v))
+					}
+				}
+			}
+		}
+	}
+	for _, g := range m.grants {
+		for _, s := range []string{g.GranteePrincipal, g.RetiringPrincipal} {
+			if s != "" {
+				fromPrincipal(grantPrincipal(s))
+			}
+		}
+	}
+	for acct := range m.orgOf {
+		if isAccountID(acct) {
+			add(WhoAccountIdentity(acct))
+		}
+	}
+	add(WhoAccountIdentity(m.own))
+	add(WhoAnyOtherAccount())
+	add(WhoAnonymous())
+	for _, w := range extra {
+		add(w)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+// DecideAll answers for each action.
+func (m *Model) DecideAll(who Who, actions []string) []Decision {
+	out := make([]Decision, len(actions))
+	for i, a := range actions {
+		out[i] = m.Decide(who, a)
+	}
+	return out
+}
+
+// IsAdministrator: who is ALLOWED (grant side) every one of AdminActions.
+func (m *Model) IsAdministrator(who Who) bool { return m.grantsAll(who, AdminActions) }
+
+// IsKeyUser: who is ALLOWED (grant side) every one of UserActions.
+func (m *Model) IsKeyUser(who Who) bool { return m.grantsAll(who, UserActions) }
+
+// HoldsDeletion: who holds kms:ScheduleKeyDeletion by the risk-side rule.
+func (m *Model) HoldsDeletion(who Who) bool {
+	return m.Decide(who, "kms:ScheduleKeyDeletion").Risks()
+}
+
+func (m *Model) grantsAll(who Who, actions []string) bool {
+	for _, a := range actions {
+		if !m.Decide(who, a).Grants() {
+			return false
+		}
+	}
+	return true
+}
