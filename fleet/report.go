@@ -92,6 +92,9 @@ func (w *Reports) AWSManaged(place, seq int, keyID string) error {
 	return w.idx.AWSManaged(place, seq, keyID)
 }
 
+// Abort drops the reports of a run that stopped before it began.
+func (w *Reports) Abort() { w.idx.Abort() }
+
 // Close writes the index with the run's summary.
 func (w *Reports) Close(s *Summary) (reports.IndexPaths, error) {
 	if s == nil {

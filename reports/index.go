@@ -605,6 +605,10 @@ func appendJSON(p *part, n *int, v any) error {
 	return nil
 }
 
+// Abort removes the index's parts without writing an index: for a run
+// that stopped before it began.
+func (x *Index) Abort() { x.removeParts() }
+
 // Close writes the three index files and removes the parts. Places or
 // keys still waiting for their turn (a run that ended early) are written
 // in order after the others: nothing given to the index is left out.

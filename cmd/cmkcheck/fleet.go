@@ -134,6 +134,7 @@ func fleetAudit(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	if err != nil {
 		if sum == nil {
 			// Nothing was audited: the index would say nothing either.
+			w.Abort()
 			return fail(err)
 		}
 		fmt.Fprintln(stderr, "cmkcheck:", err)

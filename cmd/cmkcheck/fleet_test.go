@@ -22,6 +22,7 @@ func TestFleetUsageErrors(t *testing.T) {
 	require.NoError(t, os.WriteFile(accounts, []byte("111122223333\n"), 0o644))
 	bad := filepath.Join(dir, "bad.txt")
 	require.NoError(t, os.WriteFile(bad, []byte("alias/ok\nnot a key\n"), 0o644))
+	t.Chdir(dir) // a run that stops before it begins leaves nothing in ./out
 	for _, tc := range []struct {
 		env  map[string]string
 		args []string
@@ -50,6 +51,9 @@ func TestFleetUsageErrors(t *testing.T) {
 		assert.Equal(t, exitUsage, code, "%v %v: %s", tc.env, tc.args, stderr)
 		assert.Contains(t, stderr, tc.says, "%v %v", tc.env, tc.args)
 	}
+	parts, err := filepath.Glob(filepath.Join(dir, "out", ".*.part"))
+	require.NoError(t, err)
+	assert.Empty(t, parts, "no index parts are left behind")
 }
 
 // An empty fleet is READY and says so; a key that is not there is NOT
