@@ -3,7 +3,9 @@ package checks
 import (
 	"strings"
 
+	"github.com/aep-cmk/cmkcheck/keystate"
 	"github.com/aep-cmk/cmkcheck/policy"
+	"github.com/aep-cmk/cmkcheck/profile"
 )
 
 func init() {
@@ -41,4 +43,27 @@ func evalAdobeGrants(e *env) outcome {
 		return judge(len(lacks) == 0, sentence(detailed("Adobe accounts not allowed every platform action: ", lacks),
 			"Adobe accounts allowed every platform action: "+boundedOrNone(fine), a.notes()))
 	})
+}
+
+// PlatformKey says whether a key carries the platform's statements: at
+// least one of the profile's Adobe accounts is allowed every platform
+// action (the grant side of CMK-AEP-1, asked of the same access model). ok
+// is false when the evidence cannot tell (no readable policy or grants);
+// without adobe_principals no key is the platform's.
+func PlatformKey(s *keystate.State, p profile.Valid) (platform, ok bool) {
+	e := newEnv(s, p)
+	accounts := e.p.AdobeAccounts()
+	if len(accounts) == 0 {
+		return false, true
+	}
+	if e.access == nil || !e.access.grantsRead {
+		return false, false
+	}
+	for _, acct := range accounts {
+		ds := e.access.decideAll(policy.WhoAccountIdentity(acct), policy.AdobeActions)
+		if len(all(ds, grants)) == len(ds) {
+			return true, true
+		}
+	}
+	return false, true
 }

@@ -79,6 +79,7 @@ type Collector struct {
 	cfg    aws.Config
 	guard  *Guard
 	kms    *kms.Client
+	fleet  fleetScope // set by WithScope: what a fleet run's keys share
 }
 
 // New opens a collector on the target, its client behind a read-only guard.
@@ -98,9 +99,16 @@ func (c *Collector) Guard() *Guard { return c.guard }
 
 // Key gathers one key's state; see the package function Key.
 func (c *Collector) Key(ctx context.Context, key string) (*keystate.State, *Record, error) {
+	state, rec, _, err := c.key(ctx, key, nil)
+	return state, rec, err
+}
+
+// key is Key; keep, when set, decides from DescribeKey's KeyManager whether
+// the rest is asked at all (skipped is then true and the state nil).
+func (c *Collector) key(ctx context.Context, key string, keep func(keyManager string) bool) (_ *keystate.State, _ *Record, skipped bool, _ error) {
 	key = strings.TrimSpace(key)
 	if key == "" {
-		return nil, nil, errors.New("collect: no key named: give a key ID, key ARN or alias/NAME")
+		return nil, nil, false, errors.New("collect: no key named: give a key ID, key ARN or alias/NAME")
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
@@ -109,11 +117,18 @@ func (c *Collector) Key(ctx context.Context, key string) (*keystate.State, *Reco
 	run := &keyRun{Collector: c, answers: map[string]json.RawMessage{}, problems: map[string]string{}}
 
 	keyID, describeErr := run.describe(ctx, key)
+	if describeErr == nil && keep != nil && !keep(run.keyManager) {
+		return nil, log.record(), true, nil
+	}
 	if describeErr == nil {
 		run.policy(ctx, keyID)
 		run.rotation(ctx, keyID)
 		run.tags(ctx, keyID)
-		run.aliases(ctx, keyID)
+		if c.fleet.aliases != nil {
+			run.regionAliases(keyID) // asked once for the region, no call here
+		} else {
+			run.aliases(ctx, keyID)
+		}
 		run.grants(ctx, keyID)
 		run.monitoring(ctx)
 	} else {
@@ -131,7 +146,11 @@ func (c *Collector) Key(ctx context.Context, key string) (*keystate.State, *Reco
 	t := c.target
 	run.record(keystate.Target, keystate.TargetFacts{Kind: t.Kind, Region: t.Region, Account: t.Account, Endpoint: t.Endpoint})
 	caller := run.caller(ctx)
-	run.simulate(ctx, caller)
+	if c.fleet.account != nil {
+		run.sharedSimulation(ctx, caller) // once per account
+	} else {
+		run.simulate(ctx, caller)
+	}
 	run.accountAuthorization(ctx)
 	switch {
 	case !c.opts.Roundtrip:
@@ -150,9 +169,9 @@ func (c *Collector) Key(ctx context.Context, key string) (*keystate.State, *Reco
 	if err := sameKey(state, key); err != nil {
 		// Judging these answers would pass one key's evidence off as
 		// another's: no state, only why.
-		return nil, log.record(), fmt.Errorf("collect: the answers for %s are not all about that key: %w", key, err)
+		return nil, log.record(), false, fmt.Errorf("collect: the answers for %s are not all about that key: %w", key, err)
 	}
-	return state, log.record(), nil
+	return state, log.record(), false, nil
 }
 
 // sameKey holds every answer to the key asked for (ID, ARN or alias).
@@ -180,8 +199,9 @@ func arnResource(s string) string {
 // keyRun is one key's collection: its answers, and why any is missing.
 type keyRun struct {
 	*Collector
-	answers  map[string]json.RawMessage
-	problems map[string]string
+	answers    map[string]json.RawMessage
+	problems   map[string]string
+	keyManager string // DescribeKey's KeyManager
 }
 
 func (r *keyRun) fail(member, op string, err error) {
@@ -209,6 +229,7 @@ func (r *keyRun) describe(ctx context.Context, key string) (string, error) {
 		return "", err
 	}
 	r.answers[keystate.DescribeKey] = a.body
+	r.keyManager = string(out.KeyMetadata.KeyManager)
 	return aws.ToString(out.KeyMetadata.KeyId), nil
 }
 

@@ -210,6 +210,7 @@ func signingService(auth string) string {
 // prefix is named by itself, lowercased.
 var targetServices = map[string]string{
 	"TrentService":                  "kms",
+	"AWSOrganizationsV20161128":     "organizations",
 	"AWSEvents":                     "events",
 	"Logs_20140328":                 "logs",
 	"GraniteServiceVersion20100801": "cloudwatch",

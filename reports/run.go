@@ -19,6 +19,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -86,7 +87,13 @@ type Run struct {
 // it was built from ("-dirty" when modified). Binaries built without VCS
 // stamping (go test, go run of a file) fall back to `git` in the working
 // directory, then to "unknown".
-func BuildInfo() (version, commit string) {
+func BuildInfo() (version, commit string) { return buildInfo() }
+
+// buildInfo is asked once a process: without VCS stamping it runs git
+// twice, which a fleet run would otherwise do for every key.
+var buildInfo = sync.OnceValues(readBuildInfo)
+
+func readBuildInfo() (version, commit string) {
 	version, commit = "unknown", ""
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		if bi.Main.Version != "" {

@@ -9,6 +9,10 @@
 // keys on aws), CMK_REPORT_DIR (default <repo>/out), GITHUB_STEP_SUMMARY,
 // SKIP_setup and SKIP_teardown (terratest stages), and the targets'
 // AWS_REGION, LOCALSTACK_ENDPOINT / AWS_ENDPOINT_URL, LOCALSTACK_IMAGE,
-// LOCALSTACK_AUTH_TOKEN and TERRATEST_IAM_ROLE. The suites are an edge:
+// LOCALSTACK_AUTH_TOKEN and TERRATEST_IAM_ROLE; TestFleet's selection from
+// CMK_ALL, CMK_KEYS_FILE, CMK_REGIONS, CMK_ACCOUNTS_FILE, CMK_ORGANIZATION,
+// CMK_ROLE_ARN_TEMPLATE, CMK_PLATFORM_KEYS_ONLY and CMK_PARALLEL. TestFleet
+// gives each key of a fleet a subtest, and each of its requirements one;
+// BenchmarkFleet measures fleets of 10 to 5,000 keys. The suites are an edge:
 // they read these (through internal/edge) and pass values down.
 package suites

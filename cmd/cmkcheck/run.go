@@ -42,6 +42,8 @@ const usage = `usage:
   cmkcheck report   --results FILE [--format text|json] [--junit FILE] [--markdown FILE]
   cmkcheck verify   --results FILE [--format text|json]
   cmkcheck audit    [--target embedded|localstack|aws] [--profile FILE] [--key KEY] [--baseline FILE] [--watch] [--out DIR] [--format text|json] [--timeout D] [--save-snapshot FILE]
+  cmkcheck audit    --all | --keys FILE [--regions R1,R2] [--accounts FILE | --organization] [--role-arn-template ARN]
+                    [--platform-keys-only] [--parallel N] [--progress] [--target ...] [--profile FILE] [--out DIR] [--format text|json] [--timeout D]
 exit status: 0 READY, 1 NOT READY, 2 usage or configuration error`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
@@ -65,6 +67,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case "verify":
 		run, out, err = verifyCommand(args[1:], stdout, stderr)
 	case "audit":
+		if code, fleet := fleetAudit(ctx, args[1:], stdout, stderr, getenv); fleet {
+			return code
+		}
 		run, out, err = auditCommand(ctx, args[1:], stderr, getenv)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)

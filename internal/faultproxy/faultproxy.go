@@ -48,6 +48,10 @@ type Rule struct {
 	Times     int
 	Delay     time.Duration            // for Latency
 	Rewrite   func(body []byte) []byte // for Rewrite: the answer to send instead
+	// Match, when set, hits only requests whose body contains it (a key
+	// ID: one key of a fleet); Region only requests signed for that region.
+	Match  string
+	Region string
 }
 
 // Proxy forwards to an upstream endpoint, applying its rules.
@@ -146,12 +150,15 @@ func Operation(r *http.Request) string {
 }
 
 // match returns the rule to apply to this call, if any, and counts it.
-func (p *Proxy) match(op string) (Rule, bool) {
+func (p *Proxy) match(op string, body []byte, region string) (Rule, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.calls[op]++
 	for i, r := range p.rules {
 		if r.Operation != "" && r.Operation != op {
+			continue
+		}
+		if r.Match != "" && !bytes.Contains(body, []byte(r.Match)) || r.Region != "" && r.Region != region {
 			continue
 		}
 		if r.Times > 0 && p.hits[i] >= r.Times {
@@ -172,7 +179,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	op := Operation(r)
-	rule, ok := p.match(op)
+	rule, ok := p.match(op, body, signedRegion(r.Header.Get("Authorization")))
 	if !ok {
 		p.upstream.ServeHTTP(w, r)
 		return
@@ -248,4 +255,19 @@ func reset(w http.ResponseWriter) {
 		tcp.SetLinger(0)
 	}
 	conn.Close()
+}
+
+// signedRegion reads the region from a SigV4 Authorization header:
+// "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/kms/aws4_request, ...".
+func signedRegion(auth string) string {
+	_, cred, ok := strings.Cut(auth, "Credential=")
+	if !ok {
+		return ""
+	}
+	cred, _, _ = strings.Cut(cred, ",")
+	parts := strings.Split(cred, "/")
+	if len(parts) < 5 {
+		return ""
+	}
+	return parts[2]
 }

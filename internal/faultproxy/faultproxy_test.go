@@ -200,3 +200,25 @@ func TestLatency(t *testing.T) {
 		t.Fatal("Close waited for a handler whose client had left")
 	}
 }
+
+// A rule with Match strikes only requests whose body holds it (one key of
+// a fleet); with Region only those signed for that region.
+func TestMatchAndRegion(t *testing.T) {
+	p := start(t, Rule{Operation: "GetKeyPolicy", Match: `"key-b"`, Fault: AccessDenied},
+		Rule{Region: "eu-west-1", Fault: Internal})
+	send := func(body, region string) int {
+		req, err := http.NewRequest(http.MethodPost, p.URL, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("X-Amz-Target", "TrentService.GetKeyPolicy")
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20260101/"+region+"/kms/aws4_request, SignedHeaders=host, Signature=x")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	assert.Equal(t, 200, send(`{"KeyId":"key-a"}`, "us-east-1"))
+	assert.Equal(t, 400, send(`{"KeyId":"key-b"}`, "us-east-1"), "key-b is struck")
+	assert.Equal(t, 500, send(`{"KeyId":"key-a"}`, "eu-west-1"), "eu-west-1 is struck")
+	assert.Equal(t, "eu-west-1", signedRegion("AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/kms/aws4_request, ..."))
+	assert.Empty(t, signedRegion("Bearer x"))
+}

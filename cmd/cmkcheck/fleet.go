@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/aep-cmk/cmkcheck/fleet"
+	"github.com/aep-cmk/cmkcheck/internal/edge"
+	"github.com/aep-cmk/cmkcheck/profile"
+	"github.com/aep-cmk/cmkcheck/reports"
+	"github.com/aep-cmk/cmkcheck/targetkind"
+)
+
+// fleetFlags are the flags that make `cmkcheck audit` a fleet audit.
+type fleetFlags struct {
+	in       fleet.Input
+	parallel int
+	progress bool
+}
+
+func (f *fleetFlags) define(fs *flag.FlagSet) {
+	fs.BoolVar(&f.in.All, "all", false, "audit every customer managed key the caller can list (default: CMK_ALL)")
+	fs.StringVar(&f.in.KeysFile, "keys", "", "audit the keys of `FILE`: key IDs, key ARNs or alias/NAME, one a line (default: CMK_KEYS_FILE)")
+	fs.StringVar(&f.in.Regions, "regions", "", "comma-separated `REGIONS` to audit (default: CMK_REGIONS, else the profile's region)")
+	fs.StringVar(&f.in.AccountsFile, "accounts", "", "audit the accounts of `FILE`, one account ID a line, through --role-arn-template (default: CMK_ACCOUNTS_FILE)")
+	fs.BoolVar(&f.in.Organization, "organization", false, "audit the ACTIVE accounts of the caller's AWS Organization (organizations:ListAccounts) through --role-arn-template (default: CMK_ORGANIZATION)")
+	fs.StringVar(&f.in.RoleTemplate, "role-arn-template", "", "role assumed in each account: `ARN` with {account}, e.g. arn:aws:iam::{account}:role/CmkAudit (default: CMK_ROLE_ARN_TEMPLATE)")
+	fs.BoolVar(&f.in.PlatformOnly, "platform-keys-only", false, "report only the keys that carry the platform's statements (default: CMK_PLATFORM_KEYS_ONLY)")
+	fs.IntVar(&f.parallel, "parallel", 0, fmt.Sprintf("keys audited at once, 1 to %d (default: CMK_PARALLEL, else %d)", fleet.MaxParallel, fleet.DefaultParallel))
+	fs.BoolVar(&f.progress, "progress", false, "print the progress line on stderr even when it is not a terminal")
+}
+
+// fleetAudit runs `cmkcheck audit` as a fleet audit when a selection of
+// keys is given (flags or environment); handled is false otherwise, and
+// the single-key audit runs.
+func fleetAudit(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) (code int, handled bool) {
+	fs := newFlagSet("audit")
+	var ff fleetFlags
+	ff.define(fs)
+	var out outputs
+	fs.StringVar(&out.format, "format", "text", "")
+	fs.StringVar(&out.dir, "out", "out", "")
+	target := fs.String("target", "", "")
+	profilePath := fs.String("profile", "", "")
+	key := fs.String("key", "", "")
+	timeout := fs.Duration("timeout", 0, "")
+	saveSnapshot := fs.String("save-snapshot", "", "")
+	// Flags the single audit does not know: its own parse names them.
+	if err := fs.Parse(args); err != nil {
+		return 0, false
+	}
+	env := edge.Env(getenv)
+	fail := func(err error) (int, bool) {
+		fmt.Fprintln(stderr, "cmkcheck:", err)
+		var u usageError
+		if errors.As(err, &u) {
+			fmt.Fprintln(stderr, usage)
+		}
+		return exitUsage, true
+	}
+	envIn, envParallel, envErr := env.FleetInput()
+	in := envIn.Merge(ff.in)
+	if !in.Given() && envErr == nil {
+		return 0, false
+	}
+	if envErr != nil {
+		return fail(envErr)
+	}
+	if fs.NArg() > 0 {
+		return fail(usagef("audit: unexpected argument %q", fs.Arg(0)))
+	}
+	if err := out.check(); err != nil {
+		return fail(err)
+	}
+	switch {
+	case *key != "":
+		return fail(usagef("audit: --key names one key and the fleet selection (--all, --keys, or CMK_ALL / CMK_KEYS_FILE) names many: give one of them"))
+	case *saveSnapshot != "":
+		return fail(usagef("audit: --save-snapshot is for one key; a fleet run writes each key's snapshot beside its results in --out"))
+	case *target != "" && !targetkind.IsLive(*target):
+		return fail(usagef("--target %q: want one of %v", *target, targetkind.Live))
+	case ff.parallel < 0 || ff.parallel > fleet.MaxParallel:
+		return fail(usagef("--parallel %d: want 1 to %d", ff.parallel, fleet.MaxParallel))
+	}
+	parallel := ff.parallel
+	if parallel == 0 {
+		parallel = envParallel
+	}
+	sel, err := in.Load()
+	if err != nil {
+		return fail(usageError{err.Error()})
+	}
+	if *profilePath == "" {
+		*profilePath = env(edge.Profile)
+	}
+	p, err := profile.Load(*profilePath, getenv)
+	if err != nil {
+		return fail(err)
+	}
+	if k := p.Profile().Key; k != "" {
+		fmt.Fprintf(stderr, "cmkcheck: the profile's key %s is not used: the fleet selection names the keys\n", k)
+	}
+	kind, err := env.Target(*target)
+	if err != nil {
+		return fail(err)
+	}
+	opener := env.Opener()
+	opener.StartLocalStack = localStackStarter(env)
+
+	start := time.Now()
+	runID := fleetRunID(start)
+	o := fleet.Options{Target: kind, Opener: opener, Profile: p, Selection: sel, Parallel: parallel, Timeout: *timeout}
+	if kind == "" {
+		kind = targetkind.Embedded
+	}
+	w, err := fleet.NewReports(out.dir, fleet.Meta(runID, o, in.KeysFile, reports.Target{Kind: kind, Endpoint: opener.LocalStackEndpoint}))
+	if err != nil {
+		return fail(err)
+	}
+	o.Sink = w
+	prog := newProgressLine(stderr, ff.progress)
+	o.Progress = prog.update
+	sum, err := fleet.Run(ctx, o)
+	prog.done()
+	if err != nil {
+		if sum == nil {
+			// Nothing was audited: the index would say nothing either.
+			w.Abort()
+			return fail(err)
+		}
+		fmt.Fprintln(stderr, "cmkcheck:", err)
+	}
+	paths, cerr := w.Close(sum)
+	if cerr != nil {
+		return fail(cerr)
+	}
+	if err != nil {
+		return exitUsage, true
+	}
+	fmt.Fprintf(stderr, "index:    %s\njson:     %s\njunit:    %s\n", paths.Markdown, paths.JSON, paths.JUnit)
+	printFleet(stdout, out.format, sum, paths)
+	if sum.Verdict() == "READY" {
+		return exitReady, true
+	}
+	return exitNotReady, true
+}
+
+func fleetRunID(t time.Time) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return t.UTC().Format("20060102T150405Z") + "-fleet-" + hex.EncodeToString(b)
+}
+
+// printFleet prints the run's counts and verdict.
+func printFleet(w io.Writer, format string, s *fleet.Summary, paths reports.IndexPaths) {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(struct {
+			Verdict string         `json:"verdict"`
+			Rule    string         `json:"rule"`
+			Summary *fleet.Summary `json:"summary"`
+			Index   string         `json:"index"`
+		}{s.Verdict(), s.Rule(), s, paths.JSON})
+		return
+	}
+	fmt.Fprintf(w, "keys: %d audited, %d READY, %d NOT READY (%d with errors)\n", s.Keys, s.Ready, s.NotReady, s.KeyErrors)
+	fmt.Fprintf(w, "platform keys: %d (%d undecided), %d NOT READY; left out: %d; AWS managed, not audited: %d\n",
+		s.Platform, s.PlatformUnknown, s.PlatformNotReady, s.LeftOut, s.AWSManaged)
+	fmt.Fprintf(w, "accounts and regions: %d, %d in error\n", s.Places, s.PlaceErrors)
+	if s.Keys > 0 {
+		fmt.Fprintf(w, "KMS calls per key: %.2f; %d keys in %.2fs\n", float64(s.KeyCalls)/float64(s.Keys+s.LeftOut+s.AWSManaged),
+			s.Keys+s.LeftOut, s.End.Sub(s.Start).Seconds())
+	}
+	fmt.Fprintf(w, "\n%s\nverdict: %s\n", s.Rule(), s.Verdict())
+}
+
+// progressLine is the line on stderr that says how far a run is: redrawn
+// in place on a terminal, a line at most every second when asked for
+// elsewhere, nothing otherwise.
+type progressLine struct {
+	mu       sync.Mutex
+	w        io.Writer
+	terminal bool
+	on       bool
+	last     time.Time
+	text     string
+}
+
+func newProgressLine(w io.Writer, asked bool) *progressLine {
+	terminal := isTerminal(w)
+	return &progressLine{w: w, terminal: terminal, on: terminal || asked}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func (p *progressLine) update(pr fleet.Progress) {
+	if !p.on {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.text = fmt.Sprintf("cmkcheck: %d/%d keys done, %d/%d account-regions listed, %d errors", pr.KeysDone, pr.Keys, pr.PlacesDone, pr.Places, pr.Errors)
+	every := time.Second
+	if p.terminal {
+		every = 100 * time.Millisecond
+	}
+	if time.Since(p.last) < every {
+		return
+	}
+	p.last = time.Now()
+	p.print()
+}
+
+func (p *progressLine) print() {
+	if p.terminal {
+		fmt.Fprintf(p.w, "\r\033[K%s", p.text)
+	} else {
+		fmt.Fprintln(p.w, p.text)
+	}
+}
+
+// done prints the final state and ends the line.
+func (p *progressLine) done() {
+	if !p.on || p.text == "" {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.print()
+	if p.terminal {
+		fmt.Fprintln(p.w)
+	}
+}

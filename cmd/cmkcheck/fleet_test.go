@@ -1,0 +1,94 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/aep-cmk/cmkcheck/reports"
+)
+
+// Bad fleet input is exit 2 with a message naming what is wrong; never a
+// panic, never a run.
+func TestFleetUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "keys.txt")
+	require.NoError(t, os.WriteFile(keys, []byte("alias/Platform-Key\n"), 0o644))
+	accounts := filepath.Join(dir, "accounts.txt")
+	require.NoError(t, os.WriteFile(accounts, []byte("111122223333\n"), 0o644))
+	bad := filepath.Join(dir, "bad.txt")
+	require.NoError(t, os.WriteFile(bad, []byte("alias/ok\nnot a key\n"), 0o644))
+	t.Chdir(dir) // a run that stops before it begins leaves nothing in ./out
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		says string
+	}{
+		{nil, []string{"audit", "--all", "--key", "alias/x"}, "--key names one key"},
+		{nil, []string{"audit", "--all", "--keys", keys}, "--all and --keys both"},
+		{nil, []string{"audit", "--keys", filepath.Join(dir, "none.txt")}, "no such file"},
+		{nil, []string{"audit", "--keys", bad}, "bad.txt:2:"},
+		{nil, []string{"audit", "--all", "--regions", "us-east-1,mars-1"}, `"mars-1" is not an AWS region name`},
+		{nil, []string{"audit", "--regions", "us-east-1"}, "need a selection of keys"},
+		{nil, []string{"audit", "--all", "--accounts", accounts}, "give --role-arn-template"},
+		{nil, []string{"audit", "--all", "--role-arn-template", "arn:aws:iam::123456789012:role/A"}, "exactly once"},
+		{nil, []string{"audit", "--all", "--parallel", "999"}, "--parallel 999"},
+		{nil, []string{"audit", "--all", "--save-snapshot", "x.json"}, "--save-snapshot is for one key"},
+		{nil, []string{"audit", "--all", "--format", "yaml"}, "--format"},
+		{nil, []string{"audit", "--all", "--target", "mainframe"}, "--target"},
+		{nil, []string{"audit", "--all", "extra"}, "unexpected argument"},
+		{map[string]string{"CMK_ALL": "maybe"}, []string{"audit"}, "CMK_ALL="},
+		{map[string]string{"CMK_ALL": "1", "CMK_PARALLEL": "many"}, []string{"audit"}, "CMK_PARALLEL="},
+		{map[string]string{"CMK_ALL": "1", "CMK_TARGET": "mainframe"}, []string{"audit"}, "CMK_TARGET"},
+		{nil, []string{"audit", "--all", "--accounts", keys, "--role-arn-template", "arn:aws:iam::{account}:role/A"}, "is not a 12-digit AWS account ID"},
+		{nil, []string{"audit", "--all", "--organization", "--role-arn-template", "arn:aws:iam::{account}:role/A"}, "the embedded target has one account"},
+	} {
+		code, _, stderr := cmkcheck(t, tc.env, tc.args...)
+		assert.Equal(t, exitUsage, code, "%v %v: %s", tc.env, tc.args, stderr)
+		assert.Contains(t, stderr, tc.says, "%v %v", tc.env, tc.args)
+	}
+	parts, err := filepath.Glob(filepath.Join(dir, "out", ".*.part"))
+	require.NoError(t, err)
+	assert.Empty(t, parts, "no index parts are left behind")
+}
+
+// An empty fleet is READY and says so; a key that is not there is NOT
+// READY (exit 1) and an ERROR row of its own; the index lists it.
+func TestFleetAuditEmbedded(t *testing.T) {
+	dir := t.TempDir()
+	code, stdout, stderr := cmkcheck(t, nil, "audit", "--all", "--out", filepath.Join(dir, "empty"))
+	require.Equal(t, exitReady, code, stderr)
+	assert.Contains(t, stdout, "keys: 0 audited")
+	assert.Empty(t, strings.TrimSpace(progressLines(stderr)), "no progress line when stderr is not a terminal")
+
+	keys := filepath.Join(dir, "keys.txt")
+	require.NoError(t, os.WriteFile(keys, []byte("alias/Not-Made-Yet\n"), 0o644))
+	out := filepath.Join(dir, "missing")
+	code, stdout, stderr = cmkcheck(t, map[string]string{"CMK_KEYS_FILE": keys}, "audit", "--out", out, "--progress", "--format", "json")
+	require.Equal(t, exitNotReady, code, stderr)
+	assert.Contains(t, stdout, `"verdict": "NOT READY"`)
+	assert.Contains(t, progressLines(stderr), "1/1 keys done", "--progress prints the line where it is not a terminal")
+	f, err := os.Open(filepath.Join(out, "fleet.json"))
+	require.NoError(t, err)
+	defer f.Close()
+	idx, err := reports.ReadIndex(f)
+	require.NoError(t, err)
+	require.Len(t, idx.Keys, 1)
+	assert.Equal(t, "alias/Not-Made-Yet", idx.Keys[0].Selected)
+	assert.Equal(t, "NOT READY", idx.Keys[0].Verdict)
+	assert.Contains(t, idx.Keys[0].Failed, "CMK-CFG-5")
+}
+
+func progressLines(stderr string) string {
+	var out []string
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.Contains(l, "keys done") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

@@ -1,0 +1,272 @@
+package fleet
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/aep-cmk/cmkcheck/audit"
+	"github.com/aep-cmk/cmkcheck/checks"
+	"github.com/aep-cmk/cmkcheck/internal/fleetmix"
+	"github.com/aep-cmk/cmkcheck/keystate"
+	"github.com/aep-cmk/cmkcheck/profile"
+	"github.com/aep-cmk/cmkcheck/provision"
+	"github.com/aep-cmk/cmkcheck/reports"
+	"github.com/aep-cmk/cmkcheck/targetkind"
+	"github.com/aep-cmk/cmkcheck/targets"
+)
+
+const testProfile = `
+region: %s
+shield: privacy-security
+key_administrators: [arn:aws:iam::%[2]s:role/KeyAdmin]
+key_users: [arn:aws:iam::%[2]s:role/KeyUser]
+allow_key_deletion: false
+adobe_principals: ["222233334444"]
+`
+
+func openEmbedded(t testing.TB) *targets.Target {
+	t.Helper()
+	tg, err := targets.Open(context.Background(), targetkind.Embedded, "", "")
+	require.NoError(t, err)
+	t.Cleanup(tg.Close)
+	return tg
+}
+
+func testProfileFor(t testing.TB, tg *targets.Target) profile.Valid {
+	t.Helper()
+	p, err := profile.Parse(fmt.Appendf(nil, testProfile, tg.Region, tg.Account))
+	require.NoError(t, err)
+	return p
+}
+
+// makeMix provisions n keys of the comparison's mix on tg, deleted after the test.
+func makeMix(t testing.TB, tg *targets.Target, p profile.Valid, n int) []*provision.Key {
+	t.Helper()
+	keys, err := fleetmix.Create(context.Background(), tg.Config, provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind), n, 4)
+	t.Cleanup(func() { assert.NoError(t, fleetmix.Delete(context.Background(), tg.Config, keys, 4)) })
+	require.NoError(t, err)
+	return keys
+}
+
+// memory is a Sink that keeps everything, for tests of a few keys.
+type memory struct {
+	mu         sync.Mutex
+	places     []*Place
+	keys       []*Key
+	awsManaged []string
+}
+
+func (m *memory) Place(p *Place) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.places = append(m.places, p)
+	return nil
+}
+
+func (m *memory) Key(k *Key) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.keys = append(m.keys, k)
+	return nil
+}
+
+func (m *memory) AWSManaged(_, _ int, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.awsManaged = append(m.awsManaged, id)
+	return nil
+}
+
+func (m *memory) byID() map[string]*Key {
+	out := map[string]*Key{}
+	for _, k := range m.keys {
+		if k.State != nil && k.State.Key != nil {
+			out[k.State.Key.KeyID] = k
+		}
+	}
+	return out
+}
+
+// statusLines is what a reader compares: each check's status and observation.
+func statusLines(rs []checks.Result) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.ID+" "+string(r.Status)+": "+r.Observed)
+	}
+	return out
+}
+
+// The fleet gives every key the statuses a single audit of it gives, at
+// five KMS calls per key (every required snapshot member but ListAliases:
+// DescribeKey, GetKeyPolicy, GetKeyRotationStatus, ListResourceTags,
+// ListGrants) plus one ListKeys and one ListAliases for the
+// region; the reports hold each key and the index lists them all.
+func TestFleetMatchesSingleAudits(t *testing.T) {
+	ctx := context.Background()
+	tg := openEmbedded(t)
+	p := testProfileFor(t, tg)
+	keys := makeMix(t, tg, p, 2*len(fleetmix.Mix))
+
+	sink := &memory{}
+	sum, err := Run(ctx, Options{Conn: tg, Profile: p, Selection: Selection{All: true}, Parallel: 4, Sink: sink})
+	require.NoError(t, err)
+	require.Len(t, sink.places, 1)
+	assert.NoError(t, sink.places[0].Err)
+	assert.Equal(t, len(keys), sink.places[0].Keys)
+	assert.Equal(t, []string{"kms:ListAliases", "kms:ListKeys"}, sink.places[0].Calls, "the region's lists, once each")
+	assert.Equal(t, len(keys), sum.Keys)
+	assert.Zero(t, sum.PlaceErrors)
+
+	perKey := len(keystate.Members) - 1 // every required member but ListAliases: 5 with ListGrants
+	require.LessOrEqual(t, perKey, 5, "the call budget of issue 11")
+	assert.Equal(t, len(keys)*perKey, sum.KeyCalls)
+	assert.Equal(t, len(keys), sum.Calls["kms:DescribeKey"])
+	assert.Equal(t, 1, sum.Calls["kms:ListAliases"], "ListAliases once for the region, not per key")
+
+	got := sink.byID()
+	require.Len(t, got, len(keys))
+	for _, k := range keys {
+		fk := got[k.KeyID]
+		require.NotNil(t, fk, "key %s (%s) is in the fleet", k.KeyID, k.Variant.Name())
+		require.NoError(t, fk.Err)
+		alone, err := audit.Run(ctx, audit.Options{Conn: tg, Profile: p, Key: k.KeyID})
+		require.NoError(t, err)
+		assert.Equal(t, statusLines(alone.Run.Results), statusLines(fk.Run.Results), "%s: the same statuses as its own audit", k.Variant.Name())
+		assert.Equal(t, alone.Run.Verdict, fk.Verdict())
+		assert.Equal(t, k.Alias, fk.Alias)
+		assert.Equal(t, PlatformYes, fk.Platform, "%s carries the platform's statements", k.Variant.Name())
+	}
+	assert.Equal(t, checks.NotReady, sum.Verdict(), "the mix has NOT READY platform keys")
+}
+
+// The reports: one results file, Markdown report and snapshot per key, and
+// an index (Markdown, JSON, JUnit) listing every key with its verdict. A
+// key's snapshot re-judges to its results.
+func TestFleetReports(t *testing.T) {
+	ctx := context.Background()
+	tg := openEmbedded(t)
+	p := testProfileFor(t, tg)
+	keys := makeMix(t, tg, p, len(fleetmix.Mix))
+	dir := t.TempDir()
+
+	o := Options{Conn: tg, Profile: p, Selection: Selection{All: true}, Parallel: 3}
+	w, err := NewReports(dir, Meta("run-1", o, "", reports.Target{Kind: tg.Kind, Endpoint: tg.Endpoint}))
+	require.NoError(t, err)
+	o.Sink = w
+	sum, err := Run(ctx, o)
+	require.NoError(t, err)
+	paths, err := w.Close(sum)
+	require.NoError(t, err)
+
+	f, err := os.Open(paths.JSON)
+	require.NoError(t, err)
+	defer f.Close()
+	idx, err := reports.ReadIndex(f)
+	require.NoError(t, err)
+	assert.Equal(t, checks.NotReady, idx.Summary.Verdict)
+	require.Len(t, idx.Keys, len(keys))
+	require.Len(t, idx.Places, 1)
+	assert.Equal(t, 2, len(idx.Places[0].Listings))
+	for _, k := range idx.Keys {
+		data, err := os.ReadFile(filepath.Join(dir, k.Results))
+		require.NoError(t, err)
+		run, err := reports.Verify(data)
+		require.NoError(t, err, "the results file of %s verifies: judged again from its evidence, it says the same", k.KeyARN)
+		assert.Equal(t, k.Verdict, run.Verdict)
+		assert.Equal(t, k.KeyARN, run.KeyARN)
+		failed := []string{}
+		for _, r := range run.Results {
+			if r.Status == checks.Fail || r.Status == checks.Error {
+				failed = append(failed, r.ID)
+			}
+		}
+		assert.Equal(t, failed, k.Failed)
+
+		require.NotEmpty(t, run.Snapshot, "the results file carries the snapshot it was judged on")
+		state, err := keystate.Decode(run.Snapshot)
+		require.NoError(t, err)
+		again, err := audit.Evaluate(state, p, audit.Source{Target: reports.Target{Kind: targetkind.Snapshot}, Key: k.Selected})
+		require.NoError(t, err)
+		assert.Equal(t, statusLines(run.Results), statusLines(again.Results), "the snapshot of %s re-judges to its results", k.KeyARN)
+		_, err = os.Stat(filepath.Join(dir, k.Markdown))
+		assert.NoError(t, err)
+	}
+	md, err := os.ReadFile(paths.Markdown)
+	require.NoError(t, err)
+	for _, k := range idx.Keys {
+		assert.Contains(t, string(md), "("+filepath.ToSlash(k.Markdown)+")", "the index links %s's report", k.KeyARN)
+	}
+	junit, err := os.ReadFile(paths.JUnit)
+	require.NoError(t, err)
+	assert.Equal(t, len(keys), strings.Count(string(junit), "<testsuite "), "one testsuite per key")
+}
+
+// Only the platform's keys are kept with --platform-keys-only; the others
+// are counted and listed as left out, never silently dropped.
+func TestFleetPlatformKeysOnly(t *testing.T) {
+	ctx := context.Background()
+	tg := openEmbedded(t)
+	p := testProfileFor(t, tg)
+	spec := provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind)
+	platform, err := provision.CreateKeyE(ctx, tg.Config, spec)
+	require.NoError(t, err)
+	other := spec
+	other.AdobeAccounts = nil // a key of another use: no platform statements
+	notPlatform, err := provision.CreateKeyE(ctx, tg.Config, other)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		assert.NoError(t, fleetmix.Delete(ctx, tg.Config, []*provision.Key{platform, notPlatform}, 2))
+	})
+
+	sink := &memory{}
+	sum, err := Run(ctx, Options{Conn: tg, Profile: p, Selection: Selection{All: true, PlatformOnly: true}, Sink: sink})
+	require.NoError(t, err)
+	got := sink.byID()
+	assert.Equal(t, PlatformYes, got[platform.KeyID].Platform)
+	assert.False(t, got[platform.KeyID].LeftOut)
+	assert.Equal(t, PlatformNo, got[notPlatform.KeyID].Platform)
+	assert.True(t, got[notPlatform.KeyID].LeftOut)
+	assert.Equal(t, 1, sum.Keys)
+	assert.Equal(t, 1, sum.LeftOut)
+	assert.Equal(t, checks.Ready, sum.Verdict(), "the one platform key is READY; the other is not judged for the exit status")
+}
+
+// A keys file: IDs, ARNs and aliases; a missing one is an ERROR row of its
+// own, and does not stop the others.
+func TestFleetKeysFile(t *testing.T) {
+	ctx := context.Background()
+	tg := openEmbedded(t)
+	p := testProfileFor(t, tg)
+	keys := makeMix(t, tg, p, 3)
+	file := fmt.Sprintf("# platform keys\n%s\n\n%s\n%s\nalias/Not-There\n", keys[0].KeyID, keys[1].Arn, keys[2].Alias)
+	refs, err := ParseKeysFile(strings.NewReader(file), "keys.txt")
+	require.NoError(t, err)
+	require.Len(t, refs, 4)
+
+	sink := &memory{}
+	sum, err := Run(ctx, Options{Conn: tg, Profile: p, Selection: Selection{Keys: refs}, Sink: sink})
+	require.NoError(t, err)
+	require.Len(t, sink.keys, 4)
+	bySel := map[string]*Key{}
+	for _, k := range sink.keys {
+		bySel[k.Selected] = k
+	}
+	for _, k := range keys {
+		assert.NotNil(t, sink.byID()[k.KeyID], "key %s audited", k.KeyID)
+	}
+	missing := bySel["alias/Not-There"]
+	require.NotNil(t, missing)
+	assert.Equal(t, checks.NotReady, missing.Verdict())
+	assert.Contains(t, missing.Run.Results[0].Observed+missing.Run.Results[5].Observed, "NotFoundException")
+	assert.Equal(t, checks.NotReady, sum.Verdict())
+	assert.Zero(t, sink.places[0].Calls != nil && slices.Contains(sink.places[0].Calls, "kms:ListKeys"), "no ListKeys without --all")
+}

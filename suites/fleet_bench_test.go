@@ -1,0 +1,162 @@
+package suites
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aep-cmk/cmkcheck/fleet"
+	"github.com/aep-cmk/cmkcheck/internal/fleetmix"
+	"github.com/aep-cmk/cmkcheck/profile"
+	"github.com/aep-cmk/cmkcheck/provision"
+	"github.com/aep-cmk/cmkcheck/reports"
+	"github.com/aep-cmk/cmkcheck/targetkind"
+	"github.com/aep-cmk/cmkcheck/targets"
+)
+
+// fleetSizes are the fleets BenchmarkFleet audits; select one with
+// -bench 'BenchmarkFleet/keys=1000$'.
+var fleetSizes = []int{10, 100, 1000, 5000}
+
+// BenchmarkFleet audits fleets of 10 to 5,000 keys of the comparison's mix
+// on the target (CMK_TARGET: embedded, or a LocalStack at
+// LOCALSTACK_ENDPOINT) with the reports streamed to disk, and reports keys
+// per second, KMS calls per key, and the peak of the Go heap while the
+// fleet ran. The keys are made once, for the largest size selected, with
+// bounded concurrency, and scheduled for deletion afterwards. Not part of
+// `make test`: run it with `make bench-fleet`.
+func BenchmarkFleet(b *testing.B) {
+	kind := targetKind(b)
+	if kind == targetkind.AWS {
+		b.Skip("the fleet benchmark makes thousands of keys: emulators only")
+	}
+	ctx := context.Background()
+	tg, err := opener().Open(ctx, kind, "", "")
+	require.NoError(b, err)
+	b.Cleanup(tg.Close)
+	p := selfProfile(b, tg)
+	raw := p.Profile()
+	raw.Roundtrip = false // the fleet's reads only: no Encrypt/Decrypt
+	p, err = raw.Validate()
+	require.NoError(b, err)
+
+	pool := &keyPool{tg: tg, p: p}
+	b.Cleanup(func() { pool.delete(b) })
+	for _, n := range fleetSizes {
+		b.Run(fmt.Sprintf("keys=%d", n), func(b *testing.B) {
+			keysFile := pool.file(b, n)
+			sel, err := fleet.Input{KeysFile: keysFile}.Load()
+			require.NoError(b, err)
+			dir := filepath.Join(reportDir(b), "bench-fleet", fmt.Sprint(n))
+			b.Cleanup(func() { os.RemoveAll(dir) })
+
+			var calls, keys int
+			var peak heapPeak
+			b.ResetTimer()
+			start := time.Now()
+			for b.Loop() {
+				os.RemoveAll(dir)
+				o := fleet.Options{Conn: tg, Profile: p, Selection: sel}
+				w, err := fleet.NewReports(dir, fleet.Meta("bench", o, keysFile, reports.Target{Kind: tg.Kind}))
+				if err != nil {
+					b.Fatal(err)
+				}
+				o.Sink = w
+				stop := watchHeap(&peak)
+				sum, err := fleet.Run(ctx, o)
+				if err == nil {
+					_, err = w.Close(sum)
+				}
+				stop()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if sum.Keys != n || sum.PlaceErrors != 0 || sum.KeyErrors != 0 {
+					b.Fatalf("%d keys audited of %d, %d places and %d keys in error", sum.Keys, n, sum.PlaceErrors, sum.KeyErrors)
+				}
+				calls += sum.KeyCalls
+				keys += sum.Keys
+			}
+			elapsed := time.Since(start)
+			b.ReportMetric(float64(keys)/elapsed.Seconds(), "keys/s")
+			b.ReportMetric(float64(calls)/float64(keys), "calls/key")
+			b.ReportMetric(float64(peak.live)/(1<<20), "peak-live-MB")
+			b.ReportMetric(float64(peak.objects)/(1<<20), "peak-heap-MB")
+		})
+	}
+}
+
+// heapPeak is the most the heap held while a fleet ran: live is what the
+// last collection found reachable (what the run holds), objects adds what
+// the collector has yet to free (GOGC lets it reach about twice live).
+type heapPeak struct{ live, objects uint64 }
+
+// watchHeap samples the heap every few milliseconds into peak until stopped.
+func watchHeap(peak *heapPeak) (stop func()) {
+	runtime.GC()
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
+	wg.Go(func() {
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(sample)
+			peak.live = max(peak.live, sample[0].Value.Uint64())
+			peak.objects = max(peak.objects, sample[1].Value.Uint64())
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
+
+// keyPool makes the benchmark's keys once, as many as the largest fleet
+// asked for, and deletes them at the end.
+type keyPool struct {
+	tg   *targets.Target
+	p    profile.Valid
+	keys []*provision.Key
+}
+
+// file writes a keys file of the pool's first n keys (made if missing).
+func (k *keyPool) file(b *testing.B, n int) string {
+	b.Helper()
+	if missing := n - len(k.keys); missing > 0 {
+		start := time.Now()
+		made, err := fleetmix.Create(context.Background(), k.tg.Config,
+			provision.SpecFromProfile(k.p.Profile(), k.tg.Account, k.tg.Kind), missing, 8)
+		for _, m := range made {
+			// Only what the deletion needs: the pool is the harness's
+			// memory, not the fleet's.
+			k.keys = append(k.keys, &provision.Key{KeyID: m.KeyID, Arn: m.Arn, Alias: m.Alias})
+		}
+		require.NoError(b, err)
+		b.Logf("made %d keys on %s in %s", missing, k.tg.Kind, time.Since(start).Round(time.Millisecond))
+	}
+	var lines []string
+	for _, key := range k.keys[:n] {
+		lines = append(lines, key.Arn)
+	}
+	path := filepath.Join(b.TempDir(), "keys.txt")
+	require.NoError(b, os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644))
+	return path
+}
+
+func (k *keyPool) delete(b *testing.B) {
+	if err := fleetmix.Delete(context.Background(), k.tg.Config, k.keys, 8); err != nil {
+		b.Errorf("scheduling the deletion of the benchmark's keys: %v", err)
+	}
+}
