@@ -17,9 +17,10 @@ audit: deps
 	$(GO) run ./cmd/cmkcheck audit --target embedded --profile $(PROFILE) --out $(OUT)
 
 # Everything CI runs: vet, unit and suite tests on the embedded emulator, the
-# JUnit schema check, the suites against a native LocalStack, short fuzzing.
+# JUnit schema check, the policyuniverse differential, the suites against a
+# native LocalStack, short fuzzing.
 test: deps lint
-	CMK_JUNIT_XSD="$$(scripts/junit-schema.sh)" $(GO) test -count=1 ./...
+	CMK_DIFFERENTIAL=1 CMK_JUNIT_XSD="$$(scripts/junit-schema.sh)" $(GO) test -count=1 ./...
 	$(MAKE) test-localstack
 	$(MAKE) fuzz-short
 
@@ -42,13 +43,14 @@ test-localstack:
 # Netflix's policyuniverse (pinned in scripts/policyuniverse/requirements.txt,
 # installed into a venv cached under ~/.cache/cmkcheck/policyuniverse-venv),
 # over the corpus; every disagreement is explained in
-# fixtures/policies/differential.json. Not part of `make test` yet. Skips when
-# python3 or the package index is unavailable; CMK_DIFFERENTIAL=1 fails then.
+# fixtures/policies/differential.json. `make test` runs it with
+# CMK_DIFFERENTIAL=1 (fails when it cannot run); here it skips when python3
+# or the package index is unavailable.
 test-differential:
 	CMK_DIFFERENTIAL=$${CMK_DIFFERENTIAL:-auto} $(GO) test -count=1 -v -run '^TestDifferentialPolicyuniverse$$' ./policy/
 
 # Each fuzz target for FUZZTIME (go test -fuzz takes one target at a time).
-FUZZ_TARGETS = ./policy:FuzzParseAnalyze ./keystate:FuzzDecode ./checks:FuzzEvaluateSnapshot ./profile:FuzzParse ./profile:FuzzCanonical ./reports:FuzzReadResults ./reports:FuzzVerifyEdits ./internal/eventmatch:FuzzPatterns ./iac:FuzzReadCloudFormation ./iac:FuzzReadTerraformPlan
+FUZZ_TARGETS = ./policy:FuzzParseAnalyze ./policy:FuzzDecideMonotone ./policy:FuzzParseIdentityPolicy ./keystate:FuzzDecode ./checks:FuzzEvaluateSnapshot ./profile:FuzzParse ./profile:FuzzCanonical ./reports:FuzzReadResults ./reports:FuzzVerifyEdits ./internal/eventmatch:FuzzPatterns ./iac:FuzzReadCloudFormation ./iac:FuzzReadTerraformPlan
 fuzz-short:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
