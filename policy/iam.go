@@ -16,11 +16,9 @@ package policy
 // what an identity can do.
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
-	"unicode/utf8"
 )
 
 // MaxIdentityPolicySize bounds one IAM policy document. IAM's own limits
@@ -33,64 +31,7 @@ const MaxIdentityPolicySize = 131072
 // Principal, and each needs Action or NotAction and Resource or
 // NotResource. Errors name the field (Statement[i].Field).
 func ParseIdentityPolicy(doc []byte) (*Document, error) {
-	if len(doc) > MaxIdentityPolicySize {
-		return nil, fmt.Errorf("IAM policy: %d bytes, over the %d-byte limit", len(doc), MaxIdentityPolicySize)
-	}
-	if !utf8.Valid(doc) {
-		return nil, errors.New("IAM policy: not valid UTF-8")
-	}
-	v, err := decodeJSON(doc)
-	if err != nil {
-		return nil, fmt.Errorf("IAM policy: %w", err)
-	}
-	root, ok := v.(*object)
-	if !ok {
-		return nil, errors.New("IAM policy: must be a JSON object")
-	}
-	d := &Document{}
-	var stmts any
-	hasStmts := false
-	for _, k := range root.keys {
-		val := root.vals[k]
-		switch k {
-		case "Version":
-			s, ok := val.(string)
-			if !ok || (s != "2012-10-17" && s != "2008-10-17") {
-				return nil, fmt.Errorf(`IAM policy: Version: must be "2012-10-17" or "2008-10-17", got %s`, describe(val))
-			}
-			d.Version = s
-		case "Id":
-			s, ok := val.(string)
-			if !ok {
-				return nil, fmt.Errorf("IAM policy: Id: must be a string, got %s", describe(val))
-			}
-			d.ID = s
-		case "Statement":
-			stmts, hasStmts = val, true
-		default:
-			return nil, fmt.Errorf("IAM policy: unknown field %q", k)
-		}
-	}
-	if !hasStmts {
-		return nil, errors.New("IAM policy: Statement: missing")
-	}
-	var list []any
-	switch s := stmts.(type) {
-	case *object:
-		list = []any{s}
-	case []any:
-		list = s
-	default:
-		return nil, fmt.Errorf("IAM policy: Statement: must be an object or a list, got %s", describe(stmts))
-	}
-	for i, sv := range list {
-		st, err := parseIdentityStatement(i, sv)
-		if err != nil {
-			return nil, fmt.Errorf("IAM policy: Statement[%d]%w", i, err)
-		}
-		d.Statements = append(d.Statements, st)
-	}
-	return d, nil
+	return parseDocument(doc, "IAM policy", MaxIdentityPolicySize, parseIdentityStatement)
 }
 
 func parseIdentityStatement(i int, v any) (Statement, error) {

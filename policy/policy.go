@@ -51,19 +51,26 @@ type Condition struct {
 // the field (Statement[i].Field). Statement indexes in errors are 0-based,
 // like Statement.Index.
 func Parse(doc []byte) (*Document, error) {
-	if len(doc) > MaxSize {
-		return nil, fmt.Errorf("key policy: %d bytes, over the %d-byte limit", len(doc), MaxSize)
+	return parseDocument(doc, "key policy", MaxSize, parseStatement)
+}
+
+// parseDocument reads the frame a key policy and an IAM policy share
+// (Version, Id, Statement as one object or a list), with what names the
+// kind of policy in errors and statement parsing the statements.
+func parseDocument(doc []byte, what string, max int, statement func(i int, v any) (Statement, error)) (*Document, error) {
+	if len(doc) > max {
+		return nil, fmt.Errorf("%s: %d bytes, over the %d-byte limit", what, len(doc), max)
 	}
 	if !utf8.Valid(doc) {
-		return nil, errors.New("key policy: not valid UTF-8")
+		return nil, fmt.Errorf("%s: not valid UTF-8", what)
 	}
 	v, err := decodeJSON(doc)
 	if err != nil {
-		return nil, fmt.Errorf("key policy: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	root, ok := v.(*object)
 	if !ok {
-		return nil, errors.New("key policy: must be a JSON object")
+		return nil, fmt.Errorf("%s: must be a JSON object", what)
 	}
 	d := &Document{}
 	var stmts any
@@ -74,23 +81,23 @@ func Parse(doc []byte) (*Document, error) {
 		case "Version":
 			s, ok := val.(string)
 			if !ok || (s != "2012-10-17" && s != "2008-10-17") {
-				return nil, fmt.Errorf(`key policy: Version: must be "2012-10-17" or "2008-10-17", got %s`, describe(val))
+				return nil, fmt.Errorf(`%s: Version: must be "2012-10-17" or "2008-10-17", got %s`, what, describe(val))
 			}
 			d.Version = s
 		case "Id":
 			s, ok := val.(string)
 			if !ok {
-				return nil, fmt.Errorf("key policy: Id: must be a string, got %s", describe(val))
+				return nil, fmt.Errorf("%s: Id: must be a string, got %s", what, describe(val))
 			}
 			d.ID = s
 		case "Statement":
 			stmts, hasStmts = val, true
 		default:
-			return nil, fmt.Errorf("key policy: unknown field %q", k)
+			return nil, fmt.Errorf("%s: unknown field %q", what, k)
 		}
 	}
 	if !hasStmts {
-		return nil, errors.New("key policy: Statement: missing")
+		return nil, fmt.Errorf("%s: Statement: missing", what)
 	}
 	var list []any
 	switch s := stmts.(type) {
@@ -99,13 +106,13 @@ func Parse(doc []byte) (*Document, error) {
 	case []any:
 		list = s
 	default:
-		return nil, fmt.Errorf("key policy: Statement: must be an object or a list, got %s", describe(stmts))
+		return nil, fmt.Errorf("%s: Statement: must be an object or a list, got %s", what, describe(stmts))
 	}
 	d.Statements = make([]Statement, 0, len(list))
 	for i, sv := range list {
-		st, err := parseStatement(i, sv)
+		st, err := statement(i, sv)
 		if err != nil {
-			return nil, fmt.Errorf("key policy: Statement[%d]%w", i, err)
+			return nil, fmt.Errorf("%s: Statement[%d]%w", what, i, err)
 		}
 		d.Statements = append(d.Statements, st)
 	}
