@@ -316,7 +316,12 @@ func (r *keyRun) list(member, op, field string, page func(marker *string, a *ans
 			return
 		}
 		pages = append(pages, a.body)
-		if !truncated || aws.ToString(next) == "" {
+		if truncated && aws.ToString(next) == "" {
+			// The rest cannot be asked for: a shorter list is not the list.
+			r.fail(member, op, fmt.Errorf("page %d says Truncated but gives no NextMarker: the rest of the %s cannot be asked for", len(pages), strings.ToLower(field)))
+			return
+		}
+		if !truncated {
 			r.merge(member, op, field, pages)
 			return
 		}

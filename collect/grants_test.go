@@ -152,6 +152,28 @@ func TestGrantListsThatCannotBeTrusted(t *testing.T) {
 	})
 }
 
+// Tags and aliases are held to the same rule as grants: a page that says
+// Truncated without a NextMarker leaves the member a problem, never a
+// shorter list taken for the whole.
+func TestTruncatedWithoutMarkerIsAProblem(t *testing.T) {
+	tg := openEmbedded(t)
+	key := makeKey(t, tg, provision.Correct)
+	for _, tc := range []struct{ op, member, answer string }{
+		{"ListResourceTags", keystate.ListResourceTags, `{"Tags": [], "Truncated": true}`},
+		{"ListAliases", keystate.ListAliases, `{"Aliases": [], "Truncated": true}`},
+	} {
+		t.Run(tc.op, func(t *testing.T) {
+			proxied, proxy := through(t, tg, faultproxy.Rule{Operation: tc.op, Fault: faultproxy.Rewrite,
+				Rewrite: func([]byte) []byte { return []byte(tc.answer) }})
+			s, _, err := Key(context.Background(), proxied, key.KeyID, Options{})
+			require.NoError(t, err)
+			assert.Contains(t, s.Problem(tc.member), "kms:"+tc.op+" failed: page 1 says Truncated but gives no NextMarker")
+			assert.False(t, s.Has(tc.member))
+			assert.Equal(t, 1, proxy.Calls(tc.op))
+		})
+	}
+}
+
 // The live path never judges another key's answers: when an answer names
 // another key than the one asked for, the collection is an error naming
 // both, and there is no state to judge.
