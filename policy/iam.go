@@ -34,61 +34,9 @@ func ParseIdentityPolicy(doc []byte) (*Document, error) {
 	return parseDocument(doc, "IAM policy", MaxIdentityPolicySize, parseIdentityStatement)
 }
 
-func parseIdentityStatement(i int, v any) (Statement, error) {
-	st := Statement{Index: i}
-	obj, ok := v.(*object)
-	if !ok {
-		return st, errField("", "must be an object, got %s", describe(v))
-	}
-	var err error
-	for _, k := range obj.keys {
-		val := obj.vals[k]
-		switch k {
-		case "Sid":
-			s, ok := val.(string)
-			if !ok {
-				return st, errField(k, "must be a string, got %s", describe(val))
-			}
-			st.Sid = s
-		case "Effect":
-			s, ok := val.(string)
-			if !ok || (s != "Allow" && s != "Deny") {
-				return st, errField(k, `must be "Allow" or "Deny", got %s`, describe(val))
-			}
-			st.Effect = s
-		case "Principal", "NotPrincipal":
-			return st, errField(k, "an identity-based policy names no principal")
-		case "Action":
-			st.Actions, err = stringList(k, val)
-		case "NotAction":
-			st.NotActions, err = stringList(k, val)
-		case "Resource":
-			st.Resources, err = stringList(k, val)
-		case "NotResource":
-			st.NotResources, err = stringList(k, val)
-		case "Condition":
-			st.Conditions, err = parseConditions(val)
-		default:
-			return st, errField("", "unknown field %q", k)
-		}
-		if err != nil {
-			return st, err
-		}
-	}
-	switch {
-	case st.Effect == "":
-		return st, errField("Effect", "missing")
-	case st.Actions != nil && st.NotActions != nil:
-		return st, errField("", "has both Action and NotAction")
-	case st.Actions == nil && st.NotActions == nil:
-		return st, errField("", "has neither Action nor NotAction")
-	case st.Resources != nil && st.NotResources != nil:
-		return st, errField("", "has both Resource and NotResource")
-	case st.Resources == nil && st.NotResources == nil:
-		return st, errField("", "has neither Resource nor NotResource")
-	}
-	return st, nil
-}
+// parseIdentityStatement reads a statement of an identity-based policy:
+// no principal, and Resource or NotResource required.
+func parseIdentityStatement(i int, v any) (Statement, error) { return parseStatementAs(i, v, true) }
 
 // IdentityPolicy is one policy attached to an identity, directly or through
 // a group.

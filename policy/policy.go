@@ -134,7 +134,12 @@ func errField(field, format string, args ...any) error {
 	return &fieldError{field, fmt.Sprintf(format, args...)}
 }
 
-func parseStatement(i int, v any) (Statement, error) {
+func parseStatement(i int, v any) (Statement, error) { return parseStatementAs(i, v, false) }
+
+// parseStatementAs reads one statement of a key policy, or of an
+// identity-based policy (identity), whose statements name no principal and
+// must say Resource or NotResource.
+func parseStatementAs(i int, v any, identity bool) (Statement, error) {
 	st := Statement{Index: i}
 	obj, ok := v.(*object)
 	if !ok {
@@ -156,10 +161,15 @@ func parseStatement(i int, v any) (Statement, error) {
 				return st, errField(k, `must be "Allow" or "Deny", got %s`, describe(val))
 			}
 			st.Effect = s
-		case "Principal":
-			st.Principal, err = parsePrincipalSet(k, val)
-		case "NotPrincipal":
-			st.NotPrincipal, err = parsePrincipalSet(k, val)
+		case "Principal", "NotPrincipal":
+			if identity {
+				return st, errField(k, "an identity-based policy names no principal")
+			}
+			if k == "Principal" {
+				st.Principal, err = parsePrincipalSet(k, val)
+			} else {
+				st.NotPrincipal, err = parsePrincipalSet(k, val)
+			}
 		case "Action":
 			st.Actions, err = stringList(k, val)
 		case "NotAction":
@@ -180,9 +190,9 @@ func parseStatement(i int, v any) (Statement, error) {
 	switch {
 	case st.Effect == "":
 		return st, errField("Effect", "missing")
-	case st.Principal != nil && st.NotPrincipal != nil:
+	case !identity && st.Principal != nil && st.NotPrincipal != nil:
 		return st, errField("", "has both Principal and NotPrincipal")
-	case st.Principal == nil && st.NotPrincipal == nil:
+	case !identity && st.Principal == nil && st.NotPrincipal == nil:
 		return st, errField("", "has neither Principal nor NotPrincipal")
 	case st.Actions != nil && st.NotActions != nil:
 		return st, errField("", "has both Action and NotAction")
@@ -190,6 +200,8 @@ func parseStatement(i int, v any) (Statement, error) {
 		return st, errField("", "has neither Action nor NotAction")
 	case st.Resources != nil && st.NotResources != nil:
 		return st, errField("", "has both Resource and NotResource")
+	case identity && st.Resources == nil && st.NotResources == nil:
+		return st, errField("", "has neither Resource nor NotResource")
 	}
 	return st, nil
 }
