@@ -87,15 +87,7 @@ func evalMonitoring(e *env) outcome {
 				note("rule %s: %v", r.Name, err)
 				continue
 			}
-			var yes, maybe []string
-			for _, name := range monitoredCalls {
-				switch p.Matches(call(name)) {
-				case eventmatch.Yes:
-					yes = append(yes, name)
-				case eventmatch.Unknown:
-					maybe = append(maybe, name)
-				}
-			}
+			yes, maybe := sortCalls(p.Matches, call)
 			if len(yes) == 0 && len(maybe) == 0 {
 				continue
 			}
@@ -129,15 +121,7 @@ func evalMonitoring(e *env) outcome {
 				note("metric filter %s: %v", f.Name, err)
 				continue
 			}
-			var yes, maybe []string
-			for _, name := range monitoredCalls {
-				switch p.Matches(call(name)) {
-				case eventmatch.Yes:
-					yes = append(yes, name)
-				case eventmatch.Unknown:
-					maybe = append(maybe, name)
-				}
-			}
+			yes, maybe := sortCalls(p.Matches, call)
 			if len(yes) == 0 && len(maybe) == 0 {
 				continue
 			}
@@ -207,4 +191,18 @@ func orNotReported(s string) string {
 		return "not reported as enabled"
 	}
 	return s
+}
+
+// sortCalls asks matches about each monitored call on this key: the calls
+// it surely catches, and those it may catch.
+func sortCalls(matches func(eventmatch.Call) eventmatch.Answer, call func(string) eventmatch.Call) (yes, maybe []string) {
+	for _, name := range monitoredCalls {
+		switch matches(call(name)) {
+		case eventmatch.Yes:
+			yes = append(yes, name)
+		case eventmatch.Unknown:
+			maybe = append(maybe, name)
+		}
+	}
+	return yes, maybe
 }
