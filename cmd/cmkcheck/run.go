@@ -78,18 +78,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = usagef("unknown command %q", args[0])
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "cmkcheck:", err)
-		var u usageError
-		if errors.As(err, &u) {
-			fmt.Fprintln(stderr, usage)
-		}
-		return exitUsage
+		return failed(stderr, err)
 	}
 	if err := out.write(run, stdout, stderr); err != nil {
-		fmt.Fprintln(stderr, "cmkcheck:", err)
-		return exitUsage
+		return failed(stderr, err)
 	}
-	if run.Verdict == checks.Ready {
+	return exitFor(run.Verdict)
+}
+
+// failed says why a command could not give a verdict (with the usage for
+// bad input) and returns the exit status of a usage or configuration error.
+func failed(stderr io.Writer, err error) int {
+	fmt.Fprintln(stderr, "cmkcheck:", err)
+	var u usageError
+	if errors.As(err, &u) {
+		fmt.Fprintln(stderr, usage)
+	}
+	return exitUsage
+}
+
+// exitFor is the exit status of a verdict.
+func exitFor(verdict string) int {
+	if verdict == checks.Ready {
 		return exitReady
 	}
 	return exitNotReady

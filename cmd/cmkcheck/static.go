@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -66,21 +65,12 @@ type staticRun struct {
 func staticEvaluate(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	sr, out, err := staticCommand(args, getenv)
 	if err != nil {
-		fmt.Fprintln(stderr, "cmkcheck:", err)
-		var u usageError
-		if errors.As(err, &u) {
-			fmt.Fprintln(stderr, usage)
-		}
-		return exitUsage
+		return failed(stderr, err)
 	}
 	if err := out.writeStatic(sr, stdout, stderr); err != nil {
-		fmt.Fprintln(stderr, "cmkcheck:", err)
-		return exitUsage
+		return failed(stderr, err)
 	}
-	if sr.verdict == checks.Ready {
-		return exitReady
-	}
-	return exitNotReady
+	return exitFor(sr.verdict)
 }
 
 func staticCommand(args []string, getenv func(string) string) (*staticRun, outputs, error) {
