@@ -457,22 +457,7 @@ func fleetSuiteOf(r *Run, resultsFile string) (junitSuite, error) {
 		if err != nil {
 			return s, fmt.Errorf("result %s: %w", res.ID, err)
 		}
-		c := junitCase{Name: xmlSafe(res.ID + ": " + res.Title), Classname: xmlSafe(res.Section), Time: "0", SystemOut: xmlBody{xmlText(string(out))}}
-		switch res.Status {
-		case checks.Fail:
-			s.Failures++
-			c.Failure = &junitIssue{Message: xmlSafe(res.Observed), Type: string(checks.Fail), Text: xmlText(details(res))}
-		case checks.Error:
-			s.Errors++
-			c.Error = &junitIssue{Message: xmlSafe(res.Observed), Type: string(checks.Error), Text: xmlText(details(res))}
-		case checks.Skip:
-			s.Skipped++
-			c.Skipped = &junitIssue{Message: xmlSafe("SKIP: " + res.Observed)}
-		case checks.Warn:
-			s.Skipped++
-			c.Skipped = &junitIssue{Message: xmlSafe("WARN: " + res.Observed), Text: xmlText(details(res))}
-		}
-		s.Cases = append(s.Cases, c)
+		s.addCase(res, out)
 	}
 	return s, nil
 }

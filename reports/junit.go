@@ -148,29 +148,35 @@ func junitSuiteOf(r *Run) (junitSuite, error) {
 		if err != nil {
 			return s, fmt.Errorf("result %s: %w", res.ID, err)
 		}
-		c := junitCase{
-			Name:      xmlSafe(res.ID + ": " + res.Title),
-			Classname: xmlSafe(res.Section),
-			Time:      "0",
-			SystemOut: xmlBody{xmlText(string(out))},
-		}
-		switch res.Status {
-		case checks.Fail:
-			s.Failures++
-			c.Failure = &junitIssue{Message: xmlSafe(res.Observed), Type: string(checks.Fail), Text: xmlText(details(res))}
-		case checks.Error:
-			s.Errors++
-			c.Error = &junitIssue{Message: xmlSafe(res.Observed), Type: string(checks.Error), Text: xmlText(details(res))}
-		case checks.Skip:
-			s.Skipped++
-			c.Skipped = &junitIssue{Message: xmlSafe("SKIP: " + res.Observed)}
-		case checks.Warn:
-			s.Skipped++
-			c.Skipped = &junitIssue{Message: xmlSafe("WARN: " + res.Observed), Text: xmlText(details(res))}
-		}
-		s.Cases = append(s.Cases, c)
+		s.addCase(res, out)
 	}
 	return s, nil
+}
+
+// addCase adds one result as a testcase, its record as system-out, and
+// counts it: FAIL a failure, ERROR an error, WARN and SKIP skipped.
+func (s *junitSuite) addCase(res checks.Result, record []byte) {
+	c := junitCase{
+		Name:      xmlSafe(res.ID + ": " + res.Title),
+		Classname: xmlSafe(res.Section),
+		Time:      "0",
+		SystemOut: xmlBody{xmlText(string(record))},
+	}
+	switch res.Status {
+	case checks.Fail:
+		s.Failures++
+		c.Failure = &junitIssue{Message: xmlSafe(res.Observed), Type: string(checks.Fail), Text: xmlText(details(res))}
+	case checks.Error:
+		s.Errors++
+		c.Error = &junitIssue{Message: xmlSafe(res.Observed), Type: string(checks.Error), Text: xmlText(details(res))}
+	case checks.Skip:
+		s.Skipped++
+		c.Skipped = &junitIssue{Message: xmlSafe("SKIP: " + res.Observed)}
+	case checks.Warn:
+		s.Skipped++
+		c.Skipped = &junitIssue{Message: xmlSafe("WARN: " + res.Observed), Text: xmlText(details(res))}
+	}
+	s.Cases = append(s.Cases, c)
 }
 
 // details is the plain-text body of a finding.
