@@ -16,6 +16,7 @@ import (
 	"github.com/aep-cmk/cmkcheck/checks"
 	"github.com/aep-cmk/cmkcheck/collect"
 	"github.com/aep-cmk/cmkcheck/internal/awsid"
+	"github.com/aep-cmk/cmkcheck/internal/buildinfo"
 	"github.com/aep-cmk/cmkcheck/keystate"
 	"github.com/aep-cmk/cmkcheck/profile"
 	"github.com/aep-cmk/cmkcheck/provision"
@@ -228,13 +229,13 @@ func Evaluate(state *keystate.State, v profile.Valid, src Source) (*reports.Run,
 	if err != nil {
 		return nil, err
 	}
-	version, commit := reports.BuildInfo()
+	build := buildinfo.Read()
 	run := &reports.Run{
 		RunID:       runID(src.Start),
 		Start:       src.Start.UTC(),
 		End:         time.Now().UTC(),
-		ToolVersion: version,
-		Commit:      commit,
+		ToolVersion: build.Version,
+		Commit:      build.Commit,
 		Target:      src.Target,
 		Account:     src.Account,
 		Region:      src.Region,

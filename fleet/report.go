@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/aep-cmk/cmkcheck/internal/buildinfo"
 	"github.com/aep-cmk/cmkcheck/reports"
 )
 
@@ -26,11 +27,11 @@ func NewReports(dir string, meta reports.IndexMeta) (*Reports, error) {
 
 // Meta is the index's description of a run.
 func Meta(runID string, o Options, keysFile string, target reports.Target) reports.IndexMeta {
-	version, commit := reports.BuildInfo()
+	build := buildinfo.Read()
 	p := o.Profile.Profile()
 	sel := o.Selection
 	return reports.IndexMeta{
-		RunID: runID, ToolVersion: version, Commit: commit, Target: target,
+		RunID: runID, ToolVersion: build.Version, Commit: build.Commit, Target: target,
 		Profile: reports.NewProfileRecord(p.Source, p.Content),
 		Selection: reports.IndexSelection{All: sel.All, KeysFile: keysFile, Keys: len(sel.Keys), Regions: sel.Regions,
 			Accounts: sel.Accounts, Organization: sel.Organization, RoleTemplate: sel.RoleTemplate, PlatformOnly: sel.PlatformOnly},

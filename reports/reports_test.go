@@ -329,9 +329,3 @@ func TestAppendStepSummary(t *testing.T) {
 	assert.Contains(t, s, "| FAIL | CMK-CFG-5 | Key is enabled | required | create-a-key (IMPORTANT) |")
 	assert.NotContains(t, s, "Sign-off", "the summary is the short form")
 }
-
-func TestBuildInfo(t *testing.T) {
-	version, commit := BuildInfo()
-	assert.NotEmpty(t, version)
-	assert.NotEmpty(t, commit)
-}

@@ -6,7 +6,6 @@ package reports
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -14,12 +13,9 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -81,60 +77,6 @@ type Run struct {
 	// "" means the results file this run writes. The file cannot hold its
 	// own digest, so it is not part of it.
 	ResultsSHA256 string `json:"-"`
-}
-
-// BuildInfo names the running tool: the module version, and the VCS revision
-// it was built from ("-dirty" when modified). Binaries built without VCS
-// stamping (go test, go run of a file) fall back to `git` in the working
-// directory, then to "unknown".
-func BuildInfo() (version, commit string) { return buildInfo() }
-
-// buildInfo is asked once a process: without VCS stamping it runs git
-// twice, which a fleet run would otherwise do for every key.
-var buildInfo = sync.OnceValues(readBuildInfo)
-
-func readBuildInfo() (version, commit string) {
-	version, commit = "unknown", ""
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		if bi.Main.Version != "" {
-			version = bi.Main.Version
-		}
-		var modified bool
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				commit = s.Value
-			case "vcs.modified":
-				modified = s.Value == "true"
-			}
-		}
-		if commit != "" && modified {
-			commit += "-dirty"
-		}
-	}
-	if commit == "" {
-		commit = gitCommit()
-	}
-	return version, commit
-}
-
-// gitCommit asks git for HEAD, marking uncommitted changes to tracked files.
-func gitCommit() string {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "git", "rev-parse", "HEAD").Output()
-	if err != nil {
-		return "unknown"
-	}
-	commit := strings.TrimSpace(string(out))
-	if commit == "" {
-		return "unknown"
-	}
-	status, err := exec.CommandContext(ctx, "git", "status", "--porcelain", "--untracked-files=no").Output()
-	if err == nil && len(bytes.TrimSpace(status)) > 0 {
-		commit += "-dirty"
-	}
-	return commit
 }
 
 // Paths are the files Write produced.

@@ -41,6 +41,7 @@ const usage = `usage:
   cmkcheck evaluate --terraform-plan PLAN.json [--account ID] [--region R] [--profile FILE] [--format ...] [--out DIR] ...
   cmkcheck report   --results FILE [--format text|json] [--junit FILE] [--markdown FILE]
   cmkcheck verify   --results FILE [--format text|json]
+  cmkcheck version  (or --version)
   cmkcheck audit    [--target embedded|localstack|aws] [--profile FILE] [--key KEY] [--baseline FILE] [--watch] [--out DIR] [--format text|json] [--timeout D] [--save-snapshot FILE]
   cmkcheck audit    --all | --keys FILE [--regions R1,R2] [--accounts FILE | --organization] [--role-arn-template ARN]
                     [--platform-keys-only] [--parallel N] [--progress] [--target ...] [--profile FILE] [--out DIR] [--format text|json] [--timeout D]
@@ -71,6 +72,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			return code
 		}
 		run, out, err = auditCommand(ctx, args[1:], stderr, getenv)
+	case "version", "--version":
+		if err := versionCommand(args[1:], stdout); err != nil {
+			return failed(stderr, err)
+		}
+		return exitReady
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return exitReady
