@@ -412,13 +412,8 @@ func (x *Index) writeKeyFiles(k *IndexKey, run *Run) error {
 	if err := os.MkdirAll(filepath.Join(x.dir, filepath.Dir(k.Results)), 0o755); err != nil {
 		return fmt.Errorf("fleet index: %w", err)
 	}
-	for _, f := range []struct {
-		path string
-		data []byte
-	}{{k.Results, res.Bytes()}, {k.Markdown, md.Bytes()}} {
-		if err := os.WriteFile(filepath.Join(x.dir, f.path), f.data, 0o644); err != nil {
-			return fmt.Errorf("fleet index: write report: %w", err)
-		}
+	if err := WriteFiles(bytesFile(filepath.Join(x.dir, k.Results), res.Bytes()), bytesFile(filepath.Join(x.dir, k.Markdown), md.Bytes())); err != nil {
+		return fmt.Errorf("fleet index: %w", err)
 	}
 	return nil
 }
@@ -607,14 +602,12 @@ func (x *Index) Close(sum IndexSummary) (IndexPaths, error) {
 		JSON:     filepath.Join(x.dir, IndexName+".json"),
 		JUnit:    filepath.Join(x.dir, IndexName+".junit.xml"),
 	}
-	if err := writeAtomically(paths.Markdown, func(w io.Writer) error { return x.writeMarkdown(w, sum) }); err != nil {
-		return IndexPaths{}, err
-	}
-	if err := writeAtomically(paths.JSON, func(w io.Writer) error { return x.writeJSON(w, sum) }); err != nil {
-		return IndexPaths{}, err
-	}
-	if err := writeAtomically(paths.JUnit, x.writeJUnit); err != nil {
-		return IndexPaths{}, err
+	err := WriteFiles(
+		File{paths.Markdown, func(w io.Writer) error { return x.writeMarkdown(w, sum) }},
+		File{paths.JSON, func(w io.Writer) error { return x.writeJSON(w, sum) }},
+		File{paths.JUnit, x.writeJUnit})
+	if err != nil {
+		return IndexPaths{}, fmt.Errorf("fleet index: %w", err)
 	}
 	return paths, nil
 }
@@ -665,29 +658,6 @@ func (x *Index) drain() error {
 		}
 	}
 	return nil
-}
-
-func writeAtomically(path string, write func(io.Writer) error) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return fmt.Errorf("fleet index: %w", err)
-	}
-	w := bufio.NewWriter(f)
-	if err := write(w); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("fleet index: writing %s: %w", path, err)
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 func (x *Index) writeMarkdown(w io.Writer, s IndexSummary) error {

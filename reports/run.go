@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -88,45 +89,52 @@ type Paths struct {
 const DefaultName = "cmk-audit"
 
 // Write renders the run into dir as <name>.results.json, <name>.junit.xml and
-// <name>.md. All three are rendered before any is written, so a run that
-// cannot be rendered leaves no partial reports behind.
+// <name>.md, all three or none (WriteFiles).
 func Write(dir, name string, run *Run) (Paths, error) {
+	files, p, err := Files(dir, name, run)
+	if err != nil {
+		return Paths{}, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Paths{}, fmt.Errorf("create report directory: %w", err)
+	}
+	return p, WriteFiles(files...)
+}
+
+// Files renders the run's three reports for dir without writing them, so a
+// command can write them in one WriteFiles with its other outputs. A run
+// that cannot be rendered fails here, before any file is touched.
+func Files(dir, name string, run *Run) ([]File, Paths, error) {
 	if name == "" {
 		name = DefaultName
 	}
 	if name != filepath.Base(name) || name == "." || name == ".." {
-		return Paths{}, fmt.Errorf("report name %q must be a plain file name", name)
+		return nil, Paths{}, fmt.Errorf("report name %q must be a plain file name", name)
 	}
 	var res, junit, md bytes.Buffer
 	if err := WriteResults(&res, run); err != nil {
-		return Paths{}, err
+		return nil, Paths{}, err
 	}
 	// The reports name the results file they go with.
 	withDigest := *run
 	withDigest.ResultsSHA256 = sha256Hex(res.Bytes())
 	if err := WriteJUnit(&junit, &withDigest); err != nil {
-		return Paths{}, err
+		return nil, Paths{}, err
 	}
 	if err := WriteMarkdown(&md, &withDigest); err != nil {
-		return Paths{}, err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return Paths{}, fmt.Errorf("create report directory: %w", err)
+		return nil, Paths{}, err
 	}
 	p := Paths{
 		Results:  filepath.Join(dir, name+".results.json"),
 		JUnit:    filepath.Join(dir, name+".junit.xml"),
 		Markdown: filepath.Join(dir, name+".md"),
 	}
-	for _, f := range []struct {
-		path string
-		data []byte
-	}{{p.Results, res.Bytes()}, {p.JUnit, junit.Bytes()}, {p.Markdown, md.Bytes()}} {
-		if err := os.WriteFile(f.path, f.data, 0o644); err != nil {
-			return Paths{}, fmt.Errorf("write report: %w", err)
-		}
-	}
-	return p, nil
+	return []File{bytesFile(p.Results, res.Bytes()), bytesFile(p.JUnit, junit.Bytes()), bytesFile(p.Markdown, md.Bytes())}, p, nil
+}
+
+// bytesFile is a File whose content is already rendered.
+func bytesFile(path string, data []byte) File {
+	return File{Path: path, Write: func(w io.Writer) error { _, err := w.Write(data); return err }}
 }
 
 // prepare validates a run for rendering and returns a normalised copy: times

@@ -77,7 +77,7 @@ func auditCommand(ctx context.Context, args []string, stderr io.Writer, getenv f
 	if *saveSnapshot != "" {
 		data, serr := o.State.Snapshot()
 		if serr == nil {
-			serr = writeFile(*saveSnapshot, func(w io.Writer) error { _, werr := w.Write(data); return werr })
+			serr = reports.WriteFiles(reports.File{Path: *saveSnapshot, Write: func(w io.Writer) error { _, werr := w.Write(data); return werr }})
 		}
 		if serr != nil {
 			return nil, out, errors.Join(err, fmt.Errorf("--save-snapshot: %w", serr))

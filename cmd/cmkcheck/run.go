@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -133,6 +134,7 @@ func (o *outputs) check() error {
 }
 
 func (o outputs) write(run *reports.Run, stdout, stderr io.Writer) error {
+	var named []reports.File // the files asked for by name
 	for _, f := range []struct {
 		path  string
 		write func(io.Writer, *reports.Run) error
@@ -141,19 +143,30 @@ func (o outputs) write(run *reports.Run, stdout, stderr io.Writer) error {
 		{o.junit, func(w io.Writer, r *reports.Run) error { return reports.WriteJUnit(w, r) }},
 		{o.markdown, reports.WriteMarkdown},
 	} {
-		if f.path == "" {
-			continue
+		if f.path != "" {
+			named = append(named, reports.File{Path: f.path, Write: func(w io.Writer) error { return f.write(w, run) }})
 		}
-		if err := writeFile(f.path, func(w io.Writer) error { return f.write(w, run) }); err != nil {
-			return err
-		}
-		fmt.Fprintln(stderr, "wrote", f.path)
 	}
+	files := named
+	var paths reports.Paths
 	if o.dir != "" {
-		paths, err := reports.Write(o.dir, "", run)
+		inDir, p, err := reports.Files(o.dir, "", run)
 		if err != nil {
 			return err
 		}
+		if err := os.MkdirAll(o.dir, 0o755); err != nil {
+			return fmt.Errorf("create report directory: %w", err)
+		}
+		files, paths = append(slices.Clip(named), inDir...), p
+	}
+	// All of them or none: a run that fails part-way leaves nothing whole-looking.
+	if err := reports.WriteFiles(files...); err != nil {
+		return err
+	}
+	for _, f := range named {
+		fmt.Fprintln(stderr, "wrote", f.Path)
+	}
+	if o.dir != "" {
 		fmt.Fprintf(stderr, "evidence: %s\njunit:    %s\nmarkdown: %s\n", paths.Results, paths.JUnit, paths.Markdown)
 	}
 	if o.format == "json" {
@@ -161,18 +174,6 @@ func (o outputs) write(run *reports.Run, stdout, stderr io.Writer) error {
 	}
 	printText(stdout, run)
 	return nil
-}
-
-func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return f.Close()
 }
 
 // printJSON prints the contract's object: {"verdict", "results"}.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -211,42 +212,50 @@ func (sr *staticRun) key(i int) staticKey {
 }
 
 func (o outputs) writeStatic(sr *staticRun, stdout, stderr io.Writer) error {
+	var named []reports.File // the files asked for by name
 	if o.results != "" {
-		if err := writeFile(o.results, func(w io.Writer) error { return reports.WriteResults(w, sr.runs[0]) }); err != nil {
-			return err
-		}
-		fmt.Fprintln(stderr, "wrote", o.results)
+		named = append(named, reports.File{Path: o.results, Write: func(w io.Writer) error { return reports.WriteResults(w, sr.runs[0]) }})
 	}
 	if o.junit != "" {
 		// One testsuite per key, in one file a CI system reads.
-		if err := writeFile(o.junit, func(w io.Writer) error { return reports.WriteJUnit(w, sr.runs...) }); err != nil {
-			return err
-		}
-		fmt.Fprintln(stderr, "wrote", o.junit)
+		named = append(named, reports.File{Path: o.junit, Write: func(w io.Writer) error { return reports.WriteJUnit(w, sr.runs...) }})
 	}
 	if o.markdown != "" {
-		if err := writeFile(o.markdown, sr.writeMarkdown); err != nil {
-			return err
-		}
-		fmt.Fprintln(stderr, "wrote", o.markdown)
+		named = append(named, reports.File{Path: o.markdown, Write: sr.writeMarkdown})
 	}
 	keys := make([]staticKey, len(sr.keys))
 	for i := range sr.keys {
 		keys[i] = sr.key(i)
 	}
+	files := named
 	if o.dir != "" {
+		files = slices.Clip(named)
 		used := map[string]bool{}
 		for i, run := range sr.runs {
-			name := reportName(sr.keys[i], used)
-			paths, err := reports.Write(o.dir, name, run)
+			inDir, paths, err := reports.Files(o.dir, reportName(sr.keys[i], used), run)
 			if err != nil {
 				return err
 			}
+			files = append(files, inDir...)
 			keys[i].Reports = &paths
 		}
-		if err := sr.writeIndex(o.dir, keys); err != nil {
+		index, err := sr.indexFiles(o.dir, keys)
+		if err != nil {
 			return err
 		}
+		files = append(files, index...)
+		if err := os.MkdirAll(o.dir, 0o755); err != nil {
+			return fmt.Errorf("create report directory: %w", err)
+		}
+	}
+	// All of them or none: a run that fails part-way leaves nothing whole-looking.
+	if err := reports.WriteFiles(files...); err != nil {
+		return err
+	}
+	for _, f := range named {
+		fmt.Fprintln(stderr, "wrote", f.Path)
+	}
+	if o.dir != "" {
 		fmt.Fprintf(stderr, "reports of %d key(s) and their index: %s\n", len(keys), filepath.Join(o.dir, "index.md"))
 	}
 	if o.format == "json" {
@@ -288,7 +297,8 @@ func (sr *staticRun) printIndex(w io.Writer, keys []staticKey) {
 	fmt.Fprintf(w, "\nverdict: %s\n", sr.verdict)
 }
 
-func (sr *staticRun) writeIndex(dir string, keys []staticKey) error {
+// indexFiles renders index.md and index.json for dir.
+func (sr *staticRun) indexFiles(dir string, keys []staticKey) ([]reports.File, error) {
 	var md strings.Builder
 	fmt.Fprintf(&md, "# %s: %d key(s) in %s\n\n", sr.verdict, len(keys), mdCell(sr.file))
 	md.WriteString("Judged before the keys exist: key IDs are placeholders, and what is known only at deployment is ERROR.\n\n")
@@ -306,12 +316,12 @@ func (sr *staticRun) writeIndex(dir string, keys []staticKey) error {
 		Keys    []staticKey `json:"keys"`
 	}{sr.verdict, sr.file, keys}, "", "  ")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "index.md"), []byte(md.String()), 0o644); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, "index.json"), append(idx, '\n'), 0o644)
+	return []reports.File{
+		{Path: filepath.Join(dir, "index.md"), Write: func(w io.Writer) error { _, err := io.WriteString(w, md.String()); return err }},
+		{Path: filepath.Join(dir, "index.json"), Write: func(w io.Writer) error { _, err := w.Write(append(idx, '\n')); return err }},
+	}, nil
 }
 
 // writeMarkdown is the index, then each key's report.
