@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -35,38 +34,17 @@ func (f *fleetFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&f.in.Organization, "organization", false, "audit the ACTIVE accounts of the caller's AWS Organization (organizations:ListAccounts) through --role-arn-template (default: CMK_ORGANIZATION)")
 	fs.StringVar(&f.in.RoleTemplate, "role-arn-template", "", "role assumed in each account: `ARN` with {account}, e.g. arn:aws:iam::{account}:role/CmkAudit (default: CMK_ROLE_ARN_TEMPLATE)")
 	fs.BoolVar(&f.in.PlatformOnly, "platform-keys-only", false, "report only the keys that carry the platform's statements (default: CMK_PLATFORM_KEYS_ONLY)")
-	fs.IntVar(&f.parallel, "parallel", 0, fmt.Sprintf("keys audited at once, 1 to %d (default: CMK_PARALLEL, else %d)", fleet.MaxParallel, fleet.DefaultParallel))
+	fs.IntVar(&f.parallel, "parallel", 0, fmt.Sprintf("`N` keys audited at once, 1 to %d (default: CMK_PARALLEL, else %d)", fleet.MaxParallel, fleet.DefaultParallel))
 	fs.BoolVar(&f.progress, "progress", false, "print the progress line on stderr even when it is not a terminal")
 }
 
 // fleetAudit runs `cmkcheck audit` as a fleet audit when a selection of
 // keys is given (flags or environment); handled is false otherwise, and
 // the single-key audit runs.
-func fleetAudit(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) (code int, handled bool) {
-	fs := newFlagSet("audit")
-	var ff fleetFlags
-	ff.define(fs)
-	var out outputs
-	fs.StringVar(&out.format, "format", "text", "")
-	fs.StringVar(&out.dir, "out", "out", "")
-	target := fs.String("target", "", "")
-	profilePath := fs.String("profile", "", "")
-	key := fs.String("key", "", "")
-	timeout := fs.Duration("timeout", 0, "")
-	saveSnapshot := fs.String("save-snapshot", "", "")
-	// Flags the single audit does not know: its own parse names them.
-	if err := fs.Parse(args); err != nil {
-		return 0, false
-	}
+func fleetAudit(ctx context.Context, f *auditFlags, fs *flag.FlagSet, stdout, stderr io.Writer, getenv func(string) string) (code int, handled bool) {
+	ff, out := &f.fleet, f.out
 	env := edge.Env(getenv)
-	fail := func(err error) (int, bool) {
-		fmt.Fprintln(stderr, "cmkcheck:", err)
-		var u usageError
-		if errors.As(err, &u) {
-			fmt.Fprintln(stderr, usage)
-		}
-		return exitUsage, true
-	}
+	fail := func(err error) (int, bool) { return failed(stderr, err), true }
 	envIn, envParallel, envErr := env.FleetInput()
 	in := envIn.Merge(ff.in)
 	if !in.Given() && envErr == nil {
@@ -75,19 +53,19 @@ func fleetAudit(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	if envErr != nil {
 		return fail(envErr)
 	}
-	if fs.NArg() > 0 {
-		return fail(usagef("audit: unexpected argument %q", fs.Arg(0)))
-	}
 	if err := out.check(); err != nil {
 		return fail(err)
 	}
+	oneKey := misplaced(given(fs), flagNames(new(keyFlags).define))
 	switch {
-	case *key != "":
+	case f.one.key != "":
 		return fail(usagef("audit: --key names one key and the fleet selection (--all, --keys, or CMK_ALL / CMK_KEYS_FILE) names many: give one of them"))
-	case *saveSnapshot != "":
+	case f.one.saveSnapshot != "":
 		return fail(usagef("audit: --save-snapshot is for one key; a fleet run writes each key's snapshot beside its results in --out"))
-	case *target != "" && !targetkind.IsLive(*target):
-		return fail(usagef("--target %q: want one of %v", *target, targetkind.Live))
+	case oneKey != "":
+		return fail(usagef("audit: --%s is for one key; the fleet selection (--all, --keys, or CMK_ALL / CMK_KEYS_FILE) names many", oneKey))
+	case f.target != "" && !targetkind.IsLive(f.target):
+		return fail(usagef("--target %q: want one of %v", f.target, targetkind.Live))
 	case ff.parallel < 0 || ff.parallel > fleet.MaxParallel:
 		return fail(usagef("--parallel %d: want 1 to %d", ff.parallel, fleet.MaxParallel))
 	}
@@ -99,17 +77,17 @@ func fleetAudit(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	if err != nil {
 		return fail(usageError{err.Error()})
 	}
-	if *profilePath == "" {
-		*profilePath = env(edge.Profile)
+	if f.profilePath == "" {
+		f.profilePath = env(edge.Profile)
 	}
-	p, err := profile.Load(*profilePath, getenv)
+	p, err := profile.Load(f.profilePath, getenv)
 	if err != nil {
 		return fail(err)
 	}
 	if k := p.Profile().Key; k != "" {
 		fmt.Fprintf(stderr, "cmkcheck: the profile's key %s is not used: the fleet selection names the keys\n", k)
 	}
-	kind, err := env.Target(*target)
+	kind, err := env.Target(f.target)
 	if err != nil {
 		return fail(err)
 	}
@@ -118,7 +96,7 @@ func fleetAudit(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 
 	start := time.Now()
 	runID := fleetRunID(start)
-	o := fleet.Options{Target: kind, Opener: opener, Profile: p, Selection: sel, Parallel: parallel, Timeout: *timeout}
+	o := fleet.Options{Target: kind, Opener: opener, Profile: p, Selection: sel, Parallel: parallel, Timeout: f.timeout}
 	if kind == "" {
 		kind = targetkind.Embedded
 	}

@@ -1,12 +1,7 @@
 // Command cmkcheck checks an AWS KMS key against Adobe Experience Platform's
 // requirements for customer managed keys.
 //
-//	cmkcheck evaluate --snapshot FILE [--profile FILE] [--format text|json] [--junit FILE] [--markdown FILE] [--results FILE]
-//	cmkcheck evaluate --cloudformation TEMPLATE [--parameters FILE] [--parameter NAME=VALUE] [--account ID] [--region R] [--profile FILE] [--out DIR] ...
-//	cmkcheck evaluate --terraform-plan PLAN.json [--account ID] [--region R] [--profile FILE] [--out DIR] ...
-//	cmkcheck report --results FILE [--format text|json] [--junit FILE] [--markdown FILE]
-//	cmkcheck verify --results FILE [--format text|json]
-//	cmkcheck audit [--target embedded|localstack|aws] [--profile FILE] [--out DIR]
+// `cmkcheck help` describes every subcommand and flag (run.go holds them).
 //
 // Exit status: 0 READY, 1 NOT READY, 2 usage or configuration error.
 package main

@@ -13,6 +13,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/agnivade/levenshtein"
+
 	"github.com/aep-cmk/cmkcheck/audit"
 	"github.com/aep-cmk/cmkcheck/checks"
 	"github.com/aep-cmk/cmkcheck/keystate"
@@ -35,55 +37,155 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
 
-const usage = `usage:
-  cmkcheck evaluate --snapshot FILE [--profile FILE] [--baseline FILE] [--format text|json] [--junit FILE] [--markdown FILE] [--results FILE]
-  cmkcheck evaluate --cloudformation TEMPLATE [--parameters FILE] [--parameter NAME=VALUE ...] [--account ID] [--region R]
-                    [--profile FILE] [--format text|json] [--junit FILE] [--markdown FILE] [--results FILE] [--out DIR]
-  cmkcheck evaluate --terraform-plan PLAN.json [--account ID] [--region R] [--profile FILE] [--format ...] [--out DIR] ...
-  cmkcheck report   --results FILE [--format text|json] [--junit FILE] [--markdown FILE]
-  cmkcheck verify   --results FILE [--format text|json]
-  cmkcheck version  (or --version)
-  cmkcheck audit    [--target embedded|localstack|aws] [--profile FILE] [--key KEY] [--baseline FILE] [--watch] [--out DIR] [--format text|json] [--timeout D] [--save-snapshot FILE]
-  cmkcheck audit    --all | --keys FILE [--regions R1,R2] [--accounts FILE | --organization] [--role-arn-template ARN]
-                    [--platform-keys-only] [--parallel N] [--progress] [--target ...] [--profile FILE] [--out DIR] [--format text|json] [--timeout D]
-exit status: 0 READY, 1 NOT READY, 2 usage or configuration error`
+// command is a subcommand: how it is called, what it does, and its flags.
+type command struct {
+	name     string
+	synopsis []string // its usage lines, after "cmkcheck NAME"
+	about    string
+	// flags defines the subcommand's flags on fs (the one definition that
+	// parses them and that its help describes) and returns what runs the
+	// subcommand once they are parsed.
+	flags func(fs *flag.FlagSet) action
+	// groups are flags that apply to some of its inputs only, each under
+	// its title in the help; others titles the rest (default "flags").
+	groups []flagGroup
+	others string
+}
+
+type action func(ctx context.Context, stdout, stderr io.Writer, getenv func(string) string) int
+
+type flagGroup struct {
+	title  string
+	define func(fs *flag.FlagSet)
+}
+
+// subcommands are cmkcheck's commands, in the order the help lists them.
+func subcommands() []command {
+	return []command{
+		{
+			name: "evaluate",
+			synopsis: []string{
+				"--snapshot FILE [--profile FILE] [--baseline FILE] [--format text|json] [--junit FILE] [--markdown FILE] [--results FILE]",
+				"--cloudformation TEMPLATE [--parameters FILE] [--parameter NAME=VALUE ...] [--account ID] [--region R] [--profile FILE] [--out DIR] ...",
+				"--terraform-plan PLAN.json [--account ID] [--region R] [--profile FILE] [--out DIR] ...",
+			},
+			about: "Judges a key offline: a key that exists, from a snapshot of the AWS CLI's answers about it,\n" +
+				"or, before it exists, every key a CloudFormation template or a Terraform plan declares.",
+			flags: func(fs *flag.FlagSet) action {
+				f := &evaluateFlags{}
+				f.define(fs)
+				return f.run(fs)
+			},
+			groups: []flagGroup{
+				{"flags for a key that exists (--snapshot)", new(snapshotFlags).define},
+				{"flags for a key before it exists (--cloudformation or --terraform-plan)", new(staticFlags).define},
+			},
+			others: "flags for any input",
+		},
+		{
+			name:     "report",
+			synopsis: []string{"--results FILE [--format text|json] [--junit FILE] [--markdown FILE]"},
+			about:    "Renders the results file of an earlier run again, once its evidence bears it out.",
+			flags: func(fs *flag.FlagSet) action {
+				f := &reportFlags{}
+				f.define(fs)
+				return func(_ context.Context, stdout, stderr io.Writer, _ func(string) string) int {
+					run, out, err := report(f)
+					return finish(run, out, err, stdout, stderr)
+				}
+			},
+		},
+		{
+			name:     "verify",
+			synopsis: []string{"--results FILE [--format text|json]"},
+			about:    "Judges a results file again from the evidence it carries and says what that does and does not protect.",
+			flags: func(fs *flag.FlagSet) action {
+				f := &verifyFlags{}
+				f.define(fs)
+				return func(_ context.Context, stdout, stderr io.Writer, _ func(string) string) int {
+					run, out, err := verifyCommand(f, stdout, stderr)
+					return finish(run, out, err, stdout, stderr)
+				}
+			},
+		},
+		{
+			name: "audit",
+			synopsis: []string{
+				"[--target embedded|localstack|aws] [--profile FILE] [--key KEY] [--baseline FILE] [--watch] [--out DIR] [--format text|json] [--timeout D] [--save-snapshot FILE]",
+				"--all | --keys FILE [--regions R1,R2] [--accounts FILE | --organization] [--role-arn-template ARN] [--platform-keys-only] [--parallel N] [--progress] [--target ...] [--out DIR] ...",
+			},
+			about: "Inspects a live key (or, on an emulator, one it provisions the way the guide's console steps do)\n" +
+				"and writes the results file, JUnit and Markdown reports; with --all or --keys, a fleet of keys and their index.",
+			flags: func(fs *flag.FlagSet) action {
+				f := &auditFlags{}
+				f.define(fs)
+				return f.run(fs)
+			},
+			groups: []flagGroup{
+				{"flags for one key (no fleet selection)", new(keyFlags).define},
+				{"flags for a fleet (--all or --keys FILE, or CMK_ALL / CMK_KEYS_FILE)", new(fleetFlags).define},
+			},
+			others: "flags for one key or a fleet",
+		},
+		{
+			name:     "version",
+			synopsis: []string{"(or cmkcheck --version)"},
+			about:    "Prints the version, commit and build date that this binary's build information names (and its evidence records).",
+			flags: func(*flag.FlagSet) action {
+				return func(_ context.Context, stdout, _ io.Writer, _ func(string) string) int {
+					printVersion(stdout)
+					return exitReady
+				}
+			},
+		},
+	}
+}
+
+// lookup finds a subcommand by name, or says which one was meant.
+func lookup(name string) (command, error) {
+	var names []string
+	for _, c := range subcommands() {
+		if c.name == name {
+			return c, nil
+		}
+		names = append(names, c.name)
+	}
+	names = append(names, "help")
+	if near := closest(name, names); len(near) > 0 {
+		return command{}, usagef("unknown command %q; did you mean %s?", name, strings.Join(near, " or "))
+	}
+	return command{}, usagef("unknown command %q; the commands are %s", name, strings.Join(names, ", "))
+}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, usage)
+		fmt.Fprintln(stderr, usage())
 		return exitUsage
 	}
-	var (
-		run *reports.Run
-		out outputs
-		err error
-	)
 	switch args[0] {
-	case "evaluate":
-		if isStatic(args[1:]) { // before the key exists: a run per key (static.go)
-			return staticEvaluate(args[1:], stdout, stderr, getenv)
-		}
-		run, out, err = evaluate(args[1:], getenv)
-	case "report":
-		run, out, err = report(args[1:])
-	case "verify":
-		run, out, err = verifyCommand(args[1:], stdout, stderr)
-	case "audit":
-		if code, fleet := fleetAudit(ctx, args[1:], stdout, stderr, getenv); fleet {
-			return code
-		}
-		run, out, err = auditCommand(ctx, args[1:], stderr, getenv)
-	case "version", "--version":
-		if err := versionCommand(args[1:], stdout); err != nil {
-			return failed(stderr, err)
-		}
-		return exitReady
-	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, usage)
-		return exitReady
-	default:
-		err = usagef("unknown command %q", args[0])
+	case "help", "-h", "-help", "--help":
+		return help(args[1:], stdout, stderr)
+	case "--version":
+		args[0] = "version"
 	}
+	cmd, err := lookup(args[0])
+	if err != nil {
+		return failed(stderr, err)
+	}
+	fs := newFlagSet(cmd.name)
+	act := cmd.flags(fs)
+	if err := parseFlags(fs, args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printHelp(stdout, cmd)
+			return exitReady
+		}
+		return failed(stderr, err)
+	}
+	return act(ctx, stdout, stderr, getenv)
+}
+
+// finish renders a single run and exits with its verdict.
+func finish(run *reports.Run, out outputs, err error, stdout, stderr io.Writer) int {
 	if err != nil {
 		return failed(stderr, err)
 	}
@@ -99,9 +201,112 @@ func failed(stderr io.Writer, err error) int {
 	fmt.Fprintln(stderr, "cmkcheck:", err)
 	var u usageError
 	if errors.As(err, &u) {
-		fmt.Fprintln(stderr, usage)
+		fmt.Fprintln(stderr, usage())
 	}
 	return exitUsage
+}
+
+// usage is the short reminder printed after bad input: the usage lines,
+// not the flags' descriptions (the help has those).
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage:\n")
+	for _, c := range subcommands() {
+		for _, s := range c.synopsis {
+			fmt.Fprintf(&b, "  cmkcheck %-8s %s\n", c.name, s)
+		}
+	}
+	b.WriteString("  cmkcheck help [COMMAND]   describes every flag\n")
+	b.WriteString("exit status: 0 READY, 1 NOT READY, 2 usage or configuration error")
+	return b.String()
+}
+
+// help prints the help of one subcommand, or of them all, on stdout.
+func help(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 1 {
+		return failed(stderr, usagef("help: want at most one command, got %q", args))
+	}
+	if len(args) == 1 {
+		switch args[0] {
+		case "help", "-h", "-help", "--help":
+		default:
+			cmd, err := lookup(args[0])
+			if err != nil {
+				return failed(stderr, err)
+			}
+			printHelp(stdout, cmd)
+			return exitReady
+		}
+	}
+	fmt.Fprintln(stdout, "cmkcheck checks an AWS KMS customer managed key against Adobe Experience Platform's requirements.")
+	fmt.Fprintln(stdout)
+	fmt.Fprintln(stdout, usage())
+	for _, c := range subcommands() {
+		fmt.Fprintf(stdout, "\n== cmkcheck %s\n\n", c.name)
+		printHelp(stdout, c)
+	}
+	return exitReady
+}
+
+// printHelp describes a subcommand and each of its flags: name, argument,
+// meaning and default, from the flag set it parses with.
+func printHelp(w io.Writer, c command) {
+	fmt.Fprintln(w, "usage:")
+	for _, s := range c.synopsis {
+		fmt.Fprintf(w, "  cmkcheck %s %s\n", c.name, s)
+	}
+	fmt.Fprintf(w, "\n%s\n", c.about)
+	fs := newFlagSet(c.name)
+	c.flags(fs)
+	listed := map[string]bool{}
+	for _, g := range c.groups {
+		part := newFlagSet(c.name)
+		g.define(part)
+		fmt.Fprintf(w, "\n%s:\n", g.title)
+		part.VisitAll(func(f *flag.Flag) {
+			printFlag(w, f)
+			listed[f.Name] = true
+		})
+	}
+	title := "flags"
+	if c.others != "" {
+		title = c.others
+	}
+	first := true
+	fs.VisitAll(func(f *flag.Flag) {
+		if listed[f.Name] {
+			return
+		}
+		if first {
+			fmt.Fprintf(w, "\n%s:\n", title)
+			first = false
+		}
+		printFlag(w, f)
+	})
+	fmt.Fprintln(w, "\nexit status: 0 READY, 1 NOT READY, 2 usage or configuration error")
+}
+
+func printFlag(w io.Writer, f *flag.Flag) {
+	arg, meaning := flag.UnquoteUsage(f)
+	fmt.Fprintf(w, "  --%s", f.Name)
+	if arg != "" {
+		fmt.Fprintf(w, " %s", arg)
+	}
+	fmt.Fprintf(w, "\n        %s", meaning)
+	if !isZero(f.DefValue) {
+		fmt.Fprintf(w, " (default: %s)", f.DefValue)
+	}
+	fmt.Fprintln(w)
+}
+
+// isZero says whether a flag's default is its type's zero value, which the
+// help does not print (a description says what an unset flag means).
+func isZero(def string) bool {
+	switch def {
+	case "", "0", "0s", "false":
+		return true
+	}
+	return false
 }
 
 // exitFor is the exit status of a verdict.
@@ -121,9 +326,13 @@ type outputs struct {
 }
 
 func (o *outputs) flags(fs *flag.FlagSet) {
-	fs.StringVar(&o.format, "format", "text", "stdout format: text or json")
+	o.formatFlag(fs)
 	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to `FILE`")
 	fs.StringVar(&o.markdown, "markdown", "", "write a Markdown report to `FILE`")
+}
+
+func (o *outputs) formatFlag(fs *flag.FlagSet) {
+	fs.StringVar(&o.format, "format", "text", "print `text|json` on stdout: a table for a person, or one JSON object for a program")
 }
 
 func (o *outputs) check() error {
@@ -225,9 +434,14 @@ func newFlagSet(name string) *flag.FlagSet {
 	return fs
 }
 
+// parseFlags parses a subcommand's flags; flag.ErrHelp comes back as it
+// is (the help is asked for, not bad input).
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
-		return usagef("%s: %v", fs.Name(), err)
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{fs.Name() + ": " + flagProblem(fs, err)}
 	}
 	if fs.NArg() > 0 {
 		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
@@ -235,66 +449,231 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-func evaluate(args []string, getenv func(string) string) (*reports.Run, outputs, error) {
-	fs := newFlagSet("evaluate")
-	var out outputs
-	out.flags(fs)
-	snapshot := fs.String("snapshot", "", "the snapshot `FILE` (AWS CLI JSON outputs)")
-	profilePath := fs.String("profile", "", "the profile `FILE` (YAML)")
-	fs.StringVar(&out.results, "results", "", "write the results file (JSON) to `FILE`")
-	baselinePath := fs.String("baseline", "", "judge drift (CMK-DRF-1) against `FILE`: the results file of an earlier run, or a snapshot")
-	if err := parseFlags(fs, args); err != nil {
-		return nil, out, err
+// flagProblem words the flag package's parse errors for a person: an
+// unknown flag names the flag that was likely meant, or all of them.
+func flagProblem(fs *flag.FlagSet, err error) string {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+		if near := closest(name, names); len(near) > 0 {
+			return fmt.Sprintf("unknown flag --%s; did you mean --%s?", name, strings.Join(near, " or --"))
+		}
+		return fmt.Sprintf("unknown flag --%s; the flags of %s are --%s (cmkcheck help %s describes them)", name, fs.Name(), strings.Join(names, ", --"), fs.Name())
 	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
+		if f := fs.Lookup(name); f != nil {
+			arg, _ := flag.UnquoteUsage(f)
+			return fmt.Sprintf("--%s needs its argument, %s", name, arg)
+		}
+	}
+	return msg
+}
+
+// closest are the known names a mistyped one likely meant: those a typo or
+// two away (a swap of two letters is two; one for names under four
+// letters), or else the only one it abbreviates.
+func closest(name string, known []string) []string {
+	name = strings.ToLower(name)
+	limit := 2
+	if len(name) < 4 {
+		limit = 1
+	}
+	var near []string
+	best := limit
+	for _, k := range known {
+		switch d := levenshtein.ComputeDistance(name, k); {
+		case d > best:
+		case d < best || near == nil:
+			near, best = []string{k}, d
+		default:
+			near = append(near, k)
+		}
+	}
+	if len(near) > 0 || len(name) < 3 {
+		return near
+	}
+	for _, k := range known {
+		if strings.HasPrefix(k, name) {
+			near = append(near, k)
+		}
+	}
+	if len(near) > 1 {
+		return nil
+	}
+	return near
+}
+
+// given are the flags set on the command line to other than their
+// default: a flag that does not apply is refused, but --all=false or
+// --watch=false asks for nothing.
+func given(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Value.String() != f.DefValue {
+			set[f.Name] = true
+		}
+	})
+	return set
+}
+
+// flagNames are the names a flag definition defines.
+func flagNames(define func(*flag.FlagSet)) []string {
+	fs := newFlagSet("")
+	define(fs)
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	return names
+}
+
+// misplaced is the first flag of names that is given, if any.
+func misplaced(set map[string]bool, names []string) string {
+	for _, n := range names {
+		if set[n] {
+			return n
+		}
+	}
+	return ""
+}
+
+// evaluateFlags are evaluate's flags for all three of its inputs.
+type evaluateFlags struct {
+	out         outputs
+	profilePath string
+	snapshot    snapshotFlags
+	static      staticFlags // static.go
+}
+
+// snapshotFlags judge a key that exists, from its snapshot.
+type snapshotFlags struct{ file, baseline string }
+
+func (f *snapshotFlags) define(fs *flag.FlagSet) {
+	fs.StringVar(&f.file, "snapshot", "", "the snapshot `FILE` (AWS CLI JSON outputs) of the key to judge")
+	fs.StringVar(&f.baseline, "baseline", "", "judge drift (CMK-DRF-1) against `FILE`: the results file of an earlier run, or a snapshot")
+}
+
+func (f *evaluateFlags) define(fs *flag.FlagSet) {
+	f.out.flags(fs)
+	fs.StringVar(&f.out.results, "results", "", "write the results file (JSON) to `FILE` (of one key: a template or plan of several needs --out)")
+	fs.StringVar(&f.profilePath, "profile", "", "the profile `FILE` (YAML)")
+	f.snapshot.define(fs)
+	f.static.define(fs)
+}
+
+// evaluateInputs are evaluate's three inputs, of which it takes one.
+var evaluateInputs = []string{"snapshot", "cloudformation", "terraform-plan"}
+
+// run judges the one input given: a snapshot here, a template or a plan
+// in static.go.
+func (f *evaluateFlags) run(fs *flag.FlagSet) action {
+	return func(_ context.Context, stdout, stderr io.Writer, getenv func(string) string) int {
+		input, err := f.input(fs)
+		if err != nil {
+			return failed(stderr, err)
+		}
+		if input != "snapshot" {
+			return staticEvaluate(f, stdout, stderr, getenv)
+		}
+		run, out, err := evaluate(f, getenv)
+		return finish(run, out, err, stdout, stderr)
+	}
+}
+
+// input is the one input evaluate was given. Its missing or doubled input
+// names every alternative, and a flag of another input is refused rather
+// than ignored.
+func (f *evaluateFlags) input(fs *flag.FlagSet) (string, error) {
+	var alternatives, named []string
+	set := map[string]bool{} // an input given empty is named, and refused below
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	for _, in := range evaluateInputs {
+		arg, _ := flag.UnquoteUsage(fs.Lookup(in))
+		alternatives = append(alternatives, "--"+in+" "+arg)
+		if set[in] {
+			named = append(named, "--"+in)
+		}
+	}
+	oneOf := strings.Join(alternatives, ", ")
+	switch len(named) {
+	case 0:
+		return "", usagef("evaluate needs one of %s", oneOf)
+	case 1:
+	default:
+		last := len(named) - 1
+		both := strings.Join(named[:last], ", ") + " and " + named[last]
+		return "", usagef("evaluate: %s are given, and evaluate judges one input: give one of %s", both, oneOf)
+	}
+	input := named[0][2:]
+	if fs.Lookup(input).Value.String() == "" {
+		return "", usagef("evaluate: --%s needs a file", input)
+	}
+	if input == "snapshot" {
+		if n := misplaced(given(fs), flagNames(new(staticFlags).define)); n != "" {
+			return "", usagef("evaluate: --%s is for --cloudformation and --terraform-plan (a key before it exists), not --snapshot", n)
+		}
+	} else if n := misplaced(given(fs), flagNames(new(snapshotFlags).define)); n != "" {
+		return "", usagef("evaluate: --%s is for --snapshot (a key that exists), not --%s", n, input)
+	}
+	return input, nil
+}
+
+func evaluate(f *evaluateFlags, getenv func(string) string) (*reports.Run, outputs, error) {
+	out := f.out
 	if err := out.check(); err != nil {
 		return nil, out, err
 	}
-	if *snapshot == "" {
-		return nil, out, usagef("evaluate: --snapshot FILE is required")
-	}
+	snapshot := f.snapshot.file
 	start := time.Now()
-	valid, err := profile.Load(*profilePath, getenv)
+	valid, err := profile.Load(f.profilePath, getenv)
 	if err != nil {
 		return nil, out, err
 	}
-	data, err := readLimited(*snapshot, keystate.MaxSnapshotSize)
+	data, err := readLimited(snapshot, keystate.MaxSnapshotSize)
 	if err != nil {
 		return nil, out, err
 	}
 	state, err := keystate.Decode(data)
 	if err != nil {
-		return nil, out, fmt.Errorf("snapshot %s: %w", *snapshot, err)
+		return nil, out, fmt.Errorf("snapshot %s: %w", snapshot, err)
 	}
-	baseline, err := readBaseline(*baselinePath)
+	baseline, err := readBaseline(f.snapshot.baseline)
 	if err != nil {
 		return nil, out, err
 	}
 	// The same evaluation and run record as a live audit; only the state
 	// comes from a file instead of a target.
-	run, err := audit.Evaluate(state, valid, audit.Source{Target: reports.Target{Kind: targetkind.Snapshot, Endpoint: *snapshot}, Start: start, Baseline: baseline})
+	run, err := audit.Evaluate(state, valid, audit.Source{Target: reports.Target{Kind: targetkind.Snapshot, Endpoint: snapshot}, Start: start, Baseline: baseline})
 	if err != nil {
 		return nil, out, err
 	}
 	return run, out, nil
 }
 
-func report(args []string) (*reports.Run, outputs, error) {
-	fs := newFlagSet("report")
-	var out outputs
-	out.flags(fs)
-	resultsPath := fs.String("results", "", "the results `FILE` of an earlier run")
-	if err := parseFlags(fs, args); err != nil {
-		return nil, out, err
-	}
+// resultsFrom says where a results file comes from, for report and verify
+// given none.
+const resultsFrom = "the results file of an earlier run: one that evaluate --results FILE wrote, or one in the --out DIR of audit or evaluate"
+
+type reportFlags struct {
+	out     outputs
+	results string
+}
+
+func (f *reportFlags) define(fs *flag.FlagSet) {
+	f.out.flags(fs)
+	fs.StringVar(&f.results, "results", "", "the results `FILE` of an earlier run")
+}
+
+func report(f *reportFlags) (*reports.Run, outputs, error) {
+	out := f.out
 	if err := out.check(); err != nil {
 		return nil, out, err
 	}
-	if *resultsPath == "" {
-		return nil, out, usagef("report: --results FILE is required")
+	if f.results == "" {
+		return nil, out, usagef("report needs --results FILE, %s", resultsFrom)
 	}
 	// A results file is a claim, not authority: it is judged again from
 	// the evidence it carries, and rendered only when that bears it out.
-	run, err := readVerified(*resultsPath)
+	run, err := readVerified(f.results)
 	if err != nil {
 		return nil, out, err
 	}

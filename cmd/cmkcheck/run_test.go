@@ -113,14 +113,14 @@ func TestUsageErrors(t *testing.T) {
 		{"no command", nil, nil, "usage"},
 		{"unknown command", nil, []string{"judge"}, `unknown command "judge"`},
 		{"unknown flag", nil, []string{"evaluate", "--snapshot", compliant, "--verbose"}, "verbose"},
-		{"missing snapshot", nil, []string{"evaluate"}, "--snapshot FILE is required"},
+		{"missing snapshot", nil, []string{"evaluate"}, "evaluate needs one of --snapshot FILE, --cloudformation TEMPLATE, --terraform-plan PLAN.json"},
 		{"bad format", nil, []string{"evaluate", "--snapshot", compliant, "--format", "xml"}, `--format "xml"`},
 		{"stray argument", nil, []string{"evaluate", "--snapshot", compliant, "extra"}, `"extra"`},
 		{"unknown profile field", nil, []string{"evaluate", "--snapshot", compliant, "--profile", bad}, `unknown field "key_admins"`},
 		{"bad environment", map[string]string{"CMK_SHIELD": "gold"}, []string{"evaluate", "--snapshot", compliant}, `field "shield"`},
 		{"snapshot not JSON", nil, []string{"evaluate", "--snapshot", notJSON}, "snap.json"},
 		{"snapshot absent", nil, []string{"evaluate", "--snapshot", filepath.Join(dir, "none.json")}, "none.json"},
-		{"report without results", nil, []string{"report"}, "--results FILE is required"},
+		{"report without results", nil, []string{"report"}, "report needs --results FILE"},
 		{"report of a non-results file", nil, []string{"report", "--results", compliant}, "compliant.json"},
 	}
 	for _, tc := range tests {

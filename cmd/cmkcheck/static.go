@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -27,21 +28,38 @@ import (
 // (audit.Evaluate), one result set per key, and exit READY only when every
 // key is.
 
-// isStatic says whether evaluate's arguments name a template or a plan.
-func isStatic(args []string) bool {
-	for _, a := range args {
-		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if strings.HasPrefix(a, "-") && (name == "cloudformation" || name == "terraform-plan") {
-			return true
-		}
-	}
-	return false
+// staticFlags are evaluate's flags for a template or a plan.
+type staticFlags struct {
+	template, plan  string
+	params          paramFlag
+	paramsFile      string
+	account, region string
+	dir             string
+}
+
+func (f *staticFlags) define(fs *flag.FlagSet) {
+	f.params = paramFlag{}
+	fs.StringVar(&f.template, "cloudformation", "", "a CloudFormation `TEMPLATE` (YAML or JSON) whose keys to judge")
+	fs.StringVar(&f.plan, "terraform-plan", "", "a Terraform plan `PLAN.json`, as terraform show -json PLANFILE prints it, whose keys to judge")
+	fs.Var(f.params, "parameter", "a template parameter's value, `NAME=VALUE` (repeatable; CloudFormation only)")
+	fs.StringVar(&f.paramsFile, "parameters", "", "template parameter values from `FILE` (create-stack's --parameters JSON; CloudFormation only)")
+	fs.StringVar(&f.account, "account", "", "the `ACCOUNT` the key will be made in (default: the plan's, else the one the profile's principals name)")
+	fs.StringVar(&f.region, "region", "", "the `REGION` the key will be made in (default: the plan's, else the profile's region)")
+	fs.StringVar(&f.dir, "out", "", "write each key's results file, JUnit and Markdown reports, and an index, into `DIR`")
 }
 
 // paramFlag collects --parameter NAME=VALUE, as often as it is given.
 type paramFlag map[string]string
 
-func (p paramFlag) String() string { return "" }
+// String is the values given, so that a --parameter shows as set.
+func (p paramFlag) String() string {
+	var s []string
+	for name, value := range p {
+		s = append(s, name+"="+value)
+	}
+	sort.Strings(s)
+	return strings.Join(s, ",")
+}
 
 func (p paramFlag) Set(s string) error {
 	name, value, ok := strings.Cut(s, "=")
@@ -63,8 +81,8 @@ type staticRun struct {
 	verdict    string
 }
 
-func staticEvaluate(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	sr, out, err := staticCommand(args, getenv)
+func staticEvaluate(f *evaluateFlags, stdout, stderr io.Writer, getenv func(string) string) int {
+	sr, out, err := staticCommand(f, getenv)
 	if err != nil {
 		return failed(stderr, err)
 	}
@@ -74,57 +92,36 @@ func staticEvaluate(args []string, stdout, stderr io.Writer, getenv func(string)
 	return exitFor(sr.verdict)
 }
 
-func staticCommand(args []string, getenv func(string) string) (*staticRun, outputs, error) {
-	fs := newFlagSet("evaluate")
-	var out outputs
-	out.flags(fs)
-	fs.StringVar(&out.results, "results", "", "write the results file (JSON) to `FILE` (one key only; --out for several)")
-	fs.StringVar(&out.dir, "out", "", "write each key's results file, JUnit and Markdown reports, and an index, into `DIR`")
-	template := fs.String("cloudformation", "", "a CloudFormation `TEMPLATE` (YAML or JSON)")
-	plan := fs.String("terraform-plan", "", "a Terraform plan, as `terraform show -json PLANFILE` prints it")
-	params := paramFlag{}
-	fs.Var(params, "parameter", "a template parameter's value, `NAME=VALUE` (repeatable)")
-	paramsFile := fs.String("parameters", "", "template parameter values from `FILE` (create-stack's --parameters JSON)")
-	account := fs.String("account", "", "the `ACCOUNT` the key will be made in (default: the plan's, else the one the profile's principals name)")
-	region := fs.String("region", "", "the `REGION` the key will be made in (default: the plan's, else the profile's region)")
-	profilePath := fs.String("profile", "", "the profile `FILE` (YAML)")
-	snapshot := fs.String("snapshot", "", "")
-	if err := parseFlags(fs, args); err != nil {
-		return nil, out, err
-	}
+// staticCommand judges the template or plan evaluate was given (its
+// input, see evaluateFlags.input).
+func staticCommand(f *evaluateFlags, getenv func(string) string) (*staticRun, outputs, error) {
+	out, sf := f.out, &f.static
+	out.dir = sf.dir
 	if err := out.check(); err != nil {
 		return nil, out, err
 	}
-	sr := &staticRun{}
-	switch {
-	case *snapshot != "":
-		return nil, out, usagef("evaluate: --snapshot judges a key that exists; it cannot be combined with --cloudformation or --terraform-plan")
-	case *template != "" && *plan != "":
-		return nil, out, usagef("evaluate: give --cloudformation or --terraform-plan, not both")
-	case *template != "":
-		sr.kind, sr.file = "cloudformation", *template
-	case *plan != "":
-		sr.kind, sr.file = "terraform-plan", *plan
-		if len(params) > 0 || *paramsFile != "" {
+	params := sf.params
+	sr := &staticRun{kind: "cloudformation", file: sf.template}
+	if sf.plan != "" {
+		sr.kind, sr.file = "terraform-plan", sf.plan
+		if len(params) > 0 || sf.paramsFile != "" {
 			return nil, out, usagef("evaluate: --parameter and --parameters are CloudFormation's; a plan holds its variables' values")
 		}
-	default:
-		return nil, out, usagef("evaluate: --cloudformation or --terraform-plan needs a file")
 	}
 	start := time.Now()
-	valid, err := profile.Load(*profilePath, getenv)
+	valid, err := profile.Load(f.profilePath, getenv)
 	if err != nil {
 		return nil, out, err
 	}
 	p := valid.Profile()
-	if *paramsFile != "" {
-		data, err := readLimited(*paramsFile, 1<<20)
+	if sf.paramsFile != "" {
+		data, err := readLimited(sf.paramsFile, 1<<20)
 		if err != nil {
 			return nil, out, err
 		}
 		fromFile, err := iac.ReadParameters(data)
 		if err != nil {
-			return nil, out, fmt.Errorf("parameters %s: %w", *paramsFile, err)
+			return nil, out, fmt.Errorf("parameters %s: %w", sf.paramsFile, err)
 		}
 		for k, v := range fromFile {
 			if _, given := params[k]; !given { // --parameter wins over the file
@@ -132,7 +129,7 @@ func staticCommand(args []string, getenv func(string) string) (*staticRun, outpu
 			}
 		}
 	}
-	opts := iac.Options{Account: *account, Region: *region, DefaultAccount: audit.ProfileAccount(p), DefaultRegion: p.Region, Parameters: params}
+	opts := iac.Options{Account: sf.account, Region: sf.region, DefaultAccount: audit.ProfileAccount(p), DefaultRegion: p.Region, Parameters: params}
 	limit := int64(iac.MaxTemplateSize)
 	if sr.kind == "terraform-plan" {
 		limit = iac.MaxPlanSize

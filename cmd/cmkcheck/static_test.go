@@ -173,8 +173,8 @@ func TestStaticUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--cloudformation", refTemplate, "--terraform-plan", refPlan}, "not both"},
-		{[]string{"--cloudformation", refTemplate, "--snapshot", compliant}, "cannot be combined"},
+		{[]string{"--cloudformation", refTemplate, "--terraform-plan", refPlan}, "--cloudformation and --terraform-plan are given"},
+		{[]string{"--cloudformation", refTemplate, "--snapshot", compliant}, "--snapshot and --cloudformation are given"},
 		{[]string{"--cloudformation", ""}, "needs a file"},
 		{[]string{"--terraform-plan", refPlan, "--parameter", "A=b"}, "CloudFormation's"},
 		{[]string{"--cloudformation", refTemplate, "--parameter", "novalue"}, "want NAME=VALUE"},

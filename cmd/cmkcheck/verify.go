@@ -1,31 +1,36 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 
 	"github.com/aep-cmk/cmkcheck/reports"
 )
 
+type verifyFlags struct {
+	out     outputs
+	results string
+}
+
+func (f *verifyFlags) define(fs *flag.FlagSet) {
+	f.out.formatFlag(fs)
+	fs.StringVar(&f.results, "results", "", "the results `FILE` to verify")
+}
+
 // verifyCommand judges a results file again from the evidence it carries
 // and says what that does and does not protect; then, like report, it
 // prints the results and exits with their verdict. A file whose claims
 // the evidence does not bear out, or that carries no evidence, is exit 2.
-func verifyCommand(args []string, stdout, stderr io.Writer) (*reports.Run, outputs, error) {
-	fs := newFlagSet("verify")
-	var out outputs
-	fs.StringVar(&out.format, "format", "text", "stdout format: text or json")
-	resultsPath := fs.String("results", "", "the results `FILE` to verify")
-	if err := parseFlags(fs, args); err != nil {
-		return nil, out, err
-	}
+func verifyCommand(f *verifyFlags, stdout, stderr io.Writer) (*reports.Run, outputs, error) {
+	out, resultsPath := f.out, f.results
 	if err := out.check(); err != nil {
 		return nil, out, err
 	}
-	if *resultsPath == "" {
-		return nil, out, usagef("verify: --results FILE is required")
+	if resultsPath == "" {
+		return nil, out, usagef("verify needs --results FILE, %s", resultsFrom)
 	}
-	run, err := readVerified(*resultsPath)
+	run, err := readVerified(resultsPath)
 	if err != nil {
 		return nil, out, err
 	}
@@ -34,7 +39,7 @@ func verifyCommand(args []string, stdout, stderr io.Writer) (*reports.Run, outpu
 		w = stderr // stdout is the contract's JSON alone
 	}
 	c := run.Catalog
-	fmt.Fprintf(w, "verified: %s\n", *resultsPath)
+	fmt.Fprintf(w, "verified: %s\n", resultsPath)
 	fmt.Fprintf(w, "  sha256:       %s (the JUnit and Markdown reports rendered from this file name it)\n", run.ResultsSHA256)
 	fmt.Fprintf(w, "  judged again: %d results from the file's own snapshot and canonical profile, by this build's checks: every result, the verdict, and the key ARN, account, region, caller and target that follow from the evidence are what the file says\n", len(run.Results))
 	if now := reports.Catalog(); *c != now {

@@ -234,7 +234,7 @@ func TestVerifyUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		"no file":     {[]string{"verify"}, "verify: --results FILE is required"},
+		"no file":     {[]string{"verify"}, "verify needs --results FILE"},
 		"absent file": {[]string{"verify", "--results", filepath.Join(t.TempDir(), "none.json")}, "none.json"},
 		"bad format":  {[]string{"verify", "--results", "x", "--format", "xml"}, `--format "xml"`},
 		"a snapshot":  {[]string{"verify", "--results", compliant}, `unknown field "DescribeKey"`},
