@@ -3,12 +3,14 @@ package checks_test
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -208,4 +210,165 @@ func TestChecksNameSnapshotMembers(t *testing.T) {
 			assert.Contains(t, append(slices.Clone(keystate.LiveMembers), keystate.OptionalMembers...), m, "%s uses %s", c.ID, m)
 		}
 	}
+}
+
+// Every relative link of the README and of docs/ leads somewhere: to a file
+// or directory of the repository and, where it names one, to a heading of
+// that page. Pages move between the two; a link left behind is found here,
+// not by a reader. The README links every page of docs/.
+func TestDocumentationLinksResolve(t *testing.T) {
+	root := repoRoot(t)
+	pages, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	require.NoError(t, err)
+	require.NotEmpty(t, pages, "docs/ holds the pages the README links")
+	pages = append([]string{filepath.Join(root, "README.md")}, pages...)
+
+	linked := map[string]bool{}
+	for _, page := range pages {
+		rel, _ := filepath.Rel(root, page)
+		for _, l := range markdownLinks(t, page) {
+			if isAbsoluteLink(l.target) {
+				continue
+			}
+			file, anchor, _ := strings.Cut(l.target, "#")
+			dest := page
+			if file != "" {
+				dest = filepath.Join(filepath.Dir(page), filepath.FromSlash(file))
+			}
+			if inRepo, _ := filepath.Rel(root, dest); inRepo == ".." || strings.HasPrefix(inRepo, ".."+string(filepath.Separator)) {
+				assert.Fail(t, "link outside the repository", "%s:%d: %s", rel, l.line, l.target)
+				continue
+			}
+			if _, err := os.Stat(dest); err != nil {
+				assert.Fail(t, "link to nothing", "%s:%d: %s (%v)", rel, l.line, l.target, err)
+				continue
+			}
+			if page == pages[0] {
+				linked[dest] = true
+			}
+			if anchor != "" {
+				assert.Contains(t, headingAnchors(t, dest), anchor, "%s:%d: %s names no heading of %s", rel, l.line, l.target, file)
+			}
+		}
+	}
+	for _, p := range pages[1:] {
+		assert.True(t, linked[p], "the README does not link %s", filepath.Base(p))
+	}
+}
+
+// The link checker itself: what it takes as links, and GitHub's anchors.
+func TestDocumentationLinkReading(t *testing.T) {
+	page := filepath.Join(t.TempDir(), "p.md")
+	require.NoError(t, os.WriteFile(page, []byte(strings.Join([]string{
+		"# For auditors: is this the file?",
+		"See [usage](docs/usage.md#the-profile \"title\") and [site](https://example.com).",
+		"`[not a link](in-code.md)` but [after](after.md)",
+		"```sh",
+		"[fenced](fenced.md)",
+		"```",
+		"## `cmkcheck verify` and --flags",
+		"## Twice",
+		"## Twice",
+		"[ref]: ref.md",
+	}, "\n")), 0o644))
+
+	var targets []string
+	for _, l := range markdownLinks(t, page) {
+		targets = append(targets, l.target)
+	}
+	assert.Equal(t, []string{"docs/usage.md#the-profile", "https://example.com", "after.md", "ref.md"}, targets)
+	assert.True(t, isAbsoluteLink("https://example.com"))
+	assert.True(t, isAbsoluteLink("mailto:a@example.com"))
+	assert.False(t, isAbsoluteLink("docs/usage.md"))
+	assert.Equal(t, []string{"for-auditors-is-this-the-file", "cmkcheck-verify-and---flags", "twice", "twice-1"}, headingAnchors(t, page))
+}
+
+type mdLink struct {
+	line   int
+	target string
+}
+
+var (
+	inlineLink = regexp.MustCompile(`\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)`)
+	refLink    = regexp.MustCompile(`^\s{0,3}\[[^\]]+\]:\s+<?(\S+?)>?(?:\s+"[^"]*")?\s*$`)
+	codeSpan   = regexp.MustCompile("`[^`]*`")
+)
+
+// markdownLinks lists a page's inline and reference links, leaving out
+// what is inside code spans and fenced blocks (examples, not links).
+func markdownLinks(t *testing.T, path string) []mdLink {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var links []mdLink
+	fenced := false
+	for i, line := range strings.Split(string(b), "\n") {
+		if trimmed := strings.TrimSpace(line); strings.HasPrefix(trimmed, "```") || strings.HasPrefix(trimmed, "~~~") {
+			fenced = !fenced
+			continue
+		}
+		if fenced {
+			continue
+		}
+		line = codeSpan.ReplaceAllString(line, "")
+		if m := refLink.FindStringSubmatch(line); m != nil {
+			links = append(links, mdLink{i + 1, m[1]})
+			continue
+		}
+		for _, m := range inlineLink.FindAllStringSubmatch(line, -1) {
+			links = append(links, mdLink{i + 1, m[1]})
+		}
+	}
+	return links
+}
+
+var linkScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:`)
+
+func isAbsoluteLink(target string) bool { return linkScheme.MatchString(target) }
+
+// headingAnchors are the anchors GitHub gives a page's headings: lower
+// case, punctuation dropped, spaces as hyphens, "-1", "-2" on repeats.
+// A directory or a file that is not Markdown has none.
+func headingAnchors(t *testing.T, path string) []string {
+	t.Helper()
+	if filepath.Ext(path) != ".md" {
+		return nil
+	}
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var anchors []string
+	seen := map[string]int{}
+	fenced := false
+	for _, line := range strings.Split(string(b), "\n") {
+		if trimmed := strings.TrimSpace(line); strings.HasPrefix(trimmed, "```") || strings.HasPrefix(trimmed, "~~~") {
+			fenced = !fenced
+			continue
+		}
+		text, ok := strings.CutPrefix(line, "#")
+		if fenced || !ok {
+			continue
+		}
+		text = strings.TrimLeft(text, "#")
+		if !strings.HasPrefix(text, " ") {
+			continue
+		}
+		var slug strings.Builder
+		for _, r := range strings.ToLower(strings.TrimSpace(strings.TrimRight(text, "# "))) {
+			switch {
+			case r == ' ':
+				slug.WriteRune('-')
+			case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+				slug.WriteRune(r)
+			}
+		}
+		a := slug.String()
+		if n := seen[a]; n > 0 {
+			seen[a]++
+			a = fmt.Sprintf("%s-%d", a, n)
+		} else {
+			seen[a] = 1
+		}
+		anchors = append(anchors, a)
+	}
+	return anchors
 }
