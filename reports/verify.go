@@ -165,6 +165,9 @@ func rejudge(f *runFile, run *Run) ([]Finding, error) {
 	if want := checks.Verdict(results); run.Verdict != want {
 		add("verdict", shown(run.Verdict), shown(want))
 	}
+	if want := checks.NotEvaluated(results); !slices.Equal(run.NotEvaluated, want) {
+		add("not_evaluated", shown(checks.OmissionsText(run.NotEvaluated)), shown(checks.OmissionsText(want)))
+	}
 	fs = append(fs, compareDerived(run, state, valid.Profile())...)
 	return fs, nil
 }
@@ -334,6 +337,11 @@ func EmbedEvidence(run *Run, s *keystate.State, v profile.Valid) error {
 		return fmt.Errorf("results file: %w", err)
 	}
 	p := v.Profile()
+	if run.NotEvaluated == nil {
+		// Derived from the results as the verdict is: every renderer and
+		// printer of this run reads it from here on.
+		run.NotEvaluated = checks.NotEvaluated(run.Results)
+	}
 	run.Snapshot = bytes.TrimSpace(snapshot)
 	run.Profile.Canonical = string(canonical)
 	run.Profile.Overrides = slices.Clone(p.Overrides)
