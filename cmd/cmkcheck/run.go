@@ -181,8 +181,9 @@ func printJSON(w io.Writer, run *reports.Run) error {
 	}{run.Verdict, notEvaluated(run), run.Results})
 }
 
-// printText is a table for a person, the reasons for what is not PASS, and
-// the verdict last, with what it does not cover.
+// printText is a table for a person, the reasons for what is not PASS with
+// the remediation of what is to be fixed, and the verdict last, with what
+// it does not cover.
 func printText(w io.Writer, run *reports.Run) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATUS\tTITLE")
@@ -200,6 +201,23 @@ func printText(w io.Writer, run *reports.Run) {
 			first = false
 		}
 		fmt.Fprintf(w, "%s %s: %s\n", r.ID, r.Status, oneLine(r.Observed))
+		if r.Status == checks.Skip {
+			continue // nothing to fix: the reason says why it was not judged
+		}
+		// The remediation as the result carries it, so nobody has to open
+		// the Markdown report to learn how to fix the key.
+		if r.Remediation.Console != "" {
+			fmt.Fprintf(w, "  console: %s\n", oneLine(r.Remediation.Console))
+		}
+		for i, line := range strings.Split(strings.TrimSpace(r.Remediation.CLI), "\n") {
+			switch {
+			case line == "":
+			case i == 0:
+				fmt.Fprintf(w, "  cli:     %s\n", oneLine(line))
+			default:
+				fmt.Fprintf(w, "           %s\n", oneLine(line))
+			}
+		}
 	}
 	skipped := notEvaluated(run)
 	if run.Verdict != checks.Ready && len(skipped) > 0 {

@@ -60,3 +60,46 @@ func TestTextListsSkipsBesideNotReady(t *testing.T) {
 	require.Equal(t, exitNotReady, code, out)
 	assert.True(t, strings.HasSuffix(out, "\nrequired, not evaluated: "+compliantNotEvaluated+"\n\nverdict: NOT READY\n"), out)
 }
+
+// Under the table, each FAIL, ERROR and WARN carries its remediation as the
+// result holds it: the console step and the CLI commands, line by line.
+func TestTextShowsRemediation(t *testing.T) {
+	seen := map[string]bool{}
+	for _, args := range [][]string{
+		{"--snapshot", "../../fixtures/snapshots/noncompliant/public-principal.json", "--profile", example},
+		{"--snapshot", compliant}, // no profile: CMK-REG-1 is ERROR
+		{"--snapshot", "../../fixtures/snapshots/noncompliant/generic-alias.json", "--profile", example},
+	} {
+		_, text, errOut := cmkcheck(t, nil, append([]string{"evaluate"}, args...)...)
+		_, js, _ := cmkcheck(t, nil, append([]string{"evaluate", "--format", "json"}, args...)...)
+		var c contract
+		require.NoError(t, json.Unmarshal([]byte(js), &c), errOut)
+		for _, r := range c.Results {
+			if r.Status == "PASS" {
+				continue
+			}
+			head := r.ID + " " + r.Status + ": "
+			require.Contains(t, text, "\n"+head, r.ID)
+			block := text[strings.Index(text, "\n"+head)+1:]
+			block = block[:strings.Index(block, "\n")+1] // the reason line
+			rest := text[strings.Index(text, "\n"+head)+1+len(block):]
+			switch r.Status {
+			case "FAIL", "ERROR", "WARN":
+				seen[r.Status] = true
+				require.NotEmpty(t, r.Remediation["console"], r.ID)
+				want := "  console: " + r.Remediation["console"] + "\n"
+				for i, line := range strings.Split(r.Remediation["cli"], "\n") {
+					if i == 0 {
+						want += "  cli:     " + line + "\n"
+					} else {
+						want += "           " + line + "\n"
+					}
+				}
+				assert.True(t, strings.HasPrefix(rest, want), "%s: want under its reason:\n%s\ngot:\n%s", r.ID, want, rest)
+			case "SKIP":
+				assert.False(t, strings.HasPrefix(rest, "  console: "), "%s: nothing to fix in a SKIP", r.ID)
+			}
+		}
+	}
+	assert.Equal(t, map[string]bool{"FAIL": true, "ERROR": true, "WARN": true}, seen, "every status that needs a fix is seen")
+}
