@@ -139,6 +139,12 @@ func rejudge(f *runFile, run *Run) ([]Finding, error) {
 		add("snapshot", "evidence that does not read: "+err.Error(), "")
 		return fs, nil
 	}
+	if targetkind.IsStatic(run.Target.Kind) {
+		// What a template or plan declares is judged as such (its SKIPs say
+		// "before the key exists"); the target kind says which, and judging
+		// again under another kind words them differently.
+		state.Declared = run.Target.Kind
+	}
 	valid, err := profile.Parse([]byte(run.Profile.Canonical))
 	if err != nil {
 		add("profile.canonical", "a profile that is not valid: "+err.Error(), "")

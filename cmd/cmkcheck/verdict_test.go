@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -102,4 +103,52 @@ func TestTextShowsRemediation(t *testing.T) {
 		}
 	}
 	assert.Equal(t, map[string]bool{"FAIL": true, "ERROR": true, "WARN": true}, seen, "every status that needs a fix is seen")
+}
+
+// A template's or a plan's SKIPs say what was judged: a key before it
+// exists, not a snapshot. The results file verifies under its own kind
+// only: the kind decides the words.
+func TestStaticSkipsSayBeforeTheKeyExists(t *testing.T) {
+	for _, tc := range []struct{ flag, file, words, other string }{
+		{"--terraform-plan", "../../fixtures/iac/terraform/aep-cmk/plan.json", "judging a Terraform plan before the key exists", "cloudformation"},
+		{"--cloudformation", "../../fixtures/iac/cloudformation/parameter-without-default.yaml", "judging a CloudFormation template before the key exists", "terraform-plan"},
+	} {
+		t.Run(tc.flag, func(t *testing.T) {
+			results := filepath.Join(t.TempDir(), "r.json")
+			args := []string{"evaluate", tc.flag, tc.file, "--profile", "../../fixtures/profiles/aep-before-apply.yaml", "--results", results, "--format", "json"}
+			if tc.flag == "--cloudformation" {
+				args = append(args, "--parameter", "AdminRoleArn=arn:aws:iam::111122223333:role/KMSKeyAdmin")
+			}
+			_, out, errOut := cmkcheck(t, nil, args...)
+			var got struct {
+				Keys []struct {
+					Results []struct{ ID, Status, Observed string } `json:"results"`
+				} `json:"keys"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(out), &got), errOut)
+			require.Len(t, got.Keys, 1)
+			said := 0
+			for _, r := range got.Keys[0].Results {
+				if r.Status != "SKIP" {
+					continue
+				}
+				assert.NotContains(t, r.Observed, "snapshot", r.ID)
+				if strings.HasPrefix(r.Observed, tc.words) {
+					said++
+				}
+			}
+			assert.Equal(t, 5, said, "CMK-ACC-1, PRM-1, CFG-6, ADM-4 and MON-1 name the template or plan")
+
+			code, _, errOut := cmkcheck(t, nil, "verify", "--results", results)
+			require.NotEqual(t, exitUsage, code, errOut)
+			data, err := os.ReadFile(results)
+			require.NoError(t, err)
+			other := strings.Replace(string(data), `"kind": "`+tc.flag[2:]+`"`, `"kind": "`+tc.other+`"`, 1)
+			require.NotEqual(t, string(data), other)
+			require.NoError(t, os.WriteFile(results, []byte(other), 0o600))
+			code, _, errOut = cmkcheck(t, nil, "verify", "--results", results)
+			assert.Equal(t, exitUsage, code)
+			assert.Contains(t, errOut, "CMK-ACC-1 observed: the file says \""+tc.words)
+		})
+	}
 }
