@@ -152,3 +152,24 @@ func TestStaticSkipsSayBeforeTheKeyExists(t *testing.T) {
 		})
 	}
 }
+
+// A snapshot file that is not one: the message names the file, what was
+// expected and what is wrong, and the exit status is 2.
+func TestSnapshotThatIsNotOne(t *testing.T) {
+	dir := t.TempDir()
+	for name, tc := range map[string]struct{ data, says string }{
+		"array.json": {`[{"DescribeKey": {}}]`, "found an array"},
+		"empty.json": {``, "snapshot is empty"},
+		"text.json":  {"{\n  \"DescribeKey\" {}\n}", "invalid JSON at line 2, column 17"},
+	} {
+		path := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(path, []byte(tc.data), 0o600))
+		code, out, errOut := cmkcheck(t, nil, "evaluate", "--snapshot", path)
+		assert.Equal(t, exitUsage, code, name)
+		assert.Empty(t, out, name)
+		assert.Contains(t, errOut, "cmkcheck: snapshot "+path+": ", name)
+		assert.Contains(t, errOut, tc.says, name)
+		assert.Contains(t, errOut, "want a JSON object of AWS CLI answers", name)
+		assert.NotContains(t, errOut, "Go value", name)
+	}
+}
