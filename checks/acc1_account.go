@@ -26,7 +26,7 @@ func init() {
 // the region the run asked in.
 func evalAccount(e *env) outcome {
 	if !e.s.Live() {
-		return skipped("evaluating a snapshot offline: there is no caller to identify")
+		return skipped(offline(e.s) + ": there is no caller to identify")
 	}
 	if why := e.s.Problem(keystate.Target); why != "" {
 		return errored(why)

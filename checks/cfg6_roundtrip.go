@@ -32,7 +32,7 @@ var keyFindings = map[string]bool{
 func evalRoundTrip(e *env) outcome {
 	rt := e.s.RoundTrip
 	if rt == nil && !e.s.Live() {
-		return skipped("evaluating a snapshot offline: a round trip needs the live key")
+		return skipped(offline(e.s) + ": a round trip needs the live key")
 	}
 	if !e.p.Roundtrip {
 		return skipped("roundtrip is not set in the profile")

@@ -52,6 +52,10 @@ func (c DriftChange) String() string {
 
 func evalDrift(e *env) outcome {
 	b := e.s.Baseline
+	if b == nil && e.s.Declared != "" {
+		// A template or plan takes no --baseline: drift is of a key that exists.
+		return skipped("no baseline given: " + offline(e.s) + ": drift is judged once the key exists (cmkcheck audit --baseline FILE)")
+	}
 	if b == nil {
 		return skipped("no baseline given: run with --baseline FILE (the signed results of the sign-off run, or its snapshot) to judge drift")
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aep-cmk/cmkcheck/keystate"
 	"github.com/aep-cmk/cmkcheck/profile"
+	"github.com/aep-cmk/cmkcheck/targetkind"
 )
 
 // outcome is what an evaluator decides. met=false becomes FAIL or WARN by
@@ -205,6 +206,19 @@ func callFailed(err *keystate.CallError) string {
 		return err.Detail
 	}
 	return err.Operation + " failed: " + err.Detail
+}
+
+// offline opens the SKIP of a check that needs what only a live run sees,
+// naming where the evidence came from: a snapshot, or a template or plan
+// judged before the key exists.
+func offline(s *keystate.State) string {
+	switch s.Declared {
+	case targetkind.CloudFormation:
+		return "judging a CloudFormation template before the key exists"
+	case targetkind.TerraformPlan:
+		return "judging a Terraform plan before the key exists"
+	}
+	return "evaluating a snapshot offline"
 }
 
 // notRecorded is the ERROR of a live capture that lacks a member it always

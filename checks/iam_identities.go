@@ -156,8 +156,10 @@ func iamUnusable(s *keystate.State) (o outcome, ok bool) {
 	const m = keystate.GetAccountAuthorizationDetails
 	a := s.IAM
 	switch {
+	case a == nil && s.Declared != "":
+		return skipped(offline(s) + ": the account's IAM policies (" + m + ") were not evaluated"), false
 	case a == nil && !s.Live():
-		return skipped("evaluating a snapshot offline without the " + m + " member: the account's IAM policies were not evaluated"), false
+		return skipped(offline(s) + " without the " + m + " member: the account's IAM policies were not evaluated"), false
 	case a == nil:
 		return notRecorded(m, "IAM was not read"), false
 	case a.NotRun != "":

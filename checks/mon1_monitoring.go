@@ -49,8 +49,11 @@ func evalMonitoring(e *env) outcome {
 		switch {
 		case s.Target != nil && s.Target.Kind == targetkind.Embedded:
 			return skipped("the embedded target serves KMS only: it has no EventBridge, CloudWatch Logs or CloudWatch to ask whether the key's disabling or deletion raises an alert")
+		case s.Declared != "":
+			return skipped(offline(s) + ": nothing shows whether the key's disabling or deletion raises an alert (that needs the account's EventBridge / CloudWatch Logs / CloudWatch answers: " +
+				strings.Join(keystate.MonitoringMembers, ", ") + ")")
 		case !s.Live():
-			return skipped("evaluating a snapshot offline without the EventBridge / CloudWatch Logs / CloudWatch answers (" +
+			return skipped(offline(s) + " without the EventBridge / CloudWatch Logs / CloudWatch answers (" +
 				strings.Join(keystate.MonitoringMembers, ", ") + "): nothing shows whether the key's disabling or deletion raises an alert")
 		}
 		return notRecorded(keystate.ListRules, "there are no monitoring answers")

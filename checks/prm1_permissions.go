@@ -27,7 +27,7 @@ func init() {
 func evalPermissions(e *env) outcome {
 	sim := e.s.Simulation
 	if sim == nil && !e.s.Live() {
-		return skipped("evaluating a snapshot offline: there is no caller to simulate")
+		return skipped(offline(e.s) + ": there is no caller to simulate")
 	}
 	if sim == nil {
 		return notRecorded(keystate.SimulatePrincipalPolicy, "the simulation was not run")

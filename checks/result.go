@@ -1,6 +1,9 @@
 package checks
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // Status is the outcome of one check.
 type Status string
@@ -58,4 +61,65 @@ func Verdict(results []Result) string {
 		}
 	}
 	return Ready
+}
+
+// Omission is a required check that a verdict does not cover: it was SKIP.
+type Omission struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"` // why, in short (ShortReason)
+}
+
+// NotEvaluated lists the required checks that were SKIP, in result order:
+// what a READY does not cover (and, beside a NOT READY, what was not
+// looked at either). Like Verdict it follows from the results alone, so a
+// results file's list can be held to its results. Never nil: "none" is [].
+func NotEvaluated(results []Result) []Omission {
+	out := []Omission{}
+	for _, r := range results {
+		if r.Severity == Required && r.Status == Skip {
+			out = append(out, Omission{ID: r.ID, Reason: ShortReason(r.Observed)})
+		}
+	}
+	return out
+}
+
+// ShortReason is a SKIP's reason in short: its observed text up to the
+// first ": " or "; ". Every SKIP opens with why it was not evaluated
+// ("evaluating a snapshot offline", "no baseline given") and gives the
+// detail after.
+func ShortReason(observed string) string {
+	short := observed
+	for _, sep := range []string{": ", "; "} {
+		if i := strings.Index(short, sep); i > 0 {
+			short = short[:i]
+		}
+	}
+	if short = strings.TrimSpace(short); short == "" {
+		return "no reason given"
+	}
+	return short
+}
+
+// VerdictLine is the verdict as every report words it: a READY says what
+// it does not cover ("READY — not evaluated: <ID> (<short reason>), ...");
+// a NOT READY stands as it is, and the reports list its required SKIPs
+// beside it.
+func VerdictLine(verdict string, notEvaluated []Omission) string {
+	if verdict != Ready || len(notEvaluated) == 0 {
+		return verdict
+	}
+	return verdict + " — not evaluated: " + OmissionsText(notEvaluated)
+}
+
+// OmissionsText words a list of omissions: "<ID> (<reason>), ...";
+// "none" for none.
+func OmissionsText(l []Omission) string {
+	if len(l) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(l))
+	for i, o := range l {
+		parts[i] = o.ID + " (" + o.Reason + ")"
+	}
+	return strings.Join(parts, ", ")
 }

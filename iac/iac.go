@@ -93,6 +93,7 @@ func (k *Key) Source() string { return k.File + "#" + k.Name }
 // known, and for each one that could not, a problem saying why.
 func (k *Key) State() *keystate.State {
 	s := keystate.FromAnswers(k.answers)
+	s.Declared = k.Kind // the checks' SKIPs say "before the key exists"
 	for _, m := range keystate.Members {
 		if why := k.unknown[m]; len(why) > 0 {
 			s.Problems[m] = m + " cannot be known before the key exists: " + strings.Join(why, "; ")

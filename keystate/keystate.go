@@ -53,6 +53,13 @@ type State struct {
 	Aliases  []Alias // every alias in the answer; checks select the key's own
 	Grants   []Grant // every grant of the key, all pages
 
+	// Declared is targetkind.CloudFormation or targetkind.TerraformPlan
+	// when the state is what a template or plan declares, before the key
+	// exists (package iac); "" for a snapshot or a live run. It changes
+	// only how a SKIP words where the evidence came from. It is not a
+	// snapshot member: a results file's target kind says it (reports.Verify).
+	Declared string
+
 	// Facts of a live run, each nil when its member is absent (offline).
 	Target     *TargetFacts
 	Identity   *Identity

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"reflect"
 	"slices"
@@ -38,11 +39,9 @@ func Decode(data []byte) (*State, error) {
 		}
 		return nil, errors.New("snapshot is not valid UTF-8")
 	}
-	if err := strictUnmarshal(data, &members); err != nil {
-		return nil, fmt.Errorf("snapshot is not a readable JSON object: %w", err)
-	}
-	if members == nil {
-		return nil, errors.New("snapshot is not a JSON object: got null")
+	members, err := decodeTop(data)
+	if err != nil {
+		return nil, err
 	}
 	var unknown []string
 	for name := range members {
@@ -71,6 +70,69 @@ func Decode(data []byte) (*State, error) {
 		s.Problems[name] = why
 	}
 	return s, nil
+}
+
+// wantObject is what a snapshot file must be, for the messages that say
+// it is not.
+const wantObject = "want a JSON object of AWS CLI answers ({\"DescribeKey\": ..., \"GetKeyPolicy\": ..., ...})"
+
+// decodeTop reads the snapshot's one object of members. What is wrong is
+// said in the file's terms: empty, where the JSON breaks (line and
+// column), or what was found instead of an object.
+func decodeTop(data []byte) (map[string]json.RawMessage, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, errors.New("snapshot is empty: " + wantObject)
+	}
+	var members map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&members); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syn):
+			// Offset is just past the byte that broke it.
+			err = fmt.Errorf("invalid JSON at %s: %v", position(data, syn.Offset-1), syn)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			err = fmt.Errorf("the JSON ends at %s before the object does (a truncated file?)", position(data, int64(len(data))))
+		case errors.As(err, &typ) && typ.Field == "":
+			err = fmt.Errorf("found %s", jsonValueName(typ.Value))
+		}
+		return nil, fmt.Errorf("snapshot is not a readable JSON object: %v; %s", err, wantObject)
+	}
+	rest := dec.InputOffset()
+	for rest < int64(len(data)) && strings.ContainsRune(" \t\r\n", rune(data[rest])) {
+		rest++
+	}
+	if rest < int64(len(data)) {
+		return nil, fmt.Errorf("snapshot is not a readable JSON object: trailing data after the object at %s; %s", position(data, rest), wantObject)
+	}
+	if members == nil {
+		return nil, errors.New("snapshot is not a JSON object: got null; " + wantObject)
+	}
+	return members, nil
+}
+
+// position words a byte offset of data as "line L, column C" (from 1;
+// columns count characters).
+func position(data []byte, offset int64) string {
+	offset = max(0, min(offset, int64(len(data))))
+	before := data[:offset]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
+	return fmt.Sprintf("line %d, column %d", line, col)
+}
+
+// jsonValueName names a JSON value kind as a decoder reports it ("array").
+func jsonValueName(v string) string {
+	switch v {
+	case "array":
+		return "an array"
+	case "bool":
+		return "true or false"
+	case "string", "number":
+		return "a " + v
+	}
+	return v
 }
 
 // decodeCollectionErrors reads why a live run has no answer for members

@@ -121,6 +121,9 @@ func junitSuiteOf(r *Run) (junitSuite, error) {
 	}
 	for _, p := range [][2]string{
 		{"verdict", r.Verdict},
+		// What the verdict does not cover: required checks that were SKIP.
+		{"not_evaluated", checks.OmissionsText(r.NotEvaluated)},
+		{"verdict_line", checks.VerdictLine(r.Verdict, r.NotEvaluated)},
 		{"run_id", r.RunID},
 		{"key_arn", r.KeyARN},
 		{"account", r.Account},

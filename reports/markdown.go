@@ -81,10 +81,18 @@ func writeTitle(b *strings.Builder, r *Run) {
 			blocking = append(blocking, mdText(res.ID))
 		}
 	}
-	if len(blocking) == 0 {
-		b.WriteString("No required check failed or could not be evaluated.\n\n")
-	} else {
+	// SKIP decides no verdict, so a READY opens with what it leaves out.
+	switch {
+	case len(blocking) > 0:
 		fmt.Fprintf(b, "Required checks that failed or could not be evaluated: %s.\n\n", strings.Join(blocking, ", "))
+		if len(r.NotEvaluated) > 0 {
+			fmt.Fprintf(b, "Required checks not evaluated (SKIP) either: %s.\n\n", mdText(checks.OmissionsText(r.NotEvaluated)))
+		}
+	case len(r.NotEvaluated) == 0:
+		b.WriteString("No required check failed or could not be evaluated.\n\n")
+	default:
+		fmt.Fprintf(b, "**%s**\n\nNo required check failed or ended in ERROR, but this verdict does not cover the required checks above: they were SKIP (see Findings for why).\n\n",
+			mdText(checks.VerdictLine(r.Verdict, r.NotEvaluated)))
 	}
 }
 

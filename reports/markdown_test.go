@@ -127,6 +127,7 @@ func TestMarkdownReadyRun(t *testing.T) {
 	run := sampleRun(t)
 	run.Results = run.Results[:1]
 	run.Verdict = checks.Ready
+	run.NotEvaluated = checks.NotEvaluated(run.Results)
 	md := markdownOf(t, run)
 	assert.True(t, strings.HasPrefix(md, "# READY to enable customer managed keys\n"))
 	assert.Contains(t, md, "No required check failed or could not be evaluated.")

@@ -99,18 +99,19 @@ func sampleRun(t testing.TB) *Run {
 		},
 	}
 	return &Run{
-		RunID:       "run-0001",
-		Start:       start,
-		End:         start.Add(2500 * time.Millisecond),
-		ToolVersion: "v0.1.0",
-		Commit:      "0123456789abcdef0123456789abcdef01234567",
-		Target:      Target{Kind: targetkind.Snapshot},
-		Account:     "111122223333",
-		Region:      "us-east-1",
-		KeyARN:      keyARN,
-		Profile:     NewProfileRecord("fixtures/profile.yaml", []byte("region: us-east-1\nshield: privacy-security\n")),
-		Verdict:     checks.Verdict(results),
-		Results:     results,
+		RunID:        "run-0001",
+		Start:        start,
+		End:          start.Add(2500 * time.Millisecond),
+		ToolVersion:  "v0.1.0",
+		Commit:       "0123456789abcdef0123456789abcdef01234567",
+		Target:       Target{Kind: targetkind.Snapshot},
+		Account:      "111122223333",
+		Region:       "us-east-1",
+		KeyARN:       keyARN,
+		Profile:      NewProfileRecord("fixtures/profile.yaml", []byte("region: us-east-1\nshield: privacy-security\n")),
+		Verdict:      checks.Verdict(results),
+		NotEvaluated: checks.NotEvaluated(results),
+		Results:      results,
 	}
 }
 
@@ -152,6 +153,7 @@ func hostileRun(t testing.TB) *Run {
 	run.Caller = hostile("caller")
 	run.Target.Endpoint = hostile("endpoint")
 	run.Profile = NewProfileRecord(hostile("source"), []byte(strings.ToValidUTF8(hostile("content"), "?")))
+	run.NotEvaluated = checks.NotEvaluated(run.Results) // of the hostile observations
 	return run
 }
 

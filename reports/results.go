@@ -42,6 +42,11 @@ func (f *runFile) run() Run {
 	for i, rec := range f.Results {
 		run.Results[i] = rec.Result
 	}
+	if run.NotEvaluated == nil {
+		// A file written before cmkcheck kept the list: it follows from
+		// the results. A list the file does hold is held to them.
+		run.NotEvaluated = checks.NotEvaluated(run.Results)
+	}
 	return run
 }
 

@@ -52,20 +52,24 @@ func NewProfileRecord(source string, content []byte) ProfileRecord {
 
 // Run is one audit of one key: what was inspected, with what, and the results.
 type Run struct {
-	RunID       string          `json:"run_id"`
-	Start       time.Time       `json:"start"`
-	End         time.Time       `json:"end"`
-	ToolVersion string          `json:"tool_version"`
-	Commit      string          `json:"commit"`
-	Target      Target          `json:"target"`
-	Account     string          `json:"account"`
-	Region      string          `json:"region"`
-	Caller      string          `json:"caller,omitempty"` // caller identity ARN
-	KeyARN      string          `json:"key_arn"`
-	Profile     ProfileRecord   `json:"profile"`
-	Catalog     *CatalogRecord  `json:"catalog,omitempty"` // the checks that judged; set with Snapshot
-	Verdict     string          `json:"verdict"`           // checks.Verdict(Results)
-	Results     []checks.Result `json:"results"`
+	RunID       string         `json:"run_id"`
+	Start       time.Time      `json:"start"`
+	End         time.Time      `json:"end"`
+	ToolVersion string         `json:"tool_version"`
+	Commit      string         `json:"commit"`
+	Target      Target         `json:"target"`
+	Account     string         `json:"account"`
+	Region      string         `json:"region"`
+	Caller      string         `json:"caller,omitempty"` // caller identity ARN
+	KeyARN      string         `json:"key_arn"`
+	Profile     ProfileRecord  `json:"profile"`
+	Catalog     *CatalogRecord `json:"catalog,omitempty"` // the checks that judged; set with Snapshot
+	Verdict     string         `json:"verdict"`           // checks.Verdict(Results)
+	// NotEvaluated is checks.NotEvaluated(Results): the required checks
+	// the verdict does not cover. Like Verdict it is derived, and held to
+	// the results wherever a run is read or written.
+	NotEvaluated []checks.Omission `json:"not_evaluated"`
+	Results      []checks.Result   `json:"results"`
 	// Snapshot is the evidence the results were judged on, as
 	// keystate.State.Snapshot wrote it: every raw answer once. With
 	// Profile.Canonical and Catalog it lets Verify judge the results again
@@ -149,6 +153,9 @@ func prepare(run *Run) (*Run, error) {
 	if r.Verdict == "" {
 		r.Verdict = checks.Verdict(r.Results)
 	}
+	if r.NotEvaluated == nil {
+		r.NotEvaluated = checks.NotEvaluated(r.Results)
+	}
 	if r.Profile.SHA256 == "" {
 		r.Profile.SHA256 = sha256Hex([]byte(r.Profile.Content))
 	}
@@ -193,6 +200,10 @@ func validate(r *Run) error {
 	}
 	if want := checks.Verdict(r.Results); r.Verdict != want {
 		return fmt.Errorf("verdict %q contradicts the results, which say %q", r.Verdict, want)
+	}
+	if want := checks.NotEvaluated(r.Results); !slices.Equal(r.NotEvaluated, want) {
+		return fmt.Errorf("not_evaluated %s contradicts the results, which say %s",
+			checks.OmissionsText(r.NotEvaluated), checks.OmissionsText(want))
 	}
 	return nil
 }

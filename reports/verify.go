@@ -139,6 +139,12 @@ func rejudge(f *runFile, run *Run) ([]Finding, error) {
 		add("snapshot", "evidence that does not read: "+err.Error(), "")
 		return fs, nil
 	}
+	if targetkind.IsStatic(run.Target.Kind) {
+		// What a template or plan declares is judged as such (its SKIPs say
+		// "before the key exists"); the target kind says which, and judging
+		// again under another kind words them differently.
+		state.Declared = run.Target.Kind
+	}
 	valid, err := profile.Parse([]byte(run.Profile.Canonical))
 	if err != nil {
 		add("profile.canonical", "a profile that is not valid: "+err.Error(), "")
@@ -164,6 +170,9 @@ func rejudge(f *runFile, run *Run) ([]Finding, error) {
 	fs = append(fs, compareResults(f.Results, results)...)
 	if want := checks.Verdict(results); run.Verdict != want {
 		add("verdict", shown(run.Verdict), shown(want))
+	}
+	if want := checks.NotEvaluated(results); !slices.Equal(run.NotEvaluated, want) {
+		add("not_evaluated", shown(checks.OmissionsText(run.NotEvaluated)), shown(checks.OmissionsText(want)))
 	}
 	fs = append(fs, compareDerived(run, state, valid.Profile())...)
 	return fs, nil
@@ -334,6 +343,11 @@ func EmbedEvidence(run *Run, s *keystate.State, v profile.Valid) error {
 		return fmt.Errorf("results file: %w", err)
 	}
 	p := v.Profile()
+	if run.NotEvaluated == nil {
+		// Derived from the results as the verdict is: every renderer and
+		// printer of this run reads it from here on.
+		run.NotEvaluated = checks.NotEvaluated(run.Results)
+	}
 	run.Snapshot = bytes.TrimSpace(snapshot)
 	run.Profile.Canonical = string(canonical)
 	run.Profile.Overrides = slices.Clone(p.Overrides)

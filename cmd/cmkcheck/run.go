@@ -385,18 +385,21 @@ func (o outputs) write(run *reports.Run, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// printJSON prints the contract's object: {"verdict", "results"}.
+// printJSON prints the contract's object: {"verdict", "results"}, and
+// between them what the verdict does not cover.
 func printJSON(w io.Writer, run *reports.Run) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(struct {
-		Verdict string          `json:"verdict"`
-		Results []checks.Result `json:"results"`
-	}{run.Verdict, run.Results})
+		Verdict      string            `json:"verdict"`
+		NotEvaluated []checks.Omission `json:"not_evaluated"`
+		Results      []checks.Result   `json:"results"`
+	}{run.Verdict, notEvaluated(run), run.Results})
 }
 
-// printText is a table for a person, the reasons for what is not PASS, and
-// the verdict last.
+// printText is a table for a person, the reasons for what is not PASS with
+// the remediation of what is to be fixed, and the verdict last, with what
+// it does not cover.
 func printText(w io.Writer, run *reports.Run) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATUS\tTITLE")
@@ -414,8 +417,40 @@ func printText(w io.Writer, run *reports.Run) {
 			first = false
 		}
 		fmt.Fprintf(w, "%s %s: %s\n", r.ID, r.Status, oneLine(r.Observed))
+		if r.Status == checks.Skip {
+			continue // nothing to fix: the reason says why it was not judged
+		}
+		// The remediation as the result carries it, so nobody has to open
+		// the Markdown report to learn how to fix the key.
+		if r.Remediation.Console != "" {
+			fmt.Fprintf(w, "  console: %s\n", oneLine(r.Remediation.Console))
+		}
+		for i, line := range strings.Split(strings.TrimSpace(r.Remediation.CLI), "\n") {
+			switch {
+			case line == "":
+			case i == 0:
+				fmt.Fprintf(w, "  cli:     %s\n", oneLine(line))
+			default:
+				fmt.Fprintf(w, "           %s\n", oneLine(line))
+			}
+		}
 	}
-	fmt.Fprintf(w, "\nverdict: %s\n", run.Verdict)
+	skipped := notEvaluated(run)
+	if run.Verdict != checks.Ready && len(skipped) > 0 {
+		// A READY line says it itself; beside a NOT READY it still helps.
+		fmt.Fprintf(w, "\nrequired, not evaluated: %s\n", oneLine(checks.OmissionsText(skipped)))
+	}
+	fmt.Fprintf(w, "\nverdict: %s\n", oneLine(checks.VerdictLine(run.Verdict, skipped)))
+}
+
+// notEvaluated is the run's list of required checks it did not judge. A
+// run from audit.Evaluate or a verified file has it; one put together
+// otherwise gets it from its results, as the reports do.
+func notEvaluated(run *reports.Run) []checks.Omission {
+	if run.NotEvaluated != nil {
+		return run.NotEvaluated
+	}
+	return checks.NotEvaluated(run.Results)
 }
 
 // oneLine keeps key data from breaking the table.
