@@ -44,6 +44,9 @@ type Options struct {
 	Selection Selection
 	Parallel  int           // keys audited at once; 0 means DefaultParallel
 	Timeout   time.Duration // bounds each key's collection and each listing; 0 means collect.DefaultTimeout
+	// Start is when the run began, as its index says; zero means when Run
+	// is called. An edge that names the run before Run sets it.
+	Start time.Time
 	// Sink receives each account and region and each key as it finishes,
 	// from one goroutine.
 	Sink Sink
@@ -279,7 +282,10 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		o.Timeout = collect.DefaultTimeout
 	}
 	p := o.Profile.Profile()
-	sum := &Summary{Calls: map[string]int{}, Start: time.Now()}
+	if o.Start.IsZero() {
+		o.Start = time.Now()
+	}
+	sum := &Summary{Calls: map[string]int{}, Start: o.Start}
 
 	base := o.Conn
 	if base == nil {

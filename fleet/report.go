@@ -3,6 +3,7 @@ package fleet
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aep-cmk/cmkcheck/reports"
 )
@@ -24,13 +25,18 @@ func NewReports(dir string, meta reports.IndexMeta) (*Reports, error) {
 	return &Reports{idx: idx}, nil
 }
 
-// Meta is the index's description of a run.
+// Meta is the index's description of a run; its start is o.Start, or now
+// when the run is described just before it begins.
 func Meta(runID string, o Options, keysFile string, target reports.Target) reports.IndexMeta {
 	version, commit := reports.BuildInfo()
+	start := o.Start
+	if start.IsZero() {
+		start = time.Now()
+	}
 	p := o.Profile.Profile()
 	sel := o.Selection
 	return reports.IndexMeta{
-		RunID: runID, ToolVersion: version, Commit: commit, Target: target,
+		RunID: runID, Start: start.UTC(), ToolVersion: version, Commit: commit, Target: target,
 		Profile: reports.NewProfileRecord(p.Source, p.Content),
 		Selection: reports.IndexSelection{All: sel.All, KeysFile: keysFile, Keys: len(sel.Keys), Regions: sel.Regions,
 			Accounts: sel.Accounts, Organization: sel.Organization, RoleTemplate: sel.RoleTemplate, PlatformOnly: sel.PlatformOnly},

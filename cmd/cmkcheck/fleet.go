@@ -118,7 +118,7 @@ func fleetAudit(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 
 	start := time.Now()
 	runID := fleetRunID(start)
-	o := fleet.Options{Target: kind, Opener: opener, Profile: p, Selection: sel, Parallel: parallel, Timeout: *timeout}
+	o := fleet.Options{Target: kind, Opener: opener, Profile: p, Selection: sel, Parallel: parallel, Timeout: *timeout, Start: start}
 	if kind == "" {
 		kind = targetkind.Embedded
 	}
