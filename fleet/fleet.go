@@ -149,10 +149,14 @@ type Summary struct {
 
 // Verdict is NOT READY when any place is in error, or when any selected
 // platform key (one that cannot be told apart included) is NOT READY; a
-// run without platform keys is NOT READY when any key is.
+// run without platform keys is NOT READY when any key is. A run that
+// judged no key is never READY (Run also ends it with a
+// *NothingJudgedError).
 func (s *Summary) Verdict() string {
 	switch {
 	case s.PlaceErrors > 0:
+		return checks.NotReady
+	case s.Keys == 0:
 		return checks.NotReady
 	case s.Platform+s.PlatformUnknown > 0 && s.PlatformNotReady > 0:
 		return checks.NotReady
@@ -167,6 +171,8 @@ func (s *Summary) Rule() string {
 	switch {
 	case s.PlaceErrors > 0:
 		return fmt.Sprintf("NOT READY: %d account/region entries could not be reached or listed, so keys may be missing.", s.PlaceErrors)
+	case s.Keys == 0:
+		return "NOT READY: no key was judged, and a run that judged nothing is never READY."
 	case s.Platform+s.PlatformUnknown > 0:
 		return fmt.Sprintf("The verdict is the platform keys': %d of %d platform keys (%d of them undecided) are NOT READY.",
 			s.PlatformNotReady, s.Platform+s.PlatformUnknown, s.PlatformUnknown)
@@ -333,7 +339,65 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		pl.Seq = i
 	}
 	sum.Places = len(places)
-	return sum, r.run(ctx, places, sum)
+	if err := r.run(ctx, places, sum); err != nil {
+		return sum, err
+	}
+	if sum.Keys == 0 && sum.PlaceErrors == 0 {
+		return sum, nothingJudged(places, sum)
+	}
+	return sum, nil
+}
+
+// NothingJudgedError ends a run that judged no key and met no error: an
+// --all that listed none, or only keys it does not judge (AWS managed,
+// or not the platform's with --platform-keys-only). Such a run is never
+// READY; the command makes it a usage error (exit 2). A run whose keys
+// could not be read is not this: each key is its ERROR entry.
+type NothingJudgedError struct {
+	// Places are where the run looked, "ACCOUNT REGION" each, in order.
+	Places []string
+	// Notes say why an account was not looked in (a suspended one).
+	Notes               []string
+	LeftOut, AWSManaged int
+}
+
+func nothingJudged(places []*placeRun, sum *Summary) *NothingJudgedError {
+	e := &NothingJudgedError{LeftOut: sum.LeftOut, AWSManaged: sum.AWSManaged}
+	for _, pl := range places {
+		e.Places = append(e.Places, pl.Account+" "+pl.Region)
+		if pl.Note != "" {
+			e.Notes = append(e.Notes, fmt.Sprintf("account %s: %s", pl.Account, pl.Note))
+		}
+	}
+	return e
+}
+
+func (e *NothingJudgedError) Error() string {
+	// The places, grouped by account: "account A in r1, r2; account B in r1".
+	var groups []string
+	var last string
+	for _, pl := range e.Places {
+		account, region, _ := strings.Cut(pl, " ")
+		if account == last {
+			groups[len(groups)-1] += ", " + region
+			continue
+		}
+		groups = append(groups, fmt.Sprintf("account %s in %s", account, region))
+		last = account
+	}
+	msg := "nothing was judged: no customer managed key to audit in " + strings.Join(groups, "; ")
+	var found []string
+	if e.AWSManaged > 0 {
+		found = append(found, fmt.Sprintf("%d AWS managed key(s), which are not audited", e.AWSManaged))
+	}
+	if e.LeftOut > 0 {
+		found = append(found, fmt.Sprintf("%d key(s) left out by --platform-keys-only as not the platform's", e.LeftOut))
+	}
+	found = append(found, e.Notes...)
+	if len(found) > 0 {
+		msg += " (found: " + strings.Join(found, "; ") + ")"
+	}
+	return msg + "; a run that judges no key is never READY: check the accounts, regions and selection"
 }
 
 // accounts are the run's accounts in order: the organization's, the

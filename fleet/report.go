@@ -106,6 +106,11 @@ func (w *Reports) Close(s *Summary) (reports.IndexPaths, error) {
 	if s == nil {
 		return reports.IndexPaths{}, errors.New("fleet: no summary to close the index with")
 	}
+	if s.Keys == 0 && s.PlaceErrors == 0 {
+		// An index of nothing would read as a clean run.
+		w.idx.Abort()
+		return reports.IndexPaths{}, errors.New("fleet: no key was judged: no index is written")
+	}
 	return w.idx.Close(reports.IndexSummary{
 		Verdict: s.Verdict(), Rule: s.Rule(), End: s.End.UTC(), Places: s.Places, PlaceErrors: s.PlaceErrors,
 		Keys: s.Keys, Ready: s.Ready, NotReady: s.NotReady, KeyErrors: s.KeyErrors, Platform: s.Platform,

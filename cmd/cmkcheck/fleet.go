@@ -131,6 +131,12 @@ func fleetAudit(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	o.Progress = prog.update
 	sum, err := fleet.Run(ctx, o)
 	prog.done()
+	var nothing *fleet.NothingJudgedError
+	if errors.As(err, &nothing) {
+		// Nothing judged is never READY, and no index is left to say so.
+		w.Abort()
+		return fail(err)
+	}
 	if err != nil {
 		if sum == nil {
 			// Nothing was audited: the index would say nothing either.

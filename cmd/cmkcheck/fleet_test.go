@@ -57,14 +57,25 @@ func TestFleetUsageErrors(t *testing.T) {
 	assert.Empty(t, parts, "no index parts are left behind")
 }
 
-// An empty fleet is READY and says so; a key that is not there is NOT
-// READY (exit 1) and an ERROR row of its own; the index lists it.
+// An empty fleet judged nothing: never READY, but a usage error (exit 2)
+// in one line that names the account and region looked in, and no index
+// that could pass for a run's. A key that is not there is NOT READY (exit
+// 1) and an ERROR row of its own; the index lists it.
 func TestFleetAuditEmbedded(t *testing.T) {
 	dir := t.TempDir()
-	code, stdout, stderr := cmkcheck(t, nil, "audit", "--all", "--out", filepath.Join(dir, "empty"))
-	require.Equal(t, exitReady, code, stderr)
-	assert.Contains(t, stdout, "keys: 0 audited")
+	empty := filepath.Join(dir, "empty")
+	code, stdout, stderr := cmkcheck(t, nil, "audit", "--all", "--out", empty)
+	require.Equal(t, exitUsage, code, stderr)
+	assert.Empty(t, stdout, "no verdict is printed")
 	assert.Empty(t, strings.TrimSpace(progressLines(stderr)), "no progress line when stderr is not a terminal")
+	said := strings.TrimSpace(stderr)
+	assert.NotContains(t, said, "\n", "one message")
+	assert.Contains(t, said, "nothing was judged")
+	assert.Contains(t, said, "account 111122223333 in us-east-1")
+	assert.NotContains(t, said, "usage:", "not a misuse of the flags")
+	left, err := os.ReadDir(empty)
+	require.NoError(t, err)
+	assert.Empty(t, left, "no index, no parts")
 
 	keys := filepath.Join(dir, "keys.txt")
 	require.NoError(t, os.WriteFile(keys, []byte("alias/Not-Made-Yet\n"), 0o644))
