@@ -171,6 +171,10 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
+	if rec.Unreadable != nil {
+		// Every check would be the same ERROR: say it once, judge nothing.
+		return nil, &UnreadableKeyError{Key: key, Account: tg.Account, Region: tg.Region, Answer: rec.Unreadable}
+	}
 	run, err := Evaluate(state, opts.Profile, Source{
 		Target:   reports.Target{Kind: tg.Kind, Endpoint: tg.Endpoint},
 		Account:  tg.Account,
@@ -184,6 +188,35 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 	}
 	out.State, out.Record, out.Run = state, rec, run
 	return out, nil
+}
+
+// UnreadableKeyError is a key the audit cannot find or read at all:
+// DescribeKey answered NotFoundException or AccessDeniedException in the
+// account and region the audit looked in. Nothing was judged.
+type UnreadableKeyError struct {
+	Key, Account, Region string
+	Answer               *keystate.CallError
+}
+
+func (e *UnreadableKeyError) Error() string {
+	why := e.Answer.Detail
+	if e.Answer.Code != "" {
+		why = e.Answer.Code + ": " + e.Answer.Message
+	}
+	return fmt.Sprintf("audit: key %q cannot be found or read in account %s, region %s: %s answered %s",
+		e.Key, orUnknown(e.Account), orUnknown(e.Region), e.Answer.Operation, oneLine(why))
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "(unknown)"
+	}
+	return s
+}
+
+// oneLine keeps a service's message from breaking the one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // Source says where a key state came from, for the run record.
