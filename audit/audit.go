@@ -48,7 +48,8 @@ type Options struct {
 	// set the two conflict, and Run refuses.
 	Variant provision.Variant
 	// Region and Account for the target; "" takes the profile's region, and
-	// on emulators the account the profile's principals name.
+	// on emulators the account a key ARN names, else (LocalStack) the
+	// credentials' account, else the account the profile's principals name.
 	Region, Account string
 	Timeout         time.Duration   // bounds the collection; 0 means collect.DefaultTimeout
 	Conn            *targets.Target // an already open target to reuse (left open)
@@ -118,8 +119,8 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 			region = p.Region
 		}
 		account := opts.Account
-		if account == "" && kind != targetkind.AWS {
-			account = EmulatorAccount(key, p)
+		if account == "" {
+			account = targetAccount(kind, key, p, opts.Opener)
 		}
 		tg, err = opts.Opener.Open(ctx, kind, region, account)
 		if err != nil {
@@ -322,6 +323,23 @@ func EmulatorAccount(key string, p *profile.Profile) string {
 		return ""
 	}
 	return ProfileAccount(p)
+}
+
+// targetAccount is the account to open an emulator in when none is asked
+// for: a key ARN's own; on LocalStack then the account the credentials
+// name (they decide there, not the profile's guess); then the profile's.
+// "" on aws, whose credentials say it, and where nothing names one.
+func targetAccount(kind, key string, p *profile.Profile, o targets.Opener) string {
+	if kind == targetkind.AWS {
+		return ""
+	}
+	if a := EmulatorAccount(key, nil); a != "" {
+		return a
+	}
+	if kind == targetkind.LocalStack && o.LocalStackAccount != "" {
+		return o.LocalStackAccount
+	}
+	return EmulatorAccount(key, p)
 }
 
 // ProfileAccount is the account the profile's own principals (or key ARN)

@@ -150,6 +150,32 @@ func TestEmulatorAccountFollowsTheKeyARN(t *testing.T) {
 // naming the key, the account and the region: nothing is judged, so no
 // run. Any other DescribeKey failure (a throttle) is a run whose checks
 // are ERROR, never PASS.
+// The account an emulator is opened in: a key ARN's own first; on
+// LocalStack then the account the credentials name; then the profile's.
+// The embedded target has no credentials to say one.
+func TestTargetAccount(t *testing.T) {
+	p := loadProfile(t, profileYAML).Profile() // principals of 111122223333
+	creds := targets.Opener{LocalStackAccount: "777788889999"}
+	arn := "arn:aws:kms:us-east-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	for _, c := range []struct {
+		kind, key string
+		o         targets.Opener
+		want      string
+	}{
+		{targetkind.LocalStack, arn, creds, "444455556666"},
+		{targetkind.LocalStack, "alias/mine", creds, "777788889999"},
+		{targetkind.LocalStack, "", creds, "777788889999"},
+		{targetkind.LocalStack, "alias/mine", targets.Opener{}, "111122223333"},
+		{targetkind.Embedded, "alias/mine", creds, "111122223333"},
+		{"", arn, creds, "444455556666"},
+		{targetkind.AWS, arn, creds, ""},
+	} {
+		assert.Equal(t, c.want, targetAccount(c.kind, c.key, p, c.o), "%s %q %+v", c.kind, c.key, c.o)
+	}
+	assert.Equal(t, "777788889999", targetAccount(targetkind.LocalStack, "alias/x", nil, creds))
+	assert.Empty(t, targetAccount(targetkind.LocalStack, "alias/x", nil, targets.Opener{}))
+}
+
 func TestUnreadableKeyIsOneErrorNotARun(t *testing.T) {
 	p := loadProfile(t, profileYAML)
 	tg := open(t, targets.DefaultAccount)

@@ -486,10 +486,11 @@ func (r *runner) plan(accounts []*account, regions []string) ([]*placeRun, error
 			a := &account{id: k.Account, facts: collect.NewAccountFacts()}
 			if tmpl := r.o.Selection.RoleTemplate; tmpl != "" {
 				a.role, _ = RoleARN(tmpl, k.Account) // checked with the selection
-			} else {
+			} else if r.base.Kind != targetkind.LocalStack {
 				// Without a role the caller's own credentials are used; for
 				// another account's key KMS answers what they may see, and
-				// the key's checks say what it did not.
+				// the key's checks say what it did not. (On LocalStack the
+				// key ARN's account is reached when the place is: reach.)
 				a.target = r.base
 			}
 			byID[k.Account] = a
@@ -518,6 +519,12 @@ func (r *runner) plan(accounts []*account, regions []string) ([]*placeRun, error
 func (r *runner) reach(ctx context.Context, a *account) (*targets.Target, error) {
 	a.once.Do(func() {
 		if a.target != nil {
+			return
+		}
+		if a.role == "" && a.id != r.base.Account && r.base.Kind == targetkind.LocalStack {
+			// LocalStack acts in the account the access key names: a key
+			// ARN's account is reached by naming it.
+			a.target, a.err = r.base.InAccount(ctx, a.id, r.guard)
 			return
 		}
 		if a.role == "" {
