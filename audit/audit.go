@@ -49,7 +49,8 @@ type Options struct {
 	// set the two conflict, and Run refuses.
 	Variant provision.Variant
 	// Region and Account for the target; "" takes the profile's region, and
-	// on emulators the account the profile's principals name.
+	// on emulators the account a key ARN names, else (LocalStack) the
+	// credentials' account, else the account the profile's principals name.
 	Region, Account string
 	Timeout         time.Duration   // bounds the collection; 0 means collect.DefaultTimeout
 	Conn            *targets.Target // an already open target to reuse (left open)
@@ -119,8 +120,8 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 			region = p.Region
 		}
 		account := opts.Account
-		if account == "" && kind != targetkind.AWS {
-			account = EmulatorAccount(key, p)
+		if account == "" {
+			account = targetAccount(kind, key, p, opts.Opener)
 		}
 		tg, err = opts.Opener.Open(ctx, kind, region, account)
 		if err != nil {
@@ -172,6 +173,10 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
+	if rec.Unreadable != nil {
+		// Every check would be the same ERROR: say it once, judge nothing.
+		return nil, &UnreadableKeyError{Key: key, Account: tg.Account, Region: tg.Region, Answer: rec.Unreadable}
+	}
 	run, err := Evaluate(state, opts.Profile, Source{
 		Target:   reports.Target{Kind: tg.Kind, Endpoint: tg.Endpoint},
 		Account:  tg.Account,
@@ -185,6 +190,35 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 	}
 	out.State, out.Record, out.Run = state, rec, run
 	return out, nil
+}
+
+// UnreadableKeyError is a key the audit cannot find or read at all:
+// DescribeKey answered NotFoundException or AccessDeniedException in the
+// account and region the audit looked in. Nothing was judged.
+type UnreadableKeyError struct {
+	Key, Account, Region string
+	Answer               *keystate.CallError
+}
+
+func (e *UnreadableKeyError) Error() string {
+	why := e.Answer.Detail
+	if e.Answer.Code != "" {
+		why = e.Answer.Code + ": " + e.Answer.Message
+	}
+	return fmt.Sprintf("audit: key %q cannot be found or read in account %s, region %s: %s answered %s",
+		e.Key, orUnknown(e.Account), orUnknown(e.Region), e.Answer.Operation, oneLine(why))
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "(unknown)"
+	}
+	return s
+}
+
+// oneLine keeps a service's message from breaking the one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // Source says where a key state came from, for the run record.
@@ -290,6 +324,23 @@ func EmulatorAccount(key string, p *profile.Profile) string {
 		return ""
 	}
 	return ProfileAccount(p)
+}
+
+// targetAccount is the account to open an emulator in when none is asked
+// for: a key ARN's own; on LocalStack then the account the credentials
+// name (they decide there, not the profile's guess); then the profile's.
+// "" on aws, whose credentials say it, and where nothing names one.
+func targetAccount(kind, key string, p *profile.Profile, o targets.Opener) string {
+	if kind == targetkind.AWS {
+		return ""
+	}
+	if a := EmulatorAccount(key, nil); a != "" {
+		return a
+	}
+	if kind == targetkind.LocalStack && o.LocalStackAccount != "" {
+		return o.LocalStackAccount
+	}
+	return EmulatorAccount(key, p)
 }
 
 // ProfileAccount is the account the profile's own principals (or key ARN)

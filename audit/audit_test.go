@@ -14,6 +14,7 @@ import (
 
 	"github.com/aep-cmk/cmkcheck/checks"
 	"github.com/aep-cmk/cmkcheck/collect"
+	"github.com/aep-cmk/cmkcheck/internal/faultproxy"
 	"github.com/aep-cmk/cmkcheck/internal/provisiontest"
 	"github.com/aep-cmk/cmkcheck/profile"
 	"github.com/aep-cmk/cmkcheck/provision"
@@ -145,19 +146,89 @@ func TestEmulatorAccountFollowsTheKeyARN(t *testing.T) {
 	assert.Empty(t, EmulatorAccount("alias/x", nil))
 }
 
-func TestMissingKeyIsErrorNotPass(t *testing.T) {
+// A key DescribeKey says is not there, or may not be read, is one error
+// naming the key, the account and the region: nothing is judged, so no
+// run. Any other DescribeKey failure (a throttle) is a run whose checks
+// are ERROR, never PASS.
+// The account an emulator is opened in: a key ARN's own first; on
+// LocalStack then the account the credentials name; then the profile's.
+// The embedded target has no credentials to say one.
+func TestTargetAccount(t *testing.T) {
+	p := loadProfile(t, profileYAML).Profile() // principals of 111122223333
+	creds := targets.Opener{LocalStackAccount: "777788889999"}
+	arn := "arn:aws:kms:us-east-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	for _, c := range []struct {
+		kind, key string
+		o         targets.Opener
+		want      string
+	}{
+		{targetkind.LocalStack, arn, creds, "444455556666"},
+		{targetkind.LocalStack, "alias/mine", creds, "777788889999"},
+		{targetkind.LocalStack, "", creds, "777788889999"},
+		{targetkind.LocalStack, "alias/mine", targets.Opener{}, "111122223333"},
+		{targetkind.Embedded, "alias/mine", creds, "111122223333"},
+		{"", arn, creds, "444455556666"},
+		{targetkind.AWS, arn, creds, ""},
+	} {
+		assert.Equal(t, c.want, targetAccount(c.kind, c.key, p, c.o), "%s %q %+v", c.kind, c.key, c.o)
+	}
+	assert.Equal(t, "777788889999", targetAccount(targetkind.LocalStack, "alias/x", nil, creds))
+	assert.Empty(t, targetAccount(targetkind.LocalStack, "alias/x", nil, targets.Opener{}))
+}
+
+func TestUnreadableKeyIsOneErrorNotARun(t *testing.T) {
 	p := loadProfile(t, profileYAML)
 	tg := open(t, targets.DefaultAccount)
-	out, err := Run(context.Background(), Options{Conn: tg, Profile: p, Key: "alias/not-there"})
-	require.NoError(t, err)
-	assert.Equal(t, checks.NotReady, out.Run.Verdict)
-	assert.Equal(t, "alias/not-there", out.Run.KeyARN)
-	for _, r := range out.Run.Results {
-		if r.ID == "CMK-AVL-1" { // judged on the profile alone
-			continue
-		}
-		assert.NotEqual(t, checks.Pass, r.Status, "%s passed without evidence: %s", r.ID, r.Observed)
+	through := func(rules ...faultproxy.Rule) *targets.Target {
+		proxy, err := faultproxy.New(tg.Endpoint, rules...)
+		require.NoError(t, err)
+		t.Cleanup(proxy.Close)
+		c := *tg
+		c.Endpoint = proxy.URL
+		c.Config = tg.Config.Copy()
+		c.Config.BaseEndpoint = aws.String(proxy.URL)
+		return &c
 	}
+	made, err := provision.CreateKeyE(context.Background(), tg.Config, provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind))
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, provision.DeleteKeyE(context.Background(), tg.Config, made)) })
+
+	for _, tc := range []struct {
+		name, key, code string
+		conn            *targets.Target
+	}{
+		{"an alias that is not there", "alias/not-there", "NotFoundException", tg},
+		{"a key ID that is not there", "1234abcd-12ab-34cd-56ef-1234567890ab", "NotFoundException", tg},
+		{"not a key at all", "not a key!", "NotFoundException", tg},
+		{"DescribeKey denied", made.KeyID, "AccessDeniedException",
+			through(faultproxy.Rule{Operation: "DescribeKey", Fault: faultproxy.AccessDenied})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := Run(context.Background(), Options{Conn: tc.conn, Profile: p, Key: tc.key})
+			assert.Nil(t, out, "nothing was judged")
+			var unread *UnreadableKeyError
+			require.ErrorAs(t, err, &unread)
+			assert.Equal(t, tc.key, unread.Key)
+			assert.Equal(t, targets.DefaultAccount, unread.Account)
+			assert.Equal(t, "us-east-1", unread.Region)
+			assert.Contains(t, err.Error(), tc.code)
+			assert.Contains(t, err.Error(), "account 111122223333, region us-east-1")
+			assert.NotContains(t, err.Error(), "\n")
+		})
+	}
+
+	t.Run("a throttled DescribeKey is judged, as ERROR", func(t *testing.T) {
+		conn := through(faultproxy.Rule{Operation: "DescribeKey", Fault: faultproxy.Throttling})
+		out, err := Run(context.Background(), Options{Conn: conn, Profile: p, Key: made.KeyID})
+		require.NoError(t, err)
+		assert.Equal(t, checks.NotReady, out.Run.Verdict)
+		for _, r := range out.Run.Results {
+			if r.ID == "CMK-AVL-1" { // judged on the profile alone
+				continue
+			}
+			assert.NotEqual(t, checks.Pass, r.Status, "%s passed without evidence: %s", r.ID, r.Observed)
+		}
+	})
 }
 
 func TestBadOptions(t *testing.T) {

@@ -47,6 +47,12 @@ type Options struct {
 type Record struct {
 	Calls   []string // every operation sent, in order
 	Refused []string // operations the guard refused (none in a correct run)
+	// Unreadable is DescribeKey's answer when it says the key cannot be
+	// found or read at all (NotFoundException, AccessDeniedException):
+	// nothing about the key can be judged. A single-key audit stops on
+	// it; a fleet keeps the key as its ERROR entry. Other failures (a
+	// throttle, a timeout) are not this: the checks are ERROR.
+	Unreadable *keystate.CallError
 }
 
 // APICalls is the number of requests sent.
@@ -171,7 +177,23 @@ func (c *Collector) key(ctx context.Context, key string, keep func(keyManager st
 		// another's: no state, only why.
 		return nil, log.record(), false, fmt.Errorf("collect: the answers for %s are not all about that key: %w", key, err)
 	}
-	return state, log.record(), false, nil
+	rec := log.record()
+	rec.Unreadable = unreadable(describeErr)
+	return state, rec, false, nil
+}
+
+// unreadable is the DescribeKey error that says the key cannot be found
+// or read at all, nil for any other.
+func unreadable(err error) *keystate.CallError {
+	var apiErr smithy.APIError
+	if err == nil || !errors.As(err, &apiErr) {
+		return nil
+	}
+	switch apiErr.ErrorCode() {
+	case "NotFoundException", "AccessDeniedException":
+		return callError(OpDescribeKey, err)
+	}
+	return nil
 }
 
 // sameKey holds every answer to the key asked for (ID, ARN or alias).

@@ -38,4 +38,18 @@ func TestDescribeKeyFailureNamesItsCause(t *testing.T) {
 	assert.Contains(t, r["CMK-CFG-6"].Observed, "ThrottlingException")
 	assert.Contains(t, r["CMK-ACC-1"].Observed, "ThrottlingException")
 	assert.Equal(t, []string{OpDescribeKey, OpDescribeKey, OpDescribeKey}, rec.Calls, "three attempts, nothing else asked")
+	assert.Nil(t, rec.Unreadable, "a throttle does not say the key is missing")
+}
+
+// DescribeKey's NotFoundException is recorded as the key being unreadable
+// (a single audit stops on it); the state still names the cause, for a
+// fleet's ERROR entry.
+func TestDescribeKeyNotFoundMarksTheKeyUnreadable(t *testing.T) {
+	tg := openEmbedded(t)
+	s, rec, err := Key(context.Background(), tg, "alias/not-there", Options{})
+	require.NoError(t, err)
+	require.NotNil(t, rec.Unreadable)
+	assert.Equal(t, OpDescribeKey, rec.Unreadable.Operation)
+	assert.Equal(t, "NotFoundException", rec.Unreadable.Code)
+	assert.Contains(t, s.Problem(keystate.DescribeKey), "NotFoundException")
 }

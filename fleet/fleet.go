@@ -44,6 +44,9 @@ type Options struct {
 	Selection Selection
 	Parallel  int           // keys audited at once; 0 means DefaultParallel
 	Timeout   time.Duration // bounds each key's collection and each listing; 0 means collect.DefaultTimeout
+	// Start is when the run began, as its index says; zero means when Run
+	// is called. An edge that names the run before Run sets it.
+	Start time.Time
 	// Sink receives each account and region and each key as it finishes,
 	// from one goroutine.
 	Sink Sink
@@ -146,10 +149,14 @@ type Summary struct {
 
 // Verdict is NOT READY when any place is in error, or when any selected
 // platform key (one that cannot be told apart included) is NOT READY; a
-// run without platform keys is NOT READY when any key is.
+// run without platform keys is NOT READY when any key is. A run that
+// judged no key is never READY (Run also ends it with a
+// *NothingJudgedError).
 func (s *Summary) Verdict() string {
 	switch {
 	case s.PlaceErrors > 0:
+		return checks.NotReady
+	case s.Keys == 0:
 		return checks.NotReady
 	case s.Platform+s.PlatformUnknown > 0 && s.PlatformNotReady > 0:
 		return checks.NotReady
@@ -164,6 +171,8 @@ func (s *Summary) Rule() string {
 	switch {
 	case s.PlaceErrors > 0:
 		return fmt.Sprintf("NOT READY: %d account/region entries could not be reached or listed, so keys may be missing.", s.PlaceErrors)
+	case s.Keys == 0:
+		return "NOT READY: no key was judged, and a run that judged nothing is never READY."
 	case s.Platform+s.PlatformUnknown > 0:
 		return fmt.Sprintf("The verdict is the platform keys': %d of %d platform keys (%d of them undecided) are NOT READY.",
 			s.PlatformNotReady, s.Platform+s.PlatformUnknown, s.PlatformUnknown)
@@ -279,7 +288,10 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		o.Timeout = collect.DefaultTimeout
 	}
 	p := o.Profile.Profile()
-	sum := &Summary{Calls: map[string]int{}, Start: time.Now()}
+	if o.Start.IsZero() {
+		o.Start = time.Now()
+	}
+	sum := &Summary{Calls: map[string]int{}, Start: o.Start}
 
 	base := o.Conn
 	if base == nil {
@@ -327,7 +339,65 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		pl.Seq = i
 	}
 	sum.Places = len(places)
-	return sum, r.run(ctx, places, sum)
+	if err := r.run(ctx, places, sum); err != nil {
+		return sum, err
+	}
+	if sum.Keys == 0 && sum.PlaceErrors == 0 {
+		return sum, nothingJudged(places, sum)
+	}
+	return sum, nil
+}
+
+// NothingJudgedError ends a run that judged no key and met no error: an
+// --all that listed none, or only keys it does not judge (AWS managed,
+// or not the platform's with --platform-keys-only). Such a run is never
+// READY; the command makes it a usage error (exit 2). A run whose keys
+// could not be read is not this: each key is its ERROR entry.
+type NothingJudgedError struct {
+	// Places are where the run looked, "ACCOUNT REGION" each, in order.
+	Places []string
+	// Notes say why an account was not looked in (a suspended one).
+	Notes               []string
+	LeftOut, AWSManaged int
+}
+
+func nothingJudged(places []*placeRun, sum *Summary) *NothingJudgedError {
+	e := &NothingJudgedError{LeftOut: sum.LeftOut, AWSManaged: sum.AWSManaged}
+	for _, pl := range places {
+		e.Places = append(e.Places, pl.Account+" "+pl.Region)
+		if pl.Note != "" {
+			e.Notes = append(e.Notes, fmt.Sprintf("account %s: %s", pl.Account, pl.Note))
+		}
+	}
+	return e
+}
+
+func (e *NothingJudgedError) Error() string {
+	// The places, grouped by account: "account A in r1, r2; account B in r1".
+	var groups []string
+	var last string
+	for _, pl := range e.Places {
+		account, region, _ := strings.Cut(pl, " ")
+		if account == last {
+			groups[len(groups)-1] += ", " + region
+			continue
+		}
+		groups = append(groups, fmt.Sprintf("account %s in %s", account, region))
+		last = account
+	}
+	msg := "nothing was judged: no customer managed key to audit in " + strings.Join(groups, "; ")
+	var found []string
+	if e.AWSManaged > 0 {
+		found = append(found, fmt.Sprintf("%d AWS managed key(s), which are not audited", e.AWSManaged))
+	}
+	if e.LeftOut > 0 {
+		found = append(found, fmt.Sprintf("%d key(s) left out by --platform-keys-only as not the platform's", e.LeftOut))
+	}
+	found = append(found, e.Notes...)
+	if len(found) > 0 {
+		msg += " (found: " + strings.Join(found, "; ") + ")"
+	}
+	return msg + "; a run that judges no key is never READY: check the accounts, regions and selection"
 }
 
 // accounts are the run's accounts in order: the organization's, the
@@ -416,10 +486,11 @@ func (r *runner) plan(accounts []*account, regions []string) ([]*placeRun, error
 			a := &account{id: k.Account, facts: collect.NewAccountFacts()}
 			if tmpl := r.o.Selection.RoleTemplate; tmpl != "" {
 				a.role, _ = RoleARN(tmpl, k.Account) // checked with the selection
-			} else {
+			} else if r.base.Kind != targetkind.LocalStack {
 				// Without a role the caller's own credentials are used; for
 				// another account's key KMS answers what they may see, and
-				// the key's checks say what it did not.
+				// the key's checks say what it did not. (On LocalStack the
+				// key ARN's account is reached when the place is: reach.)
 				a.target = r.base
 			}
 			byID[k.Account] = a
@@ -448,6 +519,12 @@ func (r *runner) plan(accounts []*account, regions []string) ([]*placeRun, error
 func (r *runner) reach(ctx context.Context, a *account) (*targets.Target, error) {
 	a.once.Do(func() {
 		if a.target != nil {
+			return
+		}
+		if a.role == "" && a.id != r.base.Account && r.base.Kind == targetkind.LocalStack {
+			// LocalStack acts in the account the access key names: a key
+			// ARN's account is reached by naming it.
+			a.target, a.err = r.base.InAccount(ctx, a.id, r.guard)
 			return
 		}
 		if a.role == "" {

@@ -270,3 +270,76 @@ func TestFleetKeysFile(t *testing.T) {
 	assert.Equal(t, checks.NotReady, sum.Verdict())
 	assert.Zero(t, sink.places[0].Calls != nil && slices.Contains(sink.places[0].Calls, "kms:ListKeys"), "no ListKeys without --all")
 }
+
+// A run that judged no key is never READY: Run ends it with a
+// NothingJudgedError that names where it looked, and the index refuses to
+// close over it. Keys that could not be read are not "nothing": each is an
+// ERROR entry, and the run is NOT READY.
+func TestNothingJudgedIsNeverReady(t *testing.T) {
+	ctx := context.Background()
+	t.Run("an --all that lists no key", func(t *testing.T) {
+		tg := openEmbedded(t)
+		p := testProfileFor(t, tg)
+		dir := t.TempDir()
+		o := Options{Conn: tg, Profile: p, Selection: Selection{All: true}}
+		w, err := NewReports(dir, Meta("run-empty", o, "", reports.Target{Kind: tg.Kind}))
+		require.NoError(t, err)
+		o.Sink = w
+		sum, err := Run(ctx, o)
+		var nothing *NothingJudgedError
+		require.ErrorAs(t, err, &nothing)
+		assert.Equal(t, []string{tg.Account + " " + tg.Region}, nothing.Places)
+		assert.Contains(t, err.Error(), "account "+tg.Account+" in "+tg.Region)
+		require.NotNil(t, sum)
+		assert.Equal(t, checks.NotReady, sum.Verdict())
+		assert.Contains(t, sum.Rule(), "no key was judged")
+		_, err = w.Close(sum)
+		require.Error(t, err, "no index over nothing")
+		left, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		assert.Empty(t, left, "no index file, no parts")
+	})
+	t.Run("every key left out by --platform-keys-only", func(t *testing.T) {
+		tg := openEmbedded(t)
+		p := testProfileFor(t, tg)
+		spec := provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind)
+		spec.AdobeAccounts = nil // a key of another use: no platform statements
+		other, err := provision.CreateKeyE(ctx, tg.Config, spec)
+		require.NoError(t, err)
+		t.Cleanup(func() { assert.NoError(t, fleetmix.Delete(ctx, tg.Config, []*provision.Key{other}, 1)) })
+		sink := &memory{}
+		sum, err := Run(ctx, Options{Conn: tg, Profile: p, Selection: Selection{All: true, PlatformOnly: true}, Sink: sink})
+		var nothing *NothingJudgedError
+		require.ErrorAs(t, err, &nothing)
+		assert.Equal(t, 1, nothing.LeftOut)
+		assert.Contains(t, err.Error(), "1 key(s) left out by --platform-keys-only")
+		assert.Equal(t, 1, sum.LeftOut)
+		assert.Equal(t, checks.NotReady, sum.Verdict())
+	})
+	t.Run("keys that cannot be read are judged as errors", func(t *testing.T) {
+		tg := openEmbedded(t)
+		p := testProfileFor(t, tg)
+		refs, err := ParseKeysFile(strings.NewReader("alias/Not-There\n1234abcd-12ab-34cd-56ef-1234567890ab\n"), "keys.txt")
+		require.NoError(t, err)
+		sink := &memory{}
+		sum, err := Run(ctx, Options{Conn: tg, Profile: p, Selection: Selection{Keys: refs}, Sink: sink})
+		require.NoError(t, err, "each missing key is an entry of its own")
+		assert.Equal(t, 2, sum.Keys)
+		assert.Equal(t, 2, sum.KeyErrors)
+		assert.Equal(t, checks.NotReady, sum.Verdict())
+	})
+}
+
+// The message names every account and region looked in, and what was
+// found there that is not judged: AWS managed keys (the embedded target
+// cannot make one), left-out keys, suspended accounts.
+func TestNothingJudgedMessage(t *testing.T) {
+	e := &NothingJudgedError{Places: []string{"111122223333 us-east-1", "111122223333 eu-west-1", "444455556666 us-east-1"},
+		Notes: []string{"account 444455556666: the organization says the account is SUSPENDED: not audited"}, AWSManaged: 3}
+	msg := e.Error()
+	assert.Contains(t, msg, "account 111122223333 in us-east-1, eu-west-1; account 444455556666 in us-east-1")
+	assert.Contains(t, msg, "3 AWS managed key(s), which are not audited")
+	assert.Contains(t, msg, "SUSPENDED")
+	assert.Contains(t, msg, "never READY")
+	assert.NotContains(t, msg, "\n")
+}

@@ -3,6 +3,7 @@ package fleet
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aep-cmk/cmkcheck/internal/buildinfo"
 	"github.com/aep-cmk/cmkcheck/reports"
@@ -25,13 +26,18 @@ func NewReports(dir string, meta reports.IndexMeta) (*Reports, error) {
 	return &Reports{idx: idx}, nil
 }
 
-// Meta is the index's description of a run.
+// Meta is the index's description of a run; its start is o.Start, or now
+// when the run is described just before it begins.
 func Meta(runID string, o Options, keysFile string, target reports.Target) reports.IndexMeta {
 	build := buildinfo.Read()
+	start := o.Start
+	if start.IsZero() {
+		start = time.Now()
+	}
 	p := o.Profile.Profile()
 	sel := o.Selection
 	return reports.IndexMeta{
-		RunID: runID, ToolVersion: build.Version, Commit: build.Commit, Target: target,
+		RunID: runID, Start: start.UTC(), ToolVersion: build.Version, Commit: build.Commit, Target: target,
 		Profile: reports.NewProfileRecord(p.Source, p.Content),
 		Selection: reports.IndexSelection{All: sel.All, KeysFile: keysFile, Keys: len(sel.Keys), Regions: sel.Regions,
 			Accounts: sel.Accounts, Organization: sel.Organization, RoleTemplate: sel.RoleTemplate, PlatformOnly: sel.PlatformOnly},
@@ -100,6 +106,11 @@ func (w *Reports) Abort() { w.idx.Abort() }
 func (w *Reports) Close(s *Summary) (reports.IndexPaths, error) {
 	if s == nil {
 		return reports.IndexPaths{}, errors.New("fleet: no summary to close the index with")
+	}
+	if s.Keys == 0 && s.PlaceErrors == 0 {
+		// An index of nothing would read as a clean run.
+		w.idx.Abort()
+		return reports.IndexPaths{}, errors.New("fleet: no key was judged: no index is written")
 	}
 	return w.idx.Close(reports.IndexSummary{
 		Verdict: s.Verdict(), Rule: s.Rule(), End: s.End.UTC(), Places: s.Places, PlaceErrors: s.PlaceErrors,

@@ -181,6 +181,10 @@ func NewIndex(dir string, meta IndexMeta) (*Index, error) {
 	if meta.RunID == "" {
 		return nil, errors.New("fleet index: run_id is missing")
 	}
+	if meta.Start.IsZero() {
+		// An index that says the run began in year 1 misleads its reader.
+		return nil, errors.New("fleet index: the run's start time is missing")
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("fleet index: create report directory: %w", err)
 	}

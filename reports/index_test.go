@@ -152,3 +152,15 @@ func TestIndexEscapesKeyData(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, xml.Unmarshal(junit, new(struct{})), "hostile data leaves the JUnit file well formed")
 }
+
+// An index without the run's start is refused, and leaves no parts behind:
+// its files would say the run began in year 1.
+func TestIndexNeedsTheStart(t *testing.T) {
+	dir := t.TempDir()
+	_, err := NewIndex(dir, IndexMeta{RunID: "fleet-1", Target: Target{Kind: "embedded"}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "start time is missing")
+	left, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Empty(t, left)
+}

@@ -75,10 +75,17 @@ func reproduce(t *testing.T, tg *targets.Target) {
 	}
 
 	t.Run("key not found", func(t *testing.T) {
-		out, err := audit.Run(ctx, audit.Options{Conn: tg, Profile: p, Key: "alias/does-not-exist"})
+		// A single audit stops on it (one error, nothing judged); a fleet
+		// judges the state as its ERROR entry, and that reproduces.
+		_, err := audit.Run(ctx, audit.Options{Conn: tg, Profile: p, Key: "alias/does-not-exist"})
+		var unread *audit.UnreadableKeyError
+		require.ErrorAs(t, err, &unread)
+		s, rec, err := collect.Key(ctx, tg, "alias/does-not-exist", collect.Options{Roundtrip: true})
 		require.NoError(t, err)
-		assert.Equal(t, checks.NotReady, out.Run.Verdict)
-		assertReproduced(t, out.State, p, out.Run.Results, out.Run.Verdict)
+		require.NotNil(t, rec.Unreadable)
+		results := checks.Evaluate(s, p)
+		assert.Equal(t, checks.NotReady, checks.Verdict(results))
+		assertReproduced(t, s, p, results, checks.Verdict(results))
 	})
 
 	t.Run("a call that failed", func(t *testing.T) {

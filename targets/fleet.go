@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
@@ -67,6 +68,33 @@ func (t *Target) AssumeRole(ctx context.Context, roleARN string, stsClient aws.H
 	}
 	if probe.Account != a.Account {
 		return nil, fmt.Errorf("target %s: assuming %s gave credentials of account %s, not the role's account %s", t.Kind, roleARN, probe.Account, a.Account)
+	}
+	n.Caller, n.Account, n.CallerAnswer = probe.Caller, probe.Account, probe.CallerAnswer
+	return n, nil
+}
+
+// InAccount is the LocalStack target acting in another account, as
+// LocalStack takes it: the access key ID is the account. Its caller is
+// asked through stsClient (as AssumeRole's is) and must be that account.
+// The copy owns nothing.
+func (t *Target) InAccount(ctx context.Context, account string, stsClient aws.HTTPClient) (*Target, error) {
+	if t.Kind != targetkind.LocalStack {
+		return nil, fmt.Errorf("target %s: only LocalStack acts in the account its access key names, not in %s", t.Kind, account)
+	}
+	if !awsid.IsAccountID(account) {
+		return nil, fmt.Errorf("target %s: %q is not a 12-digit AWS account ID", t.Kind, account)
+	}
+	n := &Target{Kind: t.Kind, Endpoint: t.Endpoint, Region: t.Region, Config: t.Config.Copy()}
+	n.Config.Credentials = aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(account, "test", ""))
+	probe := &Target{Kind: t.Kind, Region: t.Region, Config: n.Config.Copy()}
+	if stsClient != nil {
+		probe.Config.HTTPClient = stsClient
+	}
+	if err := probe.askCaller(ctx); err != nil {
+		return nil, fmt.Errorf("target %s: in account %s: %w", t.Kind, account, err)
+	}
+	if probe.Account != account {
+		return nil, fmt.Errorf("target %s: acts in account %s, not %s", t.Kind, probe.Account, account)
 	}
 	n.Caller, n.Account, n.CallerAnswer = probe.Caller, probe.Account, probe.CallerAnswer
 	return n, nil

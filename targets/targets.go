@@ -28,6 +28,20 @@ const (
 	DefaultRegion  = "us-east-1"
 )
 
+// LocalStackDefaultAccount is the account LocalStack acts in when the
+// credentials name none.
+const LocalStackDefaultAccount = "000000000000"
+
+// AccessKeyAccount is the account an access key ID names on LocalStack, as
+// LocalStack and the AWS CLI take it: a 12-digit ID is the account; any
+// other names none ("").
+func AccessKeyAccount(accessKeyID string) string {
+	if awsid.IsAccountID(accessKeyID) {
+		return accessKeyID
+	}
+	return ""
+}
+
 // MaxAttempts bounds the SDK's retries so a fault never turns into a hang.
 const MaxAttempts = 3
 
@@ -59,6 +73,10 @@ type Opener struct {
 	// AssumeRole is a role ARN the aws target assumes with the default
 	// credentials (TERRATEST_IAM_ROLE, terratest's name for it).
 	AssumeRole string
+	// LocalStackAccount is the account the credentials name on LocalStack
+	// (AccessKeyAccount of AWS_ACCESS_KEY_ID): LocalStack acts in it when
+	// no account is asked for; "" is LocalStackDefaultAccount.
+	LocalStackAccount string
 }
 
 // Target is an opened place to talk KMS to.
@@ -118,6 +136,9 @@ func (o Opener) Open(ctx context.Context, kind, region, account string) (*Target
 			return nil, fmt.Errorf("target: the default region %q (AWS_REGION) is not an AWS region name (like us-east-1)", region)
 		}
 	}
+	if a := o.LocalStackAccount; a != "" && !awsid.IsAccountID(a) {
+		return nil, fmt.Errorf("target: the credentials' account %q is not a 12-digit AWS account ID", a)
+	}
 	switch kind {
 	case "", targetkind.Embedded:
 		return openEmbedded(region, account)
@@ -161,19 +182,22 @@ func (o Opener) openLocalStack(ctx context.Context, region, account string) (*Ta
 		t.closers = append(t.closers, stop)
 	}
 	t.Endpoint = strings.TrimRight(endpoint, "/")
-	// LocalStack takes a 12-digit access key ID as the account to act in.
-	accessKey := "test"
-	if account != "" {
-		accessKey = account
+	// LocalStack takes a 12-digit access key ID as the account to act in:
+	// the one asked for, else the credentials', else its default.
+	if account == "" {
+		account = o.LocalStackAccount
 	}
-	t.Config = staticConfig(t.Endpoint, region, accessKey)
+	if account == "" {
+		account = LocalStackDefaultAccount
+	}
+	t.Config = staticConfig(t.Endpoint, region, account)
 	if err := t.askCaller(ctx); err != nil {
 		t.Close()
 		return nil, fmt.Errorf("target localstack at %s: %w", t.Endpoint, err)
 	}
-	if account != "" && t.Account != account {
+	if t.Account != account {
 		t.Close()
-		return nil, fmt.Errorf("target localstack at %s: acts in account %s, not the %s asked for", t.Endpoint, t.Account, account)
+		return nil, fmt.Errorf("target localstack at %s: acts in account %s, not %s", t.Endpoint, t.Account, account)
 	}
 	return t, nil
 }

@@ -186,3 +186,51 @@ func TestOpenerSettings(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNoLocalStack)
 	assert.Contains(t, err.Error(), "target localstack: ")
 }
+
+// LocalStack's convention, which the AWS CLI follows: a 12-digit access
+// key ID names the account; anything else names none (LocalStack's
+// default, 000000000000).
+func TestAccessKeyAccount(t *testing.T) {
+	for id, want := range map[string]string{
+		"111122223333":         "111122223333",
+		"000000000000":         "000000000000",
+		"test":                 "",
+		"AKIAIOSFODNN7EXAMPLE": "",
+		"":                     "",
+		"11112222333":          "",
+		"1111222233334":        "",
+		" 111122223333":        "",
+	} {
+		assert.Equal(t, want, AccessKeyAccount(id), "%q", id)
+	}
+	_, err := Opener{LocalStackAccount: "1234", LocalStackEndpoint: "http://127.0.0.1:1"}.Open(context.Background(), targetkind.LocalStack, "", "")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"1234" is not a 12-digit AWS account ID`)
+}
+
+// With no account asked for, LocalStack acts in the credentials' account,
+// else in its default one: never silently somewhere else.
+func TestLocalStackActsInTheCredentialsAccount(t *testing.T) {
+	endpoint := os.Getenv("LOCALSTACK_ENDPOINT")
+	if endpoint == "" {
+		t.Skip("LOCALSTACK_ENDPOINT is not set: no LocalStack to test against here")
+	}
+	ctx := context.Background()
+	for given, want := range map[string]string{"444455556666": "444455556666", "": LocalStackDefaultAccount} {
+		tg, err := Opener{LocalStackEndpoint: endpoint, LocalStackAccount: given}.Open(ctx, targetkind.LocalStack, "", "")
+		require.NoError(t, err)
+		assert.Equal(t, want, tg.Account)
+		tg.Close()
+	}
+}
+
+// Only LocalStack reaches an account by naming it; the embedded target has
+// one account, and AWS needs a role.
+func TestInAccountIsLocalStacks(t *testing.T) {
+	tg, err := Open(context.Background(), targetkind.Embedded, "", "")
+	require.NoError(t, err)
+	defer tg.Close()
+	_, err = tg.InAccount(context.Background(), "444455556666", nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "only LocalStack")
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -96,7 +97,7 @@ func fleetAudit(ctx context.Context, f *auditFlags, fs *flag.FlagSet, stdout, st
 
 	start := time.Now()
 	runID := fleetRunID(start)
-	o := fleet.Options{Target: kind, Opener: opener, Profile: p, Selection: sel, Parallel: parallel, Timeout: f.timeout}
+	o := fleet.Options{Target: kind, Opener: opener, Profile: p, Selection: sel, Parallel: parallel, Timeout: f.timeout, Start: start}
 	if kind == "" {
 		kind = targetkind.Embedded
 	}
@@ -109,6 +110,12 @@ func fleetAudit(ctx context.Context, f *auditFlags, fs *flag.FlagSet, stdout, st
 	o.Progress = prog.update
 	sum, err := fleet.Run(ctx, o)
 	prog.done()
+	var nothing *fleet.NothingJudgedError
+	if errors.As(err, &nothing) {
+		// Nothing judged is never READY, and no index is left to say so.
+		w.Abort()
+		return fail(err)
+	}
 	if err != nil {
 		if sum == nil {
 			// Nothing was audited: the index would say nothing either.

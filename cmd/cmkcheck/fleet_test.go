@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -56,14 +57,25 @@ func TestFleetUsageErrors(t *testing.T) {
 	assert.Empty(t, parts, "no index parts are left behind")
 }
 
-// An empty fleet is READY and says so; a key that is not there is NOT
-// READY (exit 1) and an ERROR row of its own; the index lists it.
+// An empty fleet judged nothing: never READY, but a usage error (exit 2)
+// in one line that names the account and region looked in, and no index
+// that could pass for a run's. A key that is not there is NOT READY (exit
+// 1) and an ERROR row of its own; the index lists it.
 func TestFleetAuditEmbedded(t *testing.T) {
 	dir := t.TempDir()
-	code, stdout, stderr := cmkcheck(t, nil, "audit", "--all", "--out", filepath.Join(dir, "empty"))
-	require.Equal(t, exitReady, code, stderr)
-	assert.Contains(t, stdout, "keys: 0 audited")
+	empty := filepath.Join(dir, "empty")
+	code, stdout, stderr := cmkcheck(t, nil, "audit", "--all", "--out", empty)
+	require.Equal(t, exitUsage, code, stderr)
+	assert.Empty(t, stdout, "no verdict is printed")
 	assert.Empty(t, strings.TrimSpace(progressLines(stderr)), "no progress line when stderr is not a terminal")
+	said := strings.TrimSpace(stderr)
+	assert.NotContains(t, said, "\n", "one message")
+	assert.Contains(t, said, "nothing was judged")
+	assert.Contains(t, said, "account 111122223333 in us-east-1")
+	assert.NotContains(t, said, "usage:", "not a misuse of the flags")
+	left, err := os.ReadDir(empty)
+	require.NoError(t, err)
+	assert.Empty(t, left, "no index, no parts")
 
 	keys := filepath.Join(dir, "keys.txt")
 	require.NoError(t, os.WriteFile(keys, []byte("alias/Not-Made-Yet\n"), 0o644))
@@ -91,4 +103,37 @@ func progressLines(stderr string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// The index says when the run began, in all three files: fleet.json's
+// start, fleet.md's "Run:" line, and the JUnit timestamp of a testsuite
+// that has no key run of its own (a region the embedded target cannot
+// list). Year 1 would tell an auditor nothing.
+func TestFleetIndexNamesTheStart(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	before := time.Now().UTC().Truncate(time.Second)
+	code, _, stderr := cmkcheck(t, nil, "audit", "--all", "--regions", "us-east-1,eu-west-1", "--out", out)
+	require.Equal(t, exitNotReady, code, "a region that cannot be listed is NOT READY: %s", stderr)
+	after := time.Now().UTC()
+
+	f, err := os.Open(filepath.Join(out, "fleet.json"))
+	require.NoError(t, err)
+	defer f.Close()
+	idx, err := reports.ReadIndex(f)
+	require.NoError(t, err)
+	start := idx.Start.UTC()
+	require.False(t, start.Before(before), "start %s is the run's, not before it (%s)", start, before)
+	require.False(t, start.After(after), "start %s is the run's, not after it (%s)", start, after)
+	assert.False(t, idx.Summary.End.Before(start), "the run ends after it starts")
+
+	md, err := os.ReadFile(filepath.Join(out, "fleet.md"))
+	require.NoError(t, err)
+	assert.Contains(t, string(md), "- Run: "+idx.RunID+", "+start.Format(time.RFC3339Nano)+" to ")
+	assert.NotContains(t, string(md), "0001-01-01")
+
+	junit, err := os.ReadFile(filepath.Join(out, "fleet.junit.xml"))
+	require.NoError(t, err)
+	assert.Contains(t, string(junit), `<testsuite name="listing 111122223333 eu-west-1"`)
+	assert.Contains(t, string(junit), `timestamp="`+start.Format("2006-01-02T15:04:05")+`"`)
+	assert.NotContains(t, string(junit), "0001-01-01")
 }

@@ -33,6 +33,7 @@ const (
 	SkipSetup          = "SKIP_setup"            // terratest stages: reuse a kept key
 	SkipTeardown       = "SKIP_teardown"         // terratest stages: keep the key
 	NoIAM              = "CMK_NO_IAM"            // do not read the account's IAM side (CMK-ADM-4 SKIP)
+	AccessKeyID        = "AWS_ACCESS_KEY_ID"     // on LocalStack, a 12-digit one names the account
 )
 
 // Env is how the edge reads a variable: os.Getenv in main and the suites,
@@ -98,6 +99,8 @@ func (e Env) Opener() targets.Opener {
 		DefaultRegion:      e(Region),
 		LocalStackEndpoint: endpoint,
 		AssumeRole:         e(AssumeRole),
+		// Only the account it names is passed on, never the key itself.
+		LocalStackAccount: targets.AccessKeyAccount(e(AccessKeyID)),
 	}
 }
 

@@ -63,6 +63,14 @@ func TestOpener(t *testing.T) {
 	o = env(map[string]string{EndpointURL: "http://127.0.0.1:4568"}).Opener()
 	assert.Equal(t, "http://127.0.0.1:4568", o.LocalStackEndpoint, "AWS_ENDPOINT_URL when LOCALSTACK_ENDPOINT is unset")
 	assert.Nil(t, o.StartLocalStack, "the edge that may start containers sets the starter itself")
+
+	// LocalStack's multi-account convention: only a 12-digit access key ID
+	// names an account, and only that account is passed on.
+	o = env(map[string]string{AccessKeyID: "111122223333"}).Opener()
+	assert.Equal(t, "111122223333", o.LocalStackAccount)
+	for _, id := range []string{"test", "AKIAIOSFODNN7EXAMPLE"} {
+		assert.Equal(t, targets.Opener{}, env(map[string]string{AccessKeyID: id}).Opener(), id)
+	}
 }
 
 func TestLocalStackContainerAndSwitches(t *testing.T) {
