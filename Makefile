@@ -47,10 +47,10 @@ test-localstack:
 # CMK_DIFFERENTIAL=1 (fails when it cannot run); here it skips when python3
 # or the package index is unavailable.
 test-differential:
-	CMK_DIFFERENTIAL=$${CMK_DIFFERENTIAL:-auto} $(GO) test -count=1 -v -run '^TestDifferentialPolicyuniverse$$' ./policy/
+	CMK_DIFFERENTIAL=$${CMK_DIFFERENTIAL:-auto} $(GO) test -count=1 -v -run '^TestDifferentialPolicyuniverse$$' ./internal/policy/
 
 # Each fuzz target for FUZZTIME (go test -fuzz takes one target at a time).
-FUZZ_TARGETS = ./policy:FuzzParseAnalyze ./policy:FuzzDecideMonotone ./policy:FuzzParseIdentityPolicy ./keystate:FuzzDecode ./checks:FuzzEvaluateSnapshot ./profile:FuzzParse ./profile:FuzzCanonical ./reports:FuzzReadResults ./reports:FuzzVerifyEdits ./internal/eventmatch:FuzzPatterns ./iac:FuzzReadCloudFormation ./iac:FuzzReadTerraformPlan
+FUZZ_TARGETS = ./internal/policy:FuzzParseAnalyze ./internal/policy:FuzzDecideMonotone ./internal/policy:FuzzParseIdentityPolicy ./internal/keystate:FuzzDecode ./internal/checks:FuzzEvaluateSnapshot ./internal/profile:FuzzParse ./internal/profile:FuzzCanonical ./internal/reports:FuzzReadResults ./internal/reports:FuzzVerifyEdits ./internal/eventmatch:FuzzPatterns ./internal/iac:FuzzReadCloudFormation ./internal/iac:FuzzReadTerraformPlan
 fuzz-short:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
@@ -62,7 +62,7 @@ fuzz:
 	$(MAKE) fuzz-short FUZZTIME=10m
 
 bench:
-	$(GO) test -run '^$$' -bench . -skip BenchmarkFleet -benchmem ./checks ./policy ./suites
+	$(GO) test -run '^$$' -bench . -skip BenchmarkFleet -benchmem ./internal/checks ./internal/policy ./suites
 
 # The fleet at 10, 100, 1,000 and 5,000 keys, on the embedded target and on
 # a native LocalStack (LOCALSTACK_PORT, default 4570): keys/s, KMS calls per

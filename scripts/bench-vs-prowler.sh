@@ -49,7 +49,7 @@ if [[ ! -x $PROWLER_VENV/bin/prowler ]] || [[ $("$PROWLER_VENV/bin/pip" show pro
 fi
 
 # cmkcheck and the key maker, built once.
-(cd "$ROOT" && go build -o "$OUT/cmkcheck" ./cmd/cmkcheck && go build -o "$OUT/mkfleet" ./internal/fleetmix/mkfleet)
+(cd "$ROOT" && go build -o "$OUT/cmkcheck" ./cmd/cmkcheck && go build -o "$OUT/mkfleet" ./internal/testkit/fleetmix/mkfleet)
 
 # A fresh LocalStack: its own data directory, so its only keys are ours.
 export LOCALSTACK_PORT LOCALSTACK_DATA=$OUT/localstack-data LOCALSTACK_LOG=$OUT/localstack.log

@@ -10,10 +10,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aep-cmk/cmkcheck/audit"
-	"github.com/aep-cmk/cmkcheck/checks"
-	"github.com/aep-cmk/cmkcheck/internal/edge"
-	"github.com/aep-cmk/cmkcheck/reports"
+	"github.com/aep-cmk/cmkcheck/internal/audit"
+	"github.com/aep-cmk/cmkcheck/internal/checks"
+	"github.com/aep-cmk/cmkcheck/internal/env"
+	"github.com/aep-cmk/cmkcheck/internal/reports"
 )
 
 // TestAudit audits one key (CMK_KEY_ID or the profile's key; on an emulator
@@ -40,7 +40,7 @@ func TestAudit(t *testing.T) {
 	snapshotPath := filepath.Join(reportDir(t), reports.DefaultName+".snapshot.json")
 	require.NoError(t, os.WriteFile(snapshotPath, snapshot, 0o644), "writing the snapshot")
 	t.Logf("snapshot: %s", snapshotPath)
-	require.NoError(t, reports.AppendStepSummary(env(edge.StepSummary), run), "appending the step summary")
+	require.NoError(t, reports.AppendStepSummary(vars(env.StepSummary), run), "appending the step summary")
 
 	for _, r := range run.Results {
 		t.Run(r.ID, func(t *testing.T) { judge(t, r) })

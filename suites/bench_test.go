@@ -4,9 +4,9 @@ import (
 	"context"
 	"testing"
 
-	"github.com/aep-cmk/cmkcheck/checks"
-	"github.com/aep-cmk/cmkcheck/collect"
-	"github.com/aep-cmk/cmkcheck/provision"
+	"github.com/aep-cmk/cmkcheck/internal/checks"
+	"github.com/aep-cmk/cmkcheck/internal/collect"
+	"github.com/aep-cmk/cmkcheck/internal/provision"
 )
 
 // BenchmarkGatherEvaluate is one gather (read-only collection, roundtrip

@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/aep-cmk/cmkcheck/checks"
+	"github.com/aep-cmk/cmkcheck/internal/checks"
 )
 
 // notCaughtBySelfTest lists the checks that no provisioned variant makes

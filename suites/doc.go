@@ -14,5 +14,5 @@
 // CMK_ROLE_ARN_TEMPLATE, CMK_PLATFORM_KEYS_ONLY and CMK_PARALLEL. TestFleet
 // gives each key of a fleet a subtest, and each of its requirements one;
 // BenchmarkFleet measures fleets of 10 to 5,000 keys. The suites are an edge:
-// they read these (through internal/edge) and pass values down.
+// they read these (through internal/env) and pass values down.
 package suites

@@ -14,13 +14,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/aep-cmk/cmkcheck/fleet"
-	"github.com/aep-cmk/cmkcheck/internal/fleetmix"
-	"github.com/aep-cmk/cmkcheck/profile"
-	"github.com/aep-cmk/cmkcheck/provision"
-	"github.com/aep-cmk/cmkcheck/reports"
-	"github.com/aep-cmk/cmkcheck/targetkind"
-	"github.com/aep-cmk/cmkcheck/targets"
+	"github.com/aep-cmk/cmkcheck/internal/fleet"
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
+	"github.com/aep-cmk/cmkcheck/internal/profile"
+	"github.com/aep-cmk/cmkcheck/internal/provision"
+	"github.com/aep-cmk/cmkcheck/internal/reports"
+	"github.com/aep-cmk/cmkcheck/internal/targets"
+	"github.com/aep-cmk/cmkcheck/internal/testkit/fleetmix"
 )
 
 // fleetSizes are the fleets BenchmarkFleet audits; select one with
@@ -36,7 +36,7 @@ var fleetSizes = []int{10, 100, 1000, 5000}
 // `make test`: run it with `make bench-fleet`.
 func BenchmarkFleet(b *testing.B) {
 	kind := targetKind(b)
-	if kind == targetkind.AWS {
+	if kind == keystate.KindAWS {
 		b.Skip("the fleet benchmark makes thousands of keys: emulators only")
 	}
 	ctx := context.Background()

@@ -20,19 +20,18 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aep-cmk/cmkcheck/audit"
-	"github.com/aep-cmk/cmkcheck/checks"
-	"github.com/aep-cmk/cmkcheck/collect"
-	"github.com/aep-cmk/cmkcheck/fleet"
-	"github.com/aep-cmk/cmkcheck/internal/edge"
-	"github.com/aep-cmk/cmkcheck/internal/faultproxy"
-	"github.com/aep-cmk/cmkcheck/internal/fleetmix"
-	"github.com/aep-cmk/cmkcheck/keystate"
-	"github.com/aep-cmk/cmkcheck/profile"
-	"github.com/aep-cmk/cmkcheck/provision"
-	"github.com/aep-cmk/cmkcheck/reports"
-	"github.com/aep-cmk/cmkcheck/targetkind"
-	"github.com/aep-cmk/cmkcheck/targets"
+	"github.com/aep-cmk/cmkcheck/internal/audit"
+	"github.com/aep-cmk/cmkcheck/internal/checks"
+	"github.com/aep-cmk/cmkcheck/internal/collect"
+	"github.com/aep-cmk/cmkcheck/internal/env"
+	"github.com/aep-cmk/cmkcheck/internal/fleet"
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
+	"github.com/aep-cmk/cmkcheck/internal/profile"
+	"github.com/aep-cmk/cmkcheck/internal/provision"
+	"github.com/aep-cmk/cmkcheck/internal/reports"
+	"github.com/aep-cmk/cmkcheck/internal/targets"
+	"github.com/aep-cmk/cmkcheck/internal/testkit/faultproxy"
+	"github.com/aep-cmk/cmkcheck/internal/testkit/fleetmix"
 )
 
 // fleetKeys is how many keys TestFleet provisions when no selection is
@@ -46,14 +45,14 @@ const fleetKeys = 6
 // one, on an emulator, it provisions a few keys as the guide says and
 // audits them through a keys file. The reports go to CMK_REPORT_DIR/fleet.
 func TestFleet(t *testing.T) {
-	in, parallel, err := env.FleetInput()
+	in, parallel, err := vars.FleetInput()
 	require.NoError(t, err)
 	kind := targetKind(t)
 	p := loadProfile(t)
 	o := fleet.Options{Target: kind, Opener: opener(), Profile: p, Parallel: parallel}
 	if !in.Given() {
-		if kind == targetkind.AWS {
-			t.Skipf("no fleet selection: set %s=1 or %s to audit a fleet on aws", edge.FleetAll, edge.FleetKeysFile)
+		if kind == keystate.KindAWS {
+			t.Skipf("no fleet selection: set %s=1 or %s to audit a fleet on aws", env.FleetAll, env.FleetKeysFile)
 		}
 		tg, err := opener().Open(t.Context(), kind, p.Profile().Region, "")
 		require.NoError(t, err)
@@ -165,7 +164,7 @@ func (k *keep) byKeyID() map[string]*fleet.Key {
 // The caller is known, as when a LocalStack or AWS target opens.
 func multiRegion(tg *targets.Target, proxy *faultproxy.Proxy) *targets.Target {
 	c := behind(tg, proxy)
-	c.Kind = targetkind.LocalStack
+	c.Kind = keystate.KindLocalStack
 	c.Caller = &keystate.Caller{Account: tg.Account, Arn: "arn:aws:iam::" + tg.Account + ":root", UserID: tg.Account}
 	c.CallerAnswer = fmt.Appendf(nil, `{"UserId":%q,"Account":%q,"Arn":%q}`, tg.Account, tg.Account, c.Caller.Arn)
 	return c
@@ -476,15 +475,15 @@ func TestFleetIsReadOnly(t *testing.T) {
 // lists once per account and region, each account's keys in its own
 // place. LocalStack only: it acts in the account a role's credentials name.
 func TestFleetAccounts(t *testing.T) {
-	if targetKind(t) != targetkind.LocalStack {
+	if targetKind(t) != keystate.KindLocalStack {
 		t.Skip("LocalStack only: the embedded target has one account and no STS")
 	}
 	ctx := t.Context()
-	tg, err := opener().Open(ctx, targetkind.LocalStack, "", "")
+	tg, err := opener().Open(ctx, keystate.KindLocalStack, "", "")
 	require.NoError(t, err)
 	t.Cleanup(tg.Close)
 	const other = "111111111111"
-	second, err := opener().Open(ctx, targetkind.LocalStack, tg.Region, other)
+	second, err := opener().Open(ctx, keystate.KindLocalStack, tg.Region, other)
 	require.NoError(t, err)
 	t.Cleanup(second.Close)
 	p := selfProfile(t, tg)
@@ -527,7 +526,7 @@ func (discard) AWSManaged(int, int, string) error { return nil }
 // fleet as its own single audit judges it.
 func TestFleetEqualsSingleAudits(t *testing.T) {
 	kind := targetKind(t)
-	if kind == targetkind.AWS {
+	if kind == keystate.KindAWS {
 		t.Skip("makes keys of every wrong kind: emulators only")
 	}
 	tg, err := opener().Open(t.Context(), kind, "", "")

@@ -11,11 +11,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aep-cmk/cmkcheck/collect"
-	"github.com/aep-cmk/cmkcheck/internal/edge"
-	"github.com/aep-cmk/cmkcheck/keystate"
-	"github.com/aep-cmk/cmkcheck/provision"
-	"github.com/aep-cmk/cmkcheck/targetkind"
+	"github.com/aep-cmk/cmkcheck/internal/collect"
+	"github.com/aep-cmk/cmkcheck/internal/env"
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
+	"github.com/aep-cmk/cmkcheck/internal/provision"
 )
 
 // TestGrantPagesOnTarget gives a key more grants than one ListGrants page
@@ -23,8 +22,8 @@ import (
 // target: every grant, from every page, once, in the order listed.
 func TestGrantPagesOnTarget(t *testing.T) {
 	kind := targetKind(t)
-	if kind == targetkind.AWS && !provisionAllowed(t) {
-		t.Skipf("this test creates a real key with 60 grants on aws: set %s=1 to run it", edge.Provision)
+	if kind == keystate.KindAWS && !provisionAllowed(t) {
+		t.Skipf("this test creates a real key with 60 grants on aws: set %s=1 to run it", env.Provision)
 	}
 	ctx := t.Context()
 	tg, err := opener().Open(ctx, kind, "", "")

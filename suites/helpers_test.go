@@ -10,17 +10,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aep-cmk/cmkcheck/internal/container"
-	"github.com/aep-cmk/cmkcheck/internal/edge"
-	"github.com/aep-cmk/cmkcheck/internal/provisiontest"
-	"github.com/aep-cmk/cmkcheck/profile"
-	"github.com/aep-cmk/cmkcheck/provision"
-	"github.com/aep-cmk/cmkcheck/targetkind"
-	"github.com/aep-cmk/cmkcheck/targets"
+	"github.com/aep-cmk/cmkcheck/internal/env"
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
+	"github.com/aep-cmk/cmkcheck/internal/profile"
+	"github.com/aep-cmk/cmkcheck/internal/provision"
+	"github.com/aep-cmk/cmkcheck/internal/targets"
+	"github.com/aep-cmk/cmkcheck/internal/testkit/provisiontest"
 )
 
-// env is the environment, read here at the edge: the packages under test
-// take values (internal/edge names the variables).
-var env = edge.Env(os.Getenv)
+// vars is the environment, read here at the edge: the packages under test
+// take values (internal/env names the variables).
+var vars = env.Vars(os.Getenv)
 
 // repoRoot walks up from the working directory to the go.mod.
 func repoRoot(t testing.TB) string {
@@ -44,10 +44,10 @@ func repoRoot(t testing.TB) string {
 // targetKind is CMK_TARGET, embedded by default.
 func targetKind(t testing.TB) string {
 	t.Helper()
-	kind, err := env.Target("")
+	kind, err := vars.Target("")
 	require.NoError(t, err)
 	if kind == "" {
-		return targetkind.Embedded
+		return keystate.KindEmbedded
 	}
 	return kind
 }
@@ -55,7 +55,7 @@ func targetKind(t testing.TB) string {
 // provisionAllowed is CMK_PROVISION: may the suites create keys on aws.
 func provisionAllowed(t testing.TB) bool {
 	t.Helper()
-	ok, err := env.Provision()
+	ok, err := vars.Provision()
 	require.NoError(t, err)
 	return ok
 }
@@ -63,15 +63,15 @@ func provisionAllowed(t testing.TB) bool {
 // opener opens targets as the environment says, and may start LocalStack
 // through testcontainers-go where a Docker engine answers.
 func opener() targets.Opener {
-	o := env.Opener()
-	o.StartLocalStack = container.LocalStack(env.LocalStackContainer())
+	o := vars.Opener()
+	o.StartLocalStack = container.LocalStack(vars.LocalStackContainer())
 	return o
 }
 
 // teardown is what happens to the keys the tests create: kept when
 // SKIP_teardown is set, as terratest's stages do.
 func teardown() provisiontest.Teardown {
-	if env.IsSet(edge.SkipTeardown) {
+	if vars.IsSet(env.SkipTeardown) {
 		return provisiontest.KeepKey
 	}
 	return provisiontest.DeleteKey
@@ -86,18 +86,18 @@ func createKey(t testing.TB, tg *targets.Target, spec provision.Spec) *provision
 // loadProfile loads CMK_PROFILE, or the example profile the repository ships.
 func loadProfile(t testing.TB) profile.Valid {
 	t.Helper()
-	path := env(edge.Profile)
+	path := vars(env.Profile)
 	if path == "" {
 		path = filepath.Join(repoRoot(t), "fixtures", "profiles", "aep-example.yaml")
 	}
-	p, err := profile.Load(path, env)
-	require.NoError(t, err, "%s names the profile file", edge.Profile)
+	p, err := profile.Load(path, vars)
+	require.NoError(t, err, "%s names the profile file", env.Profile)
 	return p
 }
 
 // reportDir is CMK_REPORT_DIR, or <repo>/out.
 func reportDir(t testing.TB) string {
-	if d := env(edge.ReportDir); d != "" {
+	if d := vars(env.ReportDir); d != "" {
 		return d
 	}
 	return filepath.Join(repoRoot(t), "out")
@@ -107,7 +107,7 @@ func reportDir(t testing.TB) string {
 // test's. Its Close is registered first, so it runs after the keys' cleanup.
 func openEmbedded(t testing.TB) *targets.Target {
 	t.Helper()
-	tg, err := targets.Open(context.Background(), targetkind.Embedded, "", "")
+	tg, err := targets.Open(context.Background(), keystate.KindEmbedded, "", "")
 	require.NoError(t, err)
 	t.Cleanup(tg.Close)
 	return tg

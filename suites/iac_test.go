@@ -18,15 +18,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aep-cmk/cmkcheck/audit"
-	"github.com/aep-cmk/cmkcheck/checks"
-	"github.com/aep-cmk/cmkcheck/iac"
-	"github.com/aep-cmk/cmkcheck/internal/iacfixtures"
-	"github.com/aep-cmk/cmkcheck/profile"
-	"github.com/aep-cmk/cmkcheck/provision"
-	"github.com/aep-cmk/cmkcheck/reports"
-	"github.com/aep-cmk/cmkcheck/targetkind"
-	"github.com/aep-cmk/cmkcheck/targets"
+	"github.com/aep-cmk/cmkcheck/internal/audit"
+	"github.com/aep-cmk/cmkcheck/internal/checks"
+	"github.com/aep-cmk/cmkcheck/internal/iac"
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
+	"github.com/aep-cmk/cmkcheck/internal/profile"
+	"github.com/aep-cmk/cmkcheck/internal/provision"
+	"github.com/aep-cmk/cmkcheck/internal/reports"
+	"github.com/aep-cmk/cmkcheck/internal/targets"
+	"github.com/aep-cmk/cmkcheck/internal/testkit/iacfixtures"
 )
 
 // cfnGap is a variant LocalStack's CloudFormation does not deploy as AWS
@@ -62,7 +62,7 @@ func staticProfile(t testing.TB) profile.Valid {
 // deployed key gives. Only CMK-ACC-1 differs, by design: it judges the
 // caller's account, which only a live run has.
 func TestTemplatesStaticEqualsLive(t *testing.T) {
-	if kind := targetKind(t); kind != targetkind.LocalStack {
+	if kind := targetKind(t); kind != keystate.KindLocalStack {
 		t.Skipf("deploying templates needs LocalStack's CloudFormation (CMK_TARGET=localstack, as make test-localstack runs it); static judgment is tested in package iac without it (target %s)", kind)
 	}
 	ctx := t.Context()
@@ -71,7 +71,7 @@ func TestTemplatesStaticEqualsLive(t *testing.T) {
 	region := p.Profile().Region
 	// The stacks are made in the account the example's principals are in,
 	// under its access key, as a customer's pipeline would.
-	tg, err := opener().Open(ctx, targetkind.LocalStack, region, iacfixtures.Account)
+	tg, err := opener().Open(ctx, keystate.KindLocalStack, region, iacfixtures.Account)
 	require.NoError(t, err)
 	t.Cleanup(tg.Close)
 	cfn := cloudformation.NewFromConfig(tg.Config)
@@ -101,7 +101,7 @@ func TestTemplatesStaticEqualsLive(t *testing.T) {
 			keys, err := iac.ReadCloudFormation(tmpl.name+".yaml", []byte(tmpl.body), iac.Options{Account: tg.Account, Region: tg.Region, Parameters: params})
 			require.NoError(t, err)
 			require.Len(t, keys, 1)
-			static, err := audit.Evaluate(keys[0].State(), p, audit.Source{Target: reports.Target{Kind: targetkind.CloudFormation, Endpoint: keys[0].Source()}, Start: time.Now()})
+			static, err := audit.Evaluate(keys[0].State(), p, audit.Source{Target: reports.Target{Kind: keystate.KindCloudFormation, Endpoint: keys[0].Source()}, Start: time.Now()})
 			require.NoError(t, err)
 
 			keyARN, err := deployStack(ctx, t, tg, cfn, tmpl.name, tmpl.body, params)
@@ -116,7 +116,7 @@ func TestTemplatesStaticEqualsLive(t *testing.T) {
 
 			// The live audit names the key by its ARN only: the target acts in
 			// that ARN's account, whatever the profile's principals say.
-			live, err := audit.Run(ctx, audit.Options{Target: targetkind.LocalStack, Opener: opener(), Profile: p, Key: keyARN})
+			live, err := audit.Run(ctx, audit.Options{Target: keystate.KindLocalStack, Opener: opener(), Profile: p, Key: keyARN})
 			require.NoError(t, err)
 			assert.Equal(t, iacfixtures.Account, live.Target.Account)
 
@@ -240,17 +240,17 @@ func randomSuffix() string {
 // when the profile's principals name another: the account of the access key
 // the key was made under, not 000000000000 or the profile's.
 func TestKeyARNNamesItsAccountOnLocalStack(t *testing.T) {
-	if kind := targetKind(t); kind != targetkind.LocalStack {
+	if kind := targetKind(t); kind != keystate.KindLocalStack {
 		t.Skipf("on LocalStack only, where the access key decides the account (target %s)", kind)
 	}
 	ctx := t.Context()
-	other, err := opener().Open(ctx, targetkind.LocalStack, "us-east-1", "444455556666")
+	other, err := opener().Open(ctx, keystate.KindLocalStack, "us-east-1", "444455556666")
 	require.NoError(t, err)
 	t.Cleanup(other.Close)
 	key := createKey(t, other, provision.Spec{Account: other.Account, Target: other.Kind})
 	p := loadProfile(t) // its principals are of 111122223333
 	require.Equal(t, "111122223333", audit.ProfileAccount(p.Profile()))
-	out, err := audit.Run(ctx, audit.Options{Target: targetkind.LocalStack, Opener: opener(), Profile: p, Key: key.Arn})
+	out, err := audit.Run(ctx, audit.Options{Target: keystate.KindLocalStack, Opener: opener(), Profile: p, Key: key.Arn})
 	require.NoError(t, err)
 	assert.Equal(t, "444455556666", out.Target.Account)
 	assert.Equal(t, key.Arn, out.Run.KeyARN, "the key was found and judged")

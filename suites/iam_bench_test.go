@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/aep-cmk/cmkcheck/checks"
-	"github.com/aep-cmk/cmkcheck/collect"
-	"github.com/aep-cmk/cmkcheck/internal/provisiontest"
-	"github.com/aep-cmk/cmkcheck/provision"
-	"github.com/aep-cmk/cmkcheck/targetkind"
+	"github.com/aep-cmk/cmkcheck/internal/checks"
+	"github.com/aep-cmk/cmkcheck/internal/collect"
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
+	"github.com/aep-cmk/cmkcheck/internal/provision"
+	"github.com/aep-cmk/cmkcheck/internal/testkit/provisiontest"
 )
 
 // BenchmarkIAMLargeAccount reads an account of 500 roles and 2,000
@@ -18,11 +18,11 @@ import (
 // deleted after. LocalStack only: embedded has no IAM, and on aws it would
 // make thousands of real objects.
 func BenchmarkIAMLargeAccount(b *testing.B) {
-	if kind := targetKind(b); kind != targetkind.LocalStack {
+	if kind := targetKind(b); kind != keystate.KindLocalStack {
 		b.Skipf("needs IAM objects made on LocalStack (CMK_TARGET=localstack), not %s", kind)
 	}
 	ctx := b.Context()
-	tg, err := opener().Open(ctx, targetkind.LocalStack, "", "")
+	tg, err := opener().Open(ctx, keystate.KindLocalStack, "", "")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,11 +6,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aep-cmk/cmkcheck/audit"
-	"github.com/aep-cmk/cmkcheck/checks"
-	"github.com/aep-cmk/cmkcheck/internal/provisiontest"
-	"github.com/aep-cmk/cmkcheck/provision"
-	"github.com/aep-cmk/cmkcheck/targetkind"
+	"github.com/aep-cmk/cmkcheck/internal/audit"
+	"github.com/aep-cmk/cmkcheck/internal/checks"
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
+	"github.com/aep-cmk/cmkcheck/internal/provision"
+	"github.com/aep-cmk/cmkcheck/internal/testkit/provisiontest"
 )
 
 // Identity policies of the IAM self-test.
@@ -32,9 +32,9 @@ const (
 func TestIAMEffectiveAccess(t *testing.T) {
 	kind := targetKind(t)
 	switch kind {
-	case targetkind.Embedded:
+	case keystate.KindEmbedded:
 		t.Skip("the embedded target has no IAM: CMK-ADM-4 is SKIP there, with the reason (TestSelfTest holds it)")
-	case targetkind.AWS:
+	case keystate.KindAWS:
 		t.Skip("this test makes IAM roles, users and policies: it runs on LocalStack only")
 	}
 	ctx := t.Context()

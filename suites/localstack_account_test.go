@@ -7,12 +7,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aep-cmk/cmkcheck/audit"
-	"github.com/aep-cmk/cmkcheck/fleet"
+	"github.com/aep-cmk/cmkcheck/internal/audit"
 	"github.com/aep-cmk/cmkcheck/internal/container"
-	"github.com/aep-cmk/cmkcheck/internal/edge"
-	"github.com/aep-cmk/cmkcheck/provision"
-	"github.com/aep-cmk/cmkcheck/targetkind"
+	"github.com/aep-cmk/cmkcheck/internal/env"
+	"github.com/aep-cmk/cmkcheck/internal/fleet"
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
+	"github.com/aep-cmk/cmkcheck/internal/provision"
 )
 
 // On LocalStack the account is the credentials' account: with
@@ -21,22 +21,22 @@ import (
 // 000000000000's; and a key ARN still names its own account whatever the
 // credentials say. Only LocalStack honours accounts this way.
 func TestLocalStackActsInTheCredentialsAccount(t *testing.T) {
-	if targetKind(t) != targetkind.LocalStack {
+	if targetKind(t) != keystate.KindLocalStack {
 		t.Skip("CMK_TARGET is not localstack: the embedded target keeps one account per process")
 	}
 	const account = "444455556666"
-	as := func(id string) edge.Env {
+	as := func(id string) env.Vars {
 		return func(k string) string {
-			if k == edge.AccessKeyID {
+			if k == env.AccessKeyID {
 				return id
 			}
-			return env(k)
+			return vars(k)
 		}
 	}
 	o := as(account).Opener()
-	o.StartLocalStack = container.LocalStack(env.LocalStackContainer())
+	o.StartLocalStack = container.LocalStack(vars.LocalStackContainer())
 	p := loadProfile(t)
-	tg, err := o.Open(t.Context(), targetkind.LocalStack, p.Profile().Region, "")
+	tg, err := o.Open(t.Context(), keystate.KindLocalStack, p.Profile().Region, "")
 	require.NoError(t, err)
 	t.Cleanup(tg.Close)
 	require.Equal(t, account, tg.Account, "the target acts in the credentials' account")
@@ -44,7 +44,7 @@ func TestLocalStackActsInTheCredentialsAccount(t *testing.T) {
 	key := createKey(t, tg, provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind))
 
 	mem := &keep{next: discard{}}
-	sum, err := fleet.Run(t.Context(), fleet.Options{Target: targetkind.LocalStack, Opener: o, Profile: p,
+	sum, err := fleet.Run(t.Context(), fleet.Options{Target: keystate.KindLocalStack, Opener: o, Profile: p,
 		Selection: fleet.Selection{All: true}, Sink: mem})
 	require.NoError(t, err)
 	require.Len(t, mem.places, 1)
@@ -60,7 +60,7 @@ func TestLocalStackActsInTheCredentialsAccount(t *testing.T) {
 	// single audit and in a fleet's keys file.
 	other := as("555566667777").Opener()
 	other.LocalStackEndpoint = tg.Endpoint
-	out, err := audit.Run(t.Context(), audit.Options{Target: targetkind.LocalStack, Opener: other, Profile: p, Key: key.Arn})
+	out, err := audit.Run(t.Context(), audit.Options{Target: keystate.KindLocalStack, Opener: other, Profile: p, Key: key.Arn})
 	require.NoError(t, err)
 	assert.Equal(t, account, out.Target.Account)
 	assert.Equal(t, key.Arn, out.Run.KeyARN)
@@ -68,7 +68,7 @@ func TestLocalStackActsInTheCredentialsAccount(t *testing.T) {
 	refs, err := fleet.ParseKeysFile(strings.NewReader(key.Arn+"\n"), "keys.txt")
 	require.NoError(t, err)
 	mem = &keep{next: discard{}}
-	_, err = fleet.Run(t.Context(), fleet.Options{Target: targetkind.LocalStack, Opener: other, Profile: p,
+	_, err = fleet.Run(t.Context(), fleet.Options{Target: keystate.KindLocalStack, Opener: other, Profile: p,
 		Selection: fleet.Selection{Keys: refs}, Sink: mem})
 	require.NoError(t, err)
 	require.Len(t, mem.keys, 1)

@@ -13,12 +13,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aep-cmk/cmkcheck/audit"
-	"github.com/aep-cmk/cmkcheck/checks"
-	"github.com/aep-cmk/cmkcheck/provision"
-	"github.com/aep-cmk/cmkcheck/reports"
-	"github.com/aep-cmk/cmkcheck/targetkind"
-	"github.com/aep-cmk/cmkcheck/targets"
+	"github.com/aep-cmk/cmkcheck/internal/audit"
+	"github.com/aep-cmk/cmkcheck/internal/checks"
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
+	"github.com/aep-cmk/cmkcheck/internal/provision"
+	"github.com/aep-cmk/cmkcheck/internal/reports"
+	"github.com/aep-cmk/cmkcheck/internal/targets"
 )
 
 // resultOf is one check's result of a run.
@@ -38,7 +38,7 @@ func resultOf(t *testing.T, run *reports.Run, id string) checks.Result {
 func openTarget(t *testing.T) *targets.Target {
 	t.Helper()
 	kind := targetKind(t)
-	if kind == targetkind.AWS && !provisionAllowed(t) {
+	if kind == keystate.KindAWS && !provisionAllowed(t) {
 		t.Skip("this suite creates (and deletes) keys and monitoring on aws: set CMK_PROVISION=1 to run it")
 	}
 	tg, err := opener().Open(t.Context(), kind, "", "")
@@ -60,7 +60,7 @@ func TestMonitoringSelfTest(t *testing.T) {
 		require.NoError(t, err)
 		return resultOf(t, out.Run, "CMK-MON-1")
 	}
-	if tg.Kind == targetkind.Embedded {
+	if tg.Kind == keystate.KindEmbedded {
 		r := judge(t)
 		assert.Equal(t, checks.Skip, r.Status)
 		assert.Contains(t, r.Observed, "no EventBridge")

@@ -20,16 +20,16 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aep-cmk/cmkcheck/audit"
-	"github.com/aep-cmk/cmkcheck/checks"
-	"github.com/aep-cmk/cmkcheck/collect"
-	"github.com/aep-cmk/cmkcheck/internal/edge"
-	"github.com/aep-cmk/cmkcheck/internal/faultproxy"
-	"github.com/aep-cmk/cmkcheck/internal/provisiontest"
-	"github.com/aep-cmk/cmkcheck/provision"
-	"github.com/aep-cmk/cmkcheck/reports"
-	"github.com/aep-cmk/cmkcheck/targetkind"
-	"github.com/aep-cmk/cmkcheck/targets"
+	"github.com/aep-cmk/cmkcheck/internal/audit"
+	"github.com/aep-cmk/cmkcheck/internal/checks"
+	"github.com/aep-cmk/cmkcheck/internal/collect"
+	"github.com/aep-cmk/cmkcheck/internal/env"
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
+	"github.com/aep-cmk/cmkcheck/internal/provision"
+	"github.com/aep-cmk/cmkcheck/internal/reports"
+	"github.com/aep-cmk/cmkcheck/internal/targets"
+	"github.com/aep-cmk/cmkcheck/internal/testkit/faultproxy"
+	"github.com/aep-cmk/cmkcheck/internal/testkit/provisiontest"
 )
 
 // TestInspectIsReadOnly audits an existing key in inspect mode through a
@@ -274,7 +274,7 @@ func TestNoKeyLeftEnabled(t *testing.T) {
 // TestLeakHelperPanics is TestNoKeyLeftEnabled's child: it runs only when
 // EnvLeakHelper names an emulator, provisions there, and panics.
 func TestLeakHelperPanics(t *testing.T) {
-	endpoint := env(EnvLeakHelper)
+	endpoint := vars(EnvLeakHelper)
 	if endpoint == "" {
 		t.Skip("a helper: TestNoKeyLeftEnabled runs it in a subprocess")
 	}
@@ -284,7 +284,7 @@ func TestLeakHelperPanics(t *testing.T) {
 		BaseEndpoint:     aws.String(endpoint),
 		RetryMaxAttempts: targets.MaxAttempts,
 	}
-	key := provisiontest.CreateKey(t, cfg, provision.Spec{Account: targets.DefaultAccount, Target: targetkind.Embedded}, teardown())
+	key := provisiontest.CreateKey(t, cfg, provision.Spec{Account: targets.DefaultAccount, Target: keystate.KindEmbedded}, teardown())
 	fmt.Println("provisioned key " + key.KeyID)
 	panic("deliberate panic after provisioning")
 }
@@ -310,9 +310,9 @@ func TestSecretsStayOut(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_PROFILE", "")
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv(edge.AssumeRole, "")
+	t.Setenv(env.AssumeRole, "")
 	summary := filepath.Join(t.TempDir(), "summary.md")
-	t.Setenv(edge.StepSummary, summary)
+	t.Setenv(env.StepSummary, summary)
 
 	tg := openEmbedded(t)
 	p := selfProfile(t, tg)
@@ -350,19 +350,19 @@ func TestSecretsStayOut(t *testing.T) {
 		keep(tc.name+" record", out.Record)
 		_, err = reports.Write(filepath.Join(dir, fmt.Sprint(i)), reports.DefaultName, out.Run)
 		require.NoError(t, err, tc.name)
-		require.NoError(t, reports.AppendStepSummary(env(edge.StepSummary), out.Run), tc.name)
+		require.NoError(t, reports.AppendStepSummary(vars(env.StepSummary), out.Run), tc.name)
 	}
 
 	// The aws target reads the sentinels from the environment; its errors
 	// (here: no endpoint answers) must not repeat them.
 	closed := closedPort(t)
-	t.Setenv(edge.EndpointURL, closed)
-	t.Setenv(edge.Region, targets.DefaultRegion)
-	_, err := opener().Open(ctx, targetkind.AWS, "", "")
+	t.Setenv(env.EndpointURL, closed)
+	t.Setenv(env.Region, targets.DefaultRegion)
+	_, err := opener().Open(ctx, keystate.KindAWS, "", "")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "sts:GetCallerIdentity", "the error says what failed")
 	outputs = append(outputs, err.Error())
-	_, err = audit.Run(ctx, audit.Options{Target: targetkind.AWS, Profile: p, Key: "alias/x", Opener: opener()})
+	_, err = audit.Run(ctx, audit.Options{Target: keystate.KindAWS, Profile: p, Key: "alias/x", Opener: opener()})
 	require.Error(t, err)
 	outputs = append(outputs, err.Error())
 

@@ -14,14 +14,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aep-cmk/cmkcheck/audit"
-	"github.com/aep-cmk/cmkcheck/checks"
-	"github.com/aep-cmk/cmkcheck/internal/edge"
-	"github.com/aep-cmk/cmkcheck/keystate"
-	"github.com/aep-cmk/cmkcheck/profile"
-	"github.com/aep-cmk/cmkcheck/provision"
-	"github.com/aep-cmk/cmkcheck/targetkind"
-	"github.com/aep-cmk/cmkcheck/targets"
+	"github.com/aep-cmk/cmkcheck/internal/audit"
+	"github.com/aep-cmk/cmkcheck/internal/checks"
+	"github.com/aep-cmk/cmkcheck/internal/env"
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
+	"github.com/aep-cmk/cmkcheck/internal/profile"
+	"github.com/aep-cmk/cmkcheck/internal/provision"
+	"github.com/aep-cmk/cmkcheck/internal/targets"
 )
 
 // selfTestProfile is what the self-test judges every variant against:
@@ -86,11 +85,11 @@ var targetBaseline = map[string]struct {
 	ignore []string // results that depend on the account, not the key
 	why    string
 }{
-	targetkind.Embedded: {add: want{"CMK-PRM-1": skip, "CMK-ADM-4": skip, "CMK-DRF-1": skip, "CMK-MON-1": skip},
+	keystate.KindEmbedded: {add: want{"CMK-PRM-1": skip, "CMK-ADM-4": skip, "CMK-DRF-1": skip, "CMK-MON-1": skip},
 		why: "local-kms has no IAM to simulate or read, nor EventBridge or CloudWatch to alert; no baseline is given"},
-	targetkind.LocalStack: {add: want{"CMK-DRF-1": skip, "CMK-MON-1": warn},
+	keystate.KindLocalStack: {add: want{"CMK-DRF-1": skip, "CMK-MON-1": warn},
 		why: "LocalStack does not simulate IAM faithfully: PRM-1 evaluates the caller's (root's) policies instead; the variants are made without monitoring (TestMonitoringSelfTest adds it); no baseline is given"},
-	targetkind.AWS: {add: want{"CMK-DRF-1": skip}, ignore: []string{"CMK-PRM-1", "CMK-ADM-4", "CMK-MON-1"},
+	keystate.KindAWS: {add: want{"CMK-DRF-1": skip}, ignore: []string{"CMK-PRM-1", "CMK-ADM-4", "CMK-MON-1"},
 		why: "the simulation, the IAM holders and the monitoring depend on the account; no baseline is given"},
 }
 
@@ -105,12 +104,12 @@ type difference struct {
 // Both emulators make the grant variants and list their grants; neither
 // as AWS does it, so each says how (the results are AWS's all the same).
 const (
-	embeddedGrants   = "local-kms has no grants: the embedded wrapper keeps them (targets/grants.go), in AWS's shape, enforcing nothing"
+	embeddedGrants   = "local-kms has no grants: the embedded wrapper keeps them (internal/targets/grants.go), in AWS's shape, enforcing nothing"
 	localStackGrants = "LocalStack accepts any grantee string (a non-ARN too) and lists grants with the key ID, not the ARN, in KeyId and without IssuingAccount"
 )
 
 var differences = map[string]map[provision.Variant]difference{
-	targetkind.Embedded: {
+	keystate.KindEmbedded: {
 		provision.MultiRegion: {unsupported: true, why: "local-kms ignores MultiRegion"},
 		provision.HMAC: {set: want{"CMK-CFG-6": errS},
 			why: "local-kms answers Encrypt with an HMAC key with InternalFailureException (\"key type not yet supported\"), not InvalidKeyUsageException: the probe could not complete"},
@@ -120,12 +119,12 @@ var differences = map[string]map[provision.Variant]difference{
 		provision.GrantWithCreateGrant: {why: embeddedGrants},
 		provision.GrantAllowed:         {why: embeddedGrants},
 	},
-	targetkind.LocalStack: {
+	keystate.KindLocalStack: {
 		provision.GrantOtherAccount:    {why: localStackGrants},
 		provision.GrantWithCreateGrant: {why: localStackGrants},
 		provision.GrantAllowed:         {why: localStackGrants},
 	},
-	targetkind.AWS: {
+	keystate.KindAWS: {
 		provision.Lockout: {unsupported: true, why: "a locked-out key could not be cleaned up by the provisioner on a real account"},
 		provision.PendingDeletion: {set: want{"CMK-OPS-1": warn},
 			why: "AWS documents that a key pending deletion reports rotation false; both emulators keep it true"},
@@ -151,8 +150,8 @@ func expectedFor(kind string, v provision.Variant) (want, []string, *difference)
 func TestSelfTest(t *testing.T) {
 	kind := targetKind(t)
 	provisionOK := provisionAllowed(t)
-	if kind == targetkind.AWS && !provisionOK {
-		t.Skipf("the self-test creates (and schedules for deletion) %d real keys on aws: set %s=1 to run it", len(provision.Variants)+1, edge.Provision)
+	if kind == keystate.KindAWS && !provisionOK {
+		t.Skipf("the self-test creates (and schedules for deletion) %d real keys on aws: set %s=1 to run it", len(provision.Variants)+1, env.Provision)
 	}
 	ctx := t.Context()
 	tg, err := opener().Open(ctx, kind, "", "")
@@ -217,7 +216,7 @@ func TestSelfTest(t *testing.T) {
 	// Whatever the self-test made is pending deletion: none left Enabled.
 	c := kms.NewFromConfig(tg.Config)
 	ids := made
-	if kind == targetkind.Embedded { // a fresh database: every key in it is ours
+	if kind == keystate.KindEmbedded { // a fresh database: every key in it is ours
 		keys, err := c.ListKeys(context.Background(), &kms.ListKeysInput{})
 		require.NoError(t, err)
 		ids = nil
@@ -239,7 +238,7 @@ func selfProfile(t testing.TB, tg *targets.Target) profile.Valid {
 	t.Helper()
 	admin := "arn:aws:iam::" + tg.Account + ":role/KeyAdmin"
 	user := "arn:aws:iam::" + tg.Account + ":role/KeyUser"
-	if tg.Kind == targetkind.AWS {
+	if tg.Kind == keystate.KindAWS {
 		cp := loadProfile(t).Profile()
 		if len(cp.KeyAdministrators) != 1 || len(cp.KeyUsers) != 1 {
 			t.Skipf("on aws the self-test needs CMK_PROFILE to name one existing key administrator and one key user role of account %s", tg.Account)

@@ -7,16 +7,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aep-cmk/cmkcheck/audit"
-	"github.com/aep-cmk/cmkcheck/checks"
-	"github.com/aep-cmk/cmkcheck/collect"
-	"github.com/aep-cmk/cmkcheck/internal/edge"
-	"github.com/aep-cmk/cmkcheck/internal/faultproxy"
-	"github.com/aep-cmk/cmkcheck/keystate"
-	"github.com/aep-cmk/cmkcheck/profile"
-	"github.com/aep-cmk/cmkcheck/provision"
-	"github.com/aep-cmk/cmkcheck/targetkind"
-	"github.com/aep-cmk/cmkcheck/targets"
+	"github.com/aep-cmk/cmkcheck/internal/audit"
+	"github.com/aep-cmk/cmkcheck/internal/checks"
+	"github.com/aep-cmk/cmkcheck/internal/collect"
+	"github.com/aep-cmk/cmkcheck/internal/env"
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
+	"github.com/aep-cmk/cmkcheck/internal/profile"
+	"github.com/aep-cmk/cmkcheck/internal/provision"
+	"github.com/aep-cmk/cmkcheck/internal/targets"
+	"github.com/aep-cmk/cmkcheck/internal/testkit/faultproxy"
 )
 
 // snapshotVariants are the keys whose live runs are saved and re-judged:
@@ -39,10 +38,10 @@ func TestSnapshotReproducesTheLiveRun(t *testing.T) {
 // The same on LocalStack, whose STS answers, so the capture holds a real
 // caller identity. Runs with CMK_TARGET=localstack.
 func TestSnapshotReproducesTheLiveRunOnLocalStack(t *testing.T) {
-	if kind := targetKind(t); kind != targetkind.LocalStack {
-		t.Skipf("%s=%q: this test runs against LocalStack only (CMK_TARGET=localstack with LOCALSTACK_ENDPOINT)", edge.Target, kind)
+	if kind := targetKind(t); kind != keystate.KindLocalStack {
+		t.Skipf("%s=%q: this test runs against LocalStack only (CMK_TARGET=localstack with LOCALSTACK_ENDPOINT)", env.Target, kind)
 	}
-	tg, err := opener().Open(t.Context(), targetkind.LocalStack, "", "")
+	tg, err := opener().Open(t.Context(), keystate.KindLocalStack, "", "")
 	require.NoError(t, err, "opening LocalStack")
 	t.Cleanup(tg.Close)
 	reproduce(t, tg)

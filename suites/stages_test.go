@@ -8,11 +8,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aep-cmk/cmkcheck/audit"
-	"github.com/aep-cmk/cmkcheck/checks"
-	"github.com/aep-cmk/cmkcheck/internal/edge"
-	"github.com/aep-cmk/cmkcheck/provision"
-	"github.com/aep-cmk/cmkcheck/targetkind"
+	"github.com/aep-cmk/cmkcheck/internal/audit"
+	"github.com/aep-cmk/cmkcheck/internal/checks"
+	"github.com/aep-cmk/cmkcheck/internal/env"
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
+	"github.com/aep-cmk/cmkcheck/internal/provision"
 )
 
 // TestProvisionedKeyStages is the terratest flow: setup provisions a key as
@@ -23,10 +23,10 @@ import (
 func TestProvisionedKeyStages(t *testing.T) {
 	kind := targetKind(t)
 	provisionOK := provisionAllowed(t)
-	if kind == targetkind.AWS && !provisionOK {
-		t.Skipf("this test creates a real key on aws: set %s=1 to run it", edge.Provision)
+	if kind == keystate.KindAWS && !provisionOK {
+		t.Skipf("this test creates a real key on aws: set %s=1 to run it", env.Provision)
 	}
-	if kind == targetkind.Embedded && env.IsSet(edge.SkipSetup) {
+	if kind == keystate.KindEmbedded && vars.IsSet(env.SkipSetup) {
 		t.Skip("SKIP_setup reuses a saved key, but an embedded key lives only as long as its test process: use CMK_TARGET=localstack or aws")
 	}
 	ctx := t.Context()

@@ -8,11 +8,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aep-cmk/cmkcheck/audit"
-	"github.com/aep-cmk/cmkcheck/provision"
-	"github.com/aep-cmk/cmkcheck/reports"
-	"github.com/aep-cmk/cmkcheck/targetkind"
-	"github.com/aep-cmk/cmkcheck/targets"
+	"github.com/aep-cmk/cmkcheck/internal/audit"
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
+	"github.com/aep-cmk/cmkcheck/internal/provision"
+	"github.com/aep-cmk/cmkcheck/internal/reports"
+	"github.com/aep-cmk/cmkcheck/internal/targets"
 )
 
 // TestResultsFilesVerify: issue 14. The results file of a live run, as the
@@ -24,9 +24,9 @@ func TestResultsFilesVerify(t *testing.T) {
 	kind := targetKind(t)
 	var tg *targets.Target
 	switch kind {
-	case targetkind.Embedded:
+	case keystate.KindEmbedded:
 		tg = openEmbedded(t)
-	case targetkind.LocalStack:
+	case keystate.KindLocalStack:
 		var err error
 		tg, err = opener().Open(t.Context(), kind, "", "")
 		require.NoError(t, err, "opening LocalStack")
@@ -49,7 +49,7 @@ func TestResultsFilesVerify(t *testing.T) {
 			assert.Equal(t, out.Run.Verdict, got.Verdict)
 			assert.Equal(t, out.Run.Results, got.Results)
 			assert.Equal(t, out.Run.Caller, got.Caller)
-			if kind == targetkind.LocalStack {
+			if kind == keystate.KindLocalStack {
 				assert.NotEmpty(t, got.Caller, "LocalStack's STS names the caller")
 			}
 			for _, report := range []string{paths.JUnit, paths.Markdown} {

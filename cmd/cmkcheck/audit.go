@@ -8,11 +8,11 @@ import (
 	"io"
 	"time"
 
-	"github.com/aep-cmk/cmkcheck/audit"
-	"github.com/aep-cmk/cmkcheck/internal/edge"
-	"github.com/aep-cmk/cmkcheck/profile"
-	"github.com/aep-cmk/cmkcheck/reports"
-	"github.com/aep-cmk/cmkcheck/targetkind"
+	"github.com/aep-cmk/cmkcheck/internal/audit"
+	"github.com/aep-cmk/cmkcheck/internal/env"
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
+	"github.com/aep-cmk/cmkcheck/internal/profile"
+	"github.com/aep-cmk/cmkcheck/internal/reports"
 )
 
 // auditFlags are audit's flags: of one key, of a fleet (fleet.go), and of
@@ -73,35 +73,35 @@ func auditCommand(ctx context.Context, f *auditFlags, fs *flag.FlagSet, stderr i
 	if err := out.check(); err != nil {
 		return nil, out, err
 	}
-	if f.target != "" && !targetkind.IsLive(f.target) {
-		return nil, out, usagef("--target %q: want one of %v", f.target, targetkind.Live)
+	if f.target != "" && !keystate.IsLiveKind(f.target) {
+		return nil, out, usagef("--target %q: want one of %v", f.target, keystate.LiveKinds)
 	}
 	baseline, err := readBaseline(f.one.baseline)
 	if err != nil {
 		return nil, out, err
 	}
-	env := edge.Env(getenv)
+	vars := env.Vars(getenv)
 	if f.profilePath == "" {
-		f.profilePath = env(edge.Profile)
+		f.profilePath = vars(env.Profile)
 	}
 	p, err := profile.Load(f.profilePath, getenv)
 	if err != nil {
 		return nil, out, err
 	}
-	kind, err := env.Target(f.target)
+	kind, err := vars.Target(f.target)
 	if err != nil {
 		return nil, out, err
 	}
-	provisionOK, err := env.Provision()
+	provisionOK, err := vars.Provision()
 	if err != nil {
 		return nil, out, err
 	}
-	skipIAM, err := env.NoIAM(f.one.noIAM)
+	skipIAM, err := vars.NoIAM(f.one.noIAM)
 	if err != nil {
 		return nil, out, err
 	}
-	opener := env.Opener()
-	opener.StartLocalStack = localStackStarter(env)
+	opener := vars.Opener()
+	opener.StartLocalStack = localStackStarter(vars)
 	o, err := audit.Run(ctx, audit.Options{Target: kind, Profile: p, Key: f.one.key, Timeout: f.timeout, Provision: provisionOK, Opener: opener, Baseline: baseline, Watch: f.one.watch, NoIAM: skipIAM})
 	if err != nil && !errors.Is(err, audit.ErrCleanup) {
 		return nil, out, err

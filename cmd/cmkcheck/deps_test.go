@@ -23,11 +23,12 @@ func deps(t *testing.T, args ...string) []string {
 // With -tags testcontainers it may start LocalStack, and links the first.
 func TestBinaryLinksNoTestTooling(t *testing.T) {
 	plain := deps(t)
-	assert.Contains(t, plain, "github.com/aep-cmk/cmkcheck/targets", "the listing is the binary's")
+	assert.Contains(t, plain, "github.com/aep-cmk/cmkcheck/internal/targets", "the listing is the binary's")
 	for _, p := range plain {
 		assert.NotContains(t, p, "testcontainers", "cmkcheck links %s", p)
 		assert.NotContains(t, p, "github.com/gruntwork-io/terratest", "cmkcheck links %s", p)
 		assert.NotContains(t, p, "github.com/docker/", "cmkcheck links %s", p)
+		assert.NotContains(t, p, module+testkit, "cmkcheck links the test kit %s", p)
 	}
 	tagged := strings.Join(deps(t, "-tags", "testcontainers"), "\n")
 	assert.Contains(t, tagged, "github.com/testcontainers/testcontainers-go\n", "-tags testcontainers adds the LocalStack start")

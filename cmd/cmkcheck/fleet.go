@@ -13,11 +13,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aep-cmk/cmkcheck/fleet"
-	"github.com/aep-cmk/cmkcheck/internal/edge"
-	"github.com/aep-cmk/cmkcheck/profile"
-	"github.com/aep-cmk/cmkcheck/reports"
-	"github.com/aep-cmk/cmkcheck/targetkind"
+	"github.com/aep-cmk/cmkcheck/internal/env"
+	"github.com/aep-cmk/cmkcheck/internal/fleet"
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
+	"github.com/aep-cmk/cmkcheck/internal/profile"
+	"github.com/aep-cmk/cmkcheck/internal/reports"
 )
 
 // fleetFlags are the flags that make `cmkcheck audit` a fleet audit.
@@ -44,9 +44,9 @@ func (f *fleetFlags) define(fs *flag.FlagSet) {
 // the single-key audit runs.
 func fleetAudit(ctx context.Context, f *auditFlags, fs *flag.FlagSet, stdout, stderr io.Writer, getenv func(string) string) (code int, handled bool) {
 	ff, out := &f.fleet, f.out
-	env := edge.Env(getenv)
+	vars := env.Vars(getenv)
 	fail := func(err error) (int, bool) { return failed(stderr, err), true }
-	envIn, envParallel, envErr := env.FleetInput()
+	envIn, envParallel, envErr := vars.FleetInput()
 	in := envIn.Merge(ff.in)
 	if !in.Given() && envErr == nil {
 		return 0, false
@@ -65,8 +65,8 @@ func fleetAudit(ctx context.Context, f *auditFlags, fs *flag.FlagSet, stdout, st
 		return fail(usagef("audit: --save-snapshot is for one key; a fleet run writes each key's snapshot beside its results in --out"))
 	case oneKey != "":
 		return fail(usagef("audit: --%s is for one key; the fleet selection (--all, --keys, or CMK_ALL / CMK_KEYS_FILE) names many", oneKey))
-	case f.target != "" && !targetkind.IsLive(f.target):
-		return fail(usagef("--target %q: want one of %v", f.target, targetkind.Live))
+	case f.target != "" && !keystate.IsLiveKind(f.target):
+		return fail(usagef("--target %q: want one of %v", f.target, keystate.LiveKinds))
 	case ff.parallel < 0 || ff.parallel > fleet.MaxParallel:
 		return fail(usagef("--parallel %d: want 1 to %d", ff.parallel, fleet.MaxParallel))
 	}
@@ -79,7 +79,7 @@ func fleetAudit(ctx context.Context, f *auditFlags, fs *flag.FlagSet, stdout, st
 		return fail(usageError{err.Error()})
 	}
 	if f.profilePath == "" {
-		f.profilePath = env(edge.Profile)
+		f.profilePath = vars(env.Profile)
 	}
 	p, err := profile.Load(f.profilePath, getenv)
 	if err != nil {
@@ -88,18 +88,18 @@ func fleetAudit(ctx context.Context, f *auditFlags, fs *flag.FlagSet, stdout, st
 	if k := p.Profile().Key; k != "" {
 		fmt.Fprintf(stderr, "cmkcheck: the profile's key %s is not used: the fleet selection names the keys\n", k)
 	}
-	kind, err := env.Target(f.target)
+	kind, err := vars.Target(f.target)
 	if err != nil {
 		return fail(err)
 	}
-	opener := env.Opener()
-	opener.StartLocalStack = localStackStarter(env)
+	opener := vars.Opener()
+	opener.StartLocalStack = localStackStarter(vars)
 
 	start := time.Now()
 	runID := fleetRunID(start)
 	o := fleet.Options{Target: kind, Opener: opener, Profile: p, Selection: sel, Parallel: parallel, Timeout: f.timeout, Start: start}
 	if kind == "" {
-		kind = targetkind.Embedded
+		kind = keystate.KindEmbedded
 	}
 	w, err := fleet.NewReports(out.dir, fleet.Meta(runID, o, in.KeysFile, reports.Target{Kind: kind, Endpoint: opener.LocalStackEndpoint}))
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aep-cmk/cmkcheck/internal/iacfixtures"
+	"github.com/aep-cmk/cmkcheck/internal/testkit/iacfixtures"
 )
 
 // asMain makes the test binary act as cmkcheck when re-executed by a test

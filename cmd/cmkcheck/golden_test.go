@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aep-cmk/cmkcheck/internal/iacfixtures"
+	"github.com/aep-cmk/cmkcheck/internal/testkit/iacfixtures"
 )
 
 // The statuses and verdicts every fixture gives, recorded before the

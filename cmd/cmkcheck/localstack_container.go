@@ -4,12 +4,12 @@ package main
 
 import (
 	"github.com/aep-cmk/cmkcheck/internal/container"
-	"github.com/aep-cmk/cmkcheck/internal/edge"
-	"github.com/aep-cmk/cmkcheck/targets"
+	"github.com/aep-cmk/cmkcheck/internal/env"
+	"github.com/aep-cmk/cmkcheck/internal/targets"
 )
 
 // localStackStarter starts LocalStack through testcontainers-go where a
 // Docker engine answers (LOCALSTACK_IMAGE, LOCALSTACK_AUTH_TOKEN).
-func localStackStarter(env edge.Env) targets.StartFunc {
-	return container.LocalStack(env.LocalStackContainer())
+func localStackStarter(vars env.Vars) targets.StartFunc {
+	return container.LocalStack(vars.LocalStackContainer())
 }

@@ -15,12 +15,11 @@ import (
 
 	"github.com/agnivade/levenshtein"
 
-	"github.com/aep-cmk/cmkcheck/audit"
-	"github.com/aep-cmk/cmkcheck/checks"
-	"github.com/aep-cmk/cmkcheck/keystate"
-	"github.com/aep-cmk/cmkcheck/profile"
-	"github.com/aep-cmk/cmkcheck/reports"
-	"github.com/aep-cmk/cmkcheck/targetkind"
+	"github.com/aep-cmk/cmkcheck/internal/audit"
+	"github.com/aep-cmk/cmkcheck/internal/checks"
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
+	"github.com/aep-cmk/cmkcheck/internal/profile"
+	"github.com/aep-cmk/cmkcheck/internal/reports"
 )
 
 // Exit statuses of the command-line contract.
@@ -677,7 +676,7 @@ func evaluate(f *evaluateFlags, getenv func(string) string) (*reports.Run, outpu
 	}
 	// The same evaluation and run record as a live audit; only the state
 	// comes from a file instead of a target.
-	run, err := audit.Evaluate(state, valid, audit.Source{Target: reports.Target{Kind: targetkind.Snapshot, Endpoint: snapshot}, Start: start, Baseline: baseline})
+	run, err := audit.Evaluate(state, valid, audit.Source{Target: reports.Target{Kind: keystate.KindSnapshot, Endpoint: snapshot}, Start: start, Baseline: baseline})
 	if err != nil {
 		return nil, out, err
 	}

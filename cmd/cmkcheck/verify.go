@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/aep-cmk/cmkcheck/reports"
+	"github.com/aep-cmk/cmkcheck/internal/reports"
 )
 
 type verifyFlags struct {

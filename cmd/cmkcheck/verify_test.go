@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aep-cmk/cmkcheck/checks"
-	"github.com/aep-cmk/cmkcheck/reports"
+	"github.com/aep-cmk/cmkcheck/internal/checks"
+	"github.com/aep-cmk/cmkcheck/internal/reports"
 )
 
 func sha256Hex(b []byte) string {
@@ -219,7 +219,7 @@ func TestVerifyUnchangedAndOldFiles(t *testing.T) {
 		})
 	}
 
-	old := "../../reports/testdata/sample.results.json"
+	old := "../../internal/reports/testdata/sample.results.json"
 	for _, cmd := range [][]string{{"verify", "--results", old}, {"report", "--results", old}} {
 		code, out, errOut := cmkcheck(t, nil, cmd...)
 		assert.Equal(t, exitUsage, code, cmd[0])

@@ -7,8 +7,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aep-cmk/cmkcheck/targetkind"
-	"github.com/aep-cmk/cmkcheck/targets"
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
+	"github.com/aep-cmk/cmkcheck/internal/targets"
 )
 
 // Without an endpoint and without a Docker engine, asking for LocalStack
@@ -18,7 +18,7 @@ func TestLocalStackWithoutEndpointOrDockerIsAnError(t *testing.T) {
 		t.Skip("a Docker engine answers here; testcontainers would start LocalStack")
 	}
 	o := targets.Opener{StartLocalStack: LocalStack("", "")}
-	_, err := o.Open(context.Background(), targetkind.LocalStack, "", "")
+	_, err := o.Open(context.Background(), keystate.KindLocalStack, "", "")
 	require.Error(t, err)
 	assert.ErrorIs(t, err, targets.ErrNoLocalStack)
 	assert.Contains(t, err.Error(), "scripts/localstack.sh start")

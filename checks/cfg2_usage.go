@@ -1,8 +1,0 @@
-package checks
-
-import "github.com/aep-cmk/cmkcheck/keystate"
-
-func init() {
-	register(metadataCheck("CMK-CFG-2", "The key encrypts and decrypts", Required, "KeyUsage", "ENCRYPT_DECRYPT",
-		func(k *keystate.KeyMetadata) string { return k.KeyUsage }))
-}

@@ -1,8 +1,0 @@
-package checks
-
-import "github.com/aep-cmk/cmkcheck/keystate"
-
-func init() {
-	register(metadataCheck("CMK-CFG-3", "KMS made the key material", Recommended, "Origin", "AWS_KMS",
-		func(k *keystate.KeyMetadata) string { return k.Origin }))
-}

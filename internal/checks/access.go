@@ -1,0 +1,376 @@
+package checks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
+	"github.com/aep-cmk/cmkcheck/internal/policy"
+)
+
+// The ADM, USR, AEP and GRT checks ask the access model one question (may
+// this principal do this action on this key?) and never read policy text.
+// The model is built once per evaluation, from the parsed key policy, the
+// key ARN and the key's grants.
+
+// access is the model of one evaluation, the principals asked about, and
+// the answers already given.
+type access struct {
+	m    *policy.Model
+	whos []policy.Who
+	memo map[string]policy.Decision
+	// grantsRead: the grants are in the model. Without them the checks that
+	// count grants ERROR (they need ListGrants); the others are judged on
+	// the policy, since a grant never gives an administrative or deletion
+	// operation (CreateGrant's Operations are use, DescribeKey and the
+	// grant operations).
+	// https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateGrant.html#KMS-CreateGrant-request-Operations
+	grantsRead bool
+}
+
+// newAccess builds the model, or says why it cannot be built.
+func newAccess(s *keystate.State, e *env) (*access, string) {
+	if why := s.Problem(keystate.GetKeyPolicy); why != "" {
+		return nil, why
+	}
+	if s.Key == nil {
+		return nil, "the key's account is unknown: " + s.Problem(keystate.DescribeKey)
+	}
+	doc, err := policy.Parse([]byte(s.Policy))
+	if err != nil {
+		return nil, "the key policy could not be parsed: " + err.Error()
+	}
+	a := &access{memo: map[string]policy.Decision{}}
+	var grants []policy.Grant
+	if s.Has(keystate.ListGrants) && s.Problem(keystate.ListGrants) == "" {
+		a.grantsRead = true
+		grants = modelGrants(s.Grants)
+	}
+	a.m, err = policy.NewModel(doc, s.Key.Arn, grants)
+	if err != nil {
+		return nil, "the key cannot be judged: " + err.Error()
+	}
+	var extra []policy.Who
+	for _, arn := range append(append([]string(nil), e.p.KeyAdministrators...), e.p.KeyUsers...) {
+		w, err := policy.WhoARN(arn)
+		if err != nil {
+			return nil, "the profile names a principal the access model cannot ask about: " + err.Error()
+		}
+		extra = append(extra, w)
+	}
+	for _, acct := range append(e.p.AdobeAccounts(), e.p.AllowedExternalAccounts...) {
+		extra = append(extra, policy.WhoAccountIdentity(acct))
+	}
+	a.whos = a.m.Principals(extra...)
+	return a, ""
+}
+
+func modelGrants(gs []keystate.Grant) []policy.Grant {
+	out := make([]policy.Grant, 0, len(gs))
+	for _, g := range gs {
+		pg := policy.Grant{
+			GrantId: g.GrantID, KeyId: g.KeyID, Name: g.Name, GranteePrincipal: g.GranteePrincipal,
+			RetiringPrincipal: g.RetiringPrincipal, IssuingAccount: g.IssuingAccount, Operations: g.Operations,
+		}
+		if c := g.Constraints; c != nil {
+			pg.Constraints = &policy.GrantConstraints{EncryptionContextEquals: c.EncryptionContextEquals, EncryptionContextSubset: c.EncryptionContextSubset}
+		}
+		out = append(out, pg)
+	}
+	return out
+}
+
+// decide asks the model once per principal and action.
+func (a *access) decide(w policy.Who, action string) policy.Decision {
+	k := w.String() + "\x00" + action
+	d, ok := a.memo[k]
+	if !ok {
+		d = a.m.Decide(w, action)
+		a.memo[k] = d
+	}
+	return d
+}
+
+func (a *access) decideAll(w policy.Who, actions []string) []policy.Decision {
+	out := make([]policy.Decision, len(actions))
+	for i, act := range actions {
+		out[i] = a.decide(w, act)
+	}
+	return out
+}
+
+// all keeps the decisions that satisfy keep.
+func all(ds []policy.Decision, keep func(policy.Decision) bool) []policy.Decision {
+	var out []policy.Decision
+	for _, d := range ds {
+		if keep(d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func risks(d policy.Decision) bool  { return d.Risks() }
+func grants(d policy.Decision) bool { return d.Grants() }
+
+// isAdmin and isUser are the spec's roles: ALLOWED (grant side) every one
+// of the role's actions.
+func (a *access) isAdmin(w policy.Who) bool {
+	return len(all(a.decideAll(w, policy.AdminActions), grants)) == len(policy.AdminActions)
+}
+
+func (a *access) isUser(w policy.Who) bool {
+	return len(all(a.decideAll(w, policy.UserActions), grants)) == len(policy.UserActions)
+}
+
+// ownAccount is an identity of some IAM user or role of the key's account
+// that no statement names.
+func (a *access) ownAccount() policy.Who { return policy.WhoAccountIdentity(a.m.OwnAccount()) }
+
+// isOwn: a principal of the key's own account (and partition).
+func (a *access) isOwn(w policy.Who) bool {
+	p := strings.SplitN(a.m.KeyARN(), ":", 3)[1]
+	return w.Account == a.m.OwnAccount() && (w.Partition == "" || w.Partition == p)
+}
+
+// ownIAM lists the principals asked about that are IAM users or roles of
+// the own account and satisfy keep.
+func (a *access) ownIAM(keep func(policy.Who) bool) []policy.Who {
+	var out []policy.Who
+	for _, w := range a.whos {
+		if w.IsIAMIdentity() && a.isOwn(w) && keep(w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// delegation names the own account's root statements when they leave some
+// answer to IAM policies: "" when they do not.
+func (a *access) delegation() string {
+	seen := map[string]bool{}
+	var srcs []policy.Source
+	for _, d := range a.decideAll(a.ownAccount(), policy.KMSActions()) {
+		if !d.IAMDecides {
+			continue
+		}
+		for _, s := range d.Delegation {
+			if !seen[s.String()] {
+				seen[s.String()] = true
+				srcs = append(srcs, s)
+			}
+		}
+	}
+	if len(srcs) == 0 {
+		return ""
+	}
+	return "IAM policies decide for the other identities of account " + a.m.OwnAccount() + " (" + sources(srcs) + "): they may give more than the key policy shows"
+}
+
+// notes reports what the model noticed in the policy and grants: stale
+// unique IDs (deleted users or roles, matching nobody), principals it
+// cannot read, statements without Resource.
+func (a *access) notes() string {
+	var out []string
+	for _, n := range a.m.Notes() {
+		out = append(out, n.Text)
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return "the model notes: " + bounded(out, 3)
+}
+
+// --- Saying why -------------------------------------------------------------
+
+// maxItems bounds each list in an observed text; beyond it, "and N more".
+const maxItems = 4
+
+// bounded joins items, summarising those beyond n.
+func bounded(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, "; ")
+	}
+	return strings.Join(items[:n], "; ") + fmt.Sprintf("; and %d more", len(items)-n)
+}
+
+// sources names statements (index and Sid) and grants.
+func sources(srcs []policy.Source) string {
+	names := make([]string, len(srcs))
+	for i, s := range srcs {
+		names[i] = s.String()
+	}
+	if len(names) > 3 {
+		return strings.Join(names[:3], ", ") + fmt.Sprintf(" and %d more", len(names)-3)
+	}
+	return strings.Join(names, ", ")
+}
+
+// answer says how one decision came about, without the principal and the
+// action: the answer, the sources that gave it, the keys left open, the
+// root delegation, the cross-account rule.
+func answer(d policy.Decision) string {
+	definite := func(srcs []policy.Source) []policy.Source {
+		var out []policy.Source
+		for _, s := range srcs {
+			if !s.Conditional {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	// if-chains, not switch cases, so that mutation testing sees them.
+	if d.CrossAccountBlocked {
+		return "NOT ALLOWED across accounts (" + sources(d.Allow) + " would allow it, but AWS never allows it to another account)"
+	}
+	if d.IAMDecides {
+		s := "IAM policies decide (" + sources(d.Delegation) + ")"
+		if len(d.Deny) > 0 {
+			s += ", unless denied by " + sources(d.Deny) + " (on " + strings.Join(unresolvedOf(d.Deny), ", ") + ")"
+		}
+		return s
+	}
+	if d.Answer == policy.Allowed {
+		return "ALLOWED by " + sources(d.Allow)
+	}
+	if d.Answer == policy.Conditional {
+		s := "CONDITIONAL on " + strings.Join(d.Unresolved, ", ") + " (allowed by " + sources(d.Allow)
+		if len(d.Deny) > 0 {
+			s += "; denied by " + sources(d.Deny)
+		}
+		return s + ")"
+	}
+	if denials := definite(d.Deny); len(denials) > 0 {
+		return "NOT ALLOWED: denied by " + sources(denials)
+	}
+	return "NOT ALLOWED: no statement or grant allows it"
+}
+
+func unresolvedOf(srcs []policy.Source) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, s := range srcs {
+		for _, u := range s.Unresolved {
+			if !seen[u] {
+				seen[u] = true
+				out = append(out, u)
+			}
+		}
+	}
+	return out
+}
+
+// actionsWhy says why one principal got its answers: the actions grouped by
+// how each answer came about, in the order first seen.
+func actionsWhy(ds []policy.Decision) string {
+	var order []string
+	byWhy := map[string][]string{}
+	for _, d := range ds {
+		w := answer(d)
+		if _, ok := byWhy[w]; !ok {
+			order = append(order, w)
+		}
+		byWhy[w] = append(byWhy[w], d.Action)
+	}
+	parts := make([]string, len(order))
+	for i, w := range order {
+		parts[i] = actionList(byWhy[w]) + " " + w
+	}
+	return bounded(parts, 3)
+}
+
+// actionList names a few actions and counts the rest.
+func actionList(acts []string) string {
+	acts = append([]string(nil), acts...)
+	sort.Strings(acts)
+	if len(acts) > 3 {
+		return strings.Join(acts[:3], ", ") + fmt.Sprintf(" and %d more", len(acts)-3)
+	}
+	return strings.Join(acts, ", ")
+}
+
+// whoWhy is one principal and why: "arn:... [kms:Decrypt ALLOWED by ...]".
+func whoWhy(w policy.Who, ds []policy.Decision) string {
+	return w.String() + " [" + actionsWhy(ds) + "]"
+}
+
+// lacking says why w is not given every one of actions (grant side).
+func (a *access) lacking(w policy.Who, actions []string) string {
+	return whoWhy(w, all(a.decideAll(w, actions), func(d policy.Decision) bool { return !d.Grants() }))
+}
+
+// notQuite says why none of the chosen principals (listed, else the own
+// IAM users and roles given some of the actions) is given all of actions.
+func (a *access) notQuite(listed []string, actions []string) []string {
+	var ws []policy.Who
+	if listed != nil {
+		for _, arn := range listed {
+			w, _ := policy.WhoARN(arn) // read when the model was built
+			ws = append(ws, w)
+		}
+	} else {
+		ws = a.ownIAM(func(w policy.Who) bool { return len(all(a.decideAll(w, actions), grants)) > 0 })
+	}
+	var why []string
+	for _, w := range ws {
+		why = append(why, a.lacking(w, actions))
+	}
+	return why
+}
+
+// everyone names the account-wide identity in a list of principals.
+func (a *access) everyone() string {
+	return "every identity of account " + a.m.OwnAccount()
+}
+
+// whoList names principals.
+func whoList(ws []policy.Who) []string {
+	out := make([]string, len(ws))
+	for i, w := range ws {
+		out[i] = w.String()
+	}
+	return out
+}
+
+// sentence joins the parts of an observed text that are not empty.
+func sentence(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+func diffNote(missing, extra []string) string {
+	return sentence(prefixed("expected but absent: ", missing), prefixed("present but not expected: ", extra))
+}
+
+// prefixed is "" for no items, else the prefix and the items.
+func prefixed(prefix string, items []string) string {
+	if len(items) == 0 {
+		return ""
+	}
+	return prefix + names(items)
+}
+
+// detailed is prefixed for entries that hold commas themselves.
+func detailed(prefix string, items []string) string {
+	if len(items) == 0 {
+		return ""
+	}
+	return prefix + bounded(items, maxItems)
+}
+
+// names lists a few names and counts the rest: "a, b and 3 more".
+func names(items []string) string {
+	if len(items) == 0 {
+		return "none"
+	}
+	if len(items) > maxItems {
+		return strings.Join(items[:maxItems], ", ") + fmt.Sprintf(" and %d more", len(items)-maxItems)
+	}
+	return strings.Join(items, ", ")
+}

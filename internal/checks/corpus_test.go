@@ -1,0 +1,115 @@
+package checks_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/aep-cmk/cmkcheck/internal/checks"
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
+	"github.com/aep-cmk/cmkcheck/internal/profile"
+)
+
+// corpusCase is the part of an adversarial corpus file
+// (fixtures/policies/corpus, format: briefs/corpus-format.md) the checks
+// are held to: the statuses its "checks" lists, when its policy and grants
+// are put into an otherwise compliant key evaluated with its profile.
+type corpusCase struct {
+	Title   string            `json:"title"`
+	KeyARN  string            `json:"key_arn"`
+	Policy  json.RawMessage   `json:"policy"`
+	Grants  []json.RawMessage `json:"grants"`
+	Checks  map[string]string `json:"checks"`
+	Profile map[string]any    `json:"profile"`
+	Reading string            `json:"reading"`
+}
+
+// TestCorpusThroughTheChecks runs every corpus case that lists check
+// statuses through the same path as cmkcheck evaluate: a snapshot file's
+// bytes, keystate.Decode, the same-key guard, a parsed profile,
+// checks.Evaluate.
+func TestCorpusThroughTheChecks(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(fixtures, "policies", "corpus", "*.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	var cases, asserted, held int
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		require.NoError(t, err)
+		var c corpusCase
+		require.NoError(t, json.Unmarshal(data, &c), file)
+		if len(c.Checks) == 0 {
+			continue
+		}
+		cases++
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			state, p := corpusInputs(t, c)
+			byID := map[string]checks.Result{}
+			for _, r := range checks.Evaluate(state, p) {
+				byID[r.ID] = r
+			}
+			ids := make([]string, 0, len(c.Checks))
+			for id := range c.Checks {
+				ids = append(ids, id)
+			}
+			sort.Strings(ids)
+			for _, id := range ids {
+				asserted++
+				r, ok := byID[id]
+				if !assert.True(t, ok, "%s is not a check", id) {
+					continue
+				}
+				if assert.Equal(t, checks.Status(c.Checks[id]), r.Status, "%s (%s)\nobserved: %s\nreading: %s", id, c.Title, r.Observed, c.Reading) {
+					held++
+				}
+			}
+		})
+	}
+	t.Logf("corpus through the checks: %d cases with check statuses, %d statuses asserted, %d as expected", cases, asserted, held)
+}
+
+// corpusInputs builds the snapshot and profile of a corpus case: the
+// compliant fixture with the case's key ARN (DescribeKey's KeyId and Arn,
+// the rotation status's KeyId, the alias target), policy and grants, and
+// the case's profile (region us-east-1 unless given).
+func corpusInputs(t *testing.T, c corpusCase) (*keystate.State, profile.Valid) {
+	t.Helper()
+	s := compliant(t)
+	id := c.KeyARN[strings.LastIndex(c.KeyARN, "/")+1:]
+	account := strings.Split(c.KeyARN, ":")[4]
+	meta := s.meta()
+	meta["KeyId"], meta["Arn"], meta["AWSAccountId"] = id, c.KeyARN, account
+	s["GetKeyRotationStatus"].(map[string]any)["KeyId"] = c.KeyARN
+	for _, a := range s["ListAliases"].(map[string]any)["Aliases"].([]any) {
+		alias := a.(map[string]any)
+		alias["TargetKeyId"] = id
+		alias["AliasArn"] = strings.Replace(c.KeyARN, "key/"+id, alias["AliasName"].(string), 1)
+	}
+	s["GetKeyPolicy"].(map[string]any)["Policy"] = string(c.Policy)
+	grants := make([]any, 0, len(c.Grants))
+	for _, g := range c.Grants {
+		grants = append(grants, g)
+	}
+	s["ListGrants"] = map[string]any{"Grants": grants, "Truncated": false}
+	raw, err := json.Marshal(s)
+	require.NoError(t, err)
+	state, err := keystate.Decode(raw)
+	require.NoError(t, err)
+
+	fields := map[string]any{"region": "us-east-1"}
+	for k, v := range c.Profile {
+		fields[k] = v
+	}
+	yaml, err := json.Marshal(fields) // JSON is YAML
+	require.NoError(t, err)
+	p, err := profile.Parse(yaml)
+	require.NoError(t, err)
+	require.NoError(t, state.SameKey(p.Profile().Key), "the snapshot is about one key")
+	return state, p
+}
