@@ -18,7 +18,8 @@ const module = "github.com/aep-cmk/cmkcheck/"
 // of lower floors, so no import runs back up and a newcomer can read the
 // tree from the bottom. A new package takes a floor here deliberately.
 var layers = [][]string{
-	{"internal/awsid", "internal/buildinfo", "internal/eventmatch", "internal/keystate", "internal/policy"},
+	{"internal/awsid", "internal/buildinfo", "internal/eventmatch"},
+	{"internal/keystate", "internal/policy"},
 	{"internal/profile"},
 	{"internal/checks", "internal/iac", "internal/provision", "internal/targets"},
 	{"internal/collect", "internal/reports", "internal/container"},
