@@ -37,7 +37,7 @@ lint:
 test-localstack:
 	scripts/localstack.sh start
 	CMK_TARGET=localstack LOCALSTACK_ENDPOINT=http://127.0.0.1:4566 CMK_REPORT_DIR=$(CURDIR)/$(OUT)/localstack \
-		$(GO) test -count=1 -v ./suites/... ; status=$$?; scripts/localstack.sh stop; exit $$status
+		$(GO) test -count=1 -v ./suites/... ./internal/targets/ ; status=$$?; scripts/localstack.sh stop; exit $$status
 
 # The access model against an independent reading of "is this key public?":
 # Netflix's policyuniverse (pinned in scripts/policyuniverse/requirements.txt,
