@@ -28,6 +28,9 @@ type corpusCase struct {
 	Checks  map[string]string `json:"checks"`
 	Profile map[string]any    `json:"profile"`
 	Reading string            `json:"reading"`
+	// IAM is the own account's IAM (the GetAccountAuthorizationDetails
+	// member), in the cases of fixtures/policies/corpus-iam.
+	IAM json.RawMessage `json:"iam"`
 }
 
 // TestCorpusThroughTheChecks runs every corpus case that lists check
@@ -97,6 +100,9 @@ func corpusInputs(t *testing.T, c corpusCase) (*keystate.State, profile.Valid) {
 		grants = append(grants, g)
 	}
 	s["ListGrants"] = map[string]any{"Grants": grants, "Truncated": false}
+	if len(c.IAM) > 0 {
+		s["GetAccountAuthorizationDetails"] = c.IAM
+	}
 	raw, err := json.Marshal(s)
 	require.NoError(t, err)
 	state, err := keystate.Decode(raw)

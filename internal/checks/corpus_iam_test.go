@@ -1,0 +1,146 @@
+package checks_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/aep-cmk/cmkcheck/internal/checks"
+)
+
+// iamCorpusPending are the statuses of fixtures/policies/corpus-iam (the
+// third review's cases on the IAM side of the access model, written from
+// AWS's documentation without the code) that today's checks do not give
+// yet, "file#ID" -> the status they give now. The access-model issue
+// (boundaries, trust policies, users of the key) empties this list; the
+// test fails when a pending status starts to hold, so the list only
+// shrinks, and when any other expectation breaks.
+var iamCorpusPending = map[string]checks.Status{
+	"201-boundary-role-key-user-no-kms.json#CMK-USR-1":                          checks.Pass,
+	"204-boundary-session-arn-named.json#CMK-USR-1":                             checks.Pass,
+	"205-root-delegation-needs-identity-and-boundary.json#CMK-USR-1":            checks.Fail,
+	"206-root-delegation-boundary-alone-grants-nothing.json#CMK-USR-1":          checks.Pass,
+	"207-boundary-admin-role-no-kms.json#CMK-ADM-1":                             checks.Pass,
+	"207-boundary-admin-role-no-kms.json#CMK-ADM-2":                             checks.Pass,
+	"209-group-inline-allow-decrypt.json#CMK-USR-1":                             checks.Pass,
+	"210-role-inline-deny-removes-keypolicy-allow.json#CMK-USR-1":               checks.Pass,
+	"211-managed-deny-schedule-deletion.json#CMK-ADM-2":                         checks.Fail,
+	"212-group-managed-deny-on-chosen-user.json#CMK-USR-1":                      checks.Pass,
+	"213-boundary-explicit-deny-user.json#CMK-USR-1":                            checks.Pass,
+	"216-identity-allow-star-and-account-wildcard.json#CMK-USR-1":               checks.Pass,
+	"219-notprincipal-deny-admin-user-with-boundary.json#CMK-ADM-1":             checks.Pass,
+	"219-notprincipal-deny-admin-user-with-boundary.json#CMK-ADM-2":             checks.Pass,
+	"221-notprincipal-deny-listed-user-with-boundary-not-a-user.json#CMK-USR-1": checks.Fail,
+	"223-trust-other-account.json#CMK-USR-2":                                    checks.Pass,
+	"224-trust-star-unconditioned.json#CMK-USR-2":                               checks.Pass,
+	"224-trust-star-unconditioned.json#CMK-USR-3":                               checks.Pass,
+	"225-trust-star-principalorgid.json#CMK-USR-2":                              checks.Pass,
+	"231-keypolicy-decrypt-only-unchosen-role.json#CMK-USR-1":                   checks.Pass,
+	"232-grant-generatedatakey-only.json#CMK-USR-1":                             checks.Pass,
+	"233-keypolicy-creategrant-only.json#CMK-USR-1":                             checks.Pass,
+	"234-iam-decrypt-only-root-delegation.json#CMK-USR-1":                       checks.Pass,
+	"235-iam-decrypt-via-service-only.json#CMK-USR-1":                           checks.Pass,
+	"236-iam-creategrant-for-aws-resource.json#CMK-USR-1":                       checks.Pass,
+	"238-keypolicy-decrypt-other-account.json#CMK-USR-1":                        checks.Pass,
+	"240-service-logs-foreign-log-groups.json#CMK-USR-1":                        checks.Pass,
+	"241-service-cloudtrail-unrestricted.json#CMK-USR-1":                        checks.Pass,
+	"243-service-cloudtrail-sourcearn-foreign.json#CMK-USR-1":                   checks.Pass,
+	"245-deny-putkeypolicy-bypass-true.json#CMK-ADM-1":                          checks.Fail,
+	"245-deny-putkeypolicy-bypass-true.json#CMK-ADM-3":                          checks.Fail,
+	"250-root-not-exempt-admin-boundary-lockout.json#CMK-ADM-1":                 checks.Pass,
+	"250-root-not-exempt-admin-boundary-lockout.json#CMK-ADM-3":                 checks.Pass,
+	"251-null-principalorgid-false-public.json#CMK-USR-3":                       checks.Pass,
+	"255-adm4-keypolicy-disablekey-unchosen-role.json#CMK-ADM-4":                checks.Skip,
+	"258-adm4-conditional-deletion-unchosen-user.json#CMK-ADM-4":                checks.Skip,
+	"259-adm4-break-glass-accepted.json#CMK-ADM-2":                              checks.Fail,
+	"260-adm4-notaction-unchosen-role.json#CMK-ADM-4":                           checks.Skip,
+	"261-adm4-star-own-account-disablekey.json#CMK-ADM-4":                       checks.Skip,
+}
+
+func TestIAMCorpusThroughTheChecks(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(fixtures, "policies", "corpus-iam", "*.json"))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(files), 40, "the review wrote at least 40 cases")
+	var asserted, held int
+	var falseReady []string
+	now := map[string]checks.Status{}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		require.NoError(t, err)
+		var c corpusCase
+		require.NoError(t, json.Unmarshal(data, &c), file)
+		require.NotEmpty(t, c.Checks, "%s lists no check statuses", file)
+		var doc struct {
+			Expect []struct {
+				Doc string `json:"doc"`
+			} `json:"expect"`
+		}
+		require.NoError(t, json.Unmarshal(data, &doc))
+		for i, e := range doc.Expect {
+			assert.True(t, strings.HasPrefix(e.Doc, "https://docs.aws.amazon.com/"), "%s expect[%d] cites no AWS page", file, i)
+		}
+		name := filepath.Base(file)
+		t.Run(name, func(t *testing.T) {
+			state, p := corpusInputs(t, c)
+			byID := map[string]checks.Result{}
+			for _, r := range checks.Evaluate(state, p) {
+				byID[r.ID] = r
+			}
+			wantFail := false
+			for _, id := range sortedIDs(c.Checks) {
+				want := checks.Status(c.Checks[id])
+				wantFail = wantFail || want == checks.Fail || want == checks.Error
+				asserted++
+				r, ok := byID[id]
+				require.True(t, ok, "%s is not a check", id)
+				key := name + "#" + id
+				if r.Status == checks.Status(c.Checks[id]) {
+					held++
+					_, pending := iamCorpusPending[key]
+					assert.False(t, pending, "%s now holds: take it off iamCorpusPending", key)
+					continue
+				}
+				now[key] = r.Status
+				if got, pending := iamCorpusPending[key]; pending {
+					assert.Equal(t, got, r.Status, "%s: pending, but its status moved (%s)", key, r.Observed)
+					continue
+				}
+				t.Errorf("%s: want %s, got %s (%s)\nobserved: %s\nreading: %s", key, c.Checks[id], r.Status, c.Title, r.Observed, c.Reading)
+			}
+			if wantFail && checks.Verdict(mapValues(byID)) == checks.Ready {
+				falseReady = append(falseReady, name)
+			}
+		})
+	}
+	t.Logf("IAM corpus through the checks: %d files, %d statuses asserted, %d as the review expects; false READY: %d %v",
+		len(files), asserted, held, len(falseReady), falseReady)
+	if os.Getenv("CMK_PRINT_PENDING") != "" {
+		for _, k := range sortedIDs(now) {
+			fmt.Printf("\t%q: checks.%s,\n", k, statusName(now[k]))
+		}
+	}
+}
+
+func sortedIDs[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
+func mapValues(m map[string]checks.Result) []checks.Result {
+	out := make([]checks.Result, 0, len(m))
+	for _, r := range m {
+		out = append(out, r)
+	}
+	return out
+}
+
+func statusName(s checks.Status) string {
+	return map[checks.Status]string{checks.Pass: "Pass", checks.Fail: "Fail", checks.Warn: "Warn", checks.Skip: "Skip", checks.Error: "Error"}[s]
+}
