@@ -28,8 +28,8 @@ import (
 // (audit.Evaluate), one result set per key, and exit READY only when every
 // key is.
 
-// staticFlags are evaluate's flags for a template or a plan.
-type staticFlags struct {
+// iacFlags are evaluate's flags for a template or a plan.
+type iacFlags struct {
 	template, plan  string
 	params          paramFlag
 	paramsFile      string
@@ -37,7 +37,7 @@ type staticFlags struct {
 	dir             string
 }
 
-func (f *staticFlags) define(fs *flag.FlagSet) {
+func (f *iacFlags) define(fs *flag.FlagSet) {
 	f.params = paramFlag{}
 	fs.StringVar(&f.template, "cloudformation", "", "a CloudFormation `TEMPLATE` (YAML or JSON) whose keys to judge")
 	fs.StringVar(&f.plan, "terraform-plan", "", "a Terraform plan `PLAN.json`, as terraform show -json PLANFILE prints it, whose keys to judge")
@@ -73,35 +73,35 @@ func (p paramFlag) Set(s string) error {
 	return nil
 }
 
-// staticRun is one evaluation of a template or plan: a run per key.
-type staticRun struct {
+// iacRun is one evaluation of a template or plan: a run per key.
+type iacRun struct {
 	kind, file string
 	keys       []*iac.Key
 	runs       []*reports.Run
 	verdict    string
 }
 
-func staticEvaluate(f *evaluateFlags, stdout, stderr io.Writer, getenv func(string) string) int {
-	sr, out, err := staticCommand(f, getenv)
+func iacEvaluate(f *evaluateFlags, stdout, stderr io.Writer, getenv func(string) string) int {
+	sr, out, err := iacCommand(f, getenv)
 	if err != nil {
 		return failed(stderr, err)
 	}
-	if err := out.writeStatic(sr, stdout, stderr); err != nil {
+	if err := out.writeIaC(sr, stdout, stderr); err != nil {
 		return failed(stderr, err)
 	}
 	return exitFor(sr.verdict)
 }
 
-// staticCommand judges the template or plan evaluate was given (its
+// iacCommand judges the template or plan evaluate was given (its
 // input, see evaluateFlags.input).
-func staticCommand(f *evaluateFlags, getenv func(string) string) (*staticRun, outputs, error) {
-	out, sf := f.out, &f.static
+func iacCommand(f *evaluateFlags, getenv func(string) string) (*iacRun, outputs, error) {
+	out, sf := f.out, &f.iac
 	out.dir = sf.dir
 	if err := out.check(); err != nil {
 		return nil, out, err
 	}
 	params := sf.params
-	sr := &staticRun{kind: "cloudformation", file: sf.template}
+	sr := &iacRun{kind: "cloudformation", file: sf.template}
 	if sf.plan != "" {
 		sr.kind, sr.file = "terraform-plan", sf.plan
 		if len(params) > 0 || sf.paramsFile != "" {
@@ -176,8 +176,8 @@ func failing(run *reports.Run) []string {
 	return ids
 }
 
-// staticKey is one key of the JSON output and the index.
-type staticKey struct {
+// iacKey is one key of the JSON output and the index.
+type iacKey struct {
 	Source  string          `json:"source"`
 	KeyARN  string          `json:"key_arn"`
 	Verdict string          `json:"verdict"`
@@ -191,9 +191,9 @@ type staticKey struct {
 	Unknown map[string]string `json:"unknown_before_deployment,omitempty"`
 }
 
-func (sr *staticRun) key(i int) staticKey {
+func (sr *iacRun) key(i int) iacKey {
 	k, run := sr.keys[i], sr.runs[i]
-	sk := staticKey{Source: k.Source(), KeyARN: run.KeyARN, Verdict: run.Verdict, Failing: failing(run), Notes: k.Notes, RunID: run.RunID}
+	sk := iacKey{Source: k.Source(), KeyARN: run.KeyARN, Verdict: run.Verdict, Failing: failing(run), Notes: k.Notes, RunID: run.RunID}
 	if sk.Failing == nil {
 		sk.Failing = []string{}
 	}
@@ -208,7 +208,7 @@ func (sr *staticRun) key(i int) staticKey {
 	return sk
 }
 
-func (o outputs) writeStatic(sr *staticRun, stdout, stderr io.Writer) error {
+func (o outputs) writeIaC(sr *iacRun, stdout, stderr io.Writer) error {
 	var named []reports.File // the files asked for by name
 	if o.results != "" {
 		named = append(named, reports.File{Path: o.results, Write: func(w io.Writer) error { return reports.WriteResults(w, sr.runs[0]) }})
@@ -220,7 +220,7 @@ func (o outputs) writeStatic(sr *staticRun, stdout, stderr io.Writer) error {
 	if o.markdown != "" {
 		named = append(named, reports.File{Path: o.markdown, Write: sr.writeMarkdown})
 	}
-	keys := make([]staticKey, len(sr.keys))
+	keys := make([]iacKey, len(sr.keys))
 	for i := range sr.keys {
 		keys[i] = sr.key(i)
 	}
@@ -262,9 +262,9 @@ func (o outputs) writeStatic(sr *staticRun, stdout, stderr io.Writer) error {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(struct {
-			Verdict string      `json:"verdict"`
-			Source  string      `json:"source"`
-			Keys    []staticKey `json:"keys"`
+			Verdict string   `json:"verdict"`
+			Source  string   `json:"source"`
+			Keys    []iacKey `json:"keys"`
 		}{sr.verdict, sr.file, keys})
 	}
 	for i, run := range sr.runs {
@@ -282,7 +282,7 @@ func (o outputs) writeStatic(sr *staticRun, stdout, stderr io.Writer) error {
 }
 
 // printIndex is the per-key summary: what the fleet's index says of a key.
-func (sr *staticRun) printIndex(w io.Writer, keys []staticKey) {
+func (sr *iacRun) printIndex(w io.Writer, keys []iacKey) {
 	fmt.Fprintf(w, "== %d key(s) in %s\n", len(keys), oneLine(sr.file))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "KEY\tVERDICT\tFAIL OR ERROR")
@@ -295,7 +295,7 @@ func (sr *staticRun) printIndex(w io.Writer, keys []staticKey) {
 }
 
 // indexFiles renders index.md and index.json for dir.
-func (sr *staticRun) indexFiles(dir string, keys []staticKey) ([]reports.File, error) {
+func (sr *iacRun) indexFiles(dir string, keys []iacKey) ([]reports.File, error) {
 	var md strings.Builder
 	fmt.Fprintf(&md, "# %s: %d key(s) in %s\n\n", sr.verdict, len(keys), mdCell(sr.file))
 	md.WriteString("Judged before the keys exist: key IDs are placeholders, and what is known only at deployment is ERROR.\n\n")
@@ -308,9 +308,9 @@ func (sr *staticRun) indexFiles(dir string, keys []staticKey) ([]reports.File, e
 		fmt.Fprintf(&md, "| %s | %s | %s | %s |\n", mdCell(k.Source), k.Verdict, strings.Join(k.Failing, ", "), report)
 	}
 	idx, err := json.MarshalIndent(struct {
-		Verdict string      `json:"verdict"`
-		Source  string      `json:"source"`
-		Keys    []staticKey `json:"keys"`
+		Verdict string   `json:"verdict"`
+		Source  string   `json:"source"`
+		Keys    []iacKey `json:"keys"`
 	}{sr.verdict, sr.file, keys}, "", "  ")
 	if err != nil {
 		return nil, err
@@ -322,7 +322,7 @@ func (sr *staticRun) indexFiles(dir string, keys []staticKey) ([]reports.File, e
 }
 
 // writeMarkdown is the index, then each key's report.
-func (sr *staticRun) writeMarkdown(w io.Writer) error {
+func (sr *iacRun) writeMarkdown(w io.Writer) error {
 	if len(sr.runs) == 1 {
 		return reports.WriteMarkdown(w, sr.runs[0])
 	}
