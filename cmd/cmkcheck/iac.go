@@ -176,24 +176,19 @@ func failing(run *reports.Run) []string {
 	return ids
 }
 
-// iacKey is one key of the JSON output and the index.
-type iacKey struct {
-	Source  string          `json:"source"`
-	KeyARN  string          `json:"key_arn"`
-	Verdict string          `json:"verdict"`
-	Failing []string        `json:"failing"`
-	Notes   []string        `json:"notes"`
-	Results []checks.Result `json:"results,omitempty"`
-	Reports *reports.Paths  `json:"reports,omitempty"`
-	RunID   string          `json:"run_id"`
-	// Unknown says, per snapshot member, why it cannot be known before
-	// deployment: the checks that need it are ERROR.
-	Unknown map[string]string `json:"unknown_before_deployment,omitempty"`
+// index is the run's index of its keys (the JSON output, index.md and
+// index.json), without the keys' results and report paths.
+func (sr *iacRun) index() *reports.IaCIndex {
+	x := &reports.IaCIndex{Verdict: sr.verdict, Source: sr.file, Keys: make([]reports.IaCKey, len(sr.keys))}
+	for i := range sr.keys {
+		x.Keys[i] = sr.key(i)
+	}
+	return x
 }
 
-func (sr *iacRun) key(i int) iacKey {
+func (sr *iacRun) key(i int) reports.IaCKey {
 	k, run := sr.keys[i], sr.runs[i]
-	sk := iacKey{Source: k.Source(), KeyARN: run.KeyARN, Verdict: run.Verdict, Failing: failing(run), Notes: k.Notes, RunID: run.RunID}
+	sk := reports.IaCKey{Source: k.Source(), KeyARN: run.KeyARN, Verdict: run.Verdict, Failing: failing(run), Notes: k.Notes, RunID: run.RunID}
 	if sk.Failing == nil {
 		sk.Failing = []string{}
 	}
@@ -218,12 +213,10 @@ func (o outputs) writeIaC(sr *iacRun, stdout, stderr io.Writer) error {
 		named = append(named, reports.File{Path: o.junit, Write: func(w io.Writer) error { return reports.WriteJUnit(w, sr.runs...) }})
 	}
 	if o.markdown != "" {
-		named = append(named, reports.File{Path: o.markdown, Write: sr.writeMarkdown})
+		named = append(named, reports.File{Path: o.markdown, Write: func(w io.Writer) error { return sr.index().WriteMarkdown(w, sr.runs) }})
 	}
-	keys := make([]iacKey, len(sr.keys))
-	for i := range sr.keys {
-		keys[i] = sr.key(i)
-	}
+	index := sr.index()
+	keys := index.Keys
 	files := named
 	if o.dir != "" {
 		files = slices.Clip(named)
@@ -236,11 +229,11 @@ func (o outputs) writeIaC(sr *iacRun, stdout, stderr io.Writer) error {
 			files = append(files, inDir...)
 			keys[i].Reports = &paths
 		}
-		index, err := sr.indexFiles(o.dir, keys)
+		indexFiles, err := index.Files(o.dir)
 		if err != nil {
 			return err
 		}
-		files = append(files, index...)
+		files = append(files, indexFiles...)
 		if err := os.MkdirAll(o.dir, 0o755); err != nil {
 			return fmt.Errorf("create report directory: %w", err)
 		}
@@ -261,11 +254,7 @@ func (o outputs) writeIaC(sr *iacRun, stdout, stderr io.Writer) error {
 		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
-			Verdict string   `json:"verdict"`
-			Source  string   `json:"source"`
-			Keys    []iacKey `json:"keys"`
-		}{sr.verdict, sr.file, keys})
+		return enc.Encode(index)
 	}
 	for i, run := range sr.runs {
 		fmt.Fprintf(stdout, "== %s\n", oneLine(keys[i].Source))
@@ -282,7 +271,7 @@ func (o outputs) writeIaC(sr *iacRun, stdout, stderr io.Writer) error {
 }
 
 // printIndex is the per-key summary: what the fleet's index says of a key.
-func (sr *iacRun) printIndex(w io.Writer, keys []iacKey) {
+func (sr *iacRun) printIndex(w io.Writer, keys []reports.IaCKey) {
 	fmt.Fprintf(w, "== %d key(s) in %s\n", len(keys), oneLine(sr.file))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "KEY\tVERDICT\tFAIL OR ERROR")
@@ -292,58 +281,6 @@ func (sr *iacRun) printIndex(w io.Writer, keys []iacKey) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nverdict: %s\n", sr.verdict)
-}
-
-// indexFiles renders index.md and index.json for dir.
-func (sr *iacRun) indexFiles(dir string, keys []iacKey) ([]reports.File, error) {
-	var md strings.Builder
-	fmt.Fprintf(&md, "# %s: %d key(s) in %s\n\n", sr.verdict, len(keys), mdCell(sr.file))
-	md.WriteString("Judged before the keys exist: key IDs are placeholders, and what is known only at deployment is ERROR.\n\n")
-	md.WriteString("| Key | Verdict | Fail or error | Report |\n| --- | --- | --- | --- |\n")
-	for _, k := range keys {
-		report := ""
-		if k.Reports != nil {
-			report = "[" + filepath.Base(k.Reports.Markdown) + "](" + filepath.Base(k.Reports.Markdown) + ")"
-		}
-		fmt.Fprintf(&md, "| %s | %s | %s | %s |\n", mdCell(k.Source), k.Verdict, strings.Join(k.Failing, ", "), report)
-	}
-	idx, err := json.MarshalIndent(struct {
-		Verdict string   `json:"verdict"`
-		Source  string   `json:"source"`
-		Keys    []iacKey `json:"keys"`
-	}{sr.verdict, sr.file, keys}, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	return []reports.File{
-		{Path: filepath.Join(dir, "index.md"), Write: func(w io.Writer) error { _, err := io.WriteString(w, md.String()); return err }},
-		{Path: filepath.Join(dir, "index.json"), Write: func(w io.Writer) error { _, err := w.Write(append(idx, '\n')); return err }},
-	}, nil
-}
-
-// writeMarkdown is the index, then each key's report.
-func (sr *iacRun) writeMarkdown(w io.Writer) error {
-	if len(sr.runs) == 1 {
-		return reports.WriteMarkdown(w, sr.runs[0])
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "# %s: %d keys in %s\n\n| Key | Verdict | Fail or error |\n| --- | --- | --- |\n", sr.verdict, len(sr.keys), mdCell(sr.file))
-	for i := range sr.keys {
-		k := sr.key(i)
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", mdCell(k.Source), k.Verdict, strings.Join(k.Failing, ", "))
-	}
-	if _, err := io.WriteString(w, b.String()); err != nil {
-		return err
-	}
-	for _, run := range sr.runs {
-		if _, err := io.WriteString(w, "\n---\n\n"); err != nil {
-			return err
-		}
-		if err := reports.WriteMarkdown(w, run); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
@@ -358,12 +295,6 @@ func reportName(k *iac.Key, used map[string]bool) string {
 	}
 	used[name] = true
 	return name
-}
-
-// mdCell keeps file names and addresses from breaking a table row.
-func mdCell(s string) string {
-	s = oneLine(s)
-	return "`" + strings.NewReplacer("`", "'", "|", "\\|").Replace(s) + "`"
 }
 
 var _ flag.Value = paramFlag{}
