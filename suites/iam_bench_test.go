@@ -30,12 +30,12 @@ func BenchmarkIAMLargeAccount(b *testing.B) {
 	p := selfProfile(b, tg)
 	key := createKey(b, tg, provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind))
 
-	spec := provision.IAMSpec{ManagedPolicies: map[string]string{}}
+	spec := provisiontest.IAMSpec{ManagedPolicies: map[string]string{}}
 	for i := range 2000 {
 		spec.ManagedPolicies[fmt.Sprintf("P%04d", i)] = fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","kms:Decrypt"],"Resource":["arn:aws:s3:::bucket-%d/*","arn:aws:kms:*:*:key/other-%d"]}]}`, i, i)
 	}
 	for i := range 500 {
-		r := provision.IAMRoleSpec{Name: fmt.Sprintf("R%03d", i), Inline: map[string]string{"read": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Describe*","Resource":"*"}]}`}}
+		r := provisiontest.IAMRoleSpec{Name: fmt.Sprintf("R%03d", i), Inline: map[string]string{"read": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Describe*","Resource":"*"}]}`}}
 		for j := range 4 {
 			r.Attached = append(r.Attached, fmt.Sprintf("P%04d", (i*4+j)%2000))
 		}

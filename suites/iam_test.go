@@ -80,30 +80,30 @@ func TestIAMEffectiveAccess(t *testing.T) {
 			assert.Contains(t, rs["CMK-ADM-4"].Observed, s)
 		}
 	}
-	forget := func(t *testing.T, o *provision.IAMObjects) {
+	forget := func(t *testing.T, o *provisiontest.IAMObjects) {
 		t.Helper()
-		require.NoError(t, provision.DeleteIAME(ctx, tg.Config, o))
+		require.NoError(t, provisiontest.DeleteIAME(ctx, tg.Config, o))
 	}
 
 	t.Run("a role whose inline policy allows deletion on *", func(t *testing.T) {
-		o := provisiontest.CreateIAM(t, tg.Config, provision.IAMSpec{Roles: []provision.IAMRoleSpec{{Name: "Cleanup", Inline: map[string]string{"delete": iamAllowDelete}}}})
+		o := provisiontest.CreateIAM(t, tg.Config, provisiontest.IAMSpec{Roles: []provisiontest.IAMRoleSpec{{Name: "Cleanup", Inline: map[string]string{"delete": iamAllowDelete}}}})
 		role := o.Roles["Cleanup"]
 		onlyADM4(t, judge(t), checks.Fail, role+" kms:ScheduleKeyDeletion (ALLOWED via inline policy \"delete\" of role "+o.Name("Cleanup"))
 		forget(t, o)
 		onlyADM4(t, judge(t), checks.Pass)
 	})
 	t.Run("a permissions boundary without the action", func(t *testing.T) {
-		o := provisiontest.CreateIAM(t, tg.Config, provision.IAMSpec{
+		o := provisiontest.CreateIAM(t, tg.Config, provisiontest.IAMSpec{
 			ManagedPolicies: map[string]string{"ReadOnlyBoundary": iamReadOnly},
-			Roles:           []provision.IAMRoleSpec{{Name: "Bounded", Inline: map[string]string{"all": iamAllowKMS}, Boundary: "ReadOnlyBoundary"}},
+			Roles:           []provisiontest.IAMRoleSpec{{Name: "Bounded", Inline: map[string]string{"all": iamAllowKMS}, Boundary: "ReadOnlyBoundary"}},
 		})
 		onlyADM4(t, judge(t), checks.Pass)
 		forget(t, o)
 	})
 	t.Run("an extra role with kms:* on * through a managed policy", func(t *testing.T) {
-		o := provisiontest.CreateIAM(t, tg.Config, provision.IAMSpec{
+		o := provisiontest.CreateIAM(t, tg.Config, provisiontest.IAMSpec{
 			ManagedPolicies: map[string]string{"KMSAll": iamAllowKMS},
-			Roles:           []provision.IAMRoleSpec{{Name: "Power", Attached: []string{"KMSAll"}}},
+			Roles:           []provisiontest.IAMRoleSpec{{Name: "Power", Attached: []string{"KMSAll"}}},
 		})
 		role := o.Roles["Power"]
 		rs := judge(t)
@@ -111,9 +111,9 @@ func TestIAMEffectiveAccess(t *testing.T) {
 		forget(t, o)
 	})
 	t.Run("a group policy that allows kms:DisableKey", func(t *testing.T) {
-		o := provisiontest.CreateIAM(t, tg.Config, provision.IAMSpec{
-			Groups: []provision.IAMGroupSpec{{Name: "OnCall", Inline: map[string]string{"disable": iamAllowDisable}}},
-			Users:  []provision.IAMUserSpec{{Name: "carol", Groups: []string{"OnCall"}}},
+		o := provisiontest.CreateIAM(t, tg.Config, provisiontest.IAMSpec{
+			Groups: []provisiontest.IAMGroupSpec{{Name: "OnCall", Inline: map[string]string{"disable": iamAllowDisable}}},
+			Users:  []provisiontest.IAMUserSpec{{Name: "carol", Groups: []string{"OnCall"}}},
 		})
 		user := o.Users["carol"]
 		rs := judge(t)
@@ -122,8 +122,8 @@ func TestIAMEffectiveAccess(t *testing.T) {
 		forget(t, o)
 	})
 	t.Run("an explicit Deny on kms:ScheduleKeyDeletion", func(t *testing.T) {
-		o := provisiontest.CreateIAM(t, tg.Config, provision.IAMSpec{
-			Roles: []provision.IAMRoleSpec{{Name: "Denied", Inline: map[string]string{"all": iamAllowKMS, "nodelete": iamDenyDelete}}},
+		o := provisiontest.CreateIAM(t, tg.Config, provisiontest.IAMSpec{
+			Roles: []provisiontest.IAMRoleSpec{{Name: "Denied", Inline: map[string]string{"all": iamAllowKMS, "nodelete": iamDenyDelete}}},
 		})
 		role := o.Roles["Denied"]
 		rs := judge(t)
@@ -132,7 +132,7 @@ func TestIAMEffectiveAccess(t *testing.T) {
 		forget(t, o)
 	})
 	t.Run("the same role listed as break glass", func(t *testing.T) {
-		o := provisiontest.CreateIAM(t, tg.Config, provision.IAMSpec{Roles: []provision.IAMRoleSpec{{Name: "Emergency", Inline: map[string]string{"all": iamAllowKMS}}}})
+		o := provisiontest.CreateIAM(t, tg.Config, provisiontest.IAMSpec{Roles: []provisiontest.IAMRoleSpec{{Name: "Emergency", Inline: map[string]string{"all": iamAllowKMS}}}})
 		raised := p.Profile()
 		raised.BreakGlass = []string{o.Roles["Emergency"]}
 		v, err := raised.Validate()

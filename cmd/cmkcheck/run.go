@@ -77,7 +77,7 @@ func subcommands() []command {
 			},
 			groups: []flagGroup{
 				{"flags for a key that exists (--snapshot)", new(snapshotFlags).define},
-				{"flags for a key before it exists (--cloudformation or --terraform-plan)", new(staticFlags).define},
+				{"flags for a key before it exists (--cloudformation or --terraform-plan)", new(iacFlags).define},
 			},
 			others: "flags for any input",
 		},
@@ -575,7 +575,7 @@ type evaluateFlags struct {
 	out         outputs
 	profilePath string
 	snapshot    snapshotFlags
-	static      staticFlags // static.go
+	iac         iacFlags // iac.go
 }
 
 // snapshotFlags judge a key that exists, from its snapshot.
@@ -591,14 +591,14 @@ func (f *evaluateFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.out.results, "results", "", "write the results file (JSON) to `FILE` (of one key: a template or plan of several needs --out)")
 	fs.StringVar(&f.profilePath, "profile", "", "the profile `FILE` (YAML)")
 	f.snapshot.define(fs)
-	f.static.define(fs)
+	f.iac.define(fs)
 }
 
 // evaluateInputs are evaluate's three inputs, of which it takes one.
 var evaluateInputs = []string{"snapshot", "cloudformation", "terraform-plan"}
 
 // run judges the one input given: a snapshot here, a template or a plan
-// in static.go.
+// in iac.go.
 func (f *evaluateFlags) run(fs *flag.FlagSet) action {
 	return func(_ context.Context, stdout, stderr io.Writer, getenv func(string) string) int {
 		input, err := f.input(fs)
@@ -606,7 +606,7 @@ func (f *evaluateFlags) run(fs *flag.FlagSet) action {
 			return failed(stderr, err)
 		}
 		if input != "snapshot" {
-			return staticEvaluate(f, stdout, stderr, getenv)
+			return iacEvaluate(f, stdout, stderr, getenv)
 		}
 		run, out, err := evaluate(f, getenv)
 		return finish(run, out, err, stdout, stderr)
@@ -642,7 +642,7 @@ func (f *evaluateFlags) input(fs *flag.FlagSet) (string, error) {
 		return "", usagef("evaluate: --%s needs a file", input)
 	}
 	if input == "snapshot" {
-		if n := misplaced(given(fs), flagNames(new(staticFlags).define)); n != "" {
+		if n := misplaced(given(fs), flagNames(new(iacFlags).define)); n != "" {
 			return "", usagef("evaluate: --%s is for --cloudformation and --terraform-plan (a key before it exists), not --snapshot", n)
 		}
 	} else if n := misplaced(given(fs), flagNames(new(snapshotFlags).define)); n != "" {

@@ -108,7 +108,7 @@ func TestTextShowsRemediation(t *testing.T) {
 // A template's or a plan's SKIPs say what was judged: a key before it
 // exists, not a snapshot. The results file verifies under its own kind
 // only: the kind decides the words.
-func TestStaticSkipsSayBeforeTheKeyExists(t *testing.T) {
+func TestIaCSkipsSayBeforeTheKeyExists(t *testing.T) {
 	for _, tc := range []struct{ flag, file, words, other string }{
 		{"--terraform-plan", "../../fixtures/iac/terraform/aep-cmk/plan.json", "judging a Terraform plan before the key exists", "cloudformation"},
 		{"--cloudformation", "../../fixtures/iac/cloudformation/parameter-without-default.yaml", "judging a CloudFormation template before the key exists", "terraform-plan"},

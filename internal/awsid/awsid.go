@@ -113,9 +113,9 @@ func (a ARN) String() string {
 // caller that needs an account ID or a region checks it with IsAccountID
 // or IsRegion, and one that needs a known partition with IsPartition.
 func ParseARN(s string) (ARN, error) {
-	f := strings.SplitN(s, ":", 6)
+	f, ok := ARNFields(s)
 	switch {
-	case len(f) < 6 || f[0] != "arn":
+	case !ok || f[0] != "arn":
 		return ARN{}, fmt.Errorf("%q is not an ARN (arn:partition:service:region:account-id:resource)", s)
 	case f[1] == "":
 		return ARN{}, fmt.Errorf("ARN %q has no partition", s)
@@ -125,4 +125,21 @@ func ParseARN(s string) (ARN, error) {
 		return ARN{}, fmt.Errorf("ARN %q has no resource", s)
 	}
 	return ARN{Partition: f[1], Service: f[2], Region: f[3], Account: f[4], Resource: f[5]}, nil
+}
+
+// ARNFields splits s at its first five colons into the six fields of the
+// ARN format: "arn", partition, service, region, account-id and resource
+// (which keeps any further colons). ok is false when s has fewer than six
+// fields. Nothing else is checked, because policies compare ARN patterns
+// ("arn:aws:kms:*:111122223333:key/*", "arn:*:iam::*:role/*") field by
+// field, and a pattern need not be an ARN ParseARN accepts (IAM User Guide,
+// "IAM JSON policy elements: Condition operators", "Amazon Resource Name
+// (ARN) condition operators"). Code that reads a real ARN uses ParseARN.
+func ARNFields(s string) (f [6]string, ok bool) {
+	parts := strings.SplitN(s, ":", 6)
+	if len(parts) != 6 {
+		return f, false
+	}
+	copy(f[:], parts)
+	return f, true
 }

@@ -143,3 +143,25 @@ func TestParseARN(t *testing.T) {
 		assert.Contains(t, err.Error(), msg, "%q", s)
 	}
 }
+
+// ARN patterns are split into the same six fields as ARNs, the resource
+// keeping its colons, whatever the fields hold.
+func TestARNFields(t *testing.T) {
+	for s, want := range map[string][6]string{
+		"arn:aws:kms:us-east-1:111122223333:key/*":      {"arn", "aws", "kms", "us-east-1", "111122223333", "key/*"},
+		"arn:*:iam::*:role/*":                           {"arn", "*", "iam", "", "*", "role/*"},
+		"arn:aws:logs:us-east-1:1:log-group:my-group:*": {"arn", "aws", "logs", "us-east-1", "1", "log-group:my-group:*"},
+		"*:*:*:*:*:*":                    {"*", "*", "*", "*", "*", "*"},
+		":::::":                          {"", "", "", "", "", ""},
+		"arn:aws:iam::123456789012:root": {"arn", "aws", "iam", "", "123456789012", "root"},
+		"arn:aws:kms:us-east-1:111122223333:alias/a:b:c:d:": {"arn", "aws", "kms", "us-east-1", "111122223333", "alias/a:b:c:d:"},
+	} {
+		got, ok := ARNFields(s)
+		assert.True(t, ok, s)
+		assert.Equal(t, want, got, s)
+	}
+	for _, s := range []string{"", "*", "arn:aws:iam::123456789012", "123456789012", "alias/a"} {
+		_, ok := ARNFields(s)
+		assert.False(t, ok, "%q has fewer than six fields", s)
+	}
+}

@@ -130,7 +130,7 @@ func (a *access) ownAccount() policy.Who { return policy.WhoAccountIdentity(a.m.
 
 // isOwn: a principal of the key's own account (and partition).
 func (a *access) isOwn(w policy.Who) bool {
-	p := strings.SplitN(a.m.KeyARN(), ":", 3)[1]
+	p := a.m.Partition()
 	return w.Account == a.m.OwnAccount() && (w.Partition == "" || w.Partition == p)
 }
 

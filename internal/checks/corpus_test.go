@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
 	"github.com/aep-cmk/cmkcheck/internal/checks"
 	"github.com/aep-cmk/cmkcheck/internal/keystate"
 	"github.com/aep-cmk/cmkcheck/internal/profile"
@@ -85,7 +86,9 @@ func corpusInputs(t *testing.T, c corpusCase) (*keystate.State, profile.Valid) {
 	t.Helper()
 	s := compliant(t)
 	id := c.KeyARN[strings.LastIndex(c.KeyARN, "/")+1:]
-	account := strings.Split(c.KeyARN, ":")[4]
+	arn, err := awsid.ParseARN(c.KeyARN)
+	require.NoError(t, err)
+	account := arn.Account
 	meta := s.meta()
 	meta["KeyId"], meta["Arn"], meta["AWSAccountId"] = id, c.KeyARN, account
 	s["GetKeyRotationStatus"].(map[string]any)["KeyId"] = c.KeyARN

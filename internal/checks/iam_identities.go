@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
 	"github.com/aep-cmk/cmkcheck/internal/keystate"
 	"github.com/aep-cmk/cmkcheck/internal/policy"
 )
@@ -180,14 +181,14 @@ func iamUnusable(s *keystate.State) (o outcome, ok bool) {
 // arn:aws:iam::1:role/Ops compare equal: a key policy and a profile name
 // roles without their paths.
 func shortARN(arn string) string {
-	f := strings.SplitN(arn, ":", 6)
-	if len(f) != 6 || f[2] != "iam" {
+	f, ok := awsid.ARNFields(arn)
+	if !ok || f[2] != "iam" {
 		return arn
 	}
 	for _, kind := range []string{"role/", "user/"} {
 		if strings.HasPrefix(f[5], kind) {
 			f[5] = kind + f[5][strings.LastIndex(f[5], "/")+1:]
-			return strings.Join(f, ":")
+			return strings.Join(f[:], ":")
 		}
 	}
 	return arn

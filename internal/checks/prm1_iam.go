@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
 	"github.com/aep-cmk/cmkcheck/internal/keystate"
 	"github.com/aep-cmk/cmkcheck/internal/policy"
 )
@@ -22,8 +23,8 @@ func callerPermissions(e *env) (answers map[string]policy.Answer, words []string
 		return nil, nil, "the caller is not known", nil
 	}
 	caller := e.s.Identity.Caller
-	f := strings.SplitN(caller.Arn, ":", 6)
-	if len(f) != 6 {
+	f, ok := awsid.ARNFields(caller.Arn)
+	if !ok {
 		return nil, nil, "", fmt.Errorf("caller %q is not an ARN", caller.Arn)
 	}
 	answers = map[string]policy.Answer{}

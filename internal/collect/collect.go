@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
 	"github.com/aep-cmk/cmkcheck/internal/keystate"
 	"github.com/aep-cmk/cmkcheck/internal/targets"
 )
@@ -201,20 +202,12 @@ func unreadable(err error) *keystate.CallError {
 // could not be had (its checks are ERROR for it) the answers are held to
 // each other only, rather than failing the whole collection over it.
 func sameKey(s *keystate.State, asked string) error {
-	alias := strings.HasPrefix(asked, "alias/") || strings.HasPrefix(arnResource(asked), "alias/")
+	a, _ := awsid.ParseARN(asked) // the zero ARN when asked is an ID or alias name
+	alias := strings.HasPrefix(asked, "alias/") || strings.HasPrefix(a.Resource, "alias/")
 	if alias && !s.Has(keystate.ListAliases) {
 		asked = ""
 	}
 	return s.SameKeyAs(asked, "the key asked for")
-}
-
-// arnResource is the resource part of an ARN, "" for anything else.
-func arnResource(s string) string {
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" {
-		return ""
-	}
-	return parts[5]
 }
 
 // keyRun is one key's collection: its answers, and why any is missing.
@@ -499,11 +492,11 @@ func dropNulls(v any) any {
 // simulationPrincipal turns a caller ARN into the IAM user or role that
 // SimulatePrincipalPolicy takes, or says why there is none.
 func simulationPrincipal(arn string) (string, string) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 {
+	a, err := awsid.ParseARN(arn)
+	if err != nil {
 		return "", fmt.Sprintf("caller %q is not an ARN", arn)
 	}
-	partition, service, account, resource := parts[1], parts[2], parts[4], parts[5]
+	partition, service, account, resource := a.Partition, a.Service, a.Account, a.Resource
 	switch {
 	case service == "iam" && (strings.HasPrefix(resource, "user/") || strings.HasPrefix(resource, "role/")):
 		return arn, ""

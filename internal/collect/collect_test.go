@@ -335,6 +335,9 @@ func TestSimulationPrincipal(t *testing.T) {
 		{"arn:aws:iam::111122223333:root", "", "root user"},
 		{"arn:aws:sts::111122223333:federated-user/bob", "", "neither an IAM user nor a role"},
 		{"nonsense", "", "not an ARN"},
+		// awsid's rule, not a count of colons: these were passed to the simulator.
+		{"urn:aws:iam::111122223333:user/alice", "", "not an ARN"},
+		{"arn::iam::111122223333:user/alice", "", "not an ARN"},
 	} {
 		got, why := simulationPrincipal(tc.in)
 		assert.Equal(t, tc.want, got, tc.in)

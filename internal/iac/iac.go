@@ -1,4 +1,4 @@
-// Package iac judges a KMS key before it exists. It reads a CloudFormation
+// Package iac reads a KMS key before it exists. It reads a CloudFormation
 // template (cloudformation.go) or a Terraform plan (terraform.go) and gives,
 // for each key they declare, the snapshot members a live key would give:
 // DescribeKey, GetKeyPolicy, GetKeyRotationStatus, ListResourceTags,

@@ -80,7 +80,7 @@ type tfPlan struct {
 	file string
 	opts Options
 
-	judged  []*tfKeyRes
+	kept    []*tfKeyRes // the keys the plan makes or keeps: what the checks are given
 	notes   []string
 	account string // the plan's own, when it tells
 }
@@ -143,7 +143,7 @@ func (p *tfPlan) keys() ([]*Key, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", rc.Address, err)
 			}
-			p.judged = append(p.judged, k)
+			p.kept = append(p.kept, k)
 		} else {
 			attach = append(attach, r)
 		}
@@ -157,9 +157,9 @@ func (p *tfPlan) keys() ([]*Key, error) {
 		for _, m := range keystate.Members {
 			k.d.cannotKnow(m, "Terraform deferred "+rc.Address+": it could not plan it yet, so nothing of it is known")
 		}
-		p.judged = append(p.judged, k)
+		p.kept = append(p.kept, k)
 	}
-	if len(p.judged) == 0 {
+	if len(p.kept) == 0 {
 		what := "no aws_kms_ resources at all"
 		if len(found) > 0 {
 			what = "only " + strings.Join(found, ", ")
@@ -177,8 +177,8 @@ func (p *tfPlan) keys() ([]*Key, error) {
 	if p.plan.Complete != nil && !*p.plan.Complete {
 		p.notes = append(p.notes, "the plan is not complete (-target, or changes Terraform deferred): what it leaves out is not judged")
 	}
-	keys := make([]*Key, 0, len(p.judged))
-	for _, k := range p.judged {
+	keys := make([]*Key, 0, len(p.kept))
+	for _, k := range p.kept {
 		notes := append([]string{fmt.Sprintf("judged in account %s, region %s", k.d.account, k.d.region)}, p.notes...)
 		keys = append(keys, k.d.key(keystate.KindTerraformPlan, p.file, k.rc.Address, notes))
 	}
@@ -669,7 +669,7 @@ func (p *tfPlan) targets(r *tfRes, attr string) ([]*tfKeyRes, string) {
 	if st == attrKnown {
 		s, _ := v.(string)
 		var out []*tfKeyRes
-		for _, k := range p.judged {
+		for _, k := range p.kept {
 			if s != "" && (s == k.d.keyID || s == k.d.arn) {
 				out = append(out, k)
 			}
@@ -680,7 +680,7 @@ func (p *tfPlan) targets(r *tfRes, attr string) ([]*tfKeyRes, string) {
 	seen := map[string]bool{}
 	for _, ref := range r.references(attr) {
 		for _, addr := range p.resolveRef(r.modPath, ref, 0) {
-			for _, k := range p.judged {
+			for _, k := range p.kept {
 				if k.config != nil && slices.Equal(k.modPath, addr.path) && k.rc.Type+"."+k.rc.Name == addr.res && !seen[k.rc.Address] {
 					seen[k.rc.Address] = true
 					cands = append(cands, k)
@@ -705,7 +705,7 @@ func (p *tfPlan) targets(r *tfRes, attr string) ([]*tfKeyRes, string) {
 	case 1:
 		return cands, ""
 	case 0:
-		return p.judged, why + "; the configuration does not say which key"
+		return p.kept, why + "; the configuration does not say which key"
 	}
 	return cands, why + "; it refers to " + cands[0].rc.Type + "." + cands[0].rc.Name + ", which has several instances"
 }

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
 )
 
 // Member names: the snapshot's top-level members, named after the KMS
@@ -150,7 +152,7 @@ func (k *KeyMetadata) Region() string {
 	if k == nil {
 		return ""
 	}
-	return arnField(k.Arn, 3)
+	return arnOf(k.Arn).Region
 }
 
 // Partition is the partition part of the key ARN.
@@ -158,7 +160,7 @@ func (k *KeyMetadata) Partition() string {
 	if k == nil {
 		return ""
 	}
-	return arnField(k.Arn, 1)
+	return arnOf(k.Arn).Partition
 }
 
 // Account is the key's account: AWSAccountId, or the ARN's account field.
@@ -169,7 +171,7 @@ func (k *KeyMetadata) Account() string {
 	if k.AWSAccountID != "" {
 		return k.AWSAccountID
 	}
-	return arnField(k.Arn, 4)
+	return arnOf(k.Arn).Account
 }
 
 // Rotation is GetKeyRotationStatus's answer.
@@ -220,12 +222,8 @@ type Caller struct {
 	UserID  string
 }
 
-// arnField returns field i of an ARN (arn:partition:service:region:account:resource),
-// or "" when s is not such an ARN.
-func arnField(s string, i int) string {
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" {
-		return ""
-	}
-	return parts[i]
+// arnOf is s read as an ARN: its fields, all "" when s is not an ARN.
+func arnOf(s string) awsid.ARN {
+	a, _ := awsid.ParseARN(s)
+	return a
 }

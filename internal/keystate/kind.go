@@ -27,8 +27,9 @@ const (
 // LiveKinds lists the kinds a key can be audited on, in the order users see them.
 var LiveKinds = []string{KindEmbedded, KindLocalStack, KindAWS}
 
-// StaticKinds lists the kinds that judge a key before it exists.
-var StaticKinds = []string{KindCloudFormation, KindTerraformPlan}
+// IaCKinds lists the kinds of a key before it exists: the infrastructure
+// code (a template or a plan) that declares it.
+var IaCKinds = []string{KindCloudFormation, KindTerraformPlan}
 
 // AllKinds lists every kind a run record may name.
 var AllKinds = []string{KindEmbedded, KindLocalStack, KindAWS, KindSnapshot, KindCloudFormation, KindTerraformPlan}
@@ -36,8 +37,8 @@ var AllKinds = []string{KindEmbedded, KindLocalStack, KindAWS, KindSnapshot, Kin
 // IsLiveKind says whether k is a live target kind. Kinds are case-sensitive.
 func IsLiveKind(k string) bool { return slices.Contains(LiveKinds, k) }
 
-// IsStaticKind says whether k judges infrastructure code rather than a key.
-func IsStaticKind(k string) bool { return slices.Contains(StaticKinds, k) }
+// IsIaCKind says whether k names infrastructure code rather than a key.
+func IsIaCKind(k string) bool { return slices.Contains(IaCKinds, k) }
 
 // IsKnownKind says whether k is any kind of AllKinds.
 func IsKnownKind(k string) bool { return slices.Contains(AllKinds, k) }

@@ -15,12 +15,12 @@ func TestKinds(t *testing.T) {
 	}
 	assert.False(t, IsLiveKind(KindSnapshot), "a snapshot is not audited live")
 	assert.True(t, IsKnownKind(KindSnapshot))
-	for _, k := range StaticKinds {
-		assert.True(t, IsStaticKind(k), k)
+	for _, k := range IaCKinds {
+		assert.True(t, IsIaCKind(k), k)
 		assert.True(t, IsKnownKind(k), k)
 		assert.False(t, IsLiveKind(k), "%s judges code, not a live key", k)
 	}
-	assert.False(t, IsStaticKind(KindSnapshot), "a snapshot describes a key that exists")
+	assert.False(t, IsIaCKind(KindSnapshot), "a snapshot describes a key that exists")
 	for _, bad := range []string{"", "AWS", "Embedded", "gcp", " aws"} {
 		assert.False(t, IsLiveKind(bad), "%q", bad)
 		err := CheckLiveKind(bad)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
 )
 
 // MixedKeysError says that the evidence, or the profile, names another key
@@ -41,14 +43,14 @@ func (s *State) SameKeyAs(want, named string) error {
 	var id, arn string
 	if s.Key != nil {
 		id, arn = s.Key.KeyID, s.Key.Arn
-		if res := arnField(arn, 5); res != "key/"+id {
+		if res := arnOf(arn).Resource; res != "key/"+id {
 			return &MixedKeysError{Key: arn, Other: id, Where: "DescribeKey's KeyMetadata.KeyId"}
 		}
 	}
 	for _, r := range refs {
 		switch {
 		case id == "" && isARN(r.value):
-			arn, id = r.value, strings.TrimPrefix(arnField(r.value, 5), "key/")
+			arn, id = r.value, strings.TrimPrefix(arnOf(r.value).Resource, "key/")
 		case id == "":
 			id = r.value
 		case !sameKey(r.value, id, arn):
@@ -60,7 +62,7 @@ func (s *State) SameKeyAs(want, named string) error {
 			if a.Arn == "" {
 				continue
 			}
-			if arnField(a.Arn, 3) != arnField(arn, 3) || arnField(a.Arn, 4) != arnField(arn, 4) {
+			if arnOf(a.Arn).Region != arnOf(arn).Region || arnOf(a.Arn).Account != arnOf(arn).Account {
 				return &MixedKeysError{Key: arn, Other: a.Arn,
 					Where: "ListAliases (an alias of another account or region)"}
 			}
@@ -80,11 +82,11 @@ func (s *State) profileKeyMatches(want, named, id, arn string) error {
 	switch {
 	case strings.HasPrefix(want, "alias/"):
 		alias = want
-	case isARN(want) && strings.HasPrefix(arnField(want, 5), "alias/"):
-		if arn != "" && (arnField(want, 3) != arnField(arn, 3) || arnField(want, 4) != arnField(arn, 4)) {
+	case isARN(want) && strings.HasPrefix(arnOf(want).Resource, "alias/"):
+		if arn != "" && (arnOf(want).Region != arnOf(arn).Region || arnOf(want).Account != arnOf(arn).Account) {
 			return mismatch
 		}
-		alias = arnField(want, 5)
+		alias = arnOf(want).Resource
 	default:
 		if sameKey(want, id, arn) {
 			return nil
@@ -146,7 +148,10 @@ func sameKey(ref, id, arn string) bool {
 	return ref == id
 }
 
-func isARN(s string) bool { return arnField(s, 0) == "arn" }
+func isARN(s string) bool {
+	_, err := awsid.ParseARN(s)
+	return err == nil
+}
 
 func shown(id, arn string) string {
 	if arn != "" {

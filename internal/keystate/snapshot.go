@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
 )
 
 // MaxSnapshotSize bounds a snapshot file; real ones are a few kilobytes.
@@ -343,8 +345,11 @@ func decodeDescribeKey(raw json.RawMessage) (*KeyMetadata, error) {
 	if m.KeyId == nil || *m.KeyId == "" {
 		return nil, errors.New("KeyMetadata.KeyId is missing")
 	}
-	if m.Arn == nil || arnField(*m.Arn, 0) == "" {
-		return nil, errors.New("KeyMetadata.Arn is missing or not an ARN")
+	if m.Arn == nil {
+		return nil, errors.New("KeyMetadata.Arn is missing")
+	}
+	if _, err := awsid.ParseARN(*m.Arn); err != nil {
+		return nil, fmt.Errorf("KeyMetadata.Arn: %w", err)
 	}
 	return &KeyMetadata{
 		AWSAccountID:          m.AWSAccountId,

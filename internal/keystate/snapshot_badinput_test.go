@@ -113,3 +113,28 @@ func TestNestedBaselinesAreRefusedAtOnce(t *testing.T) {
 		t.Fatalf("problem: %q", got)
 	}
 }
+
+// DescribeKey's ARN is read by awsid's one rule: an ARN without a partition,
+// service or resource is a problem of the member (its checks ERROR), as the
+// access model refuses it too, not a key with an empty region or account.
+func TestDescribeKeyARNIsAnARN(t *testing.T) {
+	for bad, says := range map[string]string{
+		"arn::kms:us-east-1:111122223333:key/k":    "has no partition",
+		"arn:aws::us-east-1:111122223333:key/k":    "has no service",
+		"arn:aws:kms:us-east-1:111122223333:":      "has no resource",
+		"urn:aws:kms:us-east-1:111122223333:key/k": "is not an ARN",
+		"key/k": "is not an ARN",
+	} {
+		s, err := keystate.Decode([]byte(`{"DescribeKey": {"KeyMetadata": {"KeyId": "k", "Arn": "` + bad + `"}}}`))
+		require.NoError(t, err, bad)
+		assert.Contains(t, s.Problem(keystate.DescribeKey), "KeyMetadata.Arn: ", bad)
+		assert.Contains(t, s.Problem(keystate.DescribeKey), says, bad)
+		assert.Nil(t, s.Key, bad)
+	}
+	s, err := keystate.Decode([]byte(`{"DescribeKey": {"KeyMetadata": {"KeyId": "k", "Arn": "` + arn + `"}}}`))
+	require.NoError(t, err)
+	assert.Empty(t, s.Problem(keystate.DescribeKey))
+	assert.Equal(t, "us-east-1", s.Key.Region())
+	assert.Equal(t, "111122223333", s.Key.Account())
+	assert.Equal(t, "aws", s.Key.Partition())
+}

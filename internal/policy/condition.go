@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
 )
 
 // tri is a three-valued truth: a condition holds, fails, or depends on
@@ -307,8 +309,8 @@ func matchUnnamed(op operator, pv string, v ctxValue) tri {
 			return no
 		}
 	case famARN:
-		f := strings.SplitN(pv, ":", 6)
-		if len(f) != 6 || otherAccountField(pv, v, false) {
+		f, ok := awsid.ARNFields(pv)
+		if !ok || otherAccountField(pv, v, false) {
 			return no
 		}
 		if v.account != "" && !globCase(f[4], v.account) {
@@ -331,8 +333,8 @@ func matchUnnamed(op operator, pv string, v ctxValue) tri {
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
 func otherAccountField(pv string, v ctxValue, literal bool) bool {
-	f := strings.SplitN(pv, ":", 6)
-	if len(f) != 6 || !isAccountID(f[4]) || f[4] == v.account {
+	f, ok := awsid.ARNFields(pv)
+	if !ok || !awsid.IsAccountID(f[4]) || f[4] == v.account {
 		return false
 	}
 	return !literal || !strings.ContainsAny(strings.Join(f[:4], ":"), "*?")
@@ -363,8 +365,8 @@ func matchRolePath(op operator, pv string, v ctxValue) tri {
 	if strings.ContainsAny(pv, "*?") {
 		// A pattern may match under some path unless its account or other
 		// leading fields exclude the role.
-		if f := strings.SplitN(pv, ":", 6); op.fam == famARN && len(f) == 6 {
-			r := strings.SplitN(plain, ":", 6)
+		if f, ok := awsid.ARNFields(pv); op.fam == famARN && ok {
+			r, _ := awsid.ARNFields(plain) // arn:<partition>:iam::<account>:role/...
 			for i := 0; i < 5; i++ {
 				if !globCase(f[i], r[i]) {
 					return no
@@ -440,9 +442,9 @@ func matchIP(pv, cv string) tri {
 // matchARN compares the six colon-separated fields one by one, each a
 // case-sensitive glob; the resource field keeps any further colons.
 func matchARN(pattern, value string) bool {
-	p := strings.SplitN(pattern, ":", 6)
-	v := strings.SplitN(value, ":", 6)
-	if len(p) != 6 || len(v) != 6 {
+	p, okp := awsid.ARNFields(pattern)
+	v, okv := awsid.ARNFields(value)
+	if !okp || !okv {
 		return false
 	}
 	for i := range p {

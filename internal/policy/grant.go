@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
 )
 
 // Grant is one entry of ListGrants, as `aws kms list-grants --output json`
@@ -46,7 +48,7 @@ func ParseGrants(data []byte) ([]Grant, error) {
 // grantPrincipal classifies a grant's grantee or retiring principal: an
 // IAM/STS ARN or account, or else a service principal name.
 func grantPrincipal(s string) Principal {
-	if strings.HasPrefix(s, "arn:") || isAccountID(s) {
+	if strings.HasPrefix(s, "arn:") || awsid.IsAccountID(s) {
 		return ParsePrincipal("AWS", s)
 	}
 	return ParsePrincipal("Service", s)

@@ -19,6 +19,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
 )
 
 // MaxIdentityPolicySize bounds one IAM policy document. IAM's own limits
@@ -196,6 +198,7 @@ func (m *Model) matchIdentityResource(st *Statement) (tri, string) {
 	}
 	r, unres := no, ""
 	for _, p := range pats {
+		_, arnShaped := awsid.ARNFields(p)
 		switch {
 		case p == "*" || (m.keyARN != "*" && matchARN(p, m.keyARN)):
 			r = yes
@@ -203,7 +206,7 @@ func (m *Model) matchIdentityResource(st *Statement) (tri, string) {
 			// An action without a resource: only "*" reaches it.
 		case strings.Contains(p, "${"):
 			r, unres = or(r, maybe), "Resource "+p
-		case len(strings.SplitN(p, ":", 6)) != 6 && globCase(p, m.keyARN):
+		case !arnShaped && globCase(p, m.keyARN):
 			r, unres = or(r, maybe), "Resource "+p
 		}
 	}

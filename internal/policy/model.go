@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
 )
 
 // Answer is the access model's answer to "may this principal perform this
@@ -144,12 +146,12 @@ type stmtModel struct {
 // (arn:<partition>:kms:<region>:<account>:key/<id>) under doc (nil: no
 // statements) and its grants.
 func NewModel(doc *Document, keyARN string, grants []Grant, opts ...Option) (*Model, error) {
-	f := strings.SplitN(keyARN, ":", 6)
-	if len(f) != 6 || f[0] != "arn" || f[1] == "" || f[2] != "kms" || !isAccountID(f[4]) ||
-		!strings.HasPrefix(f[5], "key/") || len(f[5]) == len("key/") {
+	a, err := awsid.ParseARN(keyARN)
+	if err != nil || a.Service != "kms" || !awsid.IsAccountID(a.Account) ||
+		!strings.HasPrefix(a.Resource, "key/") || len(a.Resource) == len("key/") {
 		return nil, fmt.Errorf("key ARN %q: want arn:<partition>:kms:<region>:<account>:key/<key-id>", keyARN)
 	}
-	m := &Model{doc: doc, keyARN: keyARN, keyID: f[5][len("key/"):], partition: f[1], own: f[4],
+	m := &Model{doc: doc, keyARN: keyARN, keyID: a.Resource[len("key/"):], partition: a.Partition, own: a.Account,
 		orgOf: map[string]string{}, roles: map[string]string{}}
 	if m.doc == nil {
 		m.doc = &Document{}
@@ -234,6 +236,9 @@ func (m *Model) OwnAccount() string { return m.own }
 
 // KeyARN is the key's ARN.
 func (m *Model) KeyARN() string { return m.keyARN }
+
+// Partition is the key's partition (aws, aws-cn, ...).
+func (m *Model) Partition() string { return m.partition }
 
 // GrantList returns the grants of this key.
 func (m *Model) GrantList() []Grant { return append([]Grant(nil), m.grants...) }
@@ -449,7 +454,7 @@ func (m *Model) matchResource(sm *stmtModel) (tri, string) {
 	for _, p := range sm.resources {
 		if p == "*" || matchARN(p, m.keyARN) {
 			r = yes
-		} else if len(strings.SplitN(p, ":", 6)) != 6 {
+		} else if _, ok := awsid.ARNFields(p); !ok {
 			r, unres = or(r, maybe), "Resource "+p
 		}
 	}
@@ -562,7 +567,7 @@ func (m *Model) entryMatch(p Principal, w Who) (tri, string) {
 		if w.Kind == WhoKindService || w.Kind == WhoKindFederated {
 			return no, ""
 		}
-		if f := strings.SplitN(p.Raw, ":", 6); len(f) == 6 && isAccountID(f[4]) {
+		if f, ok := awsid.ARNFields(p.Raw); ok && awsid.IsAccountID(f[4]) {
 			if !w.hasAccount() || w.Account != f[4] {
 				return no, ""
 			}
@@ -884,7 +889,7 @@ func (m *Model) Principals(extra ...Who) []Who {
 		case KindUnknown:
 			// An ARN this model cannot read still shows its account: ask
 			// about that account, whose identities it may name.
-			if f := strings.SplitN(p.Raw, ":", 6); p.Type == "AWS" && len(f) == 6 && isAccountID(f[4]) && m.partitionOf(f[1]) == m.partition {
+			if f, ok := awsid.ARNFields(p.Raw); p.Type == "AWS" && ok && awsid.IsAccountID(f[4]) && m.partitionOf(f[1]) == m.partition {
 				add(WhoAccountIdentity(f[4]))
 			}
 		}
@@ -904,7 +909,7 @@ func (m *Model) Principals(extra ...Who) []Who {
 				}
 				switch strings.ToLower(c.Key) {
 				case "aws:principalaccount", "kms:calleraccount", "aws:sourceaccount":
-					if isAccountID(v) {
+					if awsid.IsAccountID(v) {
 						add(WhoAccountIdentity(v))
 					}
 				case "aws:principalarn":
@@ -925,7 +930,7 @@ func (m *Model) Principals(extra ...Who) []Who {
 		}
 	}
 	for acct := range m.orgOf {
-		if isAccountID(acct) {
+		if awsid.IsAccountID(acct) {
 			add(WhoAccountIdentity(acct))
 		}
 	}
@@ -937,33 +942,4 @@ func (m *Model) Principals(extra ...Who) []Who {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out
-}
-
-// DecideAll answers for each action.
-func (m *Model) DecideAll(who Who, actions []string) []Decision {
-	out := make([]Decision, len(actions))
-	for i, a := range actions {
-		out[i] = m.Decide(who, a)
-	}
-	return out
-}
-
-// IsAdministrator: who is ALLOWED (grant side) every one of AdminActions.
-func (m *Model) IsAdministrator(who Who) bool { return m.grantsAll(who, AdminActions) }
-
-// IsKeyUser: who is ALLOWED (grant side) every one of UserActions.
-func (m *Model) IsKeyUser(who Who) bool { return m.grantsAll(who, UserActions) }
-
-// HoldsDeletion: who holds kms:ScheduleKeyDeletion by the risk-side rule.
-func (m *Model) HoldsDeletion(who Who) bool {
-	return m.Decide(who, "kms:ScheduleKeyDeletion").Risks()
-}
-
-func (m *Model) grantsAll(who Who, actions []string) bool {
-	for _, a := range actions {
-		if !m.Decide(who, a).Grants() {
-			return false
-		}
-	}
-	return true
 }

@@ -221,6 +221,10 @@ func TestNewModelErrors(t *testing.T) {
 	assert.Equal(t, NotAllowed, m.Decide(mustWho(t, bob), "kms:Decrypt").Answer, "no statements: nothing allowed")
 	assert.Equal(t, own, m.OwnAccount())
 	assert.Equal(t, testKey, m.KeyARN())
+	assert.Equal(t, "aws", m.Partition())
+	gov, err := NewModel(nil, "arn:aws-us-gov:kms:us-gov-west-1:"+own+":key/x", nil)
+	require.NoError(t, err)
+	assert.Equal(t, "aws-us-gov", gov.Partition())
 }
 
 func TestNotes(t *testing.T) {

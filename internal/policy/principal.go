@@ -1,6 +1,10 @@
 package policy
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
+)
 
 // Kind classifies a principal.
 type Kind string
@@ -30,6 +34,8 @@ type Principal struct {
 	ARN       string // canonical identity: a bare account ID becomes arn:aws:iam::<id>:root; otherwise Raw
 }
 
+// partitions whose principals this model reads: a principal of another
+// (aws-iso, ...) is KindUnknown, which the checks report rather than guess.
 var partitions = map[string]bool{"aws": true, "aws-cn": true, "aws-us-gov": true}
 
 // ParsePrincipal classifies the principal s given under typ ("AWS",
@@ -39,43 +45,43 @@ func ParsePrincipal(typ, s string) Principal {
 	p := Principal{Raw: s, Type: typ, Kind: KindUnknown, ARN: s}
 	switch typ {
 	case "AWS":
-		if isAccountID(s) {
+		if awsid.IsAccountID(s) {
 			p.Kind, p.Account, p.ARN = KindAccount, s, "arn:aws:iam::"+s+":root"
 			return p
 		}
-		a, ok := parseARN(s)
+		a, ok := principalARN(s)
 		if !ok {
 			return p
 		}
 		kind := KindUnknown
 		switch {
-		case a.service == "iam" && a.resource == "root":
+		case a.Service == "iam" && a.Resource == "root":
 			kind = KindAccount
-		case a.service == "iam" && strings.HasPrefix(a.resource, "user/") && validIAMPath(a.resource[len("user/"):]):
+		case a.Service == "iam" && strings.HasPrefix(a.Resource, "user/") && validIAMPath(a.Resource[len("user/"):]):
 			kind = KindUser
-		case a.service == "iam" && strings.HasPrefix(a.resource, "role/") && validIAMPath(a.resource[len("role/"):]):
+		case a.Service == "iam" && strings.HasPrefix(a.Resource, "role/") && validIAMPath(a.Resource[len("role/"):]):
 			kind = KindRole
-		case a.service == "sts" && strings.HasPrefix(a.resource, "assumed-role/"):
+		case a.Service == "sts" && strings.HasPrefix(a.Resource, "assumed-role/"):
 			// assumed-role/<role>/<session>: role names have no path here.
-			parts := strings.Split(a.resource, "/")
+			parts := strings.Split(a.Resource, "/")
 			if len(parts) == 3 && validIAMName(parts[1]) && validIAMName(parts[2]) {
 				kind = KindAssumedRole
 			}
-		case a.service == "sts" && strings.HasPrefix(a.resource, "federated-user/") && validIAMName(a.resource[len("federated-user/"):]):
+		case a.Service == "sts" && strings.HasPrefix(a.Resource, "federated-user/") && validIAMName(a.Resource[len("federated-user/"):]):
 			kind = KindFederatedUser
 		}
 		if kind != KindUnknown {
-			p.Kind, p.Partition, p.Account = kind, a.partition, a.account
+			p.Kind, p.Partition, p.Account = kind, a.Partition, a.Account
 		}
 	case "Service":
 		if isHostName(s) {
 			p.Kind = KindService
 		}
 	case "Federated":
-		if a, ok := parseARN(s); ok {
-			if a.service == "iam" && (hasNonEmptySuffix(a.resource, "saml-provider/") || hasNonEmptySuffix(a.resource, "oidc-provider/")) &&
-				!strings.ContainsAny(a.resource, "*?") {
-				p.Kind, p.Partition, p.Account = KindFederated, a.partition, a.account
+		if a, ok := principalARN(s); ok {
+			if a.Service == "iam" && (hasNonEmptySuffix(a.Resource, "saml-provider/") || hasNonEmptySuffix(a.Resource, "oidc-provider/")) &&
+				!strings.ContainsAny(a.Resource, "*?") {
+				p.Kind, p.Partition, p.Account = KindFederated, a.Partition, a.Account
 			}
 		} else if isHostName(s) {
 			p.Kind = KindFederated
@@ -88,32 +94,17 @@ func ParsePrincipal(typ, s string) Principal {
 	return p
 }
 
-// arn is an IAM or STS ARN with a region-less, account-bearing form.
-type arn struct{ partition, service, account, resource string }
-
-// parseARN accepts arn:<partition>:<iam|sts>::<12 digits>:<resource> only:
-// the forms a key policy principal can take.
-func parseARN(s string) (arn, bool) {
-	f := strings.SplitN(s, ":", 6)
-	if len(f) != 6 || f[0] != "arn" || !partitions[f[1]] || f[3] != "" || !isAccountID(f[4]) || f[5] == "" {
-		return arn{}, false
+// principalARN accepts arn:<partition>:<iam|sts>::<12 digits>:<resource>
+// only: the forms a key policy principal can take.
+func principalARN(s string) (awsid.ARN, bool) {
+	a, err := awsid.ParseARN(s)
+	if err != nil || !partitions[a.Partition] || a.Region != "" || !awsid.IsAccountID(a.Account) {
+		return awsid.ARN{}, false
 	}
-	if f[2] != "iam" && f[2] != "sts" {
-		return arn{}, false
+	if a.Service != "iam" && a.Service != "sts" {
+		return awsid.ARN{}, false
 	}
-	return arn{partition: f[1], service: f[2], account: f[4], resource: f[5]}, true
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+	return a, true
 }
 
 // validIAMPath checks <path/>name after "user/" or "role/": non-empty

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
 )
 
 // WhoKind is the kind of principal a question is about.
@@ -47,17 +49,17 @@ func WhoARN(arn string) (Who, error) {
 		return Who{}, fmt.Errorf("%q: an account ID is not an ARN; use WhoAccountIdentity or the root ARN", arn)
 	}
 	w := Who{ARN: arn, Partition: p.Partition, Account: p.Account}
-	res := strings.SplitN(arn, ":", 6)
+	res, _ := awsid.ParseARN(arn) // ParsePrincipal read it: a known kind is an ARN
 	switch p.Kind {
 	case KindUser:
-		w.Kind, w.Name = WhoKindUser, strings.TrimPrefix(res[5], "user/")
+		w.Kind, w.Name = WhoKindUser, strings.TrimPrefix(res.Resource, "user/")
 	case KindRole:
-		w.Kind, w.Name = WhoKindRole, strings.TrimPrefix(res[5], "role/")
+		w.Kind, w.Name = WhoKindRole, strings.TrimPrefix(res.Resource, "role/")
 	case KindAssumedRole:
-		parts := strings.Split(res[5], "/")
+		parts := strings.Split(res.Resource, "/")
 		w.Kind, w.Name, w.Session = WhoKindSession, parts[1], parts[2]
 	case KindFederatedUser:
-		w.Kind, w.Name = WhoKindFederatedUser, strings.TrimPrefix(res[5], "federated-user/")
+		w.Kind, w.Name = WhoKindFederatedUser, strings.TrimPrefix(res.Resource, "federated-user/")
 	case KindAccount:
 		w.Kind = WhoKindRoot
 	default:
@@ -118,7 +120,7 @@ func ParseWho(s string) (Who, error) {
 		return WhoAnonymous(), nil
 	} else if strings.HasPrefix(s, "account:") {
 		acct := s[len("account:"):]
-		if !isAccountID(acct) {
+		if !awsid.IsAccountID(acct) {
 			return Who{}, fmt.Errorf("%q: not a 12-digit account ID", s)
 		}
 		return WhoAccountIdentity(acct), nil

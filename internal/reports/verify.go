@@ -138,7 +138,7 @@ func rejudge(f *runFile, run *Run) ([]Finding, error) {
 		add("snapshot", "evidence that does not read: "+err.Error(), "")
 		return fs, nil
 	}
-	if keystate.IsStaticKind(run.Target.Kind) {
+	if keystate.IsIaCKind(run.Target.Kind) {
 		// What a template or plan declares is judged as such (its SKIPs say
 		// "before the key exists"); the target kind says which, and judging
 		// again under another kind words them differently.
@@ -300,7 +300,7 @@ func compareDerived(run *Run, s *keystate.State, p *profile.Profile) []Finding {
 	case s.Target != nil && run.Target.Kind != keystate.KindSnapshot:
 		fs = append(fs, Finding{"target.kind", shown(run.Target.Kind),
 			shown(s.Target.Kind) + " (the live run) or " + shown(keystate.KindSnapshot) + " (an offline evaluation of its capture)"})
-	case s.Target == nil && !keystate.IsStaticKind(run.Target.Kind):
+	case s.Target == nil && !keystate.IsIaCKind(run.Target.Kind):
 		// Evidence without a live target is a snapshot, or a key judged
 		// before it exists from a template or plan (package iac).
 		field("target.kind", run.Target.Kind, keystate.KindSnapshot)

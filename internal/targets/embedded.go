@@ -70,7 +70,7 @@ func openEmbedded(region, account string) (*Target, error) {
 	embedded.account, embedded.region = account, region
 
 	t := &Target{Kind: keystate.KindEmbedded, Endpoint: srv.URL, Region: region, Account: account, dataDir: dir}
-	t.Config = staticConfig(srv.URL, region, "test")
+	t.Config = emulatorConfig(srv.URL, region, "test")
 	var once sync.Once
 	t.closers = append(t.closers, func() {
 		once.Do(func() {

@@ -149,9 +149,9 @@ func (o Opener) Open(ctx context.Context, kind, region, account string) (*Target
 	return nil, fmt.Errorf("target: %w", keystate.CheckLiveKind(kind))
 }
 
-// staticConfig is the config of an emulator: fixed region, dummy
+// emulatorConfig is the config of an emulator: fixed region, dummy
 // credentials, the emulator's endpoint.
-func staticConfig(endpoint, region, accessKey string) aws.Config {
+func emulatorConfig(endpoint, region, accessKey string) aws.Config {
 	cfg := aws.Config{
 		Region:           region,
 		Credentials:      aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(accessKey, "test", "")),
@@ -189,7 +189,7 @@ func (o Opener) openLocalStack(ctx context.Context, region, account string) (*Ta
 	if account == "" {
 		account = LocalStackDefaultAccount
 	}
-	t.Config = staticConfig(t.Endpoint, region, account)
+	t.Config = emulatorConfig(t.Endpoint, region, account)
 	if err := t.askCaller(ctx); err != nil {
 		t.Close()
 		return nil, fmt.Errorf("target localstack at %s: %w", t.Endpoint, err)

@@ -31,7 +31,7 @@ type Variant struct {
 	Name string
 	// NonPass is every result the variant leaves other than PASS, judged
 	// against Profile before deployment (CMK-ACC-1, CMK-PRM-1 and CMK-CFG-6,
-	// which only a live run can judge, are SKIP statically).
+	// which only a live run can judge, are SKIP before deployment).
 	NonPass map[string]string
 	// Pending is what the requirement catalog expects beyond NonPass but
 	// today's checks do not give yet, and PendingWhy says why. A test fails
@@ -43,7 +43,7 @@ type Variant struct {
 
 type edit struct{ old, new string }
 
-// Statically SKIP: the facts only a live run has (a caller, its IAM
+// SKIP before deployment: the facts only a live run has (a caller, its IAM
 // policies, a round trip, the account's IAM side and its monitoring), and
 // DRF-1, which needs a baseline.
 var LiveOnly = map[string]string{"CMK-ACC-1": "SKIP", "CMK-PRM-1": "SKIP", "CMK-CFG-6": "SKIP",

@@ -53,16 +53,16 @@ func CreateKey(t TB, cfg aws.Config, spec provision.Spec, teardown Teardown) *pr
 	return key
 }
 
-// CreateIAM is provision.CreateIAME that fails the test on error, and
+// CreateIAM makes the spec's IAM objects, fails the test on error, and
 // registers the deletion of every object it made with t.Cleanup at once.
-func CreateIAM(t TB, cfg aws.Config, spec provision.IAMSpec) *provision.IAMObjects {
+func CreateIAM(t TB, cfg aws.Config, spec IAMSpec) *IAMObjects {
 	t.Helper()
-	o, err := provision.CreateIAME(t.Context(), cfg, spec)
+	o, err := createIAME(t.Context(), cfg, spec)
 	if err != nil {
 		t.Fatalf("%v", err)
 	}
 	t.Cleanup(func() {
-		if err := provision.DeleteIAME(context.Background(), cfg, o); err != nil {
+		if err := DeleteIAME(context.Background(), cfg, o); err != nil {
 			t.Errorf("cleanup of the IAM objects (suffix %s) failed: %v", o.Suffix, err)
 		}
 	})

@@ -1,17 +1,25 @@
-package provision
+package provisiontest
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 )
+
+// The IAM objects are made only by the suites' self-tests of CMK-ADM-4 and
+// CMK-PRM-1: they live here, so the product links no code that creates IAM
+// users, roles or policies.
 
 // IAMSpec is a set of IAM objects for a self-test of CMK-ADM-4: managed
 // policies, roles, groups and users, with inline policies, attachments and
-// permissions boundaries. Names are given without a suffix; CreateIAME
+// permissions boundaries. Names are given without a suffix; CreateIAM
 // adds one unique suffix to every name, so runs do not collide.
 type IAMSpec struct {
 	ManagedPolicies map[string]string // name -> document
@@ -45,7 +53,7 @@ type IAMUserSpec struct {
 	Boundary string
 }
 
-// IAMObjects is what CreateIAME made, for DeleteIAME and for assertions:
+// IAMObjects is what CreateIAM made, for DeleteIAME and for assertions:
 // each spec name with its ARN (managed policies, roles, users) or name.
 type IAMObjects struct {
 	Suffix   string
@@ -61,23 +69,22 @@ func (o *IAMObjects) Name(spec string) string { return spec + "-" + o.Suffix }
 
 const assumeByEC2 = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
 
-// CreateIAME makes the spec's IAM objects. On error what was made is
+// createIAME makes the spec's IAM objects. On error what was made is
 // deleted again, and the error says what failed (and any cleanup error).
-func CreateIAME(ctx context.Context, cfg aws.Config, spec IAMSpec) (*IAMObjects, error) {
-	suffix, err := uniqueID()
-	if err != nil {
-		return nil, err
-	}
+func createIAME(ctx context.Context, cfg aws.Config, spec IAMSpec) (*IAMObjects, error) {
+	// Eight base-32 characters (32^8 values) keep concurrent runs apart
+	// and every name within IAM's 64 characters.
+	suffix := rand.Text()[:8]
 	o := &IAMObjects{Suffix: suffix, Policies: map[string]string{}, Roles: map[string]string{}, Users: map[string]string{}, Groups: map[string]string{}, spec: spec}
 	c := iam.NewFromConfig(cfg)
 	fail := func(op string, err error) (*IAMObjects, error) {
-		err = fmt.Errorf("provision: %s: %w", op, err)
+		err = fmt.Errorf("provisiontest: %s: %w", op, err)
 		if derr := DeleteIAME(context.Background(), cfg, o); derr != nil {
 			err = errors.Join(err, fmt.Errorf("and cleaning up what was made: %w", derr))
 		}
 		return nil, err
 	}
-	for _, name := range sortedKeys(spec.ManagedPolicies) {
+	for _, name := range slices.Sorted(maps.Keys(spec.ManagedPolicies)) {
 		out, err := c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(o.Name(name)), PolicyDocument: aws.String(spec.ManagedPolicies[name])})
 		if err != nil {
 			return fail("iam:CreatePolicy "+o.Name(name), err)
@@ -97,7 +104,7 @@ func CreateIAME(ctx context.Context, cfg aws.Config, spec IAMSpec) (*IAMObjects,
 			return fail("iam:CreateGroup "+gn, err)
 		}
 		o.Groups[g.Name] = gn
-		for _, pn := range sortedKeys(g.Inline) {
+		for _, pn := range slices.Sorted(maps.Keys(g.Inline)) {
 			if _, err := c.PutGroupPolicy(ctx, &iam.PutGroupPolicyInput{GroupName: aws.String(gn), PolicyName: aws.String(pn), PolicyDocument: aws.String(g.Inline[pn])}); err != nil {
 				return fail("iam:PutGroupPolicy "+gn, err)
 			}
@@ -127,7 +134,7 @@ func CreateIAME(ctx context.Context, cfg aws.Config, spec IAMSpec) (*IAMObjects,
 			return fail("iam:CreateRole "+rn, err)
 		}
 		o.Roles[r.Name] = aws.ToString(out.Role.Arn)
-		for _, pn := range sortedKeys(r.Inline) {
+		for _, pn := range slices.Sorted(maps.Keys(r.Inline)) {
 			if _, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(rn), PolicyName: aws.String(pn), PolicyDocument: aws.String(r.Inline[pn])}); err != nil {
 				return fail("iam:PutRolePolicy "+rn, err)
 			}
@@ -157,7 +164,7 @@ func CreateIAME(ctx context.Context, cfg aws.Config, spec IAMSpec) (*IAMObjects,
 			return fail("iam:CreateUser "+un, err)
 		}
 		o.Users[u.Name] = aws.ToString(out.User.Arn)
-		for _, pn := range sortedKeys(u.Inline) {
+		for _, pn := range slices.Sorted(maps.Keys(u.Inline)) {
 			if _, err := c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(un), PolicyName: aws.String(pn), PolicyDocument: aws.String(u.Inline[pn])}); err != nil {
 				return fail("iam:PutUserPolicy "+un, err)
 			}
@@ -184,7 +191,7 @@ func CreateIAME(ctx context.Context, cfg aws.Config, spec IAMSpec) (*IAMObjects,
 	return o, nil
 }
 
-// DeleteIAME deletes every IAM object CreateIAME made: users (out of their
+// DeleteIAME deletes every IAM object CreateIAM made: users (out of their
 // groups, policies detached and deleted), roles, groups, then the managed
 // policies. It goes on past an error, and returns them all; an object
 // already gone (NoSuchEntity) is no error.
@@ -195,7 +202,8 @@ func DeleteIAME(ctx context.Context, cfg aws.Config, o *IAMObjects) error {
 	c := iam.NewFromConfig(cfg)
 	var errs []error
 	try := func(op string, err error) {
-		if err != nil && !isCode(err, "NoSuchEntity") {
+		var gone *iamtypes.NoSuchEntityException
+		if err != nil && !errors.As(err, &gone) {
 			errs = append(errs, fmt.Errorf("%s: %w", op, err))
 		}
 	}
@@ -210,7 +218,7 @@ func DeleteIAME(ctx context.Context, cfg aws.Config, o *IAMObjects) error {
 				try("iam:RemoveUserFromGroup "+*un, err)
 			}
 		}
-		for _, pn := range sortedKeys(u.Inline) {
+		for _, pn := range slices.Sorted(maps.Keys(u.Inline)) {
 			_, err := c.DeleteUserPolicy(ctx, &iam.DeleteUserPolicyInput{UserName: un, PolicyName: aws.String(pn)})
 			try("iam:DeleteUserPolicy "+*un, err)
 		}
@@ -232,7 +240,7 @@ func DeleteIAME(ctx context.Context, cfg aws.Config, o *IAMObjects) error {
 			continue
 		}
 		rn := aws.String(o.Name(r.Name))
-		for _, pn := range sortedKeys(r.Inline) {
+		for _, pn := range slices.Sorted(maps.Keys(r.Inline)) {
 			_, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: rn, PolicyName: aws.String(pn)})
 			try("iam:DeleteRolePolicy "+*rn, err)
 		}
@@ -254,7 +262,7 @@ func DeleteIAME(ctx context.Context, cfg aws.Config, o *IAMObjects) error {
 		if !made {
 			continue
 		}
-		for _, pn := range sortedKeys(g.Inline) {
+		for _, pn := range slices.Sorted(maps.Keys(g.Inline)) {
 			_, err := c.DeleteGroupPolicy(ctx, &iam.DeleteGroupPolicyInput{GroupName: aws.String(gn), PolicyName: aws.String(pn)})
 			try("iam:DeleteGroupPolicy "+gn, err)
 		}
@@ -267,7 +275,7 @@ func DeleteIAME(ctx context.Context, cfg aws.Config, o *IAMObjects) error {
 		_, err := c.DeleteGroup(ctx, &iam.DeleteGroupInput{GroupName: aws.String(gn)})
 		try("iam:DeleteGroup "+gn, err)
 	}
-	for _, name := range sortedKeys(o.Policies) {
+	for _, name := range slices.Sorted(maps.Keys(o.Policies)) {
 		_, err := c.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: aws.String(o.Policies[name])})
 		try("iam:DeletePolicy "+o.Policies[name], err)
 	}

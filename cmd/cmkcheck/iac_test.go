@@ -23,7 +23,7 @@ const (
 	beforeApply = "../../" + iacfixtures.Profile
 )
 
-type staticOut struct {
+type iacOut struct {
 	Verdict string `json:"verdict"`
 	Source  string `json:"source"`
 	Keys    []struct {
@@ -39,11 +39,11 @@ type staticOut struct {
 	} `json:"keys"`
 }
 
-func staticJSON(t *testing.T, wantCode int, args ...string) staticOut {
+func iacJSON(t *testing.T, wantCode int, args ...string) iacOut {
 	t.Helper()
 	code, out, errOut := cmkcheck(t, nil, append(args, "--format", "json")...)
 	require.Equal(t, wantCode, code, "%s\n%s", out, errOut)
-	var s staticOut
+	var s iacOut
 	require.NoError(t, json.Unmarshal([]byte(out), &s), out)
 	return s
 }
@@ -56,7 +56,7 @@ func TestBeforeYouApplyCommands(t *testing.T) {
 	assert.Contains(t, out, "== "+refTemplate+"#ExperiencePlatformKey\n")
 	assert.Contains(t, out, "note: the key ID ")
 
-	s := staticJSON(t, exitReady, "evaluate", "--terraform-plan", refPlan, "--profile", beforeApply)
+	s := iacJSON(t, exitReady, "evaluate", "--terraform-plan", refPlan, "--profile", beforeApply)
 	assert.Equal(t, "READY", s.Verdict)
 	require.Len(t, s.Keys, 1)
 	assert.Equal(t, refPlan+"#aws_kms_key.aep", s.Keys[0].Source)
@@ -64,7 +64,7 @@ func TestBeforeYouApplyCommands(t *testing.T) {
 	assert.Empty(t, s.Keys[0].Failing)
 }
 
-func TestStaticVariantsAreNotReady(t *testing.T) {
+func TestIaCVariantsAreNotReady(t *testing.T) {
 	for _, v := range iacfixtures.Variants {
 		t.Run(v.Name, func(t *testing.T) {
 			var want []string
@@ -85,7 +85,7 @@ func TestStaticVariantsAreNotReady(t *testing.T) {
 				{"evaluate", "--cloudformation", tmpl, "--parameters", refParams, "--profile", beforeApply},
 				{"evaluate", "--terraform-plan", "../../" + v.Plan(), "--profile", beforeApply},
 			} {
-				s := staticJSON(t, code, args...)
+				s := iacJSON(t, code, args...)
 				require.Len(t, s.Keys, 1)
 				assert.ElementsMatch(t, want, s.Keys[0].Failing, "%v", args)
 			}
@@ -97,7 +97,7 @@ func TestStaticVariantsAreNotReady(t *testing.T) {
 // ERROR, and they, the text and the JSON name the parameter.
 func TestParameterWithoutDefault(t *testing.T) {
 	tmpl := "../../" + iacfixtures.ParameterWithoutDefault
-	s := staticJSON(t, exitNotReady, "evaluate", "--cloudformation", tmpl, "--profile", beforeApply)
+	s := iacJSON(t, exitNotReady, "evaluate", "--cloudformation", tmpl, "--profile", beforeApply)
 	require.Len(t, s.Keys, 1)
 	k := s.Keys[0]
 	assert.ElementsMatch(t, []string{"CMK-ADM-1", "CMK-ADM-2", "CMK-ADM-3", "CMK-USR-1", "CMK-USR-2", "CMK-USR-3", "CMK-USR-4", "CMK-AEP-1", "CMK-AEP-2"}, k.Failing)
@@ -126,7 +126,7 @@ func TestSeveralKeysReportsAndIndex(t *testing.T) {
 	assert.Regexp(t, `aws_kms_key\.staging\s+NOT READY\s+CMK-ADM-1 `, out)
 	assert.True(t, strings.HasSuffix(out, "verdict: NOT READY\n"))
 
-	var idx staticOut
+	var idx iacOut
 	data, err := os.ReadFile(filepath.Join(dir, "reports", "index.json"))
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(data, &idx))
@@ -139,8 +139,9 @@ func TestSeveralKeysReportsAndIndex(t *testing.T) {
 	}
 	index, err := os.ReadFile(filepath.Join(dir, "reports", "index.md"))
 	require.NoError(t, err)
-	assert.Contains(t, string(index), "| `"+severalPlan+"#aws_kms_key.staging` | NOT READY | CMK-ADM-1, ")
-	assert.Contains(t, string(index), "[plan.json-aws_kms_key.aep.md](plan.json-aws_kms_key.aep.md)")
+	// The reports' Markdown escaping, as in the fleet's index: "_" is "\_".
+	assert.Contains(t, string(index), "| "+severalPlan+"#aws\\_kms\\_key.staging | NOT READY | CMK-ADM-1, ")
+	assert.Contains(t, string(index), "[plan.json-aws\\_kms\\_key.aep.md](plan.json-aws_kms_key.aep.md)")
 
 	var suites struct {
 		Suites []struct {
@@ -164,7 +165,7 @@ func TestSeveralKeysReportsAndIndex(t *testing.T) {
 	assert.Contains(t, string(data), `"endpoint": "`+severalPlan+`#aws_kms_key.aep"`)
 }
 
-func TestStaticUsageErrors(t *testing.T) {
+func TestIaCUsageErrors(t *testing.T) {
 	noKey := filepath.Join(t.TempDir(), "bucket.yaml")
 	require.NoError(t, os.WriteFile(noKey, []byte("Resources:\n  B: {Type: AWS::S3::Bucket}\n"), 0o644))
 	bad := filepath.Join(t.TempDir(), "bad.yaml")

@@ -28,8 +28,8 @@ import (
 // (audit.Evaluate), one result set per key, and exit READY only when every
 // key is.
 
-// staticFlags are evaluate's flags for a template or a plan.
-type staticFlags struct {
+// iacFlags are evaluate's flags for a template or a plan.
+type iacFlags struct {
 	template, plan  string
 	params          paramFlag
 	paramsFile      string
@@ -37,7 +37,7 @@ type staticFlags struct {
 	dir             string
 }
 
-func (f *staticFlags) define(fs *flag.FlagSet) {
+func (f *iacFlags) define(fs *flag.FlagSet) {
 	f.params = paramFlag{}
 	fs.StringVar(&f.template, "cloudformation", "", "a CloudFormation `TEMPLATE` (YAML or JSON) whose keys to judge")
 	fs.StringVar(&f.plan, "terraform-plan", "", "a Terraform plan `PLAN.json`, as terraform show -json PLANFILE prints it, whose keys to judge")
@@ -73,35 +73,35 @@ func (p paramFlag) Set(s string) error {
 	return nil
 }
 
-// staticRun is one evaluation of a template or plan: a run per key.
-type staticRun struct {
+// iacRun is one evaluation of a template or plan: a run per key.
+type iacRun struct {
 	kind, file string
 	keys       []*iac.Key
 	runs       []*reports.Run
 	verdict    string
 }
 
-func staticEvaluate(f *evaluateFlags, stdout, stderr io.Writer, getenv func(string) string) int {
-	sr, out, err := staticCommand(f, getenv)
+func iacEvaluate(f *evaluateFlags, stdout, stderr io.Writer, getenv func(string) string) int {
+	sr, out, err := iacCommand(f, getenv)
 	if err != nil {
 		return failed(stderr, err)
 	}
-	if err := out.writeStatic(sr, stdout, stderr); err != nil {
+	if err := out.writeIaC(sr, stdout, stderr); err != nil {
 		return failed(stderr, err)
 	}
 	return exitFor(sr.verdict)
 }
 
-// staticCommand judges the template or plan evaluate was given (its
+// iacCommand judges the template or plan evaluate was given (its
 // input, see evaluateFlags.input).
-func staticCommand(f *evaluateFlags, getenv func(string) string) (*staticRun, outputs, error) {
-	out, sf := f.out, &f.static
+func iacCommand(f *evaluateFlags, getenv func(string) string) (*iacRun, outputs, error) {
+	out, sf := f.out, &f.iac
 	out.dir = sf.dir
 	if err := out.check(); err != nil {
 		return nil, out, err
 	}
 	params := sf.params
-	sr := &staticRun{kind: "cloudformation", file: sf.template}
+	sr := &iacRun{kind: "cloudformation", file: sf.template}
 	if sf.plan != "" {
 		sr.kind, sr.file = "terraform-plan", sf.plan
 		if len(params) > 0 || sf.paramsFile != "" {
@@ -176,24 +176,19 @@ func failing(run *reports.Run) []string {
 	return ids
 }
 
-// staticKey is one key of the JSON output and the index.
-type staticKey struct {
-	Source  string          `json:"source"`
-	KeyARN  string          `json:"key_arn"`
-	Verdict string          `json:"verdict"`
-	Failing []string        `json:"failing"`
-	Notes   []string        `json:"notes"`
-	Results []checks.Result `json:"results,omitempty"`
-	Reports *reports.Paths  `json:"reports,omitempty"`
-	RunID   string          `json:"run_id"`
-	// Unknown says, per snapshot member, why it cannot be known before
-	// deployment: the checks that need it are ERROR.
-	Unknown map[string]string `json:"unknown_before_deployment,omitempty"`
+// index is the run's index of its keys (the JSON output, index.md and
+// index.json), without the keys' results and report paths.
+func (sr *iacRun) index() *reports.IaCIndex {
+	x := &reports.IaCIndex{Verdict: sr.verdict, Source: sr.file, Keys: make([]reports.IaCKey, len(sr.keys))}
+	for i := range sr.keys {
+		x.Keys[i] = sr.key(i)
+	}
+	return x
 }
 
-func (sr *staticRun) key(i int) staticKey {
+func (sr *iacRun) key(i int) reports.IaCKey {
 	k, run := sr.keys[i], sr.runs[i]
-	sk := staticKey{Source: k.Source(), KeyARN: run.KeyARN, Verdict: run.Verdict, Failing: failing(run), Notes: k.Notes, RunID: run.RunID}
+	sk := reports.IaCKey{Source: k.Source(), KeyARN: run.KeyARN, Verdict: run.Verdict, Failing: failing(run), Notes: k.Notes, RunID: run.RunID}
 	if sk.Failing == nil {
 		sk.Failing = []string{}
 	}
@@ -208,7 +203,7 @@ func (sr *staticRun) key(i int) staticKey {
 	return sk
 }
 
-func (o outputs) writeStatic(sr *staticRun, stdout, stderr io.Writer) error {
+func (o outputs) writeIaC(sr *iacRun, stdout, stderr io.Writer) error {
 	var named []reports.File // the files asked for by name
 	if o.results != "" {
 		named = append(named, reports.File{Path: o.results, Write: func(w io.Writer) error { return reports.WriteResults(w, sr.runs[0]) }})
@@ -218,12 +213,10 @@ func (o outputs) writeStatic(sr *staticRun, stdout, stderr io.Writer) error {
 		named = append(named, reports.File{Path: o.junit, Write: func(w io.Writer) error { return reports.WriteJUnit(w, sr.runs...) }})
 	}
 	if o.markdown != "" {
-		named = append(named, reports.File{Path: o.markdown, Write: sr.writeMarkdown})
+		named = append(named, reports.File{Path: o.markdown, Write: func(w io.Writer) error { return sr.index().WriteMarkdown(w, sr.runs) }})
 	}
-	keys := make([]staticKey, len(sr.keys))
-	for i := range sr.keys {
-		keys[i] = sr.key(i)
-	}
+	index := sr.index()
+	keys := index.Keys
 	files := named
 	if o.dir != "" {
 		files = slices.Clip(named)
@@ -236,11 +229,11 @@ func (o outputs) writeStatic(sr *staticRun, stdout, stderr io.Writer) error {
 			files = append(files, inDir...)
 			keys[i].Reports = &paths
 		}
-		index, err := sr.indexFiles(o.dir, keys)
+		indexFiles, err := index.Files(o.dir)
 		if err != nil {
 			return err
 		}
-		files = append(files, index...)
+		files = append(files, indexFiles...)
 		if err := os.MkdirAll(o.dir, 0o755); err != nil {
 			return fmt.Errorf("create report directory: %w", err)
 		}
@@ -261,11 +254,7 @@ func (o outputs) writeStatic(sr *staticRun, stdout, stderr io.Writer) error {
 		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
-			Verdict string      `json:"verdict"`
-			Source  string      `json:"source"`
-			Keys    []staticKey `json:"keys"`
-		}{sr.verdict, sr.file, keys})
+		return enc.Encode(index)
 	}
 	for i, run := range sr.runs {
 		fmt.Fprintf(stdout, "== %s\n", oneLine(keys[i].Source))
@@ -282,7 +271,7 @@ func (o outputs) writeStatic(sr *staticRun, stdout, stderr io.Writer) error {
 }
 
 // printIndex is the per-key summary: what the fleet's index says of a key.
-func (sr *staticRun) printIndex(w io.Writer, keys []staticKey) {
+func (sr *iacRun) printIndex(w io.Writer, keys []reports.IaCKey) {
 	fmt.Fprintf(w, "== %d key(s) in %s\n", len(keys), oneLine(sr.file))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "KEY\tVERDICT\tFAIL OR ERROR")
@@ -292,58 +281,6 @@ func (sr *staticRun) printIndex(w io.Writer, keys []staticKey) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nverdict: %s\n", sr.verdict)
-}
-
-// indexFiles renders index.md and index.json for dir.
-func (sr *staticRun) indexFiles(dir string, keys []staticKey) ([]reports.File, error) {
-	var md strings.Builder
-	fmt.Fprintf(&md, "# %s: %d key(s) in %s\n\n", sr.verdict, len(keys), mdCell(sr.file))
-	md.WriteString("Judged before the keys exist: key IDs are placeholders, and what is known only at deployment is ERROR.\n\n")
-	md.WriteString("| Key | Verdict | Fail or error | Report |\n| --- | --- | --- | --- |\n")
-	for _, k := range keys {
-		report := ""
-		if k.Reports != nil {
-			report = "[" + filepath.Base(k.Reports.Markdown) + "](" + filepath.Base(k.Reports.Markdown) + ")"
-		}
-		fmt.Fprintf(&md, "| %s | %s | %s | %s |\n", mdCell(k.Source), k.Verdict, strings.Join(k.Failing, ", "), report)
-	}
-	idx, err := json.MarshalIndent(struct {
-		Verdict string      `json:"verdict"`
-		Source  string      `json:"source"`
-		Keys    []staticKey `json:"keys"`
-	}{sr.verdict, sr.file, keys}, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	return []reports.File{
-		{Path: filepath.Join(dir, "index.md"), Write: func(w io.Writer) error { _, err := io.WriteString(w, md.String()); return err }},
-		{Path: filepath.Join(dir, "index.json"), Write: func(w io.Writer) error { _, err := w.Write(append(idx, '\n')); return err }},
-	}, nil
-}
-
-// writeMarkdown is the index, then each key's report.
-func (sr *staticRun) writeMarkdown(w io.Writer) error {
-	if len(sr.runs) == 1 {
-		return reports.WriteMarkdown(w, sr.runs[0])
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "# %s: %d keys in %s\n\n| Key | Verdict | Fail or error |\n| --- | --- | --- |\n", sr.verdict, len(sr.keys), mdCell(sr.file))
-	for i := range sr.keys {
-		k := sr.key(i)
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", mdCell(k.Source), k.Verdict, strings.Join(k.Failing, ", "))
-	}
-	if _, err := io.WriteString(w, b.String()); err != nil {
-		return err
-	}
-	for _, run := range sr.runs {
-		if _, err := io.WriteString(w, "\n---\n\n"); err != nil {
-			return err
-		}
-		if err := reports.WriteMarkdown(w, run); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
@@ -358,12 +295,6 @@ func reportName(k *iac.Key, used map[string]bool) string {
 	}
 	used[name] = true
 	return name
-}
-
-// mdCell keeps file names and addresses from breaking a table row.
-func mdCell(s string) string {
-	s = oneLine(s)
-	return "`" + strings.NewReplacer("`", "'", "|", "\\|").Replace(s) + "`"
 }
 
 var _ flag.Value = paramFlag{}
