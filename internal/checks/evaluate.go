@@ -20,6 +20,7 @@ type outcome struct {
 	observed string
 	expected string // overrides the catalog's expected text when set
 	evidence map[string]json.RawMessage
+	drift    *DriftReport // the drift check's, with a baseline
 }
 
 func pass(observed string) outcome   { return outcome{met: true, observed: observed} }
@@ -99,6 +100,7 @@ func (c Check) run(e *env) Result {
 		r.Evidence[k] = v
 	}
 	r.Observed = o.observed
+	r.Drift = o.drift
 	if o.status != "" {
 		r.Status = o.status
 	} else if o.met {

@@ -45,6 +45,11 @@ type Result struct {
 	Observed    string                     `json:"observed"`
 	Remediation Remediation                `json:"remediation"`
 	Evidence    map[string]json.RawMessage `json:"evidence"`
+	// Drift is the drift check's judgement of a baseline, for the reports' drift
+	// table; nil for every other check and without a baseline. It is not
+	// part of the contract: it follows from the evidence, and judging the
+	// evidence again (audit.Verify) gives it back.
+	Drift *DriftReport `json:"-"`
 }
 
 // Verdict values.

@@ -402,21 +402,20 @@ func (x *Index) writeKeyFiles(k *IndexKey, run *Run) error {
 		name = k.Selected
 	}
 	k.Results, k.Markdown = KeyFiles(k.Account, k.Region, name)
-	var res, md bytes.Buffer
-	if err := WriteResults(&res, run); err != nil {
+	// The report names the results file it goes with (as Write does).
+	rendered, err := Render(run)
+	if err != nil {
 		return err
 	}
-	// The report names the results file it goes with (as Write does).
-	k.ResultsSHA256 = sha256Hex(res.Bytes())
-	withDigest := *run
-	withDigest.ResultsSHA256 = k.ResultsSHA256
-	if err := WriteMarkdown(&md, &withDigest); err != nil {
+	k.ResultsSHA256 = rendered.Run.ResultsSHA256
+	var md bytes.Buffer
+	if err := WriteMarkdown(&md, rendered.Run); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Join(x.dir, filepath.Dir(k.Results)), 0o755); err != nil {
 		return fmt.Errorf("fleet index: %w", err)
 	}
-	if err := WriteFiles(bytesFile(filepath.Join(x.dir, k.Results), res.Bytes()), bytesFile(filepath.Join(x.dir, k.Markdown), md.Bytes())); err != nil {
+	if err := WriteFiles(rendered.ResultsFile(filepath.Join(x.dir, k.Results)), bytesFile(filepath.Join(x.dir, k.Markdown), md.Bytes())); err != nil {
 		return fmt.Errorf("fleet index: %w", err)
 	}
 	return nil

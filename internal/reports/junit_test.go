@@ -55,9 +55,32 @@ type (
 
 func junitOf(t *testing.T, runs ...*Run) []byte {
 	t.Helper()
+	withDigests := make([]*Run, len(runs))
+	for i, run := range runs {
+		withDigests[i] = run
+		if run.ResultsSHA256 == "" {
+			withDigests[i] = rendered(t, run)
+		}
+	}
 	var b bytes.Buffer
-	require.NoError(t, WriteJUnit(&b, runs...))
+	require.NoError(t, WriteJUnit(&b, withDigests...))
 	return b.Bytes()
+}
+
+// The JUnit and Markdown reports name the results file rendered once
+// (Render); they never build it again to learn its digest, so a run
+// whose results file was not rendered is refused.
+func TestReportsNeedTheRenderedResults(t *testing.T) {
+	run := sampleRun(t)
+	var b bytes.Buffer
+	assert.ErrorContains(t, WriteJUnit(&b, run), "was not rendered")
+	assert.ErrorContains(t, WriteMarkdown(&b, run), "was not rendered")
+	r, err := Render(run)
+	require.NoError(t, err)
+	assert.Equal(t, sha256Hex(r.Results), r.Run.ResultsSHA256)
+	assert.Empty(t, run.ResultsSHA256, "the caller's run is left as it was")
+	require.NoError(t, WriteJUnit(&b, r.Run))
+	assert.Contains(t, b.String(), r.Run.ResultsSHA256)
 }
 
 // TestJUnitParsesBack always runs: the document parses with encoding/xml,

@@ -19,6 +19,9 @@ import (
 
 func markdownOf(t *testing.T, run *Run) string {
 	t.Helper()
+	if run.ResultsSHA256 == "" {
+		run = rendered(t, run)
+	}
 	var b bytes.Buffer
 	require.NoError(t, WriteMarkdown(&b, run))
 	return b.String()

@@ -164,7 +164,7 @@ const MaxResultsSize = 8 * keystate.MaxSnapshotSize
 // ReadResults reads a results file back. It is strict: unknown fields, wrong
 // types, trailing data, evidence that does not match its digest, or a verdict
 // that contradicts the results are errors. It does not judge the results
-// again: Verify does.
+// again: audit.Verify does.
 func ReadResults(r io.Reader) (*Run, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxResultsSize+1))
 	if err != nil {
@@ -184,6 +184,25 @@ func ReadResults(r io.Reader) (*Run, error) {
 		return nil, fmt.Errorf("read results file: %w", err)
 	}
 	return &run, nil
+}
+
+// DecodeResults reads a results file's shape (one JSON object of the known
+// fields, nothing after it) into the run it records, with ResultsSHA256 set
+// to data's digest, and each result's evidence_sha256 as the file gives it
+// (nil where it is missing). What the values say is for the caller to hold
+// to the evidence (audit.Verify).
+func DecodeResults(data []byte) (*Run, []map[string]string, error) {
+	f, err := decodeResults(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	run := f.run()
+	run.ResultsSHA256 = sha256Hex(data)
+	digests := make([]map[string]string, len(f.Results))
+	for i, rec := range f.Results {
+		digests[i] = rec.EvidenceSHA256
+	}
+	return &run, digests, nil
 }
 
 // decodeResults reads the file's shape: one JSON object of the known

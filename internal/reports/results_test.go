@@ -100,10 +100,9 @@ func TestReadResultsRejects(t *testing.T) {
 	}
 }
 
-// FuzzReadResults: no input makes ReadResults or Verify panic; whatever
-// ReadResults accepts can be written and read again unchanged; whatever
-// Verify accepts, ReadResults accepts too, and written again it verifies
-// to the same results.
+// FuzzReadResults: no input makes ReadResults panic; whatever it accepts
+// can be written and read again unchanged. (What audit.Verify accepts is
+// audit's FuzzVerifyReadsBack.)
 func FuzzReadResults(f *testing.F) {
 	var b bytes.Buffer
 	if err := WriteResults(&b, sampleRun(f)); err != nil {
@@ -116,14 +115,6 @@ func FuzzReadResults(f *testing.F) {
 	f.Add([]byte(`{"results":[{"evidence":{"a":1}}]}`))
 	f.Add([]byte(`{"run_id":"x","results":[],"target":{"kind":"snapshot"},"verdict":"READY","profile":{"content":"","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","canonical":"max_rotation_period_days: 365\n"},"catalog":{"version":"1","sha256":""},"snapshot":{}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if verified, err := Verify(data); err == nil {
-			read, err := ReadResults(bytes.NewReader(data))
-			require.NoError(t, err, "a verified file reads")
-			again, err := Verify(written(t, read))
-			require.NoError(t, err, "written again, it verifies")
-			assert.Equal(t, verified.Results, again.Results)
-			assert.Equal(t, verified.Verdict, again.Verdict)
-		}
 		run, err := ReadResults(bytes.NewReader(data))
 		if err != nil {
 			return

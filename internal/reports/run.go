@@ -95,7 +95,11 @@ const DefaultName = "cmk-audit"
 // Write renders the run into dir as <name>.results.json, <name>.junit.xml and
 // <name>.md, all three or none (WriteFiles).
 func Write(dir, name string, run *Run) (Paths, error) {
-	files, p, err := Files(dir, name, run)
+	r, err := Render(run)
+	if err != nil {
+		return Paths{}, err
+	}
+	files, p, err := r.Files(dir, name)
 	if err != nil {
 		return Paths{}, err
 	}
@@ -105,27 +109,43 @@ func Write(dir, name string, run *Run) (Paths, error) {
 	return p, WriteFiles(files...)
 }
 
+// Rendered is a run with its results file rendered, once: every other
+// output of the run (JUnit, Markdown, the files in a report directory)
+// names that file's digest and reuses its bytes, never a rebuild.
+type Rendered struct {
+	Run     *Run   // the run, with ResultsSHA256 set to the digest of Results
+	Results []byte // the results file
+}
+
+// Render renders the run's results file.
+func Render(run *Run) (*Rendered, error) {
+	var b bytes.Buffer
+	if err := WriteResults(&b, run); err != nil {
+		return nil, err
+	}
+	withDigest := *run
+	withDigest.ResultsSHA256 = sha256Hex(b.Bytes())
+	return &Rendered{Run: &withDigest, Results: b.Bytes()}, nil
+}
+
+// ResultsFile is the rendered results file as a File for path.
+func (r *Rendered) ResultsFile(path string) File { return bytesFile(path, r.Results) }
+
 // Files renders the run's three reports for dir without writing them, so a
 // command can write them in one WriteFiles with its other outputs. A run
 // that cannot be rendered fails here, before any file is touched.
-func Files(dir, name string, run *Run) ([]File, Paths, error) {
+func (r *Rendered) Files(dir, name string) ([]File, Paths, error) {
 	if name == "" {
 		name = DefaultName
 	}
 	if name != filepath.Base(name) || name == "." || name == ".." {
 		return nil, Paths{}, fmt.Errorf("report name %q must be a plain file name", name)
 	}
-	var res, junit, md bytes.Buffer
-	if err := WriteResults(&res, run); err != nil {
+	var junit, md bytes.Buffer
+	if err := WriteJUnit(&junit, r.Run); err != nil {
 		return nil, Paths{}, err
 	}
-	// The reports name the results file they go with.
-	withDigest := *run
-	withDigest.ResultsSHA256 = sha256Hex(res.Bytes())
-	if err := WriteJUnit(&junit, &withDigest); err != nil {
-		return nil, Paths{}, err
-	}
-	if err := WriteMarkdown(&md, &withDigest); err != nil {
+	if err := WriteMarkdown(&md, r.Run); err != nil {
 		return nil, Paths{}, err
 	}
 	p := Paths{
@@ -133,7 +153,7 @@ func Files(dir, name string, run *Run) ([]File, Paths, error) {
 		JUnit:    filepath.Join(dir, name+".junit.xml"),
 		Markdown: filepath.Join(dir, name+".md"),
 	}
-	return []File{bytesFile(p.Results, res.Bytes()), bytesFile(p.JUnit, junit.Bytes()), bytesFile(p.Markdown, md.Bytes())}, p, nil
+	return []File{r.ResultsFile(p.Results), bytesFile(p.JUnit, junit.Bytes()), bytesFile(p.Markdown, md.Bytes())}, p, nil
 }
 
 // bytesFile is a File whose content is already rendered.
@@ -165,7 +185,10 @@ func prepare(run *Run) (*Run, error) {
 	return &r, nil
 }
 
-// validate checks what every report relies on; ReadResults applies it too.
+// Validate checks what every report relies on: the renderers and
+// ReadResults apply it, and a verified run is held to it.
+func Validate(r *Run) error { return validate(r) }
+
 func validate(r *Run) error {
 	if r.RunID == "" {
 		return errors.New("run_id is missing")
@@ -209,16 +232,14 @@ func validate(r *Run) error {
 }
 
 // resultsDigest is the SHA-256 of the results file r goes with: the one
-// it was read from, else the one WriteResults writes for it.
+// it was read from, or the one Render rendered for it. It is never
+// rebuilt here: a report of a run whose results file was not rendered
+// has no file to name.
 func resultsDigest(r *Run) (string, error) {
-	if r.ResultsSHA256 != "" {
-		return r.ResultsSHA256, nil
+	if r.ResultsSHA256 == "" {
+		return "", errors.New("the results file this report goes with was not rendered (reports.Render), so its sha256 is not known")
 	}
-	var b bytes.Buffer
-	if err := WriteResults(&b, r); err != nil {
-		return "", err
-	}
-	return sha256Hex(b.Bytes()), nil
+	return r.ResultsSHA256, nil
 }
 
 func sha256Hex(b []byte) string {
@@ -231,6 +252,13 @@ func sha256Hex(b []byte) string {
 func evidenceBytes(raw json.RawMessage) []byte {
 	return bytes.Trim(raw, " \t\r\n")
 }
+
+// EvidenceSHA256 is the sha256 of one evidence item as the results file
+// stores and digests it.
+func EvidenceSHA256(raw json.RawMessage) string { return sha256Hex(evidenceBytes(raw)) }
+
+// SHA256Hex is the hex sha256 of b, as every digest in the reports is written.
+func SHA256Hex(b []byte) string { return sha256Hex(b) }
 
 // evidenceDigests maps each evidence name to the sha256 of its bytes.
 func evidenceDigests(ev map[string]json.RawMessage) map[string]string {
