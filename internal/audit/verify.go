@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -92,7 +93,7 @@ func Verify(data []byte) (*reports.Run, error) {
 	if len(data) > reports.MaxResultsSize {
 		return nil, fmt.Errorf("read results file: the file is larger than %d bytes", reports.MaxResultsSize)
 	}
-	run, digests, err := reports.DecodeResults(data)
+	run, err := reports.DecodeResults(data)
 	if err != nil {
 		return nil, fmt.Errorf("read results file: %w", err)
 	}
@@ -110,7 +111,7 @@ func Verify(data []byte) (*reports.Run, error) {
 		return nil, fmt.Errorf("%w: it holds %s (it was written before cmkcheck kept them in the file, or they were removed), so it is not verified; evaluate the run's saved snapshot again (cmkcheck evaluate --snapshot FILE --results NEW) to get a file that can be",
 			ErrNotRejudgeable, strings.Join(lacks, ", "))
 	}
-	findings, judged, err := rejudge(run, digests)
+	findings, judged, err := rejudge(run)
 	if err != nil {
 		return nil, err
 	}
@@ -135,9 +136,16 @@ func Verify(data []byte) (*reports.Run, error) {
 // rejudge judges the file's evidence again and lists what differs from
 // its claims, with the results judged. An error means the evidence could
 // not be judged at all.
-func rejudge(run *reports.Run, digests []map[string]string) ([]Finding, []checks.Result, error) {
+func rejudge(run *reports.Run) ([]Finding, []checks.Result, error) {
 	var fs []Finding
 	add := func(claim, file, evidence string) { fs = append(fs, Finding{claim, file, evidence}) }
+
+	members, err := reports.SnapshotMembers(run.Snapshot)
+	if err != nil {
+		add("snapshot", "evidence that does not read: "+err.Error(), "")
+		return fs, nil, nil
+	}
+	fs = append(fs, compareDigests(members, run.SnapshotSHA256)...)
 
 	state, err := keystate.Decode(run.Snapshot)
 	if err != nil {
@@ -172,7 +180,7 @@ func rejudge(run *reports.Run, digests []map[string]string) ([]Finding, []checks
 	if err != nil {
 		return nil, nil, err
 	}
-	fs = append(fs, compareResults(run.Results, digests, results)...)
+	fs = append(fs, compareResults(run.Results, members, results)...)
 	if want := checks.Verdict(results); run.Verdict != want {
 		add("verdict", shown(run.Verdict), shown(want))
 	}
@@ -184,7 +192,7 @@ func rejudge(run *reports.Run, digests []map[string]string) ([]Finding, []checks
 }
 
 // compareResults holds each result of the file to the one judged again.
-func compareResults(file []checks.Result, digests []map[string]string, judged []checks.Result) []Finding {
+func compareResults(file []checks.Result, members map[string]json.RawMessage, judged []checks.Result) []Finding {
 	var fs []Finding
 	byID := map[string]int{}
 	for i, r := range judged {
@@ -192,7 +200,7 @@ func compareResults(file []checks.Result, digests []map[string]string, judged []
 	}
 	seen := map[string]bool{}
 	var order []string
-	for k, rec := range file {
+	for _, rec := range file {
 		if seen[rec.ID] {
 			fs = append(fs, Finding{shown(rec.ID), "a second result for this check", ""})
 			continue
@@ -204,7 +212,7 @@ func compareResults(file []checks.Result, digests []map[string]string, judged []
 			fs = append(fs, Finding{shown(rec.ID), "a result (status " + string(rec.Status) + ")", "there is no such check"})
 			continue
 		}
-		fs = append(fs, compareResult(rec, digests[k], judged[i])...)
+		fs = append(fs, compareResult(rec, members, judged[i])...)
 	}
 	var want []string
 	for _, r := range judged {
@@ -220,7 +228,7 @@ func compareResults(file []checks.Result, digests []map[string]string, judged []
 }
 
 // compareResult names each field of one result that differs.
-func compareResult(rec checks.Result, evidenceSHA256 map[string]string, want checks.Result) []Finding {
+func compareResult(rec checks.Result, members map[string]json.RawMessage, want checks.Result) []Finding {
 	var fs []Finding
 	field := func(name, got, want string) {
 		if got != want {
@@ -236,36 +244,69 @@ func compareResult(rec checks.Result, evidenceSHA256 map[string]string, want che
 	field("remediation.console", rec.Remediation.Console, want.Remediation.Console)
 	field("remediation.cli", rec.Remediation.CLI, want.Remediation.CLI)
 
-	if evidenceSHA256 == nil {
-		fs = append(fs, Finding{rec.ID + " evidence_sha256", "nothing (it is missing)", ""})
-	}
-	names := map[string]bool{}
-	for _, m := range []map[string]bool{keySet(rec.Evidence), keySet(evidenceSHA256), keySet(want.Evidence)} {
-		for k := range m {
-			names[k] = true
+	// Each reference must name what the snapshot holds, and the references
+	// must be those the check is judged on.
+	claim := func(ref checks.EvidenceRef) string { return rec.ID + " evidence " + strconv.Quote(ref.Member) }
+	for _, ref := range rec.Evidence {
+		raw, ok := members[ref.Member]
+		if !ok {
+			fs = append(fs, Finding{claim(ref), "a reference to a member the snapshot does not hold", ""})
+			continue
 		}
+		if _, ok := checks.ResolvePointer(raw, ref.Pointer); !ok {
+			fs = append(fs, Finding{claim(ref), "the pointer " + shown(ref.Pointer) + ", which resolves to nothing in the snapshot's answer", ""})
+		}
+	}
+	inFile := map[checks.EvidenceRef]bool{}
+	for _, ref := range rec.Evidence {
+		inFile[ref] = true
+	}
+	inJudged := map[checks.EvidenceRef]bool{}
+	for _, ref := range want.Evidence {
+		inJudged[ref] = true
+		if !inFile[ref] {
+			fs = append(fs, Finding{claim(ref), "no answer (it does not name " + refText(ref) + ")",
+				"the check is judged on the snapshot's answer (sha256 " + reports.EvidenceSHA256(members[ref.Member]) + ")"})
+		}
+	}
+	for _, ref := range rec.Evidence {
+		if !inJudged[ref] {
+			fs = append(fs, Finding{claim(ref), "a reference to " + refText(ref), "the check is not judged on it"})
+		}
+	}
+	return fs
+}
+
+// refText names a reference in a finding.
+func refText(ref checks.EvidenceRef) string {
+	if ref.Pointer == "" {
+		return strconv.Quote(ref.Member)
+	}
+	return strconv.Quote(ref.Member) + " at " + strconv.Quote(ref.Pointer)
+}
+
+// compareDigests holds each member of the snapshot to the sha256 the file
+// gives for it.
+func compareDigests(members map[string]json.RawMessage, digests map[string]string) []Finding {
+	if digests == nil {
+		return []Finding{{"snapshot_sha256", "nothing (it is missing)", ""}}
+	}
+	var fs []Finding
+	names := keySet(members)
+	for k := range digests {
+		names[k] = true
 	}
 	for _, name := range slices.Sorted(maps.Keys(names)) {
-		claim := rec.ID + " evidence " + strconv.Quote(name)
-		raw, inFile := rec.Evidence[name]
-		digest, hasDigest := evidenceSHA256[name]
-		judged, inJudged := want.Evidence[name]
+		claim := "evidence " + strconv.Quote(name)
+		raw, held := members[name]
+		digest, hasDigest := digests[name]
 		switch {
-		case inFile && !hasDigest && evidenceSHA256 != nil:
+		case held && !hasDigest:
 			fs = append(fs, Finding{claim, "an answer without its sha256", ""})
-		case !inFile && hasDigest:
-			fs = append(fs, Finding{claim, "a sha256 (" + digest + ") of an answer it does not hold", ""})
-		case inFile && hasDigest && reports.EvidenceSHA256(raw) != digest:
+		case !held:
+			fs = append(fs, Finding{claim, "a sha256 (" + digest + ") of an answer the snapshot does not hold", ""})
+		case reports.EvidenceSHA256(raw) != digest:
 			fs = append(fs, Finding{claim, "an answer whose sha256 is " + reports.EvidenceSHA256(raw) + ", not the " + digest + " it gives", ""})
-		}
-		switch {
-		case inFile && !inJudged:
-			fs = append(fs, Finding{claim, "an answer (sha256 " + reports.EvidenceSHA256(raw) + ")", "the check is not judged on it"})
-		case !inFile && inJudged:
-			fs = append(fs, Finding{claim, "no answer", "the snapshot's answer (sha256 " + reports.EvidenceSHA256(judged) + ")"})
-		case inFile && reports.EvidenceSHA256(raw) != reports.EvidenceSHA256(judged):
-			fs = append(fs, Finding{claim, "an answer with sha256 " + reports.EvidenceSHA256(raw),
-				"the snapshot's answer has sha256 " + reports.EvidenceSHA256(judged)})
 		}
 	}
 	return fs
@@ -324,6 +365,9 @@ func embed(run *reports.Run, s *keystate.State, v profile.Valid) error {
 	p := v.Profile()
 	run.NotEvaluated = checks.NotEvaluated(run.Results)
 	run.Snapshot = bytes.TrimSpace(snapshot)
+	if run.SnapshotSHA256, err = reports.SnapshotDigests(run.Snapshot); err != nil {
+		return fmt.Errorf("results file: %w", err)
+	}
 	run.Profile.Canonical = string(canonical)
 	run.Profile.Overrides = slices.Clone(p.Overrides)
 	if profile.Derived([]byte(run.Profile.Content), run.Profile.Overrides, v) != nil {

@@ -178,29 +178,44 @@ func TestVerifyNamesEachAlteration(t *testing.T) {
 			replaceIn(t, orig, describe, `"Description": "edited"`, -1),
 			[]string{"CMK-LBL-3 observed", `evidence "DescribeKey"`}, nil,
 		},
-		"a raw answer in one result's evidence, digest left": {
-			replaceIn(t, orig, describe, `"Description": "edited"`, 1),
-			[]string{`CMK-REG-1 evidence "DescribeKey"`}, []string{"not the"},
+		// The results hold the evidence once, in the snapshot; a result
+		// names what it was judged on. The edits that once targeted a
+		// result's copy of an answer target the snapshot's member or the
+		// result's reference to it.
+		"a raw answer in the snapshot, digest left": {
+			replaceIn(t, orig, `"KeyState": "Enabled"`, `"KeyState": "Disabled"`, 1),
+			[]string{`evidence "DescribeKey"`, "CMK-CFG-5 status"}, []string{"not the"},
 		},
-		"a raw answer in one result's evidence, digest recomputed": {
+		"a result's reference pointed elsewhere": {
 			rewritten(t, orig, func(r *reports.Run) {
-				r.Results[3].Evidence["DescribeKey"] = json.RawMessage(`{"KeyMetadata": {}}`)
+				r.Results[3].Evidence = []checks.EvidenceRef{{Member: "DescribeKey", Pointer: "/KeyMetadata/KeyId"}}
 			}),
-			[]string{`CMK-REG-1 evidence "DescribeKey"`}, []string{"the snapshot's answer has sha256"},
+			[]string{`CMK-REG-1 evidence "DescribeKey"`}, []string{"the check is not judged on it"},
+		},
+		"a result's reference to a member the snapshot lacks": {
+			rewritten(t, orig, func(r *reports.Run) {
+				r.Results[3].Evidence = append(r.Results[3].Evidence, checks.EvidenceRef{Member: "GetCallerIdentity"})
+			}),
+			[]string{`CMK-REG-1 evidence "GetCallerIdentity"`}, []string{"a member the snapshot does not hold"},
+		},
+		"a result's pointer that resolves to nothing": {
+			rewritten(t, orig, func(r *reports.Run) {
+				r.Results[3].Evidence = []checks.EvidenceRef{{Member: "DescribeKey", Pointer: "/KeyMetadata/Nowhere"}}
+			}),
+			[]string{`CMK-REG-1 evidence "DescribeKey"`}, []string{"resolves to nothing"},
 		},
 		"a raw answer everywhere, digests recomputed, results left": {
 			rewritten(t, orig, func(r *reports.Run) {
 				r.Snapshot = bytes.ReplaceAll(r.Snapshot, []byte(`"KeyState": "Enabled"`), []byte(`"KeyState": "Disabled"`))
-				for _, res := range r.Results {
-					if ev, ok := res.Evidence["DescribeKey"]; ok {
-						res.Evidence["DescribeKey"] = bytes.ReplaceAll(ev, []byte(`"KeyState": "Enabled"`), []byte(`"KeyState": "Disabled"`))
-					}
-				}
 			}),
 			[]string{"CMK-CFG-5 status", "CMK-CFG-5 observed"}, nil,
 		},
+		"a digest of an answer the snapshot lacks": {
+			replaceIn(t, orig, `"snapshot_sha256": {`, `"snapshot_sha256": {"GetCallerIdentity": "00",`, 1),
+			[]string{`evidence "GetCallerIdentity"`}, []string{"an answer the snapshot does not hold"},
+		},
 		"evidence dropped from a result": {
-			rewritten(t, orig, func(r *reports.Run) { delete(r.Results[3].Evidence, "DescribeKey") }),
+			rewritten(t, orig, func(r *reports.Run) { r.Results[3].Evidence = []checks.EvidenceRef{} }),
 			[]string{`CMK-REG-1 evidence "DescribeKey"`}, []string{"no answer"},
 		},
 		"the profile's canonical form": {
@@ -342,9 +357,12 @@ func TestVerifyAnotherCatalog(t *testing.T) {
 // A file written before the evidence was embedded, or with it removed,
 // cannot be judged again: never verified.
 func TestVerifyNeedsTheEvidence(t *testing.T) {
-	golden, err := os.ReadFile("../reports/testdata/sample.results.json")
-	require.NoError(t, err)
-	_, err = reports.ReadResults(bytes.NewReader(golden))
+	// A file as cmkcheck wrote it before it kept the snapshot, the
+	// canonical profile and the catalog.
+	golden := rewritten(t, written(t, fixtureRun(t, "../../fixtures/snapshots/compliant.json", profileFile(t, exampleProfile))), func(r *reports.Run) {
+		r.Snapshot, r.Profile.Canonical, r.Catalog = nil, "", nil
+	})
+	_, err := reports.ReadResults(bytes.NewReader(golden))
 	require.NoError(t, err, "an old file still reads")
 	_, err = Verify(golden)
 	require.ErrorIs(t, err, ErrNotRejudgeable)

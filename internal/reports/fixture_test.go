@@ -42,6 +42,8 @@ func fixtureRun(t testing.TB, snapshotPath string, v profile.Valid) *Run {
 	canonical, err := v.Canonical()
 	require.NoError(t, err)
 	run.Snapshot = bytes.TrimSpace(snapshot)
+	run.SnapshotSHA256, err = SnapshotDigests(run.Snapshot)
+	require.NoError(t, err)
 	run.Profile.Canonical = string(canonical)
 	catalog := Catalog()
 	run.Catalog = &catalog

@@ -447,9 +447,13 @@ func fleetSuiteOf(r *Run, resultsFile string) (junitSuite, error) {
 	}
 	s.Tests = len(r.Results)
 	s.Properties = append(s.Properties, junitProperty{Name: "results_file", Value: xmlSafe(filepath.ToSlash(resultsFile))})
+	ev := evidenceOf(r)
 	for _, res := range r.Results {
-		rec := fleetRecord{ID: res.ID, Severity: res.Severity, Status: res.Status, EvidenceSHA256: evidenceDigests(res.Evidence),
+		rec := fleetRecord{ID: res.ID, Severity: res.Severity, Status: res.Status, EvidenceSHA256: map[string]string{},
 			ResultsFile: filepath.ToSlash(resultsFile)}
+		for _, ref := range res.Evidence {
+			rec.EvidenceSHA256[ref.Member] = ev.digests[ref.Member]
+		}
 		rec.EvidenceDigest = manifestDigest(rec.EvidenceSHA256)
 		out, err := json.Marshal(rec)
 		if err != nil {
@@ -460,7 +464,8 @@ func fleetSuiteOf(r *Run, resultsFile string) (junitSuite, error) {
 	return s, nil
 }
 
-// manifestDigest is evidenceDigest from the items' digests.
+// manifestDigest is one digest for the members a result was judged on: the
+// sha256 of their sha256sum-style manifest ("<hex>  <name>\n" each, sorted).
 func manifestDigest(digests map[string]string) string {
 	var manifest strings.Builder
 	for _, name := range sortedKeys(digests) {

@@ -70,11 +70,15 @@ type Run struct {
 	// the results wherever a run is read or written.
 	NotEvaluated []checks.Omission `json:"not_evaluated"`
 	Results      []checks.Result   `json:"results"`
+	// SnapshotSHA256 is the sha256 of each member of Snapshot
+	// (SnapshotDigests): WriteResults computes it, a file read back gives
+	// it as written.
+	SnapshotSHA256 map[string]string `json:"snapshot_sha256,omitempty"`
 	// Snapshot is the evidence the results were judged on, as
-	// keystate.State.Snapshot wrote it: every raw answer once. With
-	// Profile.Canonical and Catalog it lets Verify judge the results again
-	// (EmbedEvidence sets all three). The results file keeps it byte for
-	// byte after the results.
+	// keystate.State.Snapshot wrote it: every raw answer once, which the
+	// results name. With Profile.Canonical and Catalog it lets audit.Verify
+	// judge the results again (audit.Evaluate sets all three). The results
+	// file keeps it byte for byte after the results.
 	Snapshot json.RawMessage `json:"snapshot,omitempty"`
 
 	// ResultsSHA256 is the SHA-256 of the results file this run was read
@@ -179,6 +183,12 @@ func prepare(run *Run) (*Run, error) {
 	if r.Profile.SHA256 == "" {
 		r.Profile.SHA256 = sha256Hex([]byte(r.Profile.Content))
 	}
+	r.Results = slices.Clone(r.Results)
+	for i := range r.Results {
+		if r.Results[i].Evidence == nil {
+			r.Results[i].Evidence = []checks.EvidenceRef{} // "none" is [], never null
+		}
+	}
 	if err := validate(&r); err != nil {
 		return nil, err
 	}
@@ -212,9 +222,9 @@ func validate(r *Run) error {
 		if res.Severity != checks.Required && res.Severity != checks.Recommended {
 			return fmt.Errorf("result %s: severity %q is not required or recommended", res.ID, res.Severity)
 		}
-		for _, name := range sortedKeys(res.Evidence) {
-			if !json.Valid(res.Evidence[name]) {
-				return fmt.Errorf("result %s: evidence %q is not valid JSON", res.ID, name)
+		for _, ref := range res.Evidence {
+			if ref.Member == "" {
+				return fmt.Errorf("result %s: an evidence reference names no member", res.ID)
 			}
 		}
 	}
@@ -259,26 +269,6 @@ func EvidenceSHA256(raw json.RawMessage) string { return sha256Hex(evidenceBytes
 
 // SHA256Hex is the hex sha256 of b, as every digest in the reports is written.
 func SHA256Hex(b []byte) string { return sha256Hex(b) }
-
-// evidenceDigests maps each evidence name to the sha256 of its bytes.
-func evidenceDigests(ev map[string]json.RawMessage) map[string]string {
-	d := make(map[string]string, len(ev))
-	for name, raw := range ev {
-		d[name] = sha256Hex(evidenceBytes(raw))
-	}
-	return d
-}
-
-// evidenceDigest is one digest for all of a result's evidence: the sha256 of
-// its sha256sum-style manifest ("<hex>  <name>\n" per item, sorted by name),
-// so `sha256sum` output can be checked against it.
-func evidenceDigest(ev map[string]json.RawMessage) string {
-	var manifest strings.Builder
-	for _, name := range sortedKeys(ev) {
-		fmt.Fprintf(&manifest, "%s  %s\n", sha256Hex(evidenceBytes(ev[name])), name)
-	}
-	return sha256Hex([]byte(manifest.String()))
-}
 
 func sortedKeys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))
