@@ -61,7 +61,7 @@ type Options struct {
 	// up for it (an EventBridge rule for DisableKey, ScheduleKeyDeletion
 	// and PutKeyPolicy with an SNS topic as its target), deleted with it.
 	Watch bool
-	// Baseline is the keystate.Baseline member (reports.LoadBaseline) that
+	// Baseline is the keystate.Baseline member (LoadBaseline) that
 	// CMK-DRF-1 judges drift against; nil: no baseline, DRF-1 is SKIP.
 	Baseline json.RawMessage
 	NoIAM    bool // do not read the account's IAM side (--no-iam): CMK-ADM-4 is SKIP

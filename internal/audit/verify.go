@@ -83,7 +83,8 @@ func (e *VerifyError) Error() string {
 // Verify reads a results file and judges it again from its own evidence:
 // the embedded snapshot, against the embedded profile, with this build's
 // checks. Every result (status, observed and expected text, title,
-// severity, section, remediation, evidence and its digest), the verdict,
+// severity, section, remediation, evidence references), each snapshot
+// member's digest, the verdict,
 // the order of the results, the fields that follow from the evidence (key
 // ARN, account, region, caller, target) and the profile record must be
 // what that gives; otherwise the error is a *VerifyError naming each

@@ -1,7 +1,9 @@
 // Package reports renders the recorded results of one audit run: a results
 // file (JSON, the record of truth that `cmkcheck report` reads back), JUnit
 // XML for CI systems and a Markdown report for the auditors who sign it off.
-// It knows nothing of AWS: it renders what the checks recorded.
+// It knows nothing of AWS and judges nothing: it renders a judged run
+// (audit.Evaluate, or a file audit.Verify judged again) and encodes and
+// decodes the results file's format.
 package reports
 
 import (
