@@ -33,6 +33,12 @@ func TestAudit(t *testing.T) {
 	paths, err := reports.Write(reportDir(t), reports.DefaultName, run)
 	require.NoError(t, err, "writing the reports")
 	t.Logf("reports: %s, %s, %s", paths.Results, paths.JUnit, paths.Markdown)
+	// The results file is handed to auditors: it verifies as written
+	// (judged once here, once by Verify).
+	written, err := os.ReadFile(paths.Results)
+	require.NoError(t, err)
+	_, err = audit.Verify(written)
+	require.NoError(t, err, "the results file verifies")
 	// The evidence the checks judged, as a snapshot: cmkcheck evaluate
 	// --snapshot re-judges it offline to the same results.
 	snapshot, err := out.State.Snapshot()

@@ -91,8 +91,26 @@ func BenchmarkFleet(b *testing.B) {
 			b.ReportMetric(float64(calls)/float64(keys), "calls/key")
 			b.ReportMetric(float64(peak.live)/(1<<20), "peak-live-MB")
 			b.ReportMetric(float64(peak.objects)/(1<<20), "peak-heap-MB")
+			b.ReportMetric(float64(diskBytes(b, dir))/float64(n), "disk-bytes/key")
 		})
 	}
+}
+
+// diskBytes is what the last run wrote under dir: every key's results file
+// and report, and the index.
+func diskBytes(b *testing.B, dir string) int64 {
+	var n int64
+	require.NoError(b, filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			info, ierr := d.Info()
+			if ierr != nil {
+				return ierr
+			}
+			n += info.Size()
+		}
+		return err
+	}))
+	return n
 }
 
 // heapPeak is the most the heap held while a fleet ran: live is what the

@@ -128,7 +128,7 @@ func driftKey(t *testing.T, tg *targets.Target, change func(ctx context.Context,
 	require.Equal(t, checks.Skip, resultOf(t, signed.Run, "CMK-DRF-1").Status, "no baseline: SKIP")
 	var file bytes.Buffer
 	require.NoError(t, reports.WriteResults(&file, signed.Run))
-	baseline, err := reports.LoadBaseline(file.Bytes())
+	baseline, err := audit.LoadBaseline(file.Bytes())
 	require.NoError(t, err, "the signed results verify")
 
 	if change != nil {
@@ -139,7 +139,7 @@ func driftKey(t *testing.T, tg *targets.Target, change func(ctx context.Context,
 	// The drift run's results verify from their own evidence.
 	var rerun bytes.Buffer
 	require.NoError(t, reports.WriteResults(&rerun, again.Run))
-	_, err = reports.Verify(rerun.Bytes())
+	_, err = audit.Verify(rerun.Bytes())
 	require.NoError(t, err, "the drift run's results verify")
 	return resultOf(t, again.Run, "CMK-DRF-1")
 }

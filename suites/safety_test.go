@@ -348,8 +348,12 @@ func TestSecretsStayOut(t *testing.T) {
 		require.NoError(t, err, tc.name)
 		keep(tc.name+" state", out.State)
 		keep(tc.name+" record", out.Record)
-		_, err = reports.Write(filepath.Join(dir, fmt.Sprint(i)), reports.DefaultName, out.Run)
+		paths, err := reports.Write(filepath.Join(dir, fmt.Sprint(i)), reports.DefaultName, out.Run)
 		require.NoError(t, err, tc.name)
+		written, err := os.ReadFile(paths.Results)
+		require.NoError(t, err, tc.name)
+		_, err = audit.Verify(written)
+		require.NoError(t, err, "%s: the results file verifies", tc.name)
 		require.NoError(t, reports.AppendStepSummary(vars(env.StepSummary), out.Run), tc.name)
 	}
 

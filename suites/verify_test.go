@@ -32,7 +32,7 @@ func TestResultsFilesVerify(t *testing.T) {
 		require.NoError(t, err, "opening LocalStack")
 		t.Cleanup(tg.Close)
 	default:
-		t.Skipf("on %s TestAudit's results file is verified as it is written (reports.EmbedEvidence); this test provisions keys, so it runs on the emulators", kind)
+		t.Skipf("on %s TestAudit verifies the results file it writes; this test provisions keys, so it runs on the emulators", kind)
 	}
 	p := selfProfile(t, tg)
 	for _, v := range []provision.Variant{provision.Correct, provision.PublicPrincipal, provision.Disabled, provision.Imported} {
@@ -44,7 +44,7 @@ func TestResultsFilesVerify(t *testing.T) {
 			data, err := os.ReadFile(paths.Results)
 			require.NoError(t, err)
 
-			got, err := reports.Verify(data)
+			got, err := audit.Verify(data)
 			require.NoError(t, err, "the file as written verifies")
 			assert.Equal(t, out.Run.Verdict, got.Verdict)
 			assert.Equal(t, out.Run.Results, got.Results)
@@ -59,8 +59,8 @@ func TestResultsFilesVerify(t *testing.T) {
 			}
 
 			edited := bytes.Replace(data, []byte(`"status": "PASS"`), []byte(`"status": "FAIL"`), 1)
-			_, err = reports.Verify(edited)
-			var ve *reports.VerifyError
+			_, err = audit.Verify(edited)
+			var ve *audit.VerifyError
 			require.ErrorAs(t, err, &ve)
 			assert.Contains(t, err.Error(), `CMK-AVL-1 status: the file says "FAIL"; its evidence says "PASS"`)
 		})

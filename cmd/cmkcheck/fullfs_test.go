@@ -46,8 +46,8 @@ func TestNearlyFullDiskLeavesNoFile(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			// 40 KiB: room for the Markdown, not for the results file.
-			cmd := exec.Command(sh, append([]string{"-c", `ulimit -f 80 && exec "$0" "$@"`, self, "evaluate"}, args...)...)
+			// 20 KiB: room for the Markdown (about 12 KiB), not for the results file (about 40 KiB).
+			cmd := exec.Command(sh, append([]string{"-c", `ulimit -f 40 && exec "$0" "$@"`, self, "evaluate"}, args...)...)
 			cmd.Dir = dir
 			cmd.Env = append(os.Environ(), asMain+"=1")
 			out, err := cmd.CombinedOutput()

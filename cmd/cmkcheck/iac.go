@@ -204,9 +204,18 @@ func (sr *iacRun) key(i int) reports.IaCKey {
 }
 
 func (o outputs) writeIaC(sr *iacRun, stdout, stderr io.Writer) error {
+	// Each key's results file is rendered once; the other reports name its digest.
+	rendered := make([]*reports.Rendered, len(sr.runs))
+	for i, run := range sr.runs {
+		r, err := reports.Render(run)
+		if err != nil {
+			return err
+		}
+		rendered[i], sr.runs[i] = r, r.Run
+	}
 	var named []reports.File // the files asked for by name
 	if o.results != "" {
-		named = append(named, reports.File{Path: o.results, Write: func(w io.Writer) error { return reports.WriteResults(w, sr.runs[0]) }})
+		named = append(named, rendered[0].ResultsFile(o.results))
 	}
 	if o.junit != "" {
 		// One testsuite per key, in one file a CI system reads.
@@ -221,8 +230,8 @@ func (o outputs) writeIaC(sr *iacRun, stdout, stderr io.Writer) error {
 	if o.dir != "" {
 		files = slices.Clip(named)
 		used := map[string]bool{}
-		for i, run := range sr.runs {
-			inDir, paths, err := reports.Files(o.dir, reportName(sr.keys[i], used), run)
+		for i := range sr.runs {
+			inDir, paths, err := rendered[i].Files(o.dir, reportName(sr.keys[i], used))
 			if err != nil {
 				return err
 			}

@@ -342,12 +342,25 @@ func (o *outputs) check() error {
 }
 
 func (o outputs) write(run *reports.Run, stdout, stderr io.Writer) error {
+	// The results file is rendered once; the other reports name its digest.
+	// A run read back from a file (report, verify) names that file, unless
+	// a new one is written.
+	var rendered *reports.Rendered
+	if run.ResultsSHA256 == "" || o.results != "" || o.dir != "" {
+		var err error
+		if rendered, err = reports.Render(run); err != nil {
+			return err
+		}
+		run = rendered.Run
+	}
 	var named []reports.File // the files asked for by name
+	if o.results != "" {
+		named = append(named, rendered.ResultsFile(o.results))
+	}
 	for _, f := range []struct {
 		path  string
 		write func(io.Writer, *reports.Run) error
 	}{
-		{o.results, reports.WriteResults},
 		{o.junit, func(w io.Writer, r *reports.Run) error { return reports.WriteJUnit(w, r) }},
 		{o.markdown, reports.WriteMarkdown},
 	} {
@@ -358,7 +371,7 @@ func (o outputs) write(run *reports.Run, stdout, stderr io.Writer) error {
 	files := named
 	var paths reports.Paths
 	if o.dir != "" {
-		inDir, p, err := reports.Files(o.dir, "", run)
+		inDir, p, err := rendered.Files(o.dir, "")
 		if err != nil {
 			return err
 		}
@@ -742,7 +755,7 @@ func readBaseline(path string) (json.RawMessage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--baseline: %w", err)
 	}
-	member, err := reports.LoadBaseline(data)
+	member, err := audit.LoadBaseline(data)
 	if err != nil {
 		return nil, fmt.Errorf("--baseline %s: %w", path, err)
 	}

@@ -33,7 +33,7 @@ type contract struct {
 	Results []struct {
 		ID, Title, Severity, Status, Section, Expected, Observed string
 		Remediation                                              map[string]string
-		Evidence                                                 map[string]json.RawMessage
+		Evidence                                                 []struct{ Member, Pointer string }
 	} `json:"results"`
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/aep-cmk/cmkcheck/internal/audit"
 	"github.com/aep-cmk/cmkcheck/internal/reports"
 )
 
@@ -58,7 +59,7 @@ func readVerified(path string) (*reports.Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	run, err := reports.Verify(data)
+	run, err := audit.Verify(data)
 	if err != nil {
 		return nil, fmt.Errorf("results %s: %w", path, err)
 	}

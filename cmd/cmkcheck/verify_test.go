@@ -135,11 +135,13 @@ func TestVerifyTamperTable(t *testing.T) {
 		{"a raw answer (in the snapshot)", func(t *testing.T, d []byte) []byte {
 			return replaceNth(t, d, `"Description": ?"[^"]*"`, `"Description": "approved by security"`, -1)
 		}, "CMK-LBL-3 observed"},
-		{"a raw answer (in a result's evidence, digest recomputed)", func(t *testing.T, d []byte) []byte {
+		// The answers are in the snapshot once; a result names them. The
+		// edit of a result's copy of an answer now edits its reference.
+		{"a result's evidence reference (file rewritten)", func(t *testing.T, d []byte) []byte {
 			return viaRun(t, d, func(r *reports.Run) {
 				for i := range r.Results {
 					if r.Results[i].ID == "CMK-CFG-5" {
-						r.Results[i].Evidence["DescribeKey"] = json.RawMessage(`{"KeyMetadata": {"KeyState": "Enabled", "Enabled": true}}`)
+						r.Results[i].Evidence = []checks.EvidenceRef{{Member: "DescribeKey", Pointer: "/KeyMetadata/KeyId"}}
 					}
 				}
 			})
@@ -219,7 +221,12 @@ func TestVerifyUnchangedAndOldFiles(t *testing.T) {
 		})
 	}
 
-	old := "../../internal/reports/testdata/sample.results.json"
+	// A file as written before cmkcheck kept its evidence, the canonical
+	// profile and the catalog in it.
+	old := filepath.Join(t.TempDir(), "old.json")
+	require.NoError(t, os.WriteFile(old, viaRun(t, resultsOf(t)["offline"], func(r *reports.Run) {
+		r.Snapshot, r.Profile.Canonical, r.Catalog = nil, "", nil
+	}), 0o600))
 	for _, cmd := range [][]string{{"verify", "--results", old}, {"report", "--results", old}} {
 		code, out, errOut := cmkcheck(t, nil, cmd...)
 		assert.Equal(t, exitUsage, code, cmd[0])

@@ -61,7 +61,7 @@ type Options struct {
 	// up for it (an EventBridge rule for DisableKey, ScheduleKeyDeletion
 	// and PutKeyPolicy with an SNS topic as its target), deleted with it.
 	Watch bool
-	// Baseline is the keystate.Baseline member (reports.LoadBaseline) that
+	// Baseline is the keystate.Baseline member (LoadBaseline) that
 	// CMK-DRF-1 judges drift against; nil: no baseline, DRF-1 is SKIP.
 	Baseline json.RawMessage
 	NoIAM    bool // do not read the account's IAM side (--no-iam): CMK-ADM-4 is SKIP
@@ -258,11 +258,12 @@ func Evaluate(state *keystate.State, v profile.Valid, src Source) (*reports.Run,
 			return nil, fmt.Errorf("audit: --baseline: %w", err)
 		}
 	}
-	results, err := evaluate(state, v)
+	results, err := judgeKey(state, v, "this key state")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("audit: %w", err)
 	}
 	build := buildinfo.Read()
+	d := derive(state, p, src.Account, src.Region, src.Key)
 	run := &reports.Run{
 		RunID:       runID(src.Start),
 		Start:       src.Start.UTC(),
@@ -270,42 +271,62 @@ func Evaluate(state *keystate.State, v profile.Valid, src Source) (*reports.Run,
 		ToolVersion: build.Version,
 		Commit:      build.Commit,
 		Target:      src.Target,
-		Account:     src.Account,
-		Region:      src.Region,
-		KeyARN:      src.Key,
+		Account:     d.Account,
+		Region:      d.Region,
+		Caller:      d.Caller,
+		KeyARN:      d.KeyARN,
 		Profile:     reports.NewProfileRecord(p.Source, p.Content),
 		Verdict:     checks.Verdict(results),
 		Results:     results,
 	}
-	if state.Key != nil {
-		run.KeyARN = state.Key.Arn
-		run.Account = state.Key.Account()
-	}
-	if run.Region == "" {
-		run.Region = p.Region
-		if state.Key != nil {
-			run.Region = state.Key.Region()
-		}
-	}
-	if state.Identity != nil && state.Identity.Caller != nil {
-		run.Caller = state.Identity.Caller.Arn
-	}
 	// The results file carries its evidence, so it can be judged again
-	// (cmkcheck verify); reports.compareDerived mirrors the fields above.
-	if err := reports.EmbedEvidence(run, state, v); err != nil {
+	// (cmkcheck verify), by judgeKey and derive as here.
+	if err := embed(run, state, v); err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
 	return run, nil
 }
 
-// judge is checks.Evaluate; a test swaps it for one that panics.
+// derived are the run's fields that follow from the evidence: the key ARN
+// and account from DescribeKey, the caller from GetCallerIdentity, the
+// region from where it was judged.
+type derived struct{ KeyARN, Account, Region, Caller string }
+
+// derive is the one rule for those fields, which Evaluate fills and Verify
+// holds a file to. account and region are the live target's ("" offline),
+// key the key asked for. The key's own ARN names the account; without a
+// live target the region is the key ARN's, else the profile's.
+func derive(s *keystate.State, p *profile.Profile, account, region, key string) derived {
+	d := derived{KeyARN: key, Account: account, Region: region}
+	if s.Key != nil {
+		d.KeyARN, d.Account = s.Key.Arn, s.Key.Account()
+	}
+	if d.Region == "" {
+		d.Region = p.Region
+		if s.Key != nil {
+			d.Region = s.Key.Region()
+		}
+	}
+	if s.Identity != nil && s.Identity.Caller != nil {
+		d.Caller = s.Identity.Caller.Arn
+	}
+	return d
+}
+
+// judge is checks.Evaluate: the only call to it in production code (a
+// test holds that). Tests swap it to count the calls, or for one that
+// panics.
 var judge = checks.Evaluate
 
-// evaluate runs the checks; a panic in them is an error, not a crash.
-func evaluate(s *keystate.State, p profile.Valid) (results []checks.Result, err error) {
+// judgeKey is the one function that judges a key from its evidence:
+// Evaluate (audit, evaluate, fleet) and Verify (verify, report, a results
+// file given as --baseline) both call it. A panic in the checks is an
+// error, not a crash.
+// what names the evidence for the error.
+func judgeKey(s *keystate.State, p profile.Valid, what string) (results []checks.Result, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("audit: the checks failed on this key state: %v", r)
+			err = fmt.Errorf("the checks failed on %s: %v", what, r)
 		}
 	}()
 	return judge(s, p), nil

@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/aep-cmk/cmkcheck/internal/keystate"
@@ -58,6 +57,6 @@ func evalAccount(e *env) outcome {
 	o := judge(keyAccount == account && keyRegion == target.Region,
 		fmt.Sprintf("%s; KMS answered kms:DescribeKey for %s in account %s, region %s; the target's region is %s",
 			who, e.key.Arn, keyAccount, keyRegion, target.Region))
-	o.evidence = map[string]json.RawMessage{dk: e.s.Raw[dk]}
+	o.evidence = []string{dk}
 	return o
 }

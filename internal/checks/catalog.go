@@ -31,7 +31,11 @@ type Check struct {
 	// each one present is evidence, and one that cannot be read makes it
 	// ERROR. The evaluator says what their absence means (offline: SKIP).
 	Uses []string
-	eval func(*env) outcome
+	// Pointers name, per member, the values within it the check reads, so
+	// a result's evidence can point at them (EvidenceRef). A pointer that
+	// resolves to nothing in a given answer is left out of that result.
+	Pointers map[string][]string
+	eval     func(*env) outcome
 	// requiredIf says when the profile raises a recommended check to
 	// required. It is applied whether or not the evidence could be had, so
 	// a required check without evidence is a required ERROR.

@@ -6,6 +6,7 @@ func init() {
 	c := metadataCheck("CMK-CFG-1", "The key is symmetric", Required, "KeySpec", symmetric,
 		func(k *keystate.KeyMetadata) string { return k.KeySpec })
 	c.eval = evalKeySpec
+	c.Pointers = map[string][]string{dk: {"/KeyMetadata/KeySpec", "/KeyMetadata/CustomerMasterKeySpec"}}
 	register(c)
 }
 

@@ -5,7 +5,7 @@ import "fmt"
 func init() {
 	register(Check{
 		ID: "CMK-CFG-5", Title: "The key is enabled", Severity: Required,
-		Section: "create-a-key", Needs: []string{dk},
+		Section: "create-a-key", Needs: []string{dk}, Pointers: map[string][]string{dk: {"/KeyMetadata/Enabled", "/KeyMetadata/KeyState"}},
 		Expected: "KeyState is Enabled",
 		Remediation: Remediation{
 			Console: "KMS > Customer managed keys > the key > Key actions > Enable (or Cancel key deletion, then Enable).",

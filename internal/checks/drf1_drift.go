@@ -60,14 +60,11 @@ func evalDrift(e *env) outcome {
 		return skipped("no baseline given: run with --baseline FILE (the signed results of the sign-off run, or its snapshot) to judge drift")
 	}
 	o := outcome{expected: fmt.Sprintf("nothing that decides access or configuration differs from the baseline (%s, sha256 %s)", b.Kind, b.SHA256),
-		evidence: map[string]json.RawMessage{}}
-	for _, m := range keystate.Members {
-		if raw, ok := e.s.Raw[m]; ok {
-			o.evidence[m] = raw
-		}
-	}
+		evidence: keystate.Members}
 	changes, err := Drift(b.State, e.s, e.p)
+	o.drift = &DriftReport{BaselineKind: b.Kind, BaselineSHA256: b.SHA256, Changes: changes}
 	if err != nil {
+		o.drift.Err = err.Error()
 		o.status, o.observed = Error, err.Error()
 		return o
 	}
@@ -82,6 +79,15 @@ func evalDrift(e *env) outcome {
 	}
 	o.observed = fmt.Sprintf("%d change(s) since the baseline (%s, sha256 %s): %s", len(changes), b.Kind, b.SHA256, strings.Join(lines, "; "))
 	return o
+}
+
+// DriftReport is what CMK-DRF-1 judged against a baseline, as the reports'
+// drift table shows it: the baseline, and its changes or why there are
+// none to show.
+type DriftReport struct {
+	BaselineKind, BaselineSHA256 string
+	Changes                      []DriftChange
+	Err                          string // why the drift could not be judged
 }
 
 // Drift compares two states of one key by meaning: who holds which KMS

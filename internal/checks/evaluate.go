@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -18,8 +17,9 @@ type outcome struct {
 	met      bool
 	status   Status
 	observed string
-	expected string // overrides the catalog's expected text when set
-	evidence map[string]json.RawMessage
+	expected string       // overrides the catalog's expected text when set
+	evidence []string     // members judged on beyond Needs and Uses
+	drift    *DriftReport // the drift check's, with a baseline
 }
 
 func pass(observed string) outcome   { return outcome{met: true, observed: observed} }
@@ -70,16 +70,12 @@ func (c Check) run(e *env) Result {
 	r := Result{
 		ID: c.ID, Title: c.Title, Severity: c.Severity, Section: c.Section,
 		Expected: c.Expected, Remediation: c.remediationFor(e.key),
-		Evidence: map[string]json.RawMessage{},
 	}
 	if c.requiredIf != nil && c.requiredIf(e.p) {
 		r.Severity = Required
 	}
 	var missing []string
 	for _, m := range append(slices.Clone(c.Needs), c.Uses...) {
-		if raw, ok := e.s.Raw[m]; ok {
-			r.Evidence[m] = raw
-		}
 		if why := e.s.Problem(m); why != "" {
 			missing = append(missing, why)
 		} else if slices.Contains(c.Needs, m) && !e.s.Has(m) {
@@ -95,10 +91,9 @@ func (c Check) run(e *env) Result {
 	if o.expected != "" {
 		r.Expected = o.expected
 	}
-	for k, v := range o.evidence {
-		r.Evidence[k] = v
-	}
+	r.Evidence = c.evidence(e.s, append(append(slices.Clone(c.Needs), c.Uses...), o.evidence...))
 	r.Observed = o.observed
+	r.Drift = o.drift
 	if o.status != "" {
 		r.Status = o.status
 	} else if o.met {
@@ -109,6 +104,29 @@ func (c Check) run(e *env) Result {
 		r.Status = Warn
 	}
 	return r
+}
+
+// evidence names the members judged on that the state holds, sorted, each
+// with the check's pointers that resolve in it, or whole.
+func (c Check) evidence(s *keystate.State, members []string) []EvidenceRef {
+	refs := []EvidenceRef{}
+	slices.Sort(members)
+	for _, m := range slices.Compact(members) {
+		raw, ok := s.Raw[m]
+		if !ok {
+			continue
+		}
+		n := len(refs)
+		for _, p := range c.Pointers[m] {
+			if _, ok := ResolvePointer(raw, p); ok {
+				refs = append(refs, EvidenceRef{Member: m, Pointer: p})
+			}
+		}
+		if len(refs) == n {
+			refs = append(refs, EvidenceRef{Member: m})
+		}
+	}
+	return refs
 }
 
 // remediationFor fills the key ID into the CLI command when it is known.

@@ -5,7 +5,7 @@ import "strings"
 func init() {
 	register(Check{
 		ID: "CMK-LBL-3", Title: "The key has a description", Severity: Recommended,
-		Section: "add-labels-and-tags-to-key", Needs: []string{dk},
+		Section: "add-labels-and-tags-to-key", Needs: []string{dk}, Pointers: map[string][]string{dk: {"/KeyMetadata/Description"}},
 		Expected: "the description is not empty",
 		Remediation: Remediation{
 			Console: "KMS > Customer managed keys > the key > General configuration > Edit description.",

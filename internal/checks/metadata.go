@@ -7,6 +7,7 @@ import "github.com/aep-cmk/cmkcheck/internal/keystate"
 func metadataCheck(id, title string, sev Severity, field, want string, get func(*keystate.KeyMetadata) string) Check {
 	return Check{
 		ID: id, Title: title, Severity: sev, Section: "configure-key", Needs: []string{dk},
+		Pointers:    map[string][]string{dk: {"/KeyMetadata/" + field}},
 		Expected:    field + " is " + want,
 		Remediation: Remediation{Console: newKeyConsole, CLI: newKeyCLI},
 		eval: func(e *env) outcome {

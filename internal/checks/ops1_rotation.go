@@ -9,7 +9,7 @@ import (
 func init() {
 	register(Check{
 		ID: "CMK-OPS-1", Title: "Automatic rotation is on", Severity: Recommended,
-		Section: "prerequisites (rotate keys)", Needs: []string{rot},
+		Section: "prerequisites (rotate keys)", Needs: []string{rot}, Pointers: map[string][]string{rot: {"/KeyRotationEnabled", "/RotationPeriodInDays"}},
 		Expected: "automatic rotation enabled, with a period of at most max_rotation_period_days",
 		Remediation: Remediation{
 			Console: "KMS > Customer managed keys > the key > Key rotation > tick \"Automatically rotate this KMS key every year\" and set the period.",

@@ -5,7 +5,7 @@ import "fmt"
 func init() {
 	register(Check{
 		ID: "CMK-REG-1", Title: "The key is in the platform instance's region", Severity: Required,
-		Section: "select-supported-region, configure-key, review", Needs: []string{dk},
+		Section: "select-supported-region, configure-key, review", Needs: []string{dk}, Pointers: map[string][]string{dk: {"/KeyMetadata/Arn"}},
 		Expected: "the key ARN's region equals the profile's region",
 		Remediation: Remediation{
 			Console: "Switch the console to the platform instance's region and create the key there (" + newKeyConsole + ")",

@@ -5,7 +5,7 @@ import "strings"
 func init() {
 	register(Check{
 		ID: "CMK-REG-2", Title: "The key is a Single-Region key", Severity: Required,
-		Section: "configure-key", Needs: []string{dk},
+		Section: "configure-key", Needs: []string{dk}, Pointers: map[string][]string{dk: {"/KeyMetadata/MultiRegion"}},
 		Expected:    "MultiRegion is false and the key ID does not start with mrk-",
 		Remediation: Remediation{Console: newKeyConsole, CLI: newKeyCLI},
 		eval:        evalSingleRegion,

@@ -1,7 +1,9 @@
 package checks
 
 import (
+	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 )
 
@@ -36,15 +38,72 @@ type Remediation struct {
 // Result is one evaluated requirement. Its JSON form is the contract of
 // REQUIREMENTS.md ("Command-line contract").
 type Result struct {
-	ID          string                     `json:"id"`
-	Title       string                     `json:"title"`
-	Severity    Severity                   `json:"severity"`
-	Status      Status                     `json:"status"`
-	Section     string                     `json:"section"`
-	Expected    string                     `json:"expected"`
-	Observed    string                     `json:"observed"`
-	Remediation Remediation                `json:"remediation"`
-	Evidence    map[string]json.RawMessage `json:"evidence"`
+	ID          string      `json:"id"`
+	Title       string      `json:"title"`
+	Severity    Severity    `json:"severity"`
+	Status      Status      `json:"status"`
+	Section     string      `json:"section"`
+	Expected    string      `json:"expected"`
+	Observed    string      `json:"observed"`
+	Remediation Remediation `json:"remediation"`
+	// Evidence names the snapshot members the result was judged on, each
+	// once per value it points at (none: the whole member). The answers
+	// themselves are in the snapshot, once per run.
+	Evidence []EvidenceRef `json:"evidence"`
+	// Drift is the drift check's judgement of a baseline, for the reports' drift
+	// table; nil for every other check and without a baseline. It is not
+	// part of the contract: it follows from the evidence, and judging the
+	// evidence again (audit.Verify) gives it back.
+	Drift *DriftReport `json:"-"`
+}
+
+// EvidenceRef names one snapshot member a result was judged on and, where
+// it helps, a JSON pointer (RFC 6901) to the value within it.
+type EvidenceRef struct {
+	Member  string `json:"member"`
+	Pointer string `json:"pointer,omitempty"`
+}
+
+// ResolvePointer is the value a JSON pointer (RFC 6901) names in raw, as
+// compact JSON; ok is false when it names nothing. "" is the whole value.
+func ResolvePointer(raw json.RawMessage, pointer string) (json.RawMessage, bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, false
+	}
+	if pointer != "" {
+		if !strings.HasPrefix(pointer, "/") {
+			return nil, false
+		}
+		for _, tok := range strings.Split(pointer[1:], "/") {
+			tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+			switch x := v.(type) {
+			case map[string]any:
+				next, ok := x[tok]
+				if !ok {
+					return nil, false
+				}
+				v = next
+			case []any:
+				i, err := strconv.Atoi(tok)
+				if err != nil || i < 0 || i >= len(x) || strconv.Itoa(i) != tok {
+					return nil, false
+				}
+				v = x[i]
+			default:
+				return nil, false
+			}
+		}
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, false
+	}
+	return bytes.TrimSpace(b.Bytes()), true
 }
 
 // Verdict values.

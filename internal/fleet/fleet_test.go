@@ -178,7 +178,7 @@ func TestFleetReports(t *testing.T) {
 	for _, k := range idx.Keys {
 		data, err := os.ReadFile(filepath.Join(dir, k.Results))
 		require.NoError(t, err)
-		run, err := reports.Verify(data)
+		run, err := audit.Verify(data)
 		require.NoError(t, err, "the results file of %s verifies: judged again from its evidence, it says the same", k.KeyARN)
 		assert.Equal(t, k.Verdict, run.Verdict)
 		assert.Equal(t, k.KeyARN, run.KeyARN)

@@ -59,7 +59,7 @@ type State struct {
 	// when the state is what a template or plan declares, before the key
 	// exists (package iac); "" for a snapshot or a live run. It changes
 	// only how a SKIP words where the evidence came from. It is not a
-	// snapshot member: a results file's target kind says it (reports.Verify).
+	// snapshot member: a results file's target kind says it (audit.Verify).
 	Declared string
 
 	// Facts of a live run, each nil when its member is absent (offline).

@@ -12,14 +12,17 @@ import (
 // which the fingerprint covers by itself: a results file of the previous
 // version then verifies as "judged by another catalog", not as altered.
 // TestCatalogVersionFollowsTheChecks fails until it is bumped.
-const catalogVersion = "3"
+// Version 4: a result names the snapshot members (and pointers) it was
+// judged on, instead of holding copies of the answers; the results file
+// holds the snapshot once, with a sha256 per member.
+const catalogVersion = "4"
 
 // CatalogRecord names the catalog a run was judged by.
 type CatalogRecord struct {
 	Version string `json:"version"`
 	// SHA256 is over the version and every check's fixed metadata (ID,
 	// title, severity, section, expected text, remediation, the members it
-	// is judged on), in catalog order.
+	// is judged on and the pointers into them), in catalog order.
 	SHA256 string `json:"sha256"`
 }
 
@@ -29,13 +32,14 @@ func Catalog() CatalogRecord {
 		ID, Title, Severity, Section, Expected string
 		Remediation                            checks.Remediation
 		Needs, Uses                            []string
+		Pointers                               map[string][]string
 	}
 	doc := struct {
 		Version string
 		Checks  []meta
 	}{Version: catalogVersion}
 	for _, c := range checks.Catalog() {
-		doc.Checks = append(doc.Checks, meta{c.ID, c.Title, string(c.Severity), c.Section, c.Expected, c.Remediation, c.Needs, c.Uses})
+		doc.Checks = append(doc.Checks, meta{c.ID, c.Title, string(c.Severity), c.Section, c.Expected, c.Remediation, c.Needs, c.Uses, c.Pointers})
 	}
 	b, _ := json.Marshal(doc) // strings and lists of strings always marshal
 	return CatalogRecord{Version: catalogVersion, SHA256: sha256Hex(b)}

@@ -49,8 +49,9 @@ func TestIaCIndexEscapes(t *testing.T) {
 func TestIaCIndexMarkdown(t *testing.T) {
 	x := &IaCIndex{Verdict: "READY", Source: "t.yaml", Keys: []IaCKey{{Source: "t.yaml#A", Verdict: "READY", Failing: []string{}}}}
 	var one, alone bytes.Buffer
-	require.NoError(t, x.WriteMarkdown(&one, []*Run{sampleRun(t)}))
-	require.NoError(t, WriteMarkdown(&alone, sampleRun(t)))
+	run := rendered(t, sampleRun(t))
+	require.NoError(t, x.WriteMarkdown(&one, []*Run{run}))
+	require.NoError(t, WriteMarkdown(&alone, run))
 	assert.Equal(t, alone.String(), one.String())
 	assert.ErrorContains(t, x.WriteMarkdown(&one, nil), "lists 1 key(s) and 0 run(s)")
 }

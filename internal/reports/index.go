@@ -402,21 +402,20 @@ func (x *Index) writeKeyFiles(k *IndexKey, run *Run) error {
 		name = k.Selected
 	}
 	k.Results, k.Markdown = KeyFiles(k.Account, k.Region, name)
-	var res, md bytes.Buffer
-	if err := WriteResults(&res, run); err != nil {
+	// The report names the results file it goes with (as Write does).
+	rendered, err := Render(run)
+	if err != nil {
 		return err
 	}
-	// The report names the results file it goes with (as Write does).
-	k.ResultsSHA256 = sha256Hex(res.Bytes())
-	withDigest := *run
-	withDigest.ResultsSHA256 = k.ResultsSHA256
-	if err := WriteMarkdown(&md, &withDigest); err != nil {
+	k.ResultsSHA256 = rendered.Run.ResultsSHA256
+	var md bytes.Buffer
+	if err := WriteMarkdown(&md, rendered.Run); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Join(x.dir, filepath.Dir(k.Results)), 0o755); err != nil {
 		return fmt.Errorf("fleet index: %w", err)
 	}
-	if err := WriteFiles(bytesFile(filepath.Join(x.dir, k.Results), res.Bytes()), bytesFile(filepath.Join(x.dir, k.Markdown), md.Bytes())); err != nil {
+	if err := WriteFiles(rendered.ResultsFile(filepath.Join(x.dir, k.Results)), bytesFile(filepath.Join(x.dir, k.Markdown), md.Bytes())); err != nil {
 		return fmt.Errorf("fleet index: %w", err)
 	}
 	return nil
@@ -448,9 +447,13 @@ func fleetSuiteOf(r *Run, resultsFile string) (junitSuite, error) {
 	}
 	s.Tests = len(r.Results)
 	s.Properties = append(s.Properties, junitProperty{Name: "results_file", Value: xmlSafe(filepath.ToSlash(resultsFile))})
+	ev := evidenceOf(r)
 	for _, res := range r.Results {
-		rec := fleetRecord{ID: res.ID, Severity: res.Severity, Status: res.Status, EvidenceSHA256: evidenceDigests(res.Evidence),
+		rec := fleetRecord{ID: res.ID, Severity: res.Severity, Status: res.Status, EvidenceSHA256: map[string]string{},
 			ResultsFile: filepath.ToSlash(resultsFile)}
+		for _, ref := range res.Evidence {
+			rec.EvidenceSHA256[ref.Member] = ev.digests[ref.Member]
+		}
 		rec.EvidenceDigest = manifestDigest(rec.EvidenceSHA256)
 		out, err := json.Marshal(rec)
 		if err != nil {
@@ -461,7 +464,8 @@ func fleetSuiteOf(r *Run, resultsFile string) (junitSuite, error) {
 	return s, nil
 }
 
-// manifestDigest is evidenceDigest from the items' digests.
+// manifestDigest is one digest for the members a result was judged on: the
+// sha256 of their sha256sum-style manifest ("<hex>  <name>\n" each, sorted).
 func manifestDigest(digests map[string]string) string {
 	var manifest strings.Builder
 	for _, name := range sortedKeys(digests) {

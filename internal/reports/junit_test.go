@@ -55,9 +55,32 @@ type (
 
 func junitOf(t *testing.T, runs ...*Run) []byte {
 	t.Helper()
+	withDigests := make([]*Run, len(runs))
+	for i, run := range runs {
+		withDigests[i] = run
+		if run.ResultsSHA256 == "" {
+			withDigests[i] = rendered(t, run)
+		}
+	}
 	var b bytes.Buffer
-	require.NoError(t, WriteJUnit(&b, runs...))
+	require.NoError(t, WriteJUnit(&b, withDigests...))
 	return b.Bytes()
+}
+
+// The JUnit and Markdown reports name the results file rendered once
+// (Render); they never build it again to learn its digest, so a run
+// whose results file was not rendered is refused.
+func TestReportsNeedTheRenderedResults(t *testing.T) {
+	run := sampleRun(t)
+	var b bytes.Buffer
+	assert.ErrorContains(t, WriteJUnit(&b, run), "was not rendered")
+	assert.ErrorContains(t, WriteMarkdown(&b, run), "was not rendered")
+	r, err := Render(run)
+	require.NoError(t, err)
+	assert.Equal(t, sha256Hex(r.Results), r.Run.ResultsSHA256)
+	assert.Empty(t, run.ResultsSHA256, "the caller's run is left as it was")
+	require.NoError(t, WriteJUnit(&b, r.Run))
+	assert.Contains(t, b.String(), r.Run.ResultsSHA256)
 }
 
 // TestJUnitParsesBack always runs: the document parses with encoding/xml,
@@ -104,8 +127,7 @@ func TestJUnitParsesBack(t *testing.T) {
 				assert.Equal(t, res.ID, rec["id"])
 				assert.Equal(t, string(res.Status), rec["status"])
 				assert.Equal(t, string(res.Severity), rec["severity"])
-				assert.Equal(t, evidenceDigest(res.Evidence), rec["evidence_digest"])
-				assert.Len(t, rec["evidence_sha256"], len(res.Evidence))
+				assert.Len(t, rec["evidence"], len(res.Evidence), "the evidence by reference, an excerpt each")
 
 				switch res.Status {
 				case checks.Pass:
@@ -203,4 +225,27 @@ func assertXMLChars(t *testing.T, b []byte) {
 		ok := r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000
 		require.True(t, ok, "character %U is not allowed in XML 1.0", r)
 	}
+}
+
+// The JUnit report shows a result's evidence by reference, with the
+// member's sha256 and the value pointed at, cut short: never the answer
+// again.
+func TestJUnitEvidenceByReference(t *testing.T) {
+	run := sampleRun(t)
+	out := string(junitOf(t, run))
+	digests, err := SnapshotDigests(run.Snapshot)
+	require.NoError(t, err)
+	assert.Contains(t, out, `"pointer": "/KeyMetadata/KeyState"`)
+	assert.Contains(t, out, `"excerpt": "\"PendingDeletion\""`)
+	assert.Contains(t, out, `"sha256": "`+digests["DescribeKey"]+`"`)
+	assert.NotContains(t, out, `"AWSAccountId": "111122223333"`, "the answer itself is the results file's")
+
+	long := hostileRun(t)
+	long.Results = long.Results[:1]
+	long.NotEvaluated, long.Verdict = nil, ""
+	x := evidenceOf(long).excerpts([]checks.EvidenceRef{{Member: "GetKeyPolicy"}, {Member: "DescribeKey", Pointer: "/Nowhere"}, {Member: "Absent"}})
+	assert.LessOrEqual(t, len(x[0].Value), excerptMax+40, "cut short")
+	assert.Contains(t, x[0].Value, "bytes in all")
+	assert.Equal(t, "(the pointer names nothing in the member)", x[1].Value)
+	assert.Equal(t, "(not in the results file's snapshot)", x[2].Value)
 }

@@ -2,12 +2,10 @@ package reports
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/aep-cmk/cmkcheck/internal/checks"
@@ -33,9 +31,10 @@ func WriteMarkdown(w io.Writer, run *Run) error {
 	writeCounts(&b, r)
 	writeTable(&b, r)
 	writeDrift(&b, r)
-	writeFindings(&b, r)
-	writePolicy(&b, r)
-	writeDigests(&b, r)
+	ev := evidenceOf(r)
+	writeFindings(&b, r, ev)
+	writePolicy(&b, ev)
+	writeDigests(&b, r, ev)
 	writeSignOff(&b, r, digest)
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write markdown report: %w", err)
@@ -147,7 +146,7 @@ func writeTable(b *strings.Builder, r *Run) {
 	b.WriteString("\n")
 }
 
-func writeFindings(b *strings.Builder, r *Run) {
+func writeFindings(b *strings.Builder, r *Run, ev *evidence) {
 	b.WriteString("## Findings\n\n")
 	found := false
 	for _, res := range r.Results {
@@ -160,6 +159,9 @@ func writeFindings(b *strings.Builder, r *Run) {
 		fmt.Fprintf(b, "- Guide section: %s\n", mdText(res.Section))
 		fmt.Fprintf(b, "- Expected: %s\n", mdText(res.Expected))
 		fmt.Fprintf(b, "- Observed: %s\n", mdText(res.Observed))
+		for _, x := range ev.excerpts(res.Evidence) {
+			fmt.Fprintf(b, "- Evidence: %s: %s\n", mdText(refText(x.Member, x.Pointer)), mdText(x.Value))
+		}
 		if res.Status == checks.Skip {
 			b.WriteString("\n")
 			continue // nothing to fix: the observation says why it was skipped
@@ -178,33 +180,17 @@ func writeFindings(b *strings.Builder, r *Run) {
 	}
 }
 
-// writePolicy pretty-prints the key policy from the first GetKeyPolicy
-// evidence (the raw answer: {"Policy": "<JSON string>", ...}).
-func writePolicy(b *strings.Builder, r *Run) {
+// writePolicy pretty-prints the key policy from the snapshot's GetKeyPolicy
+// member (the raw answer: {"Policy": "<JSON string>", ...}).
+func writePolicy(b *strings.Builder, ev *evidence) {
 	b.WriteString("## Appendix A: Key policy\n\n")
-	var from *checks.Result
-	var raw []byte
-	others := map[string]bool{}
-	for i, res := range r.Results {
-		ev, ok := res.Evidence["GetKeyPolicy"]
-		if !ok {
-			continue
-		}
-		if from == nil {
-			from, raw = &r.Results[i], evidenceBytes(ev)
-		} else if d := sha256Hex(evidenceBytes(ev)); d != sha256Hex(raw) {
-			others[d] = true
-		}
-	}
-	if from == nil {
-		b.WriteString("No result carries GetKeyPolicy evidence: the key policy is not part of this report.\n\n")
+	member, ok := ev.members["GetKeyPolicy"]
+	if !ok {
+		b.WriteString("The snapshot holds no GetKeyPolicy answer: the key policy is not part of this report.\n\n")
 		return
 	}
-	fmt.Fprintf(b, "From the GetKeyPolicy evidence of %s (sha256 %s).", mdText(from.ID), sha256Hex(raw))
-	if len(others) > 0 {
-		fmt.Fprintf(b, " Other results carry %d different GetKeyPolicy answers: see the results file.", len(others))
-	}
-	b.WriteString("\n\n")
+	raw := evidenceBytes(member)
+	fmt.Fprintf(b, "From the snapshot's GetKeyPolicy answer (sha256 %s).\n\n", ev.digests["GetKeyPolicy"])
 	var answer struct {
 		Policy *string `json:"Policy"`
 	}
@@ -222,35 +208,42 @@ func writePolicy(b *strings.Builder, r *Run) {
 	writeFenced(b, "json", pretty.String())
 }
 
-// writeDigests lists each distinct evidence item once, with the results
-// that were judged on it.
-func writeDigests(b *strings.Builder, r *Run) {
-	type item struct{ name, digest string }
-	users := map[item][]string{}
-	for _, res := range r.Results {
-		for name, d := range evidenceDigests(res.Evidence) {
-			it := item{name, d}
-			users[it] = append(users[it], mdText(res.ID))
-		}
-	}
+// writeDigests lists each member of the snapshot once, with its sha256
+// and the results judged on it (by reference: member and pointer).
+func writeDigests(b *strings.Builder, r *Run, ev *evidence) {
 	b.WriteString("## Appendix B: Evidence digests\n\n")
-	if len(users) == 0 {
+	if len(ev.members) == 0 {
 		b.WriteString("No evidence was recorded.\n\n")
 		return
 	}
-	items := make([]item, 0, len(users))
-	for it := range users {
-		items = append(items, it)
+	users := map[string][]string{}
+	for _, res := range r.Results {
+		seen := map[string]bool{}
+		for _, ref := range res.Evidence {
+			if !seen[ref.Member] {
+				seen[ref.Member] = true
+				users[ref.Member] = append(users[ref.Member], mdText(res.ID))
+			}
+		}
 	}
-	slices.SortFunc(items, func(a, b item) int {
-		return cmp.Or(strings.Compare(a.name, b.name), strings.Compare(a.digest, b.digest))
-	})
-	b.WriteString("SHA-256 of each raw API answer as kept in the results file.\n\n")
+	b.WriteString("SHA-256 of each raw API answer as kept, once, in the results file's snapshot (its snapshot_sha256 gives the same).\n\n")
 	b.WriteString("| Evidence | SHA-256 | Results |\n| --- | --- | --- |\n")
-	for _, it := range items {
-		fmt.Fprintf(b, "| %s | %s | %s |\n", mdText(it.name), it.digest, strings.Join(users[it], ", "))
+	for _, name := range sortedKeys(ev.members) {
+		by := strings.Join(users[name], ", ")
+		if by == "" {
+			by = "(none)"
+		}
+		fmt.Fprintf(b, "| %s | %s | %s |\n", mdText(name), ev.digests[name], by)
 	}
 	b.WriteString("\n")
+}
+
+// refText names a reference: "DescribeKey /KeyMetadata/KeySpec".
+func refText(member, pointer string) string {
+	if pointer == "" {
+		return member
+	}
+	return member + " " + pointer
 }
 
 func writeSignOff(b *strings.Builder, r *Run, digest string) {

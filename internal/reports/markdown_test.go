@@ -19,6 +19,9 @@ import (
 
 func markdownOf(t *testing.T, run *Run) string {
 	t.Helper()
+	if run.ResultsSHA256 == "" {
+		run = rendered(t, run)
+	}
 	var b bytes.Buffer
 	require.NoError(t, WriteMarkdown(&b, run))
 	return b.String()
@@ -132,26 +135,25 @@ func TestMarkdownReadyRun(t *testing.T) {
 	assert.True(t, strings.HasPrefix(md, "# READY to enable customer managed keys\n"))
 	assert.Contains(t, md, "No required check failed or could not be evaluated.")
 	assert.Contains(t, md, "Every check passed.")
-	assert.Contains(t, md, "No result carries GetKeyPolicy evidence")
+	assert.Contains(t, md, "From the snapshot's GetKeyPolicy answer", "the snapshot is shown whole, whatever the results")
 }
 
 func TestMarkdownPolicyAppendix(t *testing.T) {
 	run := sampleRun(t)
 	md := markdownOf(t, run)
-	assert.Contains(t, md, "From the GetKeyPolicy evidence of CMK-ADM-1")
+	assert.Contains(t, md, "From the snapshot's GetKeyPolicy answer (sha256 "+run.SnapshotSHA256["GetKeyPolicy"]+")")
 	assert.Contains(t, md, "```json\n{\n  \"Statement\": [\n    {\n      \"Action\": \"kms:*\",")
+	assert.Contains(t, md, "- Evidence: DescribeKey /KeyMetadata/KeyState: \"PendingDeletion\"", "a finding shows its evidence by reference, with the value")
+	assert.Contains(t, md, "| DescribeKey | "+run.SnapshotSHA256["DescribeKey"]+" | CMK-CFG-1, CMK-CFG-5, CMK-LBL-3, CMK-ADM-1 |")
 
-	run.Results[4].Evidence["GetKeyPolicy"] = json.RawMessage(`{"Policy": "not { json"}`)
+	withSnapshot(run, map[string]json.RawMessage{"GetKeyPolicy": json.RawMessage(`{"Policy": "not { json"}`)})
 	assert.Contains(t, markdownOf(t, run), "The Policy string is not valid JSON; here it is as recorded:\n\n```text\nnot { json\n```")
 
-	run.Results[4].Evidence["GetKeyPolicy"] = json.RawMessage(`{"PolicyName": "default"}`)
+	withSnapshot(run, map[string]json.RawMessage{"GetKeyPolicy": json.RawMessage(`{"PolicyName": "default"}`)})
 	assert.Contains(t, markdownOf(t, run), "The answer holds no Policy string")
 
-	run.Results[0].Evidence["GetKeyPolicy"] = policyRaw(t, "other")
-	run.Results[4].Evidence["GetKeyPolicy"] = policyRaw(t, "different")
-	md = markdownOf(t, run)
-	assert.Contains(t, md, "From the GetKeyPolicy evidence of CMK-CFG-1")
-	assert.Contains(t, md, "Other results carry 1 different GetKeyPolicy answers")
+	withSnapshot(run, map[string]json.RawMessage{"DescribeKey": json.RawMessage(describeKeyRaw)})
+	assert.Contains(t, markdownOf(t, run), "The snapshot holds no GetKeyPolicy answer")
 }
 
 func TestMDText(t *testing.T) {

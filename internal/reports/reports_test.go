@@ -56,12 +56,12 @@ func sampleRun(t testing.TB) *Run {
 	t.Helper()
 	start := time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
 	policy := policyRaw(t, "Enable IAM User Permissions")
-	describe := json.RawMessage(describeKeyRaw)
+	dk := checks.EvidenceRef{Member: "DescribeKey"}
 	results := []checks.Result{
 		{
 			ID: "CMK-CFG-1", Title: "Key spec is SYMMETRIC_DEFAULT", Severity: checks.Required, Status: checks.Pass,
 			Section: "configure-key", Expected: "KeySpec SYMMETRIC_DEFAULT", Observed: "KeySpec SYMMETRIC_DEFAULT",
-			Evidence: map[string]json.RawMessage{"DescribeKey": describe},
+			Evidence: []checks.EvidenceRef{{Member: "DescribeKey", Pointer: "/KeyMetadata/KeySpec"}},
 		},
 		{
 			ID: "CMK-CFG-5", Title: "Key is enabled", Severity: checks.Required, Status: checks.Fail,
@@ -71,7 +71,7 @@ func sampleRun(t testing.TB) *Run {
 				Console: "KMS > Customer managed keys > the key > Key actions > Cancel key deletion, then Enable.",
 				CLI:     "aws kms cancel-key-deletion --key-id 1234abcd-12ab-34cd-56ef-1234567890ab\naws kms enable-key --key-id 1234abcd-12ab-34cd-56ef-1234567890ab",
 			},
-			Evidence: map[string]json.RawMessage{"DescribeKey": describe},
+			Evidence: []checks.EvidenceRef{{Member: "DescribeKey", Pointer: "/KeyMetadata/KeyState"}},
 		},
 		{
 			ID: "CMK-LBL-3", Title: "Key has a description", Severity: checks.Recommended, Status: checks.Warn,
@@ -80,12 +80,12 @@ func sampleRun(t testing.TB) *Run {
 				Console: "Edit the key's description.",
 				CLI:     `aws kms update-key-description --key-id 1234abcd-12ab-34cd-56ef-1234567890ab --description "Adobe Experience Platform"`,
 			},
-			Evidence: map[string]json.RawMessage{"DescribeKey": describe},
+			Evidence: []checks.EvidenceRef{dk},
 		},
 		{
 			ID: "CMK-CFG-6", Title: "Encrypt and decrypt round trip", Severity: checks.Required, Status: checks.Skip,
 			Section: "configure-key", Expected: "the plaintext back", Observed: "snapshot evaluated offline: no round trip possible",
-			Evidence: map[string]json.RawMessage{},
+			Evidence: []checks.EvidenceRef{},
 		},
 		{
 			ID: "CMK-ADM-1", Title: "Key administrators", Severity: checks.Required, Status: checks.Error,
@@ -95,10 +95,10 @@ func sampleRun(t testing.TB) *Run {
 				Console: "Grant the caller kms:GetKeyPolicy.",
 				CLI:     "aws kms get-key-policy --key-id 1234abcd-12ab-34cd-56ef-1234567890ab --policy-name default",
 			},
-			Evidence: map[string]json.RawMessage{"GetKeyPolicy": policy, "DescribeKey": describe},
+			Evidence: []checks.EvidenceRef{dk, {Member: "GetKeyPolicy"}},
 		},
 	}
-	return &Run{
+	run := &Run{
 		RunID:        "run-0001",
 		Start:        start,
 		End:          start.Add(2500 * time.Millisecond),
@@ -113,6 +113,36 @@ func sampleRun(t testing.TB) *Run {
 		NotEvaluated: checks.NotEvaluated(results),
 		Results:      results,
 	}
+	withSnapshot(run, map[string]json.RawMessage{"DescribeKey": json.RawMessage(describeKeyRaw), "GetKeyPolicy": policy})
+	return run
+}
+
+// withSnapshot gives run a snapshot of members and its digests.
+func withSnapshot(run *Run, members map[string]json.RawMessage) {
+	run.Snapshot = snapshotOf(members)
+	digests, err := SnapshotDigests(run.Snapshot)
+	if err != nil {
+		panic(err)
+	}
+	run.SnapshotSHA256 = digests
+}
+
+// snapshotOf writes members as a snapshot, each answer byte for byte.
+func snapshotOf(members map[string]json.RawMessage) json.RawMessage {
+	var b bytes.Buffer
+	b.WriteString("{")
+	for i, name := range sortedKeys(members) {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		key, _ := json.Marshal(name)
+		b.WriteString("\n  ")
+		b.Write(key)
+		b.WriteString(": ")
+		b.Write(members[name])
+	}
+	b.WriteString("\n}")
+	return b.Bytes()
 }
 
 // hostile is everything that has broken reports elsewhere: Markdown and
@@ -140,15 +170,10 @@ func hostileRun(t testing.TB) *Run {
 		r.Observed = hostile("observed")
 		r.Remediation.Console = hostile("console")
 		r.Remediation.CLI = hostile("cli")
-		ev := map[string]json.RawMessage{}
-		for k, v := range r.Evidence {
-			ev[k] = v
-		}
-		ev["ListResourceTags"] = tags
-		ev[hostile("name")] = json.RawMessage(`"x"`)
-		r.Evidence = ev
+		r.Evidence = append(r.Evidence, checks.EvidenceRef{Member: "ListResourceTags", Pointer: "/Tags/0"}, checks.EvidenceRef{Member: hostile("name"), Pointer: "/" + hostile("pointer")})
 	}
-	run.Results[4].Evidence["GetKeyPolicy"] = policyRaw(t, hostile("sid"))
+	withSnapshot(run, map[string]json.RawMessage{"DescribeKey": json.RawMessage(describeKeyRaw), "GetKeyPolicy": policyRaw(t, hostile("sid")),
+		"ListResourceTags": tags, hostile("name"): json.RawMessage(`{"x": "` + strings.Repeat("long ", 100) + `"}`)})
 	run.KeyARN = hostile("arn")
 	run.Caller = hostile("caller")
 	run.Target.Endpoint = hostile("endpoint")
@@ -159,11 +184,12 @@ func hostileRun(t testing.TB) *Run {
 
 func render(t testing.TB, run *Run) (results, junit, md []byte) {
 	t.Helper()
-	var r, j, m bytes.Buffer
-	require.NoError(t, WriteResults(&r, run))
-	require.NoError(t, WriteJUnit(&j, run))
-	require.NoError(t, WriteMarkdown(&m, run))
-	return r.Bytes(), j.Bytes(), m.Bytes()
+	r, err := Render(run)
+	require.NoError(t, err)
+	var j, m bytes.Buffer
+	require.NoError(t, WriteJUnit(&j, r.Run))
+	require.NoError(t, WriteMarkdown(&m, r.Run))
+	return r.Results, j.Bytes(), m.Bytes()
 }
 
 // TestGolden pins the three outputs of the sample run; review a change with
@@ -224,13 +250,15 @@ func TestWritersRejectInconsistentRuns(t *testing.T) {
 		"profile digest wrong":        func(r *Run) { r.Profile.SHA256 = strings.Repeat("0", 64) },
 		"unknown target":              func(r *Run) { r.Target.Kind = "gcp" },
 		"unknown severity":            func(r *Run) { r.Results[1].Severity = "optional" },
-		"evidence not JSON":           func(r *Run) { r.Results[0].Evidence["DescribeKey"] = json.RawMessage("{oops") },
+		"evidence names no member":    func(r *Run) { r.Results[0].Evidence[0].Member = "" },
+		"snapshot not JSON":           func(r *Run) { r.Snapshot = json.RawMessage("{oops") },
 		"no run id":                   func(r *Run) { r.RunID = "" },
 		"profile not UTF-8":           func(r *Run) { r.Profile = NewProfileRecord("p.yaml", []byte("region: \xff")) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			run := sampleRun(t)
 			mutate(run)
+			run.ResultsSHA256 = strings.Repeat("0", 64) // refused for what it says, not for a missing digest
 			var b bytes.Buffer
 			assert.Error(t, WriteResults(&b, run))
 			assert.Error(t, WriteJUnit(&b, run))

@@ -13,34 +13,19 @@ import (
 	"github.com/aep-cmk/cmkcheck/internal/keystate"
 )
 
-// resultRecord is one result as the results file holds it: the result with
-// the digest of each evidence item, so an auditor can check any of them with
-// sha256sum.
-type resultRecord struct {
-	checks.Result
-	EvidenceSHA256 map[string]string `json:"evidence_sha256"`
-}
-
-// runFile is the results file. Its Results and Snapshot shadow Run's.
+// runFile is the results file. Its Snapshot shadows Run's: it is written
+// by hand after the rest (see appendSnapshot) and read back verbatim.
 type runFile struct {
 	Run
-	Results []resultRecord `json:"results"`
-	// Snapshot is written by hand after the results (see appendSnapshot)
-	// and read back verbatim.
 	Snapshot json.RawMessage `json:"snapshot,omitempty"`
 }
 
-// run is the file as a Run: its results with their evidence, and its
-// snapshot ("snapshot": null is no snapshot).
+// run is the file as a Run ("snapshot": null is no snapshot).
 func (f *runFile) run() Run {
 	run := f.Run
 	run.Snapshot = nil
 	if len(f.Snapshot) > 0 && string(f.Snapshot) != "null" {
 		run.Snapshot = f.Snapshot
-	}
-	run.Results = make([]checks.Result, len(f.Results))
-	for i, rec := range f.Results {
-		run.Results[i] = rec.Result
 	}
 	if run.NotEvaluated == nil {
 		// A file written before cmkcheck kept the list: it follows from
@@ -50,27 +35,23 @@ func (f *runFile) run() Run {
 	return run
 }
 
-// evidencePlaceholder is what encoding/json writes for a result whose
-// Evidence is nil. It cannot occur inside a string value (the quotes would be
-// escaped), so each occurrence is exactly one result's evidence member.
-var evidencePlaceholder = []byte(`"evidence": null`)
-
-// WriteResults writes the results file: the run as indented JSON, each result
-// with its evidence_sha256. Evidence is written byte for byte as recorded.
+// WriteResults writes the results file: the run as indented JSON, each
+// result naming the snapshot members it was judged on, then the sha256 of
+// each member and the snapshot itself, once, byte for byte as recorded.
 func WriteResults(w io.Writer, run *Run) error {
 	r, err := prepare(run)
 	if err != nil {
 		return fmt.Errorf("results file: %w", err)
 	}
-	f := runFile{Run: *r, Results: make([]resultRecord, len(r.Results))}
-	for i, res := range r.Results {
-		f.Results[i] = record(res)
+	f := runFile{Run: *r}
+	f.SnapshotSHA256 = nil
+	if len(r.Snapshot) > 0 {
+		if f.SnapshotSHA256, err = SnapshotDigests(r.Snapshot); err != nil {
+			return fmt.Errorf("results file: %w", err)
+		}
 	}
 	out, err := encodeIndent(f)
 	if err != nil {
-		return fmt.Errorf("results file: %w", err)
-	}
-	if out, err = spliceEvidence(out, r.Results); err != nil {
 		return fmt.Errorf("results file: %w", err)
 	}
 	if out, err = appendSnapshot(out, r.Snapshot); err != nil {
@@ -80,12 +61,6 @@ func WriteResults(w io.Writer, run *Run) error {
 		return fmt.Errorf("write results file: %w", err)
 	}
 	return nil
-}
-
-func record(res checks.Result) resultRecord {
-	rec := resultRecord{Result: res, EvidenceSHA256: evidenceDigests(res.Evidence)}
-	rec.Result.Evidence = nil // spliced in verbatim afterwards
-	return rec
 }
 
 func encodeIndent(v any) ([]byte, error) {
@@ -99,30 +74,9 @@ func encodeIndent(v any) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// spliceEvidence replaces the k-th evidence placeholder in out with the
-// evidence of results[k]. encoding/json would compact and re-escape raw
-// messages, and then the digests of the file's evidence would not be those
-// of the answers that were judged.
-func spliceEvidence(out []byte, results []checks.Result) ([]byte, error) {
-	if n := bytes.Count(out, evidencePlaceholder); n != len(results) {
-		return nil, fmt.Errorf("internal error: %d evidence members for %d results", n, len(results))
-	}
-	var b bytes.Buffer
-	for _, res := range results {
-		i := bytes.Index(out, evidencePlaceholder)
-		indent := out[bytes.LastIndexByte(out[:i], '\n')+1 : i]
-		b.Write(out[:i])
-		b.WriteString(`"evidence": `)
-		writeEvidence(&b, res.Evidence, string(indent))
-		out = out[i+len(evidencePlaceholder):]
-	}
-	b.Write(out)
-	return b.Bytes(), nil
-}
-
 // appendSnapshot writes the snapshot as the file's last member, byte for
-// byte: re-indented, its raw answers would no longer be the evidence the
-// results carry, and Verify compares the two.
+// byte: re-indented, its raw answers would no longer be those their
+// digests are of.
 func appendSnapshot(out, snapshot []byte) ([]byte, error) {
 	if len(snapshot) == 0 {
 		return out, nil
@@ -139,32 +93,39 @@ func appendSnapshot(out, snapshot []byte) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-func writeEvidence(b *bytes.Buffer, ev map[string]json.RawMessage, indent string) {
-	if len(ev) == 0 {
-		b.WriteString("{}")
-		return
+// SnapshotMembers reads a snapshot's members as recorded.
+func SnapshotMembers(snapshot []byte) (map[string]json.RawMessage, error) {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(snapshot, &members); err != nil || members == nil {
+		return nil, errors.New("the snapshot is not a JSON object of members")
 	}
-	b.WriteString("{\n")
-	for i, name := range sortedKeys(ev) {
-		key, _ := json.Marshal(name) // a string always marshals
-		fmt.Fprintf(b, "%s  %s: %s", indent, key, evidenceBytes(ev[name]))
-		if i < len(ev)-1 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('\n')
-	}
-	b.WriteString(indent + "}")
+	return members, nil
 }
 
-// MaxResultsSize bounds a results file that is read back. One key's file,
-// with its snapshot, is some tens of kilobytes; a snapshot may hold up to
-// keystate.MaxSnapshotSize, and the results repeat parts of it as evidence.
+// SnapshotDigests is the sha256 of each member of a snapshot, of its bytes
+// as recorded (less surrounding whitespace): what `sha256sum` gives for
+// the member cut out of the file.
+func SnapshotDigests(snapshot []byte) (map[string]string, error) {
+	members, err := SnapshotMembers(snapshot)
+	if err != nil {
+		return nil, err
+	}
+	d := make(map[string]string, len(members))
+	for name, raw := range members {
+		d[name] = EvidenceSHA256(raw)
+	}
+	return d, nil
+}
+
+// MaxResultsSize bounds a results file that is read back. One key's file is
+// its snapshot (up to keystate.MaxSnapshotSize) and some kilobytes of
+// results that name its members; the bound leaves room to spare.
 const MaxResultsSize = 8 * keystate.MaxSnapshotSize
 
 // ReadResults reads a results file back. It is strict: unknown fields, wrong
 // types, trailing data, evidence that does not match its digest, or a verdict
 // that contradicts the results are errors. It does not judge the results
-// again: Verify does.
+// again: audit.Verify does.
 func ReadResults(r io.Reader) (*Run, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxResultsSize+1))
 	if err != nil {
@@ -174,15 +135,27 @@ func ReadResults(r io.Reader) (*Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read results file: %w", err)
 	}
-	for _, rec := range f.Results {
-		if err := checkDigests(rec); err != nil {
-			return nil, fmt.Errorf("read results file: %w", err)
-		}
-	}
 	run := f.run()
+	if err := checkDigests(&run); err != nil {
+		return nil, fmt.Errorf("read results file: %w", err)
+	}
 	if err := validate(&run); err != nil {
 		return nil, fmt.Errorf("read results file: %w", err)
 	}
+	return &run, nil
+}
+
+// DecodeResults reads a results file's shape (one JSON object of the known
+// fields, nothing after it) into the run it records, with ResultsSHA256 set
+// to data's digest. What the values say is for the caller to hold to the
+// evidence (audit.Verify).
+func DecodeResults(data []byte) (*Run, error) {
+	f, err := decodeResults(data)
+	if err != nil {
+		return nil, err
+	}
+	run := f.run()
+	run.ResultsSHA256 = sha256Hex(data)
 	return &run, nil
 }
 
@@ -208,23 +181,31 @@ func decodeResults(data []byte) (*runFile, error) {
 	return &f, nil
 }
 
-func checkDigests(rec resultRecord) error {
-	if rec.EvidenceSHA256 == nil {
-		return fmt.Errorf("result %q: evidence_sha256 is missing", rec.ID)
+// checkDigests holds the snapshot's members to the sha256 the file gives
+// for each.
+func checkDigests(run *Run) error {
+	if run.Snapshot == nil {
+		return nil
 	}
-	got := evidenceDigests(rec.Evidence)
-	for _, name := range sortedKeys(rec.EvidenceSHA256) {
+	if run.SnapshotSHA256 == nil {
+		return errors.New("snapshot_sha256 is missing")
+	}
+	got, err := SnapshotDigests(run.Snapshot)
+	if err != nil {
+		return err
+	}
+	for _, name := range sortedKeys(run.SnapshotSHA256) {
 		if _, ok := got[name]; !ok {
-			return fmt.Errorf("result %q: evidence_sha256 names %q, which is not in its evidence", rec.ID, name)
+			return fmt.Errorf("snapshot_sha256 names %q, which is not in the snapshot", name)
 		}
 	}
 	for _, name := range sortedKeys(got) {
-		want, ok := rec.EvidenceSHA256[name]
+		want, ok := run.SnapshotSHA256[name]
 		if !ok {
-			return fmt.Errorf("result %q: evidence %q has no sha256", rec.ID, name)
+			return fmt.Errorf("snapshot member %q has no sha256", name)
 		}
 		if got[name] != want {
-			return fmt.Errorf("result %q: evidence %q does not match its sha256 (was the file altered?)", rec.ID, name)
+			return fmt.Errorf("snapshot member %q does not match its sha256 (was the file altered?)", name)
 		}
 	}
 	return nil
@@ -241,6 +222,9 @@ func explainJSON(err error) error {
 		return fmt.Errorf("the file is truncated: %w", err)
 	case errors.As(err, &syn):
 		return fmt.Errorf("not valid JSON at byte %d: %w", syn.Offset, err)
+	case errors.As(err, &typ) && fieldPath(typ.Field) == "results.evidence" && typ.Value == "object":
+		// Catalog 3 and before copied each answer into every result.
+		return fmt.Errorf("the file is of an earlier format (each result held copies of its evidence): read and verify it with the cmkcheck that wrote it, or evaluate its snapshot again (cmkcheck evaluate --snapshot FILE --results NEW): %w", err)
 	case errors.As(err, &typ) && typ.Field == "":
 		return fmt.Errorf("the file must hold one JSON object, not a JSON %s: %w", typ.Value, err)
 	case errors.As(err, &typ):
@@ -254,7 +238,7 @@ func explainJSON(err error) error {
 func fieldPath(p string) string {
 	var parts []string
 	for _, part := range strings.Split(p, ".") {
-		if part != "Run" && part != "Result" && part != "resultRecord" {
+		if part != "Run" && part != "Result" {
 			parts = append(parts, part)
 		}
 	}

@@ -1,7 +1,9 @@
 // Package reports renders the recorded results of one audit run: a results
 // file (JSON, the record of truth that `cmkcheck report` reads back), JUnit
 // XML for CI systems and a Markdown report for the auditors who sign it off.
-// It knows nothing of AWS: it renders what the checks recorded.
+// It knows nothing of AWS and judges nothing: it renders a judged run
+// (audit.Evaluate, or a file audit.Verify judged again) and encodes and
+// decodes the results file's format.
 package reports
 
 import (
@@ -70,11 +72,15 @@ type Run struct {
 	// the results wherever a run is read or written.
 	NotEvaluated []checks.Omission `json:"not_evaluated"`
 	Results      []checks.Result   `json:"results"`
+	// SnapshotSHA256 is the sha256 of each member of Snapshot
+	// (SnapshotDigests): WriteResults computes it, a file read back gives
+	// it as written.
+	SnapshotSHA256 map[string]string `json:"snapshot_sha256,omitempty"`
 	// Snapshot is the evidence the results were judged on, as
-	// keystate.State.Snapshot wrote it: every raw answer once. With
-	// Profile.Canonical and Catalog it lets Verify judge the results again
-	// (EmbedEvidence sets all three). The results file keeps it byte for
-	// byte after the results.
+	// keystate.State.Snapshot wrote it: every raw answer once, which the
+	// results name. With Profile.Canonical and Catalog it lets audit.Verify
+	// judge the results again (audit.Evaluate sets all three). The results
+	// file keeps it byte for byte after the results.
 	Snapshot json.RawMessage `json:"snapshot,omitempty"`
 
 	// ResultsSHA256 is the SHA-256 of the results file this run was read
@@ -95,7 +101,11 @@ const DefaultName = "cmk-audit"
 // Write renders the run into dir as <name>.results.json, <name>.junit.xml and
 // <name>.md, all three or none (WriteFiles).
 func Write(dir, name string, run *Run) (Paths, error) {
-	files, p, err := Files(dir, name, run)
+	r, err := Render(run)
+	if err != nil {
+		return Paths{}, err
+	}
+	files, p, err := r.Files(dir, name)
 	if err != nil {
 		return Paths{}, err
 	}
@@ -105,27 +115,43 @@ func Write(dir, name string, run *Run) (Paths, error) {
 	return p, WriteFiles(files...)
 }
 
+// Rendered is a run with its results file rendered, once: every other
+// output of the run (JUnit, Markdown, the files in a report directory)
+// names that file's digest and reuses its bytes, never a rebuild.
+type Rendered struct {
+	Run     *Run   // the run, with ResultsSHA256 set to the digest of Results
+	Results []byte // the results file
+}
+
+// Render renders the run's results file.
+func Render(run *Run) (*Rendered, error) {
+	var b bytes.Buffer
+	if err := WriteResults(&b, run); err != nil {
+		return nil, err
+	}
+	withDigest := *run
+	withDigest.ResultsSHA256 = sha256Hex(b.Bytes())
+	return &Rendered{Run: &withDigest, Results: b.Bytes()}, nil
+}
+
+// ResultsFile is the rendered results file as a File for path.
+func (r *Rendered) ResultsFile(path string) File { return bytesFile(path, r.Results) }
+
 // Files renders the run's three reports for dir without writing them, so a
 // command can write them in one WriteFiles with its other outputs. A run
 // that cannot be rendered fails here, before any file is touched.
-func Files(dir, name string, run *Run) ([]File, Paths, error) {
+func (r *Rendered) Files(dir, name string) ([]File, Paths, error) {
 	if name == "" {
 		name = DefaultName
 	}
 	if name != filepath.Base(name) || name == "." || name == ".." {
 		return nil, Paths{}, fmt.Errorf("report name %q must be a plain file name", name)
 	}
-	var res, junit, md bytes.Buffer
-	if err := WriteResults(&res, run); err != nil {
+	var junit, md bytes.Buffer
+	if err := WriteJUnit(&junit, r.Run); err != nil {
 		return nil, Paths{}, err
 	}
-	// The reports name the results file they go with.
-	withDigest := *run
-	withDigest.ResultsSHA256 = sha256Hex(res.Bytes())
-	if err := WriteJUnit(&junit, &withDigest); err != nil {
-		return nil, Paths{}, err
-	}
-	if err := WriteMarkdown(&md, &withDigest); err != nil {
+	if err := WriteMarkdown(&md, r.Run); err != nil {
 		return nil, Paths{}, err
 	}
 	p := Paths{
@@ -133,7 +159,7 @@ func Files(dir, name string, run *Run) ([]File, Paths, error) {
 		JUnit:    filepath.Join(dir, name+".junit.xml"),
 		Markdown: filepath.Join(dir, name+".md"),
 	}
-	return []File{bytesFile(p.Results, res.Bytes()), bytesFile(p.JUnit, junit.Bytes()), bytesFile(p.Markdown, md.Bytes())}, p, nil
+	return []File{r.ResultsFile(p.Results), bytesFile(p.JUnit, junit.Bytes()), bytesFile(p.Markdown, md.Bytes())}, p, nil
 }
 
 // bytesFile is a File whose content is already rendered.
@@ -159,13 +185,22 @@ func prepare(run *Run) (*Run, error) {
 	if r.Profile.SHA256 == "" {
 		r.Profile.SHA256 = sha256Hex([]byte(r.Profile.Content))
 	}
+	r.Results = slices.Clone(r.Results)
+	for i := range r.Results {
+		if r.Results[i].Evidence == nil {
+			r.Results[i].Evidence = []checks.EvidenceRef{} // "none" is [], never null
+		}
+	}
 	if err := validate(&r); err != nil {
 		return nil, err
 	}
 	return &r, nil
 }
 
-// validate checks what every report relies on; ReadResults applies it too.
+// Validate checks what every report relies on: the renderers and
+// ReadResults apply it, and a verified run is held to it.
+func Validate(r *Run) error { return validate(r) }
+
 func validate(r *Run) error {
 	if r.RunID == "" {
 		return errors.New("run_id is missing")
@@ -189,9 +224,9 @@ func validate(r *Run) error {
 		if res.Severity != checks.Required && res.Severity != checks.Recommended {
 			return fmt.Errorf("result %s: severity %q is not required or recommended", res.ID, res.Severity)
 		}
-		for _, name := range sortedKeys(res.Evidence) {
-			if !json.Valid(res.Evidence[name]) {
-				return fmt.Errorf("result %s: evidence %q is not valid JSON", res.ID, name)
+		for _, ref := range res.Evidence {
+			if ref.Member == "" {
+				return fmt.Errorf("result %s: an evidence reference names no member", res.ID)
 			}
 		}
 	}
@@ -209,16 +244,14 @@ func validate(r *Run) error {
 }
 
 // resultsDigest is the SHA-256 of the results file r goes with: the one
-// it was read from, else the one WriteResults writes for it.
+// it was read from, or the one Render rendered for it. It is never
+// rebuilt here: a report of a run whose results file was not rendered
+// has no file to name.
 func resultsDigest(r *Run) (string, error) {
-	if r.ResultsSHA256 != "" {
-		return r.ResultsSHA256, nil
+	if r.ResultsSHA256 == "" {
+		return "", errors.New("the results file this report goes with was not rendered (reports.Render), so its sha256 is not known")
 	}
-	var b bytes.Buffer
-	if err := WriteResults(&b, r); err != nil {
-		return "", err
-	}
-	return sha256Hex(b.Bytes()), nil
+	return r.ResultsSHA256, nil
 }
 
 func sha256Hex(b []byte) string {
@@ -232,25 +265,12 @@ func evidenceBytes(raw json.RawMessage) []byte {
 	return bytes.Trim(raw, " \t\r\n")
 }
 
-// evidenceDigests maps each evidence name to the sha256 of its bytes.
-func evidenceDigests(ev map[string]json.RawMessage) map[string]string {
-	d := make(map[string]string, len(ev))
-	for name, raw := range ev {
-		d[name] = sha256Hex(evidenceBytes(raw))
-	}
-	return d
-}
+// EvidenceSHA256 is the sha256 of one evidence item as the results file
+// stores and digests it.
+func EvidenceSHA256(raw json.RawMessage) string { return sha256Hex(evidenceBytes(raw)) }
 
-// evidenceDigest is one digest for all of a result's evidence: the sha256 of
-// its sha256sum-style manifest ("<hex>  <name>\n" per item, sorted by name),
-// so `sha256sum` output can be checked against it.
-func evidenceDigest(ev map[string]json.RawMessage) string {
-	var manifest strings.Builder
-	for _, name := range sortedKeys(ev) {
-		fmt.Fprintf(&manifest, "%s  %s\n", sha256Hex(evidenceBytes(ev[name])), name)
-	}
-	return sha256Hex([]byte(manifest.String()))
-}
+// SHA256Hex is the hex sha256 of b, as every digest in the reports is written.
+func SHA256Hex(b []byte) string { return sha256Hex(b) }
 
 func sortedKeys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))

@@ -1,4 +1,4 @@
-package reports
+package audit
 
 import (
 	"encoding/json"
@@ -15,7 +15,7 @@ var ErrBaselineNotVerified = errors.New("the baseline results file does not veri
 
 // LoadBaseline reads the file given as the baseline (--baseline FILE): the
 // results file of an earlier run, which must verify (Verify: every digest
-// and claim borne out by its own evidence), or a snapshot, decoded as
+// and claim borne out by its own evidence, judged by the one judge), or a snapshot, decoded as
 // cmkcheck evaluate --snapshot does. It returns the keystate.Baseline
 // member: the baseline's evidence and the file's sha256.
 func LoadBaseline(data []byte) (json.RawMessage, error) {

@@ -1,4 +1,4 @@
-package reports
+package audit
 
 import (
 	"bytes"
@@ -16,46 +16,37 @@ import (
 	"github.com/aep-cmk/cmkcheck/internal/checks"
 	"github.com/aep-cmk/cmkcheck/internal/keystate"
 	"github.com/aep-cmk/cmkcheck/internal/profile"
+	"github.com/aep-cmk/cmkcheck/internal/reports"
 )
 
 const exampleProfile = "../../fixtures/profiles/aep-example.yaml"
 
 // fixtureRun evaluates a snapshot file as `cmkcheck evaluate` does
-// (audit.Evaluate, which reports cannot import, fills the same fields) and
-// embeds its evidence.
-func fixtureRun(t testing.TB, snapshotPath string, v profile.Valid) *Run {
+// (Evaluate), with fixed metadata so a test can edit it by its text.
+func fixtureRun(t testing.TB, snapshotPath string, v profile.Valid) *reports.Run {
 	t.Helper()
 	data, err := os.ReadFile(snapshotPath)
 	require.NoError(t, err)
 	state, err := keystate.Decode(data)
 	require.NoError(t, err)
-	p := v.Profile()
-	results := checks.Evaluate(state, v)
 	start := time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
-	run := &Run{
-		RunID: "20260504T030201Z-0badcafe", Start: start, End: start.Add(time.Second),
-		ToolVersion: "(devel)", Commit: "feedface", Target: Target{Kind: keystate.KindSnapshot, Endpoint: snapshotPath},
-		Region: p.Region, Profile: NewProfileRecord(p.Source, p.Content),
-		Verdict: checks.Verdict(results), Results: results,
-	}
-	if state.Key != nil {
-		run.KeyARN, run.Account, run.Region = state.Key.Arn, state.Key.Account(), state.Key.Region()
-	}
-	require.NoError(t, EmbedEvidence(run, state, v))
+	run, err := Evaluate(state, v, Source{Target: reports.Target{Kind: keystate.KindSnapshot, Endpoint: snapshotPath}, Start: start})
+	require.NoError(t, err)
+	run.RunID, run.End, run.ToolVersion, run.Commit = "20260504T030201Z-0badcafe", start.Add(time.Second), "(devel)", "feedface"
 	return run
 }
 
-func loadProfile(t testing.TB, path string) profile.Valid {
+func profileFile(t testing.TB, path string) profile.Valid {
 	t.Helper()
 	v, err := profile.Load(path, func(string) string { return "" })
 	require.NoError(t, err)
 	return v
 }
 
-func written(t testing.TB, run *Run) []byte {
+func written(t testing.TB, run *reports.Run) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	require.NoError(t, WriteResults(&b, run))
+	require.NoError(t, reports.WriteResults(&b, run))
 	return b.Bytes()
 }
 
@@ -68,8 +59,8 @@ func TestVerifyEveryFixture(t *testing.T) {
 	require.NoError(t, err)
 	snapshots = append(snapshots, more...)
 	profiles := map[string]profile.Valid{
-		"aep-example": loadProfile(t, exampleProfile),
-		"healthcare":  loadProfile(t, "../../fixtures/profiles/healthcare.yaml"),
+		"aep-example": profileFile(t, exampleProfile),
+		"healthcare":  profileFile(t, "../../fixtures/profiles/healthcare.yaml"),
 		"none":        profile.Default(),
 	}
 	n := 0
@@ -83,7 +74,7 @@ func TestVerifyEveryFixture(t *testing.T) {
 				data := written(t, run)
 				got, err := Verify(data)
 				require.NoError(t, err)
-				assert.Equal(t, sha256Hex(data), got.ResultsSHA256)
+				assert.Equal(t, reports.SHA256Hex(data), got.ResultsSHA256)
 				got.ResultsSHA256 = ""
 				assert.Equal(t, run, got)
 			})
@@ -117,9 +108,9 @@ func replaceIn(t testing.TB, data []byte, old, new string, n int) []byte {
 
 // rewritten edits the run read from data and writes it again, with every
 // digest recomputed: an editor who knows the format.
-func rewritten(t testing.TB, data []byte, edit func(*Run)) []byte {
+func rewritten(t testing.TB, data []byte, edit func(*reports.Run)) []byte {
 	t.Helper()
-	run, err := ReadResults(bytes.NewReader(data))
+	run, err := reports.ReadResults(bytes.NewReader(data))
 	require.NoError(t, err)
 	edit(run)
 	return written(t, run)
@@ -145,7 +136,7 @@ func claims(ve *VerifyError) []string {
 // TestVerifyNamesEachAlteration: each part of a NOT READY results file,
 // edited, is named. The lock-out key fails CMK-ADM-1..3.
 func TestVerifyNamesEachAlteration(t *testing.T) {
-	orig := written(t, fixtureRun(t, "../../fixtures/snapshots/noncompliant/lock-out.json", loadProfile(t, exampleProfile)))
+	orig := written(t, fixtureRun(t, "../../fixtures/snapshots/noncompliant/lock-out.json", profileFile(t, exampleProfile)))
 	_, err := Verify(orig)
 	require.NoError(t, err)
 
@@ -173,43 +164,58 @@ func TestVerifyNamesEachAlteration(t *testing.T) {
 			[]string{"CMK-ADM-1 observed"}, nil,
 		},
 		"an expected text and a remediation": {
-			rewritten(t, orig, func(r *Run) {
+			rewritten(t, orig, func(r *reports.Run) {
 				r.Results[16].Expected = "nothing in particular"
 				r.Results[16].Remediation.CLI = "true"
 			}),
 			[]string{"CMK-ADM-2 expected", "CMK-ADM-2 remediation.cli"}, nil,
 		},
 		"a severity and a title": {
-			rewritten(t, orig, func(r *Run) { r.Results[16].Severity = checks.Recommended; r.Results[16].Title = "Optional" }),
+			rewritten(t, orig, func(r *reports.Run) { r.Results[16].Severity = checks.Recommended; r.Results[16].Title = "Optional" }),
 			[]string{"CMK-ADM-2 title", "CMK-ADM-2 severity"}, nil,
 		},
 		"a raw answer in the snapshot": {
 			replaceIn(t, orig, describe, `"Description": "edited"`, -1),
 			[]string{"CMK-LBL-3 observed", `evidence "DescribeKey"`}, nil,
 		},
-		"a raw answer in one result's evidence, digest left": {
-			replaceIn(t, orig, describe, `"Description": "edited"`, 1),
-			[]string{`CMK-REG-1 evidence "DescribeKey"`}, []string{"not the"},
+		// The results hold the evidence once, in the snapshot; a result
+		// names what it was judged on. The edits that once targeted a
+		// result's copy of an answer target the snapshot's member or the
+		// result's reference to it.
+		"a raw answer in the snapshot, digest left": {
+			replaceIn(t, orig, `"KeyState": "Enabled"`, `"KeyState": "Disabled"`, 1),
+			[]string{`evidence "DescribeKey"`, "CMK-CFG-5 status"}, []string{"not the"},
 		},
-		"a raw answer in one result's evidence, digest recomputed": {
-			rewritten(t, orig, func(r *Run) {
-				r.Results[3].Evidence["DescribeKey"] = json.RawMessage(`{"KeyMetadata": {}}`)
+		"a result's reference pointed elsewhere": {
+			rewritten(t, orig, func(r *reports.Run) {
+				r.Results[3].Evidence = []checks.EvidenceRef{{Member: "DescribeKey", Pointer: "/KeyMetadata/KeyId"}}
 			}),
-			[]string{`CMK-REG-1 evidence "DescribeKey"`}, []string{"the snapshot's answer has sha256"},
+			[]string{`CMK-REG-1 evidence "DescribeKey"`}, []string{"the check is not judged on it"},
+		},
+		"a result's reference to a member the snapshot lacks": {
+			rewritten(t, orig, func(r *reports.Run) {
+				r.Results[3].Evidence = append(r.Results[3].Evidence, checks.EvidenceRef{Member: "GetCallerIdentity"})
+			}),
+			[]string{`CMK-REG-1 evidence "GetCallerIdentity"`}, []string{"a member the snapshot does not hold"},
+		},
+		"a result's pointer that resolves to nothing": {
+			rewritten(t, orig, func(r *reports.Run) {
+				r.Results[3].Evidence = []checks.EvidenceRef{{Member: "DescribeKey", Pointer: "/KeyMetadata/Nowhere"}}
+			}),
+			[]string{`CMK-REG-1 evidence "DescribeKey"`}, []string{"resolves to nothing"},
 		},
 		"a raw answer everywhere, digests recomputed, results left": {
-			rewritten(t, orig, func(r *Run) {
+			rewritten(t, orig, func(r *reports.Run) {
 				r.Snapshot = bytes.ReplaceAll(r.Snapshot, []byte(`"KeyState": "Enabled"`), []byte(`"KeyState": "Disabled"`))
-				for _, res := range r.Results {
-					if ev, ok := res.Evidence["DescribeKey"]; ok {
-						res.Evidence["DescribeKey"] = bytes.ReplaceAll(ev, []byte(`"KeyState": "Enabled"`), []byte(`"KeyState": "Disabled"`))
-					}
-				}
 			}),
 			[]string{"CMK-CFG-5 status", "CMK-CFG-5 observed"}, nil,
 		},
+		"a digest of an answer the snapshot lacks": {
+			replaceIn(t, orig, `"snapshot_sha256": {`, `"snapshot_sha256": {"GetCallerIdentity": "00",`, 1),
+			[]string{`evidence "GetCallerIdentity"`}, []string{"an answer the snapshot does not hold"},
+		},
 		"evidence dropped from a result": {
-			rewritten(t, orig, func(r *Run) { delete(r.Results[3].Evidence, "DescribeKey") }),
+			rewritten(t, orig, func(r *reports.Run) { r.Results[3].Evidence = []checks.EvidenceRef{} }),
 			[]string{`CMK-REG-1 evidence "DescribeKey"`}, []string{"no answer"},
 		},
 		"the profile's canonical form": {
@@ -221,9 +227,9 @@ func TestVerifyNamesEachAlteration(t *testing.T) {
 			[]string{"profile.sha256", "profile.content"}, nil,
 		},
 		"the profile everywhere, consistently": {
-			rewritten(t, orig, func(r *Run) {
+			rewritten(t, orig, func(r *reports.Run) {
 				c := strings.Replace(r.Profile.Content, "region: us-east-1", "region: eu-west-1", 1)
-				r.Profile = NewProfileRecord(r.Profile.Source, []byte(c))
+				r.Profile = reports.NewProfileRecord(r.Profile.Source, []byte(c))
 				r.Profile.Canonical = `region: "eu-west-1"` + "\n"
 				v, err := profile.Parse([]byte(c))
 				require.NoError(t, err)
@@ -250,11 +256,11 @@ func TestVerifyNamesEachAlteration(t *testing.T) {
 			[]string{"target.kind"}, nil,
 		},
 		"a result removed": {
-			rewritten(t, orig, func(r *Run) { r.Results = append(r.Results[:15:15], r.Results[16:]...) }),
+			rewritten(t, orig, func(r *reports.Run) { r.Results = append(r.Results[:15:15], r.Results[16:]...) }),
 			[]string{"CMK-ADM-1"}, []string{`CMK-ADM-1: the file says no result; its evidence says status FAIL`},
 		},
 		"a result made up": {
-			rewritten(t, orig, func(r *Run) {
+			rewritten(t, orig, func(r *reports.Run) {
 				extra := r.Results[0]
 				extra.ID = "CMK-ZZZ-1"
 				r.Results = append(r.Results, extra)
@@ -262,11 +268,11 @@ func TestVerifyNamesEachAlteration(t *testing.T) {
 			[]string{`"CMK-ZZZ-1"`}, []string{"there is no such check"},
 		},
 		"a result twice": {
-			rewritten(t, orig, func(r *Run) { r.Results = append(r.Results, r.Results[0]) }),
+			rewritten(t, orig, func(r *reports.Run) { r.Results = append(r.Results, r.Results[0]) }),
 			[]string{`"CMK-AVL-1"`}, []string{"a second result"},
 		},
 		"results reordered": {
-			rewritten(t, orig, func(r *Run) { r.Results[0], r.Results[1] = r.Results[1], r.Results[0] }),
+			rewritten(t, orig, func(r *reports.Run) { r.Results[0], r.Results[1] = r.Results[1], r.Results[0] }),
 			[]string{"results order"}, nil,
 		},
 		"a snapshot about another key": {
@@ -305,29 +311,29 @@ func TestVerifyNamesEachAlteration(t *testing.T) {
 // attestation signs, changes), and so does an answer fabricated together
 // with what it judges to.
 func TestVerifyDoesNotProtect(t *testing.T) {
-	orig := written(t, fixtureRun(t, "../../fixtures/snapshots/noncompliant/lock-out.json", loadProfile(t, exampleProfile)))
+	orig := written(t, fixtureRun(t, "../../fixtures/snapshots/noncompliant/lock-out.json", profileFile(t, exampleProfile)))
 	for name, data := range map[string][]byte{
 		"run id":            replaceIn(t, orig, `"run_id": "20260504T030201Z-0badcafe"`, `"run_id": "20260101T000000Z-00000000"`, 1),
 		"times":             replaceIn(t, orig, `"start": "2026-05-04T03:02:01Z"`, `"start": "2026-01-01T00:00:00Z"`, 1),
 		"tool and commit":   replaceIn(t, replaceIn(t, orig, `"commit": "feedface"`, `"commit": "0000000"`, 1), `"tool_version": "(devel)"`, `"tool_version": "v9"`, 1),
 		"profile source":    replaceIn(t, orig, `"source": "../../fixtures/profiles/aep-example.yaml"`, `"source": "approved.yaml"`, 1),
 		"snapshot path":     replaceIn(t, orig, `"endpoint": "../../fixtures/snapshots/noncompliant/lock-out.json"`, `"endpoint": "elsewhere.json"`, 1),
-		"catalog label":     replaceIn(t, orig, `"version": "`+Catalog().Version+`"`, `"version": "0"`, 1),
-		"fabricated answer": written(t, fixtureRun(t, "../../fixtures/snapshots/compliant.json", loadProfile(t, exampleProfile))),
-		"profile changed where no result depends on it": rewritten(t, orig, func(r *Run) {
+		"catalog label":     replaceIn(t, orig, `"version": "`+reports.Catalog().Version+`"`, `"version": "0"`, 1),
+		"fabricated answer": written(t, fixtureRun(t, "../../fixtures/snapshots/compliant.json", profileFile(t, exampleProfile))),
+		"profile changed where no result depends on it": rewritten(t, orig, func(r *reports.Run) {
 			c := r.Profile.Content + "key: alias/Adobe-Experience-Platform-Key\n"
 			v, err := profile.Parse([]byte(c))
 			require.NoError(t, err)
 			canonical, err := v.Canonical()
 			require.NoError(t, err)
-			r.Profile = NewProfileRecord(r.Profile.Source, []byte(c))
+			r.Profile = reports.NewProfileRecord(r.Profile.Source, []byte(c))
 			r.Profile.Canonical = string(canonical)
 		}),
 	} {
 		t.Run(name, func(t *testing.T) {
 			run, err := Verify(data)
 			require.NoError(t, err, "judging again cannot see this edit")
-			assert.NotEqual(t, sha256Hex(orig), run.ResultsSHA256, "but the file's digest, which an attestation signs, changes")
+			assert.NotEqual(t, reports.SHA256Hex(orig), run.ResultsSHA256, "but the file's digest, which an attestation signs, changes")
 		})
 	}
 }
@@ -335,8 +341,8 @@ func TestVerifyDoesNotProtect(t *testing.T) {
 // A file judged by another catalog is judged by this one, and what differs
 // is said to be the change of catalog, not an alteration.
 func TestVerifyAnotherCatalog(t *testing.T) {
-	orig := written(t, fixtureRun(t, "../../fixtures/snapshots/noncompliant/lock-out.json", loadProfile(t, exampleProfile)))
-	cat := Catalog()
+	orig := written(t, fixtureRun(t, "../../fixtures/snapshots/noncompliant/lock-out.json", profileFile(t, exampleProfile)))
+	cat := reports.Catalog()
 	data := replaceIn(t, orig, cat.SHA256, strings.Repeat("0", 64), 1)
 	data = replaceIn(t, data, `"observed": "key administrators of account 111122223333 (each allowed kms:PutKeyPolicy, kms:EnableKey, kms:DisableKey, kms:UpdateKeyDescription, kms:TagResource, kms:UntagResource, kms:CreateAlias, kms:DeleteAlias, kms:EnableKeyRotation, kms:DisableKeyRotation): none; not every one of them: arn:aws:iam::111122223333:role/KMSKeyAdmin [kms:PutKeyPolicy NOT ALLOWED: no statement or grant allows it]"`, `"observed": "an older wording"`, 1)
 	ve := verifyError(t, data)
@@ -351,20 +357,23 @@ func TestVerifyAnotherCatalog(t *testing.T) {
 // A file written before the evidence was embedded, or with it removed,
 // cannot be judged again: never verified.
 func TestVerifyNeedsTheEvidence(t *testing.T) {
-	golden, err := os.ReadFile("testdata/sample.results.json")
-	require.NoError(t, err)
-	_, err = ReadResults(bytes.NewReader(golden))
+	// A file as cmkcheck wrote it before it kept the snapshot, the
+	// canonical profile and the catalog.
+	golden := rewritten(t, written(t, fixtureRun(t, "../../fixtures/snapshots/compliant.json", profileFile(t, exampleProfile))), func(r *reports.Run) {
+		r.Snapshot, r.Profile.Canonical, r.Catalog = nil, "", nil
+	})
+	_, err := reports.ReadResults(bytes.NewReader(golden))
 	require.NoError(t, err, "an old file still reads")
 	_, err = Verify(golden)
 	require.ErrorIs(t, err, ErrNotRejudgeable)
 	assert.Contains(t, err.Error(), "it holds no snapshot of its evidence, no canonical profile, no catalog")
 	assert.Contains(t, err.Error(), "so it is not verified")
 
-	orig := written(t, fixtureRun(t, "../../fixtures/snapshots/compliant.json", loadProfile(t, exampleProfile)))
+	orig := written(t, fixtureRun(t, "../../fixtures/snapshots/compliant.json", profileFile(t, exampleProfile)))
 	for name, data := range map[string][]byte{
-		"snapshot removed":  rewritten(t, orig, func(r *Run) { r.Snapshot = nil }),
-		"canonical removed": rewritten(t, orig, func(r *Run) { r.Profile.Canonical = "" }),
-		"catalog removed":   rewritten(t, orig, func(r *Run) { r.Catalog = nil }),
+		"snapshot removed":  rewritten(t, orig, func(r *reports.Run) { r.Snapshot = nil }),
+		"canonical removed": rewritten(t, orig, func(r *reports.Run) { r.Profile.Canonical = "" }),
+		"catalog removed":   rewritten(t, orig, func(r *reports.Run) { r.Catalog = nil }),
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Verify(data)
@@ -380,7 +389,7 @@ func TestVerifyNeedsTheEvidence(t *testing.T) {
 }
 
 func TestVerifyBadInput(t *testing.T) {
-	orig := written(t, fixtureRun(t, "../../fixtures/snapshots/compliant.json", loadProfile(t, exampleProfile)))
+	orig := written(t, fixtureRun(t, "../../fixtures/snapshots/compliant.json", profileFile(t, exampleProfile)))
 	for name, tc := range map[string]struct {
 		data []byte
 		want string
@@ -389,7 +398,7 @@ func TestVerifyBadInput(t *testing.T) {
 		"not JSON":       {[]byte("status: PASS"), "not valid JSON"},
 		"trailing data":  {append(append([]byte{}, orig...), "{}"...), "unexpected data after the results object"},
 		"unknown field":  {replaceIn(t, orig, `"run_id"`, `"approved": true, "run_id"`, 1), `unknown field "approved"`},
-		"too large":      {bytes.Repeat([]byte(" "), MaxResultsSize+1), "larger than"},
+		"too large":      {bytes.Repeat([]byte(" "), reports.MaxResultsSize+1), "larger than"},
 		"bad canonical":  {replaceIn(t, orig, `"canonical": "`, `"canonical": "colour: red\n`, 1), "profile.canonical: the file says a profile that is not valid"},
 		"not canonical":  {replaceIn(t, orig, `"canonical": "`, `"canonical": "# approved\n`, 1), "not in the canonical form"},
 		"bad overrides":  {replaceIn(t, orig, `"canonical": "`, `"overrides": ["CMK_COLOUR"], "canonical": "`, 1), `"CMK_COLOUR" overrides no profile field`},
@@ -407,7 +416,7 @@ func TestVerifyBadInput(t *testing.T) {
 
 // A panic in the checks while judging again is an error, not a crash.
 func TestVerifyPanicIsAnError(t *testing.T) {
-	orig := written(t, fixtureRun(t, "../../fixtures/snapshots/compliant.json", loadProfile(t, exampleProfile)))
+	orig := written(t, fixtureRun(t, "../../fixtures/snapshots/compliant.json", profileFile(t, exampleProfile)))
 	judge = func(*keystate.State, profile.Valid) []checks.Result { panic("deliberate") }
 	t.Cleanup(func() { judge = checks.Evaluate })
 	_, err := Verify(orig)
@@ -417,7 +426,7 @@ func TestVerifyPanicIsAnError(t *testing.T) {
 // A profile changed in code after its file was read is recorded as what
 // was judged, not as the file.
 func TestEmbedEvidenceProfileChangedInCode(t *testing.T) {
-	v := loadProfile(t, exampleProfile)
+	v := profileFile(t, exampleProfile)
 	p := v.Profile()
 	p.Roundtrip = false
 	changed, err := p.Validate()
@@ -429,7 +438,7 @@ func TestEmbedEvidenceProfileChangedInCode(t *testing.T) {
 	_, err = Verify(written(t, run))
 	require.NoError(t, err)
 
-	assert.Error(t, EmbedEvidence(nil, nil, v))
+	assert.Error(t, embed(nil, nil, v))
 }
 
 // FuzzVerifyEdits: one edit anywhere in a real results file (a byte range
@@ -437,7 +446,7 @@ func TestEmbedEvidenceProfileChangedInCode(t *testing.T) {
 // observation than the file had. What it may leave verified is what
 // judging again does not protect (free metadata, formatting).
 func FuzzVerifyEdits(f *testing.F) {
-	orig := written(f, fixtureRun(f, "../../fixtures/snapshots/noncompliant/lock-out.json", loadProfile(f, exampleProfile)))
+	orig := written(f, fixtureRun(f, "../../fixtures/snapshots/noncompliant/lock-out.json", profileFile(f, exampleProfile)))
 	want, err := Verify(orig)
 	require.NoError(f, err)
 	f.Add(uint32(0), uint8(0), []byte{})
@@ -485,14 +494,14 @@ func TestVerifyLiveCaptureWithCaller(t *testing.T) {
 	state, err := keystate.Decode(capture)
 	require.NoError(t, err)
 
-	v := loadProfile(t, exampleProfile)
+	v := profileFile(t, exampleProfile)
 	results := checks.Evaluate(state, v)
-	run := &Run{
-		RunID: "r", Target: Target{Kind: "aws"}, Account: "111122223333", Region: "us-east-1",
+	run := &reports.Run{
+		RunID: "r", Target: reports.Target{Kind: "aws"}, Account: "111122223333", Region: "us-east-1",
 		Caller: "arn:aws:sts::111122223333:assumed-role/Auditor/auditor", KeyARN: state.Key.Arn,
-		Profile: NewProfileRecord(exampleProfile, v.Profile().Content), Verdict: checks.Verdict(results), Results: results,
+		Profile: reports.NewProfileRecord(exampleProfile, v.Profile().Content), Verdict: checks.Verdict(results), Results: results,
 	}
-	require.NoError(t, EmbedEvidence(run, state, v))
+	require.NoError(t, embed(run, state, v))
 	orig := written(t, run)
 	_, err = Verify(orig)
 	require.NoError(t, err)
@@ -511,4 +520,24 @@ func TestVerifyLiveCaptureWithCaller(t *testing.T) {
 	// the same results, with "snapshot" as the target.
 	_, err = Verify(replaceIn(t, orig, `"kind": "aws"`, `"kind": "snapshot"`, 1))
 	assert.NoError(t, err)
+}
+
+// FuzzVerifyReadsBack: no input makes Verify panic; whatever it accepts,
+// reports.ReadResults accepts too, and written again it verifies to the
+// same results.
+func FuzzVerifyReadsBack(f *testing.F) {
+	f.Add([]byte(`{"run_id":"x","results":[],"target":{"kind":"aws"},"verdict":"READY","profile":{"content":"","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}}`))
+	f.Add([]byte(`{"run_id":"x","results":[],"target":{"kind":"snapshot"},"verdict":"READY","profile":{"content":"","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","canonical":"max_rotation_period_days: 365\n"},"catalog":{"version":"1","sha256":""},"snapshot":{}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		verified, err := Verify(data)
+		if err != nil {
+			return
+		}
+		read, err := reports.ReadResults(bytes.NewReader(data))
+		require.NoError(t, err, "a verified file reads")
+		again, err := Verify(written(t, read))
+		require.NoError(t, err, "written again, it verifies")
+		assert.Equal(t, verified.Results, again.Results)
+		assert.Equal(t, verified.Verdict, again.Verdict)
+	})
 }

@@ -1,9 +1,11 @@
-package reports
+package audit
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"github.com/aep-cmk/cmkcheck/internal/checks"
 	"github.com/aep-cmk/cmkcheck/internal/keystate"
 	"github.com/aep-cmk/cmkcheck/internal/profile"
+	"github.com/aep-cmk/cmkcheck/internal/reports"
 )
 
 // A results file is a claim: this evidence, judged against this profile,
@@ -45,8 +48,8 @@ type VerifyError struct {
 	// FileCatalog is set when the file was judged by another catalog than
 	// this build's (Catalog): its findings may then be that change, not an
 	// alteration.
-	FileCatalog *CatalogRecord
-	Catalog     CatalogRecord
+	FileCatalog *reports.CatalogRecord
+	Catalog     reports.CatalogRecord
 	Written     string // the tool that wrote the file, as it says
 }
 
@@ -80,19 +83,21 @@ func (e *VerifyError) Error() string {
 // Verify reads a results file and judges it again from its own evidence:
 // the embedded snapshot, against the embedded profile, with this build's
 // checks. Every result (status, observed and expected text, title,
-// severity, section, remediation, evidence and its digest), the verdict,
+// severity, section, remediation, evidence references), each snapshot
+// member's digest, the verdict,
 // the order of the results, the fields that follow from the evidence (key
 // ARN, account, region, caller, target) and the profile record must be
 // what that gives; otherwise the error is a *VerifyError naming each
 // difference. A file without the embedded evidence is ErrNotRejudgeable,
 // never verified. The run returned has ResultsSHA256 set to data's digest.
-func Verify(data []byte) (*Run, error) {
-	f, err := decodeResults(data)
+func Verify(data []byte) (*reports.Run, error) {
+	if len(data) > reports.MaxResultsSize {
+		return nil, fmt.Errorf("read results file: the file is larger than %d bytes", reports.MaxResultsSize)
+	}
+	run, err := reports.DecodeResults(data)
 	if err != nil {
 		return nil, fmt.Errorf("read results file: %w", err)
 	}
-	run := f.run()
-	run.ResultsSHA256 = sha256Hex(data)
 	var lacks []string
 	if run.Snapshot == nil {
 		lacks = append(lacks, "no snapshot of its evidence")
@@ -107,36 +112,46 @@ func Verify(data []byte) (*Run, error) {
 		return nil, fmt.Errorf("%w: it holds %s (it was written before cmkcheck kept them in the file, or they were removed), so it is not verified; evaluate the run's saved snapshot again (cmkcheck evaluate --snapshot FILE --results NEW) to get a file that can be",
 			ErrNotRejudgeable, strings.Join(lacks, ", "))
 	}
-	findings, err := rejudge(f, &run)
+	findings, judged, err := rejudge(run)
 	if err != nil {
 		return nil, err
 	}
 	if len(findings) > 0 {
-		e := &VerifyError{Findings: findings, Catalog: Catalog(),
+		e := &VerifyError{Findings: findings, Catalog: reports.Catalog(),
 			Written: fmt.Sprintf("the file says cmkcheck %s at commit %s wrote it", orNone(run.ToolVersion), orNone(run.Commit))}
 		if *run.Catalog != e.Catalog {
 			e.FileCatalog = run.Catalog
 		}
 		return nil, e
 	}
-	// Every claim is what the evidence gives; this is the renderers' own
-	// guard, as ReadResults applies it.
-	if err := validate(&run); err != nil {
+	// Every claim is what the evidence gives, so the judged results are
+	// the file's, with what the contract leaves out of it (the drift
+	// table's changes). The renderers' own guard holds too.
+	run.Results = judged
+	if err := reports.Validate(run); err != nil {
 		return nil, fmt.Errorf("read results file: %w", err)
 	}
-	return &run, nil
+	return run, nil
 }
 
 // rejudge judges the file's evidence again and lists what differs from
-// its claims. An error means the evidence could not be judged at all.
-func rejudge(f *runFile, run *Run) ([]Finding, error) {
+// its claims, with the results judged. An error means the evidence could
+// not be judged at all.
+func rejudge(run *reports.Run) ([]Finding, []checks.Result, error) {
 	var fs []Finding
 	add := func(claim, file, evidence string) { fs = append(fs, Finding{claim, file, evidence}) }
+
+	members, err := reports.SnapshotMembers(run.Snapshot)
+	if err != nil {
+		add("snapshot", "evidence that does not read: "+err.Error(), "")
+		return fs, nil, nil
+	}
+	fs = append(fs, compareDigests(members, run.SnapshotSHA256)...)
 
 	state, err := keystate.Decode(run.Snapshot)
 	if err != nil {
 		add("snapshot", "evidence that does not read: "+err.Error(), "")
-		return fs, nil
+		return fs, nil, nil
 	}
 	if keystate.IsIaCKind(run.Target.Kind) {
 		// What a template or plan declares is judged as such (its SKIPs say
@@ -147,12 +162,12 @@ func rejudge(f *runFile, run *Run) ([]Finding, error) {
 	valid, err := profile.Parse([]byte(run.Profile.Canonical))
 	if err != nil {
 		add("profile.canonical", "a profile that is not valid: "+err.Error(), "")
-		return fs, nil
+		return fs, nil, nil
 	}
 	if c, err := valid.Canonical(); err != nil || string(c) != run.Profile.Canonical {
 		add("profile.canonical", "a profile that is not in the canonical form cmkcheck writes", "")
 	}
-	if got := sha256Hex([]byte(run.Profile.Content)); got != run.Profile.SHA256 {
+	if got := reports.SHA256Hex([]byte(run.Profile.Content)); got != run.Profile.SHA256 {
 		add("profile.sha256", shown(run.Profile.SHA256), "the content's sha256 is "+got)
 	}
 	if err := profile.Derived([]byte(run.Profile.Content), run.Profile.Overrides, valid); err != nil {
@@ -162,11 +177,11 @@ func rejudge(f *runFile, run *Run) ([]Finding, error) {
 		add("snapshot", "evidence about more than one key: "+err.Error(), "")
 	}
 
-	results, err := judgeAgain(state, valid)
+	results, err := judgeKey(state, valid, "the results file's evidence")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	fs = append(fs, compareResults(f.Results, results)...)
+	fs = append(fs, compareResults(run.Results, members, results)...)
 	if want := checks.Verdict(results); run.Verdict != want {
 		add("verdict", shown(run.Verdict), shown(want))
 	}
@@ -174,24 +189,11 @@ func rejudge(f *runFile, run *Run) ([]Finding, error) {
 		add("not_evaluated", shown(checks.OmissionsText(run.NotEvaluated)), shown(checks.OmissionsText(want)))
 	}
 	fs = append(fs, compareDerived(run, state, valid.Profile())...)
-	return fs, nil
-}
-
-// judge is checks.Evaluate; a test swaps it for one that panics.
-var judge = checks.Evaluate
-
-// judgeAgain runs the checks; a panic in them is an error, not a crash.
-func judgeAgain(s *keystate.State, p profile.Valid) (results []checks.Result, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("the checks failed on the results file's evidence: %v", r)
-		}
-	}()
-	return judge(s, p), nil
+	return fs, results, nil
 }
 
 // compareResults holds each result of the file to the one judged again.
-func compareResults(file []resultRecord, judged []checks.Result) []Finding {
+func compareResults(file []checks.Result, members map[string]json.RawMessage, judged []checks.Result) []Finding {
 	var fs []Finding
 	byID := map[string]int{}
 	for i, r := range judged {
@@ -211,7 +213,7 @@ func compareResults(file []resultRecord, judged []checks.Result) []Finding {
 			fs = append(fs, Finding{shown(rec.ID), "a result (status " + string(rec.Status) + ")", "there is no such check"})
 			continue
 		}
-		fs = append(fs, compareResult(rec, judged[i])...)
+		fs = append(fs, compareResult(rec, members, judged[i])...)
 	}
 	var want []string
 	for _, r := range judged {
@@ -227,7 +229,7 @@ func compareResults(file []resultRecord, judged []checks.Result) []Finding {
 }
 
 // compareResult names each field of one result that differs.
-func compareResult(rec resultRecord, want checks.Result) []Finding {
+func compareResult(rec checks.Result, members map[string]json.RawMessage, want checks.Result) []Finding {
 	var fs []Finding
 	field := func(name, got, want string) {
 		if got != want {
@@ -243,49 +245,80 @@ func compareResult(rec resultRecord, want checks.Result) []Finding {
 	field("remediation.console", rec.Remediation.Console, want.Remediation.Console)
 	field("remediation.cli", rec.Remediation.CLI, want.Remediation.CLI)
 
-	if rec.EvidenceSHA256 == nil {
-		fs = append(fs, Finding{rec.ID + " evidence_sha256", "nothing (it is missing)", ""})
-	}
-	names := map[string]bool{}
-	for _, m := range []map[string]bool{keySet(rec.Evidence), keySet(rec.EvidenceSHA256), keySet(want.Evidence)} {
-		for k := range m {
-			names[k] = true
+	// Each reference must name what the snapshot holds, and the references
+	// must be those the check is judged on.
+	claim := func(ref checks.EvidenceRef) string { return rec.ID + " evidence " + strconv.Quote(ref.Member) }
+	for _, ref := range rec.Evidence {
+		raw, ok := members[ref.Member]
+		if !ok {
+			fs = append(fs, Finding{claim(ref), "a reference to a member the snapshot does not hold", ""})
+			continue
+		}
+		if _, ok := checks.ResolvePointer(raw, ref.Pointer); !ok {
+			fs = append(fs, Finding{claim(ref), "the pointer " + shown(ref.Pointer) + ", which resolves to nothing in the snapshot's answer", ""})
 		}
 	}
-	for _, name := range sortedKeys(names) {
-		claim := rec.ID + " evidence " + strconv.Quote(name)
-		raw, inFile := rec.Evidence[name]
-		digest, hasDigest := rec.EvidenceSHA256[name]
-		judged, inJudged := want.Evidence[name]
+	inFile := map[checks.EvidenceRef]bool{}
+	for _, ref := range rec.Evidence {
+		inFile[ref] = true
+	}
+	inJudged := map[checks.EvidenceRef]bool{}
+	for _, ref := range want.Evidence {
+		inJudged[ref] = true
+		if !inFile[ref] {
+			fs = append(fs, Finding{claim(ref), "no answer (it does not name " + refText(ref) + ")",
+				"the check is judged on the snapshot's answer (sha256 " + reports.EvidenceSHA256(members[ref.Member]) + ")"})
+		}
+	}
+	for _, ref := range rec.Evidence {
+		if !inJudged[ref] {
+			fs = append(fs, Finding{claim(ref), "a reference to " + refText(ref), "the check is not judged on it"})
+		}
+	}
+	return fs
+}
+
+// refText names a reference in a finding.
+func refText(ref checks.EvidenceRef) string {
+	if ref.Pointer == "" {
+		return strconv.Quote(ref.Member)
+	}
+	return strconv.Quote(ref.Member) + " at " + strconv.Quote(ref.Pointer)
+}
+
+// compareDigests holds each member of the snapshot to the sha256 the file
+// gives for it.
+func compareDigests(members map[string]json.RawMessage, digests map[string]string) []Finding {
+	if digests == nil {
+		return []Finding{{"snapshot_sha256", "nothing (it is missing)", ""}}
+	}
+	var fs []Finding
+	names := keySet(members)
+	for k := range digests {
+		names[k] = true
+	}
+	for _, name := range slices.Sorted(maps.Keys(names)) {
+		claim := "evidence " + strconv.Quote(name)
+		raw, held := members[name]
+		digest, hasDigest := digests[name]
 		switch {
-		case inFile && !hasDigest && rec.EvidenceSHA256 != nil:
+		case held && !hasDigest:
 			fs = append(fs, Finding{claim, "an answer without its sha256", ""})
-		case !inFile && hasDigest:
-			fs = append(fs, Finding{claim, "a sha256 (" + digest + ") of an answer it does not hold", ""})
-		case inFile && hasDigest && sha256Hex(evidenceBytes(raw)) != digest:
-			fs = append(fs, Finding{claim, "an answer whose sha256 is " + sha256Hex(evidenceBytes(raw)) + ", not the " + digest + " it gives", ""})
-		}
-		switch {
-		case inFile && !inJudged:
-			fs = append(fs, Finding{claim, "an answer (sha256 " + sha256Hex(evidenceBytes(raw)) + ")", "the check is not judged on it"})
-		case !inFile && inJudged:
-			fs = append(fs, Finding{claim, "no answer", "the snapshot's answer (sha256 " + sha256Hex(evidenceBytes(judged)) + ")"})
-		case inFile && !bytes.Equal(evidenceBytes(raw), evidenceBytes(judged)):
-			fs = append(fs, Finding{claim, "an answer with sha256 " + sha256Hex(evidenceBytes(raw)),
-				"the snapshot's answer has sha256 " + sha256Hex(evidenceBytes(judged))})
+		case !held:
+			fs = append(fs, Finding{claim, "a sha256 (" + digest + ") of an answer the snapshot does not hold", ""})
+		case reports.EvidenceSHA256(raw) != digest:
+			fs = append(fs, Finding{claim, "an answer whose sha256 is " + reports.EvidenceSHA256(raw) + ", not the " + digest + " it gives", ""})
 		}
 	}
 	return fs
 }
 
 // compareDerived holds the run's fields that follow from the evidence to
-// it, as audit.Evaluate derives them: the key ARN and account from
-// DescribeKey, the caller from GetCallerIdentity, and the target and
-// region from how the evidence was judged. A live run names the target of
-// the capture's Target member, and its region; an offline evaluation
-// (target "snapshot", of a hand-made snapshot or of a saved live capture)
-// takes the region from the key ARN, else the profile.
-func compareDerived(run *Run, s *keystate.State, p *profile.Profile) []Finding {
+// what derive gives, as Evaluate filled them. A live run names the target
+// of the capture's Target member, and its account and region; an offline
+// evaluation (target "snapshot", of a hand-made snapshot or of a saved
+// live capture) has none.
+func compareDerived(run *reports.Run, s *keystate.State, p *profile.Profile) []Finding {
 	var fs []Finding
 	field := func(name, got, want string) {
 		if got != want {
@@ -305,31 +338,20 @@ func compareDerived(run *Run, s *keystate.State, p *profile.Profile) []Finding {
 		// before it exists from a template or plan (package iac).
 		field("target.kind", run.Target.Kind, keystate.KindSnapshot)
 	}
-	if region == "" {
-		region = p.Region
-		if s.Key != nil {
-			region = s.Key.Region()
-		}
-	}
-	if s.Key != nil {
-		account = s.Key.Account()
-		field("key_arn", run.KeyARN, s.Key.Arn)
-	}
-	caller := ""
-	if s.Identity != nil && s.Identity.Caller != nil {
-		caller = s.Identity.Caller.Arn
-	}
-	field("account", run.Account, account)
-	field("region", run.Region, region)
-	field("caller", run.Caller, caller)
+	// The key asked for is the file's own claim when the evidence names no key.
+	d := derive(s, p, account, region, run.KeyARN)
+	field("key_arn", run.KeyARN, d.KeyARN)
+	field("account", run.Account, d.Account)
+	field("region", run.Region, d.Region)
+	field("caller", run.Caller, d.Caller)
 	return fs
 }
 
-// EmbedEvidence puts into run what Verify needs to judge it again: the
-// state as a snapshot, the validated profile it was judged against and
-// this build's catalog. It then writes the results file and verifies it,
-// so a file that would not verify is never handed to anyone.
-func EmbedEvidence(run *Run, s *keystate.State, v profile.Valid) error {
+// embed puts into run what Verify needs to judge it again: the state as a
+// snapshot, the validated profile it was judged against and this build's
+// catalog. That the file then verifies is held by tests over every
+// fixture, template, plan and the suites' runs, not by judging it twice.
+func embed(run *reports.Run, s *keystate.State, v profile.Valid) error {
 	if run == nil || s == nil {
 		return errors.New("results file: no run or no key state to embed")
 	}
@@ -342,12 +364,11 @@ func EmbedEvidence(run *Run, s *keystate.State, v profile.Valid) error {
 		return fmt.Errorf("results file: %w", err)
 	}
 	p := v.Profile()
-	if run.NotEvaluated == nil {
-		// Derived from the results as the verdict is: every renderer and
-		// printer of this run reads it from here on.
-		run.NotEvaluated = checks.NotEvaluated(run.Results)
-	}
+	run.NotEvaluated = checks.NotEvaluated(run.Results)
 	run.Snapshot = bytes.TrimSpace(snapshot)
+	if run.SnapshotSHA256, err = reports.SnapshotDigests(run.Snapshot); err != nil {
+		return fmt.Errorf("results file: %w", err)
+	}
 	run.Profile.Canonical = string(canonical)
 	run.Profile.Overrides = slices.Clone(p.Overrides)
 	if profile.Derived([]byte(run.Profile.Content), run.Profile.Overrides, v) != nil {
@@ -357,18 +378,11 @@ func EmbedEvidence(run *Run, s *keystate.State, v profile.Valid) error {
 		if run.Profile.Source != "" {
 			source = "changed in code after reading " + run.Profile.Source
 		}
-		run.Profile = NewProfileRecord(source, canonical)
+		run.Profile = reports.NewProfileRecord(source, canonical)
 		run.Profile.Canonical = string(canonical)
 	}
-	catalog := Catalog()
+	catalog := reports.Catalog()
 	run.Catalog = &catalog
-	var b bytes.Buffer
-	if err := WriteResults(&b, run); err != nil {
-		return err
-	}
-	if _, err := Verify(b.Bytes()); err != nil {
-		return fmt.Errorf("results file: the results do not judge again to themselves from their own evidence (a defect of cmkcheck, not of the key): %w", err)
-	}
 	return nil
 }
 

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/aep-cmk/cmkcheck/internal/testkit/iacfixtures"
+)
+
+// Every results file cmkcheck writes verifies: each fixture snapshot with
+// each profile, each template (reference and wrong variants) and each plan,
+// evaluated and then verified, gives the verdict it was written with. This
+// is the guarantee the results file once got by being judged twice as it
+// was written; it is held here instead, on every input there is.
+func TestEveryFixtureWritesAResultsFileThatVerifies(t *testing.T) {
+	dir := t.TempDir()
+	profiles, err := filepath.Glob("../../fixtures/profiles/*.yaml")
+	require.NoError(t, err)
+	profiles = append(profiles, "")
+	var snapshots []string
+	require.NoError(t, filepath.WalkDir("../../fixtures/snapshots", func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".json") && filepath.Base(path) != "expected.json" {
+			snapshots = append(snapshots, path)
+		}
+		return err
+	}))
+	n := 0
+	for i, snap := range snapshots {
+		for j, prof := range profiles {
+			results := filepath.Join(dir, "snap", strings.Join([]string{filepath.Base(snap), filepath.Base(prof), string(rune('a' + i%26)), string(rune('a' + j))}, "-")+".results.json")
+			require.NoError(t, os.MkdirAll(filepath.Dir(results), 0o755))
+			args := []string{"evaluate", "--snapshot", snap, "--results", results}
+			if prof != "" {
+				args = append(args, "--profile", prof)
+			}
+			code, _, errOut := cmkcheck(t, nil, args...)
+			if code == exitUsage {
+				continue // a profile naming another key than the snapshot's
+			}
+			vcode, _, verrOut := cmkcheck(t, nil, "verify", "--results", results)
+			assert.Equal(t, code, vcode, "%s | %s: %s%s", snap, prof, errOut, verrOut)
+			n++
+		}
+	}
+	assert.Greater(t, n, 90, "every snapshot, every profile")
+
+	static := map[string][]string{
+		"reference": {"--cloudformation", "../../" + iacfixtures.Template, "--parameters", "../../" + iacfixtures.Parameters},
+	}
+	for _, v := range iacfixtures.Variants {
+		body, err := v.CloudFormation("../..")
+		require.NoError(t, err)
+		path := filepath.Join(dir, v.Name+".yaml")
+		require.NoError(t, os.WriteFile(path, []byte(body), 0o644))
+		static["cfn-"+v.Name] = []string{"--cloudformation", path, "--parameters", "../../" + iacfixtures.Parameters}
+	}
+	plans, err := filepath.Glob("../../" + iacfixtures.Plans + "/*/plan.json")
+	require.NoError(t, err)
+	require.NotEmpty(t, plans)
+	for _, plan := range plans {
+		static["tf-"+filepath.Base(filepath.Dir(plan))] = []string{"--terraform-plan", plan}
+	}
+	for name, in := range static {
+		out := filepath.Join(dir, "static", name)
+		code, _, errOut := cmkcheck(t, nil, append([]string{"evaluate", "--profile", "../../" + iacfixtures.Profile, "--out", out}, in...)...)
+		require.Contains(t, []int{exitReady, exitNotReady}, code, "%s: %s", name, errOut)
+		var files []string
+		require.NoError(t, filepath.WalkDir(out, func(path string, d os.DirEntry, err error) error {
+			if err == nil && strings.HasSuffix(path, ".results.json") {
+				files = append(files, path)
+			}
+			return err
+		}))
+		require.NotEmpty(t, files, name)
+		for _, f := range files {
+			vcode, _, verrOut := cmkcheck(t, nil, "verify", "--results", f)
+			assert.Contains(t, []int{exitReady, exitNotReady}, vcode, "%s: %s", f, verrOut)
+		}
+	}
+}
