@@ -5,10 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -226,33 +224,25 @@ func (o outputs) writeIaC(sr *iacRun, stdout, stderr io.Writer) error {
 	}
 	index := sr.index()
 	keys := index.Keys
-	files := named
+	var inDir []reports.File
 	if o.dir != "" {
-		files = slices.Clip(named)
 		used := map[string]bool{}
 		for i := range sr.runs {
-			inDir, paths, err := rendered[i].Files(o.dir, reportName(sr.keys[i], used))
+			files, paths, err := rendered[i].Files(o.dir, reportName(sr.keys[i], used))
 			if err != nil {
 				return err
 			}
-			files = append(files, inDir...)
+			inDir = append(inDir, files...)
 			keys[i].Reports = &paths
 		}
 		indexFiles, err := index.Files(o.dir)
 		if err != nil {
 			return err
 		}
-		files = append(files, indexFiles...)
-		if err := os.MkdirAll(o.dir, 0o755); err != nil {
-			return fmt.Errorf("create report directory: %w", err)
-		}
+		inDir = append(inDir, indexFiles...)
 	}
-	// All of them or none: a run that fails part-way leaves nothing whole-looking.
-	if err := reports.WriteFiles(files...); err != nil {
+	if err := o.save(named, inDir, stderr); err != nil {
 		return err
-	}
-	for _, f := range named {
-		fmt.Fprintln(stderr, "wrote", f.Path)
 	}
 	if o.dir != "" {
 		fmt.Fprintf(stderr, "reports of %d key(s) and their index: %s\n", len(keys), filepath.Join(o.dir, "index.md"))

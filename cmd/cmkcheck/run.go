@@ -368,24 +368,16 @@ func (o outputs) write(run *reports.Run, stdout, stderr io.Writer) error {
 			named = append(named, reports.File{Path: f.path, Write: func(w io.Writer) error { return f.write(w, run) }})
 		}
 	}
-	files := named
+	var inDir []reports.File
 	var paths reports.Paths
 	if o.dir != "" {
-		inDir, p, err := rendered.Files(o.dir, "")
-		if err != nil {
+		var err error
+		if inDir, paths, err = rendered.Files(o.dir, ""); err != nil {
 			return err
 		}
-		if err := os.MkdirAll(o.dir, 0o755); err != nil {
-			return fmt.Errorf("create report directory: %w", err)
-		}
-		files, paths = append(slices.Clip(named), inDir...), p
 	}
-	// All of them or none: a run that fails part-way leaves nothing whole-looking.
-	if err := reports.WriteFiles(files...); err != nil {
+	if err := o.save(named, inDir, stderr); err != nil {
 		return err
-	}
-	for _, f := range named {
-		fmt.Fprintln(stderr, "wrote", f.Path)
 	}
 	if o.dir != "" {
 		fmt.Fprintf(stderr, "evidence: %s\njunit:    %s\nmarkdown: %s\n", paths.Results, paths.JUnit, paths.Markdown)
@@ -394,6 +386,26 @@ func (o outputs) write(run *reports.Run, stdout, stderr io.Writer) error {
 		return printJSON(stdout, run)
 	}
 	printText(stdout, run)
+	return nil
+}
+
+// save writes the files asked for by name and those that go into --out,
+// all of them or none (a run that fails part-way leaves nothing
+// whole-looking), and says which were written by name.
+func (o outputs) save(named, inDir []reports.File, stderr io.Writer) error {
+	files := named
+	if o.dir != "" {
+		if err := os.MkdirAll(o.dir, 0o755); err != nil {
+			return fmt.Errorf("create report directory: %w", err)
+		}
+		files = append(slices.Clip(named), inDir...)
+	}
+	if err := reports.WriteFiles(files...); err != nil {
+		return err
+	}
+	for _, f := range named {
+		fmt.Fprintln(stderr, "wrote", f.Path)
+	}
 	return nil
 }
 
