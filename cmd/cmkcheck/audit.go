@@ -58,6 +58,7 @@ func (f *auditFlags) run(fs *flag.FlagSet) action {
 			return code
 		}
 		run, out, err := auditCommand(ctx, f, fs, stderr, getenv)
+		out.summary = env.Vars(getenv)(env.StepSummary)
 		return finish(run, out, err, stdout, stderr)
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/aep-cmk/cmkcheck/internal/audit"
 	"github.com/aep-cmk/cmkcheck/internal/checks"
+	"github.com/aep-cmk/cmkcheck/internal/env"
 	"github.com/aep-cmk/cmkcheck/internal/keystate"
 	"github.com/aep-cmk/cmkcheck/internal/profile"
 	"github.com/aep-cmk/cmkcheck/internal/reports"
@@ -322,6 +323,9 @@ type outputs struct {
 	junit, markdown, results string
 	// dir, when set, receives all three reports (audit).
 	dir string
+	// summary is the GitHub Actions job summary file (GITHUB_STEP_SUMMARY)
+	// the verdict and results table are appended to; "" for none.
+	summary string
 }
 
 func (o *outputs) flags(fs *flag.FlagSet) {
@@ -377,6 +381,9 @@ func (o outputs) write(run *reports.Run, stdout, stderr io.Writer) error {
 		}
 	}
 	if err := o.save(named, inDir, stderr); err != nil {
+		return err
+	}
+	if err := reports.AppendStepSummary(o.summary, run); err != nil {
 		return err
 	}
 	if o.dir != "" {
@@ -634,6 +641,7 @@ func (f *evaluateFlags) run(fs *flag.FlagSet) action {
 			return iacEvaluate(f, stdout, stderr, getenv)
 		}
 		run, out, err := evaluate(f, getenv)
+		out.summary = env.Vars(getenv)(env.StepSummary)
 		return finish(run, out, err, stdout, stderr)
 	}
 }

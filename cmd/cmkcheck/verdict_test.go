@@ -173,3 +173,20 @@ func TestSnapshotThatIsNotOne(t *testing.T) {
 		assert.NotContains(t, errOut, "Go value", name)
 	}
 }
+
+// With GITHUB_STEP_SUMMARY set (GitHub Actions), a single run appends its
+// verdict line and results table to the job summary, after what is there.
+func TestJobSummaryIsAppended(t *testing.T) {
+	summary := filepath.Join(t.TempDir(), "summary.md")
+	require.NoError(t, os.WriteFile(summary, []byte("earlier step\n"), 0o644))
+	code, _, stderr := cmkcheck(t, map[string]string{"GITHUB_STEP_SUMMARY": summary},
+		"evaluate", "--snapshot", "../../fixtures/snapshots/noncompliant/rotation-off.json", "--profile", "../../fixtures/profiles/aep-example.yaml")
+	require.Equal(t, exitReady, code, stderr)
+	data, err := os.ReadFile(summary)
+	require.NoError(t, err)
+	s := string(data)
+	assert.True(t, strings.HasPrefix(s, "earlier step\n"), "appended, not replaced")
+	assert.Contains(t, s, "READY")
+	assert.Contains(t, s, "not evaluated: CMK-ACC-1")
+	assert.Contains(t, s, "| WARN | CMK-OPS-1 |")
+}
