@@ -55,8 +55,7 @@ type Options struct {
 	Conn            *targets.Target // an already open target to reuse (left open)
 	// Opener opens the target when Conn is nil: the LocalStack endpoint,
 	// the role to assume, AWS_REGION's default, how to start a LocalStack.
-	Opener  targets.Opener
-	KeepKey bool // do not delete a provisioned key
+	Opener targets.Opener
 	// Watch, with a provisioned key, also makes the monitoring a team sets
 	// up for it (an EventBridge rule for DisableKey, ScheduleKeyDeletion
 	// and PutKeyPolicy with an SNS topic as its target), deleted with it.
@@ -78,7 +77,7 @@ type Outcome struct {
 }
 
 // Run performs one audit. A provisioned key is scheduled for deletion before
-// Run returns (unless KeepKey): an error wrapping ErrCleanup comes with a
+// Run returns, always: an error wrapping ErrCleanup comes with a
 // complete outcome. Any other error means there is no outcome.
 func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 	p := opts.Profile.Profile()
@@ -143,13 +142,11 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 		}
 		out.Provisioned = made
 		key = made.KeyID
-		if !opts.KeepKey {
-			defer func() {
-				if derr := provision.DeleteKeyE(context.WithoutCancel(ctx), tg.Config, made); derr != nil {
-					err = errors.Join(err, fmt.Errorf("audit: %w: key %s: %w", ErrCleanup, made.KeyID, derr))
-				}
-			}()
-		}
+		defer func() {
+			if derr := provision.DeleteKeyE(context.WithoutCancel(ctx), tg.Config, made); derr != nil {
+				err = errors.Join(err, fmt.Errorf("audit: %w: key %s: %w", ErrCleanup, made.KeyID, derr))
+			}
+		}()
 		if opts.Watch {
 			wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 			watch, werr := provision.CreateWatchE(wctx, tg.Config, made, provision.WatchSpec{})
@@ -158,13 +155,11 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 				return nil, fmt.Errorf("audit: %w", werr)
 			}
 			out.Watch = watch
-			if !opts.KeepKey {
-				defer func() {
-					if derr := provision.DeleteWatchE(context.WithoutCancel(ctx), tg.Config, watch); derr != nil {
-						err = errors.Join(err, fmt.Errorf("audit: %w: watch of key %s: %w", ErrCleanup, made.KeyID, derr))
-					}
-				}()
-			}
+			defer func() {
+				if derr := provision.DeleteWatchE(context.WithoutCancel(ctx), tg.Config, watch); derr != nil {
+					err = errors.Join(err, fmt.Errorf("audit: %w: watch of key %s: %w", ErrCleanup, made.KeyID, derr))
+				}
+			}()
 		}
 	}
 

@@ -106,15 +106,6 @@ func TestProvisionsAndCleansUpOnEmulator(t *testing.T) {
 	}
 }
 
-func TestKeepKey(t *testing.T) {
-	p := loadProfile(t, profileYAML)
-	tg := open(t, targets.DefaultAccount)
-	out, err := Run(context.Background(), Options{Conn: tg, Profile: p, KeepKey: true})
-	require.NoError(t, err)
-	assert.Equal(t, types.KeyStateEnabled, keyStates(t, tg)[out.Provisioned.KeyID])
-	require.NoError(t, provision.DeleteKeyE(context.Background(), tg.Config, out.Provisioned))
-}
-
 // The embedded target acts in the account the profile's principals name.
 func TestEmbeddedAccountFromProfile(t *testing.T) {
 	p := loadProfile(t, strings.ReplaceAll(profileYAML, "111122223333", "444455556666"))
