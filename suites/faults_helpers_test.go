@@ -37,7 +37,7 @@ const (
 // behind is a copy of tg whose requests go through the proxy, with an HTTP
 // client that gives up after clientTimeout. The copy shares tg's emulator
 // and must not be closed.
-func behind(tg *targets.Target, p *faultproxy.Proxy) *targets.Target {
+func behind(tg *targets.Conn, p *faultproxy.Proxy) *targets.Conn {
 	c := *tg
 	c.Endpoint = p.URL
 	c.Config = tg.Config.Copy()
@@ -47,7 +47,7 @@ func behind(tg *targets.Target, p *faultproxy.Proxy) *targets.Target {
 }
 
 // newProxy starts a fault proxy in front of tg's emulator, closed with the test.
-func newProxy(t testing.TB, tg *targets.Target, rules ...faultproxy.Rule) *faultproxy.Proxy {
+func newProxy(t testing.TB, tg *targets.Conn, rules ...faultproxy.Rule) *faultproxy.Proxy {
 	t.Helper()
 	p, err := faultproxy.New(tg.Endpoint, rules...)
 	require.NoError(t, err)
@@ -67,7 +67,7 @@ type faultRun struct {
 
 // collectThrough collects key through proxy and evaluates it against p. It
 // touches no testing.T, so runs can go side by side in goroutines.
-func collectThrough(tg *targets.Target, proxy *faultproxy.Proxy, key string, p profile.Valid) faultRun {
+func collectThrough(tg *targets.Conn, proxy *faultproxy.Proxy, key string, p profile.Valid) faultRun {
 	start := time.Now()
 	s, rec, err := collect.Key(context.Background(), behind(tg, proxy), key, collect.Options{Roundtrip: p.Profile().Roundtrip, Timeout: faultDeadline})
 	r := faultRun{state: s, rec: rec, err: err, elapsed: time.Since(start), seen: proxy.Seen()}
@@ -115,7 +115,7 @@ func statuses(rs []checks.Result) string {
 
 // keyStates lists every key in tg's emulator with its state: ListKeys, then
 // DescribeKey of each.
-func keyStates(t testing.TB, tg *targets.Target) map[string]types.KeyState {
+func keyStates(t testing.TB, tg *targets.Conn) map[string]types.KeyState {
 	t.Helper()
 	ctx := context.Background()
 	c := kms.NewFromConfig(tg.Config)

@@ -18,7 +18,6 @@ import (
 	"github.com/aep-cmk/cmkcheck/internal/keystate"
 	"github.com/aep-cmk/cmkcheck/internal/profile"
 	"github.com/aep-cmk/cmkcheck/internal/provision"
-	"github.com/aep-cmk/cmkcheck/internal/reports"
 	"github.com/aep-cmk/cmkcheck/internal/targets"
 	"github.com/aep-cmk/cmkcheck/internal/testkit/fleetmix"
 )
@@ -66,7 +65,7 @@ func BenchmarkFleet(b *testing.B) {
 			for b.Loop() {
 				os.RemoveAll(dir)
 				o := fleet.Options{Conn: tg, Profile: p, Selection: sel}
-				w, err := fleet.NewReports(dir, fleet.Meta("bench", o, keysFile, reports.Target{Kind: tg.Kind}))
+				w, err := fleet.NewReports(dir, fleet.Meta("bench", o, keysFile, keystate.TargetFacts{Kind: tg.Kind}))
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -144,7 +143,7 @@ func watchHeap(peak *heapPeak) (stop func()) {
 // keyPool makes the benchmark's keys once, as many as the largest fleet
 // asked for, and deletes them at the end.
 type keyPool struct {
-	tg   *targets.Target
+	tg   *targets.Conn
 	p    profile.Valid
 	keys []*provision.Key
 }

@@ -71,7 +71,7 @@ func TestFleet(t *testing.T) {
 	require.NoError(t, err, "the fleet selection")
 
 	dir := filepath.Join(reportDir(t), "fleet")
-	w, err := fleet.NewReports(dir, fleet.Meta("suites-"+t.Name(), o, in.KeysFile, reports.Target{Kind: kind}))
+	w, err := fleet.NewReports(dir, fleet.Meta("suites-"+t.Name(), o, in.KeysFile, keystate.TargetFacts{Kind: kind}))
 	require.NoError(t, err)
 	mem := &keep{next: w}
 	o.Sink = mem
@@ -162,7 +162,7 @@ func (k *keep) byKeyID() map[string]*fleet.Key {
 // local-kms answers whatever region a request is signed for, so each
 // region of a run sees the same keys, and the proxy can fail one region.
 // The caller is known, as when a LocalStack or AWS target opens.
-func multiRegion(tg *targets.Target, proxy *faultproxy.Proxy) *targets.Target {
+func multiRegion(tg *targets.Conn, proxy *faultproxy.Proxy) *targets.Conn {
 	c := behind(tg, proxy)
 	c.Kind = keystate.KindLocalStack
 	c.Caller = &keystate.Caller{Account: tg.Account, Arn: "arn:aws:iam::" + tg.Account + ":root", UserID: tg.Account}
@@ -171,15 +171,15 @@ func multiRegion(tg *targets.Target, proxy *faultproxy.Proxy) *targets.Target {
 }
 
 // fleetFaultRun runs --all through proxy and keeps what came.
-func fleetFaultRun(t *testing.T, conn *targets.Target, p profile.Valid, regions ...string) (*fleet.Summary, *keep, reports.IndexPaths) {
+func fleetFaultRun(t *testing.T, conn *targets.Conn, p profile.Valid, regions ...string) (*fleet.Summary, *keep, reports.IndexPaths) {
 	t.Helper()
 	return fleetFaultRunFor(t, conn, p, faultDeadline, regions...)
 }
 
-func fleetFaultRunFor(t *testing.T, conn *targets.Target, p profile.Valid, timeout time.Duration, regions ...string) (*fleet.Summary, *keep, reports.IndexPaths) {
+func fleetFaultRunFor(t *testing.T, conn *targets.Conn, p profile.Valid, timeout time.Duration, regions ...string) (*fleet.Summary, *keep, reports.IndexPaths) {
 	t.Helper()
 	o := fleet.Options{Conn: conn, Profile: p, Selection: fleet.Selection{All: true, Regions: regions}, Parallel: 4, Timeout: timeout}
-	w, err := fleet.NewReports(t.TempDir(), fleet.Meta("faults", o, "", reports.Target{Kind: conn.Kind}))
+	w, err := fleet.NewReports(t.TempDir(), fleet.Meta("faults", o, "", keystate.TargetFacts{Kind: conn.Kind}))
 	require.NoError(t, err)
 	mem := &keep{next: w}
 	o.Sink = mem

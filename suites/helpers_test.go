@@ -78,7 +78,7 @@ func teardown() provisiontest.Teardown {
 }
 
 // createKey provisions a key as the guide says, its teardown registered.
-func createKey(t testing.TB, tg *targets.Target, spec provision.Spec) *provision.Key {
+func createKey(t testing.TB, tg *targets.Conn, spec provision.Spec) *provision.Key {
 	t.Helper()
 	return provisiontest.CreateKey(t, tg.Config, spec, teardown())
 }
@@ -105,7 +105,7 @@ func reportDir(t testing.TB) string {
 
 // openEmbedded opens a fresh embedded target: every key in it is the
 // test's. Its Close is registered first, so it runs after the keys' cleanup.
-func openEmbedded(t testing.TB) *targets.Target {
+func openEmbedded(t testing.TB) *targets.Conn {
 	t.Helper()
 	tg, err := targets.Open(context.Background(), keystate.KindEmbedded, "", "")
 	require.NoError(t, err)

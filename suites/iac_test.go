@@ -24,7 +24,6 @@ import (
 	"github.com/aep-cmk/cmkcheck/internal/keystate"
 	"github.com/aep-cmk/cmkcheck/internal/profile"
 	"github.com/aep-cmk/cmkcheck/internal/provision"
-	"github.com/aep-cmk/cmkcheck/internal/reports"
 	"github.com/aep-cmk/cmkcheck/internal/targets"
 	"github.com/aep-cmk/cmkcheck/internal/testkit/iacfixtures"
 )
@@ -101,7 +100,7 @@ func TestTemplatesStaticEqualsLive(t *testing.T) {
 			keys, err := iac.ReadCloudFormation(tmpl.name+".yaml", []byte(tmpl.body), iac.Options{Account: tg.Account, Region: tg.Region, Parameters: params})
 			require.NoError(t, err)
 			require.Len(t, keys, 1)
-			static, err := audit.Evaluate(keys[0].State(), p, audit.Source{Target: reports.Target{Kind: keystate.KindCloudFormation, Endpoint: keys[0].Source()}, Start: time.Now()})
+			static, err := audit.Evaluate(keys[0].State(), p, audit.Source{Target: keystate.TargetFacts{Kind: keystate.KindCloudFormation, Endpoint: keys[0].Source()}, Start: time.Now()})
 			require.NoError(t, err)
 
 			keyARN, err := deployStack(ctx, t, tg, cfn, tmpl.name, tmpl.body, params)
@@ -171,7 +170,7 @@ func statusByID(rs []checks.Result) map[string]checks.Status {
 // deployStack creates a stack from the template and returns the ARN of the
 // key it made. Cleanup deletes the stack and schedules the key's deletion:
 // the reference retains its key when the stack goes (DeletionPolicy).
-func deployStack(ctx context.Context, t *testing.T, tg *targets.Target, cfn *cloudformation.Client, name, body string, params map[string]string) (string, error) {
+func deployStack(ctx context.Context, t *testing.T, tg *targets.Conn, cfn *cloudformation.Client, name, body string, params map[string]string) (string, error) {
 	t.Helper()
 	stack := "cmkcheck-iac-" + name + "-" + randomSuffix()
 	var in []cfntypes.Parameter

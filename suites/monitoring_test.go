@@ -35,7 +35,7 @@ func resultOf(t *testing.T, run *reports.Run, id string) checks.Result {
 
 // openTarget opens CMK_TARGET for a suite that creates keys; aws only with
 // CMK_PROVISION.
-func openTarget(t *testing.T) *targets.Target {
+func openTarget(t *testing.T) *targets.Conn {
 	t.Helper()
 	kind := targetKind(t)
 	if kind == keystate.KindAWS && !provisionAllowed(t) {
@@ -118,7 +118,7 @@ func TestMonitoringSelfTest(t *testing.T) {
 // driftKey audits a fresh key, keeps its results as the baseline (as a
 // team keeps the signed results), changes the key, and audits it again
 // against that baseline.
-func driftKey(t *testing.T, tg *targets.Target, change func(ctx context.Context, c *kms.Client, key *provision.Key)) checks.Result {
+func driftKey(t *testing.T, tg *targets.Conn, change func(ctx context.Context, c *kms.Client, key *provision.Key)) checks.Result {
 	t.Helper()
 	ctx := t.Context()
 	p := selfProfile(t, tg)

@@ -317,7 +317,7 @@ func TestSecretsStayOut(t *testing.T) {
 	tg := openEmbedded(t)
 	p := selfProfile(t, tg)
 	ctx := context.Background()
-	secretive := func(proxy *faultproxy.Proxy) *targets.Target {
+	secretive := func(proxy *faultproxy.Proxy) *targets.Conn {
 		conn := behind(tg, proxy)
 		conn.Config.Credentials = credentials.NewStaticCredentialsProvider(sentinelKeyID, sentinelSecret, sentinelToken)
 		return conn

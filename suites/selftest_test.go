@@ -234,7 +234,7 @@ func TestSelfTest(t *testing.T) {
 
 // selfProfile is the self-test profile for the target's account. On aws the
 // roles must exist: they come from CMK_PROFILE's administrators and users.
-func selfProfile(t testing.TB, tg *targets.Target) profile.Valid {
+func selfProfile(t testing.TB, tg *targets.Conn) profile.Valid {
 	t.Helper()
 	admin := "arn:aws:iam::" + tg.Account + ":role/KeyAdmin"
 	user := "arn:aws:iam::" + tg.Account + ":role/KeyUser"

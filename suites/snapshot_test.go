@@ -47,7 +47,7 @@ func TestSnapshotReproducesTheLiveRunOnLocalStack(t *testing.T) {
 	reproduce(t, tg)
 }
 
-func reproduce(t *testing.T, tg *targets.Target) {
+func reproduce(t *testing.T, tg *targets.Conn) {
 	ctx := t.Context()
 	p := selfProfile(t, tg)
 	for _, roundtrip := range []bool{true, false} {

@@ -22,7 +22,7 @@ import (
 // capture.
 func TestResultsFilesVerify(t *testing.T) {
 	kind := targetKind(t)
-	var tg *targets.Target
+	var tg *targets.Conn
 	switch kind {
 	case keystate.KindEmbedded:
 		tg = openEmbedded(t)

@@ -101,7 +101,7 @@ func fleetAudit(ctx context.Context, f *auditFlags, fs *flag.FlagSet, stdout, st
 	if kind == "" {
 		kind = keystate.KindEmbedded
 	}
-	w, err := fleet.NewReports(out.dir, fleet.Meta(runID, o, in.KeysFile, reports.Target{Kind: kind, Endpoint: opener.LocalStackEndpoint}))
+	w, err := fleet.NewReports(out.dir, fleet.Meta(runID, o, in.KeysFile, keystate.TargetFacts{Kind: kind, Endpoint: opener.LocalStackEndpoint}))
 	if err != nil {
 		return fail(err)
 	}

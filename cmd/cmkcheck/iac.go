@@ -151,7 +151,7 @@ func iacCommand(f *evaluateFlags, getenv func(string) string) (*iacRun, outputs,
 	for _, k := range sr.keys {
 		// The same run record as a live audit and a snapshot; the target
 		// names the file and the key in it.
-		run, err := audit.Evaluate(k.State(), valid, audit.Source{Target: reports.Target{Kind: k.Kind, Endpoint: k.Source()}, Start: start})
+		run, err := audit.Evaluate(k.State(), valid, audit.Source{Target: keystate.TargetFacts{Kind: k.Kind, Endpoint: k.Source()}, Start: start})
 		if err != nil {
 			return nil, out, fmt.Errorf("%s: %w", k.Source(), err)
 		}

@@ -3,11 +3,12 @@ package main
 import (
 	"encoding/json"
 	"encoding/xml"
-	"github.com/aep-cmk/cmkcheck/internal/checks"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aep-cmk/cmkcheck/internal/checks"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

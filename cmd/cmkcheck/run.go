@@ -709,7 +709,7 @@ func evaluate(f *evaluateFlags, getenv func(string) string) (*reports.Run, outpu
 	}
 	// The same evaluation and run record as a live audit; only the state
 	// comes from a file instead of a target.
-	run, err := audit.Evaluate(state, valid, audit.Source{Target: reports.Target{Kind: keystate.KindSnapshot, Endpoint: snapshot}, Start: start, Baseline: baseline})
+	run, err := audit.Evaluate(state, valid, audit.Source{Target: keystate.TargetFacts{Kind: keystate.KindSnapshot, Endpoint: snapshot}, Start: start, Baseline: baseline})
 	if err != nil {
 		return nil, out, err
 	}

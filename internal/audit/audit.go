@@ -51,8 +51,8 @@ type Options struct {
 	// on emulators the account a key ARN names, else (LocalStack) the
 	// credentials' account, else the account the profile's principals name.
 	Region, Account string
-	Timeout         time.Duration   // bounds the collection; 0 means collect.DefaultTimeout
-	Conn            *targets.Target // an already open target to reuse (left open)
+	Timeout         time.Duration // bounds the collection; 0 means collect.DefaultTimeout
+	Conn            *targets.Conn // an already open target to reuse (left open)
 	// Opener opens the target when Conn is nil: the LocalStack endpoint,
 	// the role to assume, AWS_REGION's default, how to start a LocalStack.
 	Opener targets.Opener
@@ -73,7 +73,7 @@ type Outcome struct {
 	Record      *collect.Record  // the operations sent while inspecting
 	Provisioned *provision.Key   // nil when an existing key was inspected
 	Watch       *provision.Watch // the monitoring made with Options.Watch, nil otherwise
-	Target      struct{ Kind, Endpoint, Region, Account string }
+	Target      keystate.TargetFacts
 }
 
 // Run performs one audit. A provisioned key is scheduled for deletion before
@@ -129,7 +129,7 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 	}
 
 	out := &Outcome{}
-	out.Target.Kind, out.Target.Endpoint, out.Target.Region, out.Target.Account = tg.Kind, tg.Endpoint, tg.Region, tg.Account
+	out.Target = tg.TargetFacts
 
 	if key == "" || opts.Variant != provision.Correct {
 		spec := provision.SpecFromProfile(p, tg.Account, tg.Kind)
@@ -172,7 +172,7 @@ func Run(ctx context.Context, opts Options) (_ *Outcome, err error) {
 		return nil, &UnreadableKeyError{Key: key, Account: tg.Account, Region: tg.Region, Answer: rec.Unreadable}
 	}
 	run, err := Evaluate(state, opts.Profile, Source{
-		Target:   reports.Target{Kind: tg.Kind, Endpoint: tg.Endpoint},
+		Target:   keystate.TargetFacts{Kind: tg.Kind, Endpoint: tg.Endpoint},
 		Account:  tg.Account,
 		Region:   tg.Region,
 		Key:      key,
@@ -217,7 +217,7 @@ func oneLine(s string) string {
 
 // Source says where a key state came from, for the run record.
 type Source struct {
-	Target reports.Target // a live target's kind and endpoint, or keystate.KindSnapshot and the file
+	Target keystate.TargetFacts // a live target's kind and endpoint, or keystate.KindSnapshot and the file
 	// Account and Region are the live target's. The key's own ARN names
 	// the account when the state has the key; a snapshot, which has no
 	// target, takes the region from the key ARN too (else the profile's).

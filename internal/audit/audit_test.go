@@ -39,7 +39,7 @@ func loadProfile(t *testing.T, yaml string) profile.Valid {
 	return p
 }
 
-func open(t *testing.T, account string) *targets.Target {
+func open(t *testing.T, account string) *targets.Conn {
 	t.Helper()
 	tg, err := targets.Open(context.Background(), keystate.KindEmbedded, "us-east-1", account)
 	require.NoError(t, err)
@@ -47,7 +47,7 @@ func open(t *testing.T, account string) *targets.Target {
 	return tg
 }
 
-func keyStates(t *testing.T, tg *targets.Target) map[string]types.KeyState {
+func keyStates(t *testing.T, tg *targets.Conn) map[string]types.KeyState {
 	t.Helper()
 	c := kms.NewFromConfig(tg.Config)
 	keys, err := c.ListKeys(context.Background(), &kms.ListKeysInput{})
@@ -170,7 +170,7 @@ func TestTargetAccount(t *testing.T) {
 func TestUnreadableKeyIsOneErrorNotARun(t *testing.T) {
 	p := loadProfile(t, profileYAML)
 	tg := open(t, targets.DefaultAccount)
-	through := func(rules ...faultproxy.Rule) *targets.Target {
+	through := func(rules ...faultproxy.Rule) *targets.Conn {
 		proxy, err := faultproxy.New(tg.Endpoint, rules...)
 		require.NoError(t, err)
 		t.Cleanup(proxy.Close)
@@ -186,7 +186,7 @@ func TestUnreadableKeyIsOneErrorNotARun(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, key, code string
-		conn            *targets.Target
+		conn            *targets.Conn
 	}{
 		{"an alias that is not there", "alias/not-there", "NotFoundException", tg},
 		{"a key ID that is not there", "1234abcd-12ab-34cd-56ef-1234567890ab", "NotFoundException", tg},

@@ -11,7 +11,6 @@ import (
 	"github.com/aep-cmk/cmkcheck/internal/checks"
 	"github.com/aep-cmk/cmkcheck/internal/keystate"
 	"github.com/aep-cmk/cmkcheck/internal/profile"
-	"github.com/aep-cmk/cmkcheck/internal/reports"
 )
 
 func snapshot(t *testing.T, path string) *keystate.State {
@@ -28,7 +27,7 @@ func snapshot(t *testing.T, path string) *keystate.State {
 func TestEvaluateSnapshot(t *testing.T) {
 	p, err := profile.Load("../../fixtures/profiles/aep-example.yaml", func(string) string { return "" })
 	require.NoError(t, err)
-	src := Source{Target: reports.Target{Kind: keystate.KindSnapshot, Endpoint: "compliant.json"}, Start: time.Now()}
+	src := Source{Target: keystate.TargetFacts{Kind: keystate.KindSnapshot, Endpoint: "compliant.json"}, Start: time.Now()}
 
 	run, err := Evaluate(snapshot(t, "../../fixtures/snapshots/compliant.json"), p, src)
 	require.NoError(t, err)
@@ -62,7 +61,7 @@ func TestEvaluateSnapshot(t *testing.T) {
 func TestEvaluatePanicIsAnError(t *testing.T) {
 	judge = func(*keystate.State, profile.Valid) []checks.Result { panic("deliberate") }
 	t.Cleanup(func() { judge = checks.Evaluate })
-	_, err := Evaluate(snapshot(t, "../../fixtures/snapshots/compliant.json"), profile.Default(), Source{Target: reports.Target{Kind: keystate.KindSnapshot}})
+	_, err := Evaluate(snapshot(t, "../../fixtures/snapshots/compliant.json"), profile.Default(), Source{Target: keystate.TargetFacts{Kind: keystate.KindSnapshot}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "the checks failed on this key state: deliberate")
 

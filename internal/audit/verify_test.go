@@ -30,7 +30,7 @@ func fixtureRun(t testing.TB, snapshotPath string, v profile.Valid) *reports.Run
 	state, err := keystate.Decode(data)
 	require.NoError(t, err)
 	start := time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
-	run, err := Evaluate(state, v, Source{Target: reports.Target{Kind: keystate.KindSnapshot, Endpoint: snapshotPath}, Start: start})
+	run, err := Evaluate(state, v, Source{Target: keystate.TargetFacts{Kind: keystate.KindSnapshot, Endpoint: snapshotPath}, Start: start})
 	require.NoError(t, err)
 	run.RunID, run.End, run.ToolVersion, run.Commit = "20260504T030201Z-0badcafe", start.Add(time.Second), "(devel)", "feedface"
 	return run
@@ -497,7 +497,7 @@ func TestVerifyLiveCaptureWithCaller(t *testing.T) {
 	v := profileFile(t, exampleProfile)
 	results := checks.Evaluate(state, v)
 	run := &reports.Run{
-		RunID: "r", Target: reports.Target{Kind: "aws"}, Account: "111122223333", Region: "us-east-1",
+		RunID: "r", Target: keystate.TargetFacts{Kind: "aws"}, Account: "111122223333", Region: "us-east-1",
 		Caller: "arn:aws:sts::111122223333:assumed-role/Auditor/auditor", KeyARN: state.Key.Arn,
 		Profile: reports.NewProfileRecord(exampleProfile, v.Profile().Content), Verdict: checks.Verdict(results), Results: results,
 	}

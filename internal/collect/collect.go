@@ -68,7 +68,7 @@ const NoIAMReason = "LocalStack/local-kms do not evaluate IAM policies, a simula
 // The error is for unusable input, and for answers that name another key
 // than the one asked for (a *keystate.MixedKeysError naming both): those
 // are never judged.
-func Key(ctx context.Context, t *targets.Target, key string, opts Options) (*keystate.State, *Record, error) {
+func Key(ctx context.Context, t *targets.Conn, key string, opts Options) (*keystate.State, *Record, error) {
 	c, err := New(t, opts)
 	if err != nil {
 		return nil, nil, err
@@ -80,7 +80,7 @@ func Key(ctx context.Context, t *targets.Target, key string, opts Options) (*key
 // safe for concurrent use: each call keeps its own answer and each key its
 // own record, however many keys are collected side by side.
 type Collector struct {
-	target *targets.Target
+	target *targets.Conn
 	opts   Options
 	cfg    aws.Config
 	guard  *Guard
@@ -89,7 +89,7 @@ type Collector struct {
 }
 
 // New opens a collector on the target, its client behind a read-only guard.
-func New(t *targets.Target, opts Options) (*Collector, error) {
+func New(t *targets.Conn, opts Options) (*Collector, error) {
 	if t == nil {
 		return nil, errors.New("collect: no target")
 	}
@@ -150,7 +150,7 @@ func (c *Collector) key(ctx context.Context, key string, keep func(keyManager st
 		}
 	}
 	t := c.target
-	run.record(keystate.Target, keystate.TargetFacts{Kind: t.Kind, Region: t.Region, Account: t.Account, Endpoint: t.Endpoint})
+	run.record(keystate.Target, t.TargetFacts)
 	caller := run.caller(ctx)
 	if c.fleet.account != nil {
 		run.sharedSimulation(ctx, caller) // once per account

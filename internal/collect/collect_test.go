@@ -25,7 +25,7 @@ import (
 	"github.com/aep-cmk/cmkcheck/internal/testkit/provisiontest"
 )
 
-func openEmbedded(t *testing.T) *targets.Target {
+func openEmbedded(t *testing.T) *targets.Conn {
 	t.Helper()
 	tg, err := targets.Open(context.Background(), keystate.KindEmbedded, "", "")
 	require.NoError(t, err)
@@ -33,7 +33,7 @@ func openEmbedded(t *testing.T) *targets.Target {
 	return tg
 }
 
-func makeKey(t *testing.T, tg *targets.Target, v provision.Variant) *provision.Key {
+func makeKey(t *testing.T, tg *targets.Conn, v provision.Variant) *provision.Key {
 	t.Helper()
 	return provisiontest.CreateKey(t, tg.Config, provision.Spec{Account: tg.Account, Target: tg.Kind, Variant: v, AdobeAccounts: []string{"123456789012"}}, provisiontest.DeleteKey)
 }

@@ -54,7 +54,7 @@ type fleetScope struct {
 
 // NewFleet opens a collector for one account and region of a fleet run:
 // New, with kms:ListKeys allowed too.
-func NewFleet(t *targets.Target, opts Options) (*Collector, error) {
+func NewFleet(t *targets.Conn, opts Options) (*Collector, error) {
 	if t == nil {
 		return nil, errors.New("collect: no target")
 	}

@@ -22,7 +22,7 @@ import (
 
 // through is a copy of tg whose requests go through a fault proxy with the
 // rules; it shares tg's emulator and is not closed.
-func through(t *testing.T, tg *targets.Target, rules ...faultproxy.Rule) (*targets.Target, *faultproxy.Proxy) {
+func through(t *testing.T, tg *targets.Conn, rules ...faultproxy.Rule) (*targets.Conn, *faultproxy.Proxy) {
 	t.Helper()
 	p, err := faultproxy.New(tg.Endpoint, rules...)
 	require.NoError(t, err)
@@ -34,7 +34,7 @@ func through(t *testing.T, tg *targets.Target, rules ...faultproxy.Rule) (*targe
 	return &c, p
 }
 
-func grant(t *testing.T, tg *targets.Target, keyID, grantee string, ops ...types.GrantOperation) string {
+func grant(t *testing.T, tg *targets.Conn, keyID, grantee string, ops ...types.GrantOperation) string {
 	t.Helper()
 	out, err := kms.NewFromConfig(tg.Config).CreateGrant(context.Background(), &kms.CreateGrantInput{
 		KeyId: aws.String(keyID), GranteePrincipal: aws.String(grantee), Operations: ops})

@@ -44,7 +44,7 @@ func roleXML(name, doc string) string {
 
 // withIAM is the embedded target dressed as LocalStack with an IAM that
 // answers GetAccountAuthorizationDetails with handler.
-func withFakeIAM(t *testing.T, tg *targets.Target, handler func(w http.ResponseWriter, form url.Values)) *targets.Target {
+func withFakeIAM(t *testing.T, tg *targets.Conn, handler func(w http.ResponseWriter, form url.Values)) *targets.Conn {
 	t.Helper()
 	kmsURL, err := url.Parse(tg.Endpoint)
 	require.NoError(t, err)

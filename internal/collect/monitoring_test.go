@@ -97,7 +97,7 @@ func monitoringRun(t *testing.T, f *fakeMonitoring) (*keyRun, *Guard) {
 		BaseEndpoint: aws.String(srv.URL),
 	}
 	cfg.RetryMaxAttempts = 1
-	c, err := New(&targets.Target{Kind: keystate.KindLocalStack, Region: "us-east-1", Config: cfg}, Options{})
+	c, err := New(&targets.Conn{TargetFacts: keystate.TargetFacts{Kind: keystate.KindLocalStack, Region: "us-east-1"}, Config: cfg}, Options{})
 	require.NoError(t, err)
 	return &keyRun{Collector: c, answers: map[string]json.RawMessage{}, problems: map[string]string{}}, c.Guard()
 }

@@ -38,7 +38,7 @@ func iamAnswer(decisions map[string]string, actions []string) string {
 // asAWS is the embedded target dressed as AWS: KMS requests go to the
 // emulator, IAM's simulation is answered with decisions; the caller is
 // known, as on AWS where the target asks STS when it opens.
-func asAWS(t *testing.T, tg *targets.Target, decisions map[string]string) *targets.Target {
+func asAWS(t *testing.T, tg *targets.Conn, decisions map[string]string) *targets.Conn {
 	t.Helper()
 	kmsURL, err := url.Parse(tg.Endpoint)
 	require.NoError(t, err)

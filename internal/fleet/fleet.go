@@ -36,10 +36,10 @@ const MaxParallel = 256
 // Options say what a fleet run audits and where. They are values: the
 // edges fill them from flags and the environment.
 type Options struct {
-	Target    string          // a live kind (keystate.LiveKinds); "" is embedded
-	Opener    targets.Opener  // opens the target when Conn is nil
-	Conn      *targets.Target // an open target to start from (left open)
-	Profile   profile.Valid   // every key is judged against it
+	Target    string         // a live kind (keystate.LiveKinds); "" is embedded
+	Opener    targets.Opener // opens the target when Conn is nil
+	Conn      *targets.Conn  // an open target to start from (left open)
+	Profile   profile.Valid  // every key is judged against it
 	Selection Selection
 	Parallel  int           // keys audited at once; 0 means DefaultParallel
 	Timeout   time.Duration // bounds each key's collection and each listing; 0 means collect.DefaultTimeout
@@ -230,7 +230,7 @@ type job struct {
 type placeRun struct {
 	Place
 	acct   *account
-	target *targets.Target
+	target *targets.Conn
 	coll   *collect.Collector
 }
 
@@ -248,7 +248,7 @@ type event struct {
 type account struct {
 	id, role string
 	once     sync.Once
-	target   *targets.Target
+	target   *targets.Conn
 	err      error
 	facts    *collect.AccountFacts
 	note     string
@@ -256,7 +256,7 @@ type account struct {
 
 type runner struct {
 	o         Options
-	base      *targets.Target
+	base      *targets.Conn
 	guard     *collect.Guard // sts and organizations requests
 	limit     bool
 	roundtrip bool
@@ -515,7 +515,7 @@ func (r *runner) plan(accounts []*account, regions []string) ([]*placeRun, error
 }
 
 // reach is the account's target, reached once for all its regions.
-func (r *runner) reach(ctx context.Context, a *account) (*targets.Target, error) {
+func (r *runner) reach(ctx context.Context, a *account) (*targets.Conn, error) {
 	a.once.Do(func() {
 		if a.target != nil {
 			return
@@ -741,7 +741,7 @@ func (r *runner) audit(ctx context.Context, j job) (ev *event) {
 	k.State = state
 	k.Alias = strings.Join(ownAliases(state), ", ")
 	run, err := audit.Evaluate(state, r.o.Profile, audit.Source{
-		Target:  reports.Target{Kind: pl.target.Kind, Endpoint: pl.target.Endpoint},
+		Target:  keystate.TargetFacts{Kind: pl.target.Kind, Endpoint: pl.target.Endpoint},
 		Account: pl.Account, Region: pl.Region, Key: j.ref, Start: start,
 	})
 	if err != nil {

@@ -32,7 +32,7 @@ allow_key_deletion: false
 adobe_principals: ["222233334444"]
 `
 
-func openEmbedded(t testing.TB) *targets.Target {
+func openEmbedded(t testing.TB) *targets.Conn {
 	t.Helper()
 	tg, err := targets.Open(context.Background(), keystate.KindEmbedded, "", "")
 	require.NoError(t, err)
@@ -40,7 +40,7 @@ func openEmbedded(t testing.TB) *targets.Target {
 	return tg
 }
 
-func testProfileFor(t testing.TB, tg *targets.Target) profile.Valid {
+func testProfileFor(t testing.TB, tg *targets.Conn) profile.Valid {
 	t.Helper()
 	p, err := profile.Parse(fmt.Appendf(nil, testProfile, tg.Region, tg.Account))
 	require.NoError(t, err)
@@ -48,7 +48,7 @@ func testProfileFor(t testing.TB, tg *targets.Target) profile.Valid {
 }
 
 // makeMix provisions n keys of the comparison's mix on tg, deleted after the test.
-func makeMix(t testing.TB, tg *targets.Target, p profile.Valid, n int) []*provision.Key {
+func makeMix(t testing.TB, tg *targets.Conn, p profile.Valid, n int) []*provision.Key {
 	t.Helper()
 	keys, err := fleetmix.Create(context.Background(), tg.Config, provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind), n, 4)
 	t.Cleanup(func() { assert.NoError(t, fleetmix.Delete(context.Background(), tg.Config, keys, 4)) })
@@ -158,7 +158,7 @@ func TestFleetReports(t *testing.T) {
 	dir := t.TempDir()
 
 	o := Options{Conn: tg, Profile: p, Selection: Selection{All: true}, Parallel: 3}
-	w, err := NewReports(dir, Meta("run-1", o, "", reports.Target{Kind: tg.Kind, Endpoint: tg.Endpoint}))
+	w, err := NewReports(dir, Meta("run-1", o, "", keystate.TargetFacts{Kind: tg.Kind, Endpoint: tg.Endpoint}))
 	require.NoError(t, err)
 	o.Sink = w
 	sum, err := Run(ctx, o)
@@ -193,7 +193,7 @@ func TestFleetReports(t *testing.T) {
 		require.NotEmpty(t, run.Snapshot, "the results file carries the snapshot it was judged on")
 		state, err := keystate.Decode(run.Snapshot)
 		require.NoError(t, err)
-		again, err := audit.Evaluate(state, p, audit.Source{Target: reports.Target{Kind: keystate.KindSnapshot}, Key: k.Selected})
+		again, err := audit.Evaluate(state, p, audit.Source{Target: keystate.TargetFacts{Kind: keystate.KindSnapshot}, Key: k.Selected})
 		require.NoError(t, err)
 		assert.Equal(t, statusLines(run.Results), statusLines(again.Results), "the snapshot of %s re-judges to its results", k.KeyARN)
 		_, err = os.Stat(filepath.Join(dir, k.Markdown))
@@ -281,7 +281,7 @@ func TestNothingJudgedIsNeverReady(t *testing.T) {
 		p := testProfileFor(t, tg)
 		dir := t.TempDir()
 		o := Options{Conn: tg, Profile: p, Selection: Selection{All: true}}
-		w, err := NewReports(dir, Meta("run-empty", o, "", reports.Target{Kind: tg.Kind}))
+		w, err := NewReports(dir, Meta("run-empty", o, "", keystate.TargetFacts{Kind: tg.Kind}))
 		require.NoError(t, err)
 		o.Sink = w
 		sum, err := Run(ctx, o)

@@ -77,7 +77,7 @@ func (l *limited) Do(req *http.Request) (*http.Response, error) {
 // with the project's bound on attempts, and on AWS the request limiter.
 // Emulators have no quotas; limiting them would only measure the limiter.
 // It changes c, a copy the run owns (Target.InRegion).
-func fleetConfig(c *targets.Target, limit bool) {
+func fleetConfig(c *targets.Conn, limit bool) {
 	c.Config.Retryer = func() aws.Retryer {
 		return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
 			o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) { so.MaxAttempts = targets.MaxAttempts })

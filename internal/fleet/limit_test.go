@@ -62,7 +62,7 @@ func TestLimiterPerOperation(t *testing.T) {
 // A place's client retries with the SDK's adaptive mode, bounded by the
 // project's attempts, and is limited on AWS only.
 func TestFleetConfig(t *testing.T) {
-	tg := &targets.Target{Kind: keystate.KindAWS, Config: aws.Config{HTTPClient: &answered{}}}
+	tg := &targets.Conn{TargetFacts: keystate.TargetFacts{Kind: keystate.KindAWS}, Config: aws.Config{HTTPClient: &answered{}}}
 	fleetConfig(tg, true)
 	r := tg.Config.Retryer()
 	_, adaptive := r.(*retry.AdaptiveMode)
@@ -71,7 +71,7 @@ func TestFleetConfig(t *testing.T) {
 	_, isLimited := tg.Config.HTTPClient.(*limited)
 	assert.True(t, isLimited)
 
-	emu := &targets.Target{Kind: keystate.KindLocalStack, Config: aws.Config{HTTPClient: &answered{}}}
+	emu := &targets.Conn{TargetFacts: keystate.TargetFacts{Kind: keystate.KindLocalStack}, Config: aws.Config{HTTPClient: &answered{}}}
 	fleetConfig(emu, false)
 	_, isLimited = emu.Config.HTTPClient.(*limited)
 	assert.False(t, isLimited, "emulators have no quotas to stay under")

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aep-cmk/cmkcheck/internal/buildinfo"
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
 	"github.com/aep-cmk/cmkcheck/internal/reports"
 )
 
@@ -28,7 +29,7 @@ func NewReports(dir string, meta reports.IndexMeta) (*Reports, error) {
 
 // Meta is the index's description of a run; its start is o.Start, or now
 // when the run is described just before it begins.
-func Meta(runID string, o Options, keysFile string, target reports.Target) reports.IndexMeta {
+func Meta(runID string, o Options, keysFile string, target keystate.TargetFacts) reports.IndexMeta {
 	build := buildinfo.Read()
 	start := o.Start
 	if start.IsZero() {

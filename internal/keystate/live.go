@@ -10,14 +10,21 @@ import (
 // The optional members hold what a live run saw, as facts: what was asked,
 // what came back, or why nothing did. Judging them is the checks' work.
 
-// TargetFacts is the Target member: where a live run asked.
+// TargetFacts is where evidence comes from, the one description of a
+// target: the Target member of a live run, where a run record says it
+// looked (Kind and Endpoint: a live kind and its endpoint, or a snapshot,
+// template or plan and its file), and the place an opened target reaches.
 //
-//	{"Kind": "localstack", "Region": "us-east-1", "Account": "000000000000", "Endpoint": "http://127.0.0.1:4566"}
+// It is cmkcheck's own record, not an AWS answer, so its names are
+// lower-case like the results file's; the decoder also takes the
+// capitalised names earlier captures used.
+//
+//	{"kind": "localstack", "region": "us-east-1", "account": "000000000000", "endpoint": "http://127.0.0.1:4566"}
 type TargetFacts struct {
-	Kind     string // embedded, localstack or aws
-	Region   string // the region the run asked in
-	Account  string `json:",omitempty"` // the configured account; the caller's where there is STS
-	Endpoint string `json:",omitempty"` // "" for AWS's own endpoints
+	Kind     string `json:"kind"`               // one of AllKinds; the Target member's is a live kind
+	Region   string `json:"region,omitempty"`   // the region the run asked in (the Target member requires it)
+	Account  string `json:"account,omitempty"`  // the configured account; the caller's where there is STS
+	Endpoint string `json:"endpoint,omitempty"` // "" for AWS's own endpoints
 }
 
 // CallError is a call that gave no answer, as the run saw it.

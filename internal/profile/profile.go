@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/aep-cmk/cmkcheck/internal/awsid"
 	"io"
 	"maps"
 	"os"
@@ -16,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
 
 	"gopkg.in/yaml.v3"
 )

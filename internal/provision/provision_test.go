@@ -20,7 +20,7 @@ import (
 
 const adobe = "123456789012"
 
-func openEmbedded(t *testing.T) *targets.Target {
+func openEmbedded(t *testing.T) *targets.Conn {
 	t.Helper()
 	tg, err := targets.Open(context.Background(), keystate.KindEmbedded, "", "")
 	require.NoError(t, err)

@@ -30,7 +30,7 @@ func fixtureRun(t testing.TB, snapshotPath string, v profile.Valid) *Run {
 	start := time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
 	run := &Run{
 		RunID: "20260504T030201Z-0badcafe", Start: start, End: start.Add(time.Second),
-		ToolVersion: "(devel)", Commit: "feedface", Target: Target{Kind: keystate.KindSnapshot, Endpoint: snapshotPath},
+		ToolVersion: "(devel)", Commit: "feedface", Target: keystate.TargetFacts{Kind: keystate.KindSnapshot, Endpoint: snapshotPath},
 		Region: p.Region, Profile: NewProfileRecord(p.Source, p.Content),
 		Verdict: checks.Verdict(results), NotEvaluated: checks.NotEvaluated(results), Results: results,
 	}

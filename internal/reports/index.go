@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aep-cmk/cmkcheck/internal/checks"
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
 )
 
 // The index of a fleet run: one results file and Markdown report per key,
@@ -28,13 +29,13 @@ import (
 
 // IndexMeta says what the fleet run was.
 type IndexMeta struct {
-	RunID       string         `json:"run_id"`
-	Start       time.Time      `json:"start"`
-	ToolVersion string         `json:"tool_version"`
-	Commit      string         `json:"commit"`
-	Target      Target         `json:"target"`
-	Profile     ProfileRecord  `json:"profile"`
-	Selection   IndexSelection `json:"selection"`
+	RunID       string               `json:"run_id"`
+	Start       time.Time            `json:"start"`
+	ToolVersion string               `json:"tool_version"`
+	Commit      string               `json:"commit"`
+	Target      keystate.TargetFacts `json:"target"` // Kind and Endpoint only
+	Profile     ProfileRecord        `json:"profile"`
+	Selection   IndexSelection       `json:"selection"`
 }
 
 // IndexSelection is the run's selection, as the user gave it.

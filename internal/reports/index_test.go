@@ -11,12 +11,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/aep-cmk/cmkcheck/internal/keystate"
 )
 
 func newTestIndex(t *testing.T) (*Index, string) {
 	t.Helper()
 	dir := t.TempDir()
-	x, err := NewIndex(dir, IndexMeta{RunID: "fleet-1", Start: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Target: Target{Kind: "embedded"},
+	x, err := NewIndex(dir, IndexMeta{RunID: "fleet-1", Start: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Target: keystate.TargetFacts{Kind: "embedded"},
 		Selection: IndexSelection{All: true, Regions: []string{"us-east-1", "eu-west-1"}}})
 	require.NoError(t, err)
 	return x, dir
@@ -157,7 +159,7 @@ func TestIndexEscapesKeyData(t *testing.T) {
 // its files would say the run began in year 1.
 func TestIndexNeedsTheStart(t *testing.T) {
 	dir := t.TempDir()
-	_, err := NewIndex(dir, IndexMeta{RunID: "fleet-1", Target: Target{Kind: "embedded"}})
+	_, err := NewIndex(dir, IndexMeta{RunID: "fleet-1", Target: keystate.TargetFacts{Kind: "embedded"}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "start time is missing")
 	left, err := os.ReadDir(dir)

@@ -104,7 +104,7 @@ func sampleRun(t testing.TB) *Run {
 		End:          start.Add(2500 * time.Millisecond),
 		ToolVersion:  "v0.1.0",
 		Commit:       "0123456789abcdef0123456789abcdef01234567",
-		Target:       Target{Kind: keystate.KindSnapshot},
+		Target:       keystate.TargetFacts{Kind: keystate.KindSnapshot},
 		Account:      "111122223333",
 		Region:       "us-east-1",
 		KeyARN:       keyARN,

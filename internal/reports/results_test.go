@@ -88,6 +88,7 @@ func TestReadResultsRejects(t *testing.T) {
 		"unknown result field": {replace(`"id": "CMK-CFG-1"`, `"id": "CMK-CFG-1", "extra": true`), `unknown field "extra"`},
 		"number for string":    {replace(`"run_id": "run-0001"`, `"run_id": 7`), `field "run_id" must be a string, not a JSON number`},
 		"string for object":    {replace(`"target": {`, `"target": "aws", "x": {`), `field "target" must be an object, not a JSON string`},
+		"target with a region": {replace(`"target": {`, `"target": {"region": "eu-west-1", `), "a run record's target is its kind and endpoint only"},
 		"bad time":             {replace(`"start": "2025-03-14T09:26:53Z"`, `"start": "yesterday"`), "yesterday"},
 		"status":               {replace(`"status": "PASS"`, `"status": "OK"`), `status "OK" is not one of`},
 		"verdict tampered":     {replace(`"verdict": "NOT READY"`, `"verdict": "READY"`), "contradicts the results"},

@@ -26,12 +26,6 @@ import (
 	"github.com/aep-cmk/cmkcheck/internal/keystate"
 )
 
-// Target is where the key was inspected.
-type Target struct {
-	Kind     string `json:"kind"` // one of keystate.AllKinds
-	Endpoint string `json:"endpoint,omitempty"`
-}
-
 // ProfileRecord is the profile the key was judged against, kept whole so an
 // auditor can see exactly what was expected.
 type ProfileRecord struct {
@@ -54,19 +48,19 @@ func NewProfileRecord(source string, content []byte) ProfileRecord {
 
 // Run is one audit of one key: what was inspected, with what, and the results.
 type Run struct {
-	RunID       string         `json:"run_id"`
-	Start       time.Time      `json:"start"`
-	End         time.Time      `json:"end"`
-	ToolVersion string         `json:"tool_version"`
-	Commit      string         `json:"commit"`
-	Target      Target         `json:"target"`
-	Account     string         `json:"account"`
-	Region      string         `json:"region"`
-	Caller      string         `json:"caller,omitempty"` // caller identity ARN
-	KeyARN      string         `json:"key_arn"`
-	Profile     ProfileRecord  `json:"profile"`
-	Catalog     *CatalogRecord `json:"catalog,omitempty"` // the checks that judged; set with Snapshot
-	Verdict     string         `json:"verdict"`           // checks.Verdict(Results)
+	RunID       string               `json:"run_id"`
+	Start       time.Time            `json:"start"`
+	End         time.Time            `json:"end"`
+	ToolVersion string               `json:"tool_version"`
+	Commit      string               `json:"commit"`
+	Target      keystate.TargetFacts `json:"target"` // Kind and Endpoint only
+	Account     string               `json:"account"`
+	Region      string               `json:"region"`
+	Caller      string               `json:"caller,omitempty"` // caller identity ARN
+	KeyARN      string               `json:"key_arn"`
+	Profile     ProfileRecord        `json:"profile"`
+	Catalog     *CatalogRecord       `json:"catalog,omitempty"` // the checks that judged; set with Snapshot
+	Verdict     string               `json:"verdict"`           // checks.Verdict(Results)
 	// NotEvaluated is checks.NotEvaluated(Results): the required checks
 	// the verdict does not cover. Like Verdict it is derived, and held to
 	// the results wherever a run is read or written.
@@ -207,6 +201,11 @@ func validate(r *Run) error {
 	}
 	if !keystate.IsKnownKind(r.Target.Kind) {
 		return fmt.Errorf("target kind %q is not one of %s", r.Target.Kind, strings.Join(keystate.AllKinds, ", "))
+	}
+	if r.Target.Region != "" || r.Target.Account != "" {
+		// The run's account and region are its own fields, derived from the
+		// evidence: a second, unchecked copy would be a claim nobody judges.
+		return fmt.Errorf("target names region %q and account %q: a run record's target is its kind and endpoint only", r.Target.Region, r.Target.Account)
 	}
 	if !utf8.ValidString(r.Profile.Content) {
 		return errors.New("profile content is not valid UTF-8, so JSON cannot record it byte for byte")

@@ -37,7 +37,7 @@ var quiet = func() *logrus.Logger {
 
 // openEmbedded serves local-kms in-process on 127.0.0.1, with its database
 // in a temporary directory removed on Close. It has no STS and no IAM.
-func openEmbedded(region, account string) (*Target, error) {
+func openEmbedded(region, account string) (*Conn, error) {
 	if region == "" {
 		region = DefaultRegion
 	}
@@ -69,7 +69,7 @@ func openEmbedded(region, account string) (*Target, error) {
 	embedded.open++
 	embedded.account, embedded.region = account, region
 
-	t := &Target{Kind: keystate.KindEmbedded, Endpoint: srv.URL, Region: region, Account: account, dataDir: dir}
+	t := &Conn{TargetFacts: keystate.TargetFacts{Kind: keystate.KindEmbedded, Endpoint: srv.URL, Region: region, Account: account}, dataDir: dir}
 	t.Config = emulatorConfig(srv.URL, region, "test")
 	var once sync.Once
 	t.closers = append(t.closers, func() {

@@ -22,15 +22,14 @@ import (
 // account and caller identity (asked when the account was reached, not
 // again). The copy owns nothing; closing it closes nothing. The embedded
 // target serves one region only.
-func (t *Target) InRegion(region string) (*Target, error) {
+func (t *Conn) InRegion(region string) (*Conn, error) {
 	if !awsid.IsRegion(region) {
 		return nil, fmt.Errorf("target: %q is not an AWS region name (like us-east-1)", region)
 	}
 	if t.Kind == keystate.KindEmbedded && region != t.Region {
 		return nil, fmt.Errorf("target embedded: local-kms serves one region (%s), not %s", t.Region, region)
 	}
-	c := &Target{Kind: t.Kind, Endpoint: t.Endpoint, Region: region, Account: t.Account,
-		Caller: t.Caller, CallerAnswer: t.CallerAnswer, Config: t.Config.Copy()}
+	c := &Conn{TargetFacts: keystate.TargetFacts{Kind: t.Kind, Endpoint: t.Endpoint, Region: region, Account: t.Account}, Caller: t.Caller, CallerAnswer: t.CallerAnswer, Config: t.Config.Copy()}
 	c.Config.Region = region
 	return c, nil
 }
@@ -41,7 +40,7 @@ func (t *Target) InRegion(region string) (*Target, error) {
 // sts:AssumeRole and that call go through stsClient (a guard that allows
 // them); the target's other requests through t's own HTTP client. Only
 // targets with STS (localstack, aws) can assume roles.
-func (t *Target) AssumeRole(ctx context.Context, roleARN string, stsClient aws.HTTPClient) (*Target, error) {
+func (t *Conn) AssumeRole(ctx context.Context, roleARN string, stsClient aws.HTTPClient) (*Conn, error) {
 	if !t.HasSTS() {
 		return nil, fmt.Errorf("target %s: has no STS to assume %s with", t.Kind, roleARN)
 	}
@@ -56,10 +55,10 @@ func (t *Target) AssumeRole(ctx context.Context, roleARN string, stsClient aws.H
 	cfg := t.Config.Copy()
 	cfg.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(stsCfg), roleARN,
 		func(o *stscreds.AssumeRoleOptions) { o.RoleSessionName = "cmkcheck-fleet" }))
-	n := &Target{Kind: t.Kind, Endpoint: t.Endpoint, Region: t.Region, Config: cfg}
+	n := &Conn{TargetFacts: keystate.TargetFacts{Kind: t.Kind, Endpoint: t.Endpoint, Region: t.Region}, Config: cfg}
 	// The caller is asked through the STS client too; the answer is kept
 	// on n, whose own requests go out through t's client.
-	probe := &Target{Kind: t.Kind, Region: t.Region, Config: cfg.Copy()}
+	probe := &Conn{TargetFacts: keystate.TargetFacts{Kind: t.Kind, Region: t.Region}, Config: cfg.Copy()}
 	if stsClient != nil {
 		probe.Config.HTTPClient = stsClient
 	}
@@ -77,16 +76,16 @@ func (t *Target) AssumeRole(ctx context.Context, roleARN string, stsClient aws.H
 // LocalStack takes it: the access key ID is the account. Its caller is
 // asked through stsClient (as AssumeRole's is) and must be that account.
 // The copy owns nothing.
-func (t *Target) InAccount(ctx context.Context, account string, stsClient aws.HTTPClient) (*Target, error) {
+func (t *Conn) InAccount(ctx context.Context, account string, stsClient aws.HTTPClient) (*Conn, error) {
 	if t.Kind != keystate.KindLocalStack {
 		return nil, fmt.Errorf("target %s: only LocalStack acts in the account its access key names, not in %s", t.Kind, account)
 	}
 	if !awsid.IsAccountID(account) {
 		return nil, fmt.Errorf("target %s: %q is not a 12-digit AWS account ID", t.Kind, account)
 	}
-	n := &Target{Kind: t.Kind, Endpoint: t.Endpoint, Region: t.Region, Config: t.Config.Copy()}
+	n := &Conn{TargetFacts: keystate.TargetFacts{Kind: t.Kind, Endpoint: t.Endpoint, Region: t.Region}, Config: t.Config.Copy()}
 	n.Config.Credentials = aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(account, "test", ""))
-	probe := &Target{Kind: t.Kind, Region: t.Region, Config: n.Config.Copy()}
+	probe := &Conn{TargetFacts: keystate.TargetFacts{Kind: t.Kind, Region: t.Region}, Config: n.Config.Copy()}
 	if stsClient != nil {
 		probe.Config.HTTPClient = stsClient
 	}

@@ -21,7 +21,7 @@ import (
 )
 
 // rawListGrants is the embedded target's ListGrants answer as sent.
-func rawListGrants(t *testing.T, tg *Target, body string) (int, map[string]any) {
+func rawListGrants(t *testing.T, tg *Conn, body string) (int, map[string]any) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, tg.Endpoint+"/", bytes.NewReader([]byte(body)))
 	require.NoError(t, err)

@@ -78,13 +78,13 @@ type Opener struct {
 	LocalStackAccount string
 }
 
-// Target is an opened place to talk KMS to.
-type Target struct {
-	Kind     string // a live kind (keystate.LiveKinds)
-	Endpoint string // "" for the SDK's own AWS endpoints
-	Region   string
-	Account  string
-	Config   aws.Config
+// Conn is an opened target, a place to talk KMS to: where it is (the
+// evidence's one description of a target, keystate.TargetFacts, whose
+// Kind is a live kind and Endpoint "" for the SDK's own AWS endpoints)
+// and the client configuration that reaches it.
+type Conn struct {
+	keystate.TargetFacts
+	Config aws.Config
 
 	// Caller is the STS caller identity, asked once when the target opens;
 	// nil where the target has no STS (embedded).
@@ -97,13 +97,13 @@ type Target struct {
 }
 
 // HasSTS says whether the target answers sts:GetCallerIdentity.
-func (t *Target) HasSTS() bool { return t.Kind != keystate.KindEmbedded }
+func (t *Conn) HasSTS() bool { return t.Kind != keystate.KindEmbedded }
 
 // Emulated says whether the target is an emulator rather than AWS.
-func (t *Target) Emulated() bool { return t.Kind != keystate.KindAWS }
+func (t *Conn) Emulated() bool { return t.Kind != keystate.KindAWS }
 
 // Close releases what Open started. It is safe to call more than once.
-func (t *Target) Close() {
+func (t *Conn) Close() {
 	if t == nil {
 		return
 	}
@@ -114,7 +114,7 @@ func (t *Target) Close() {
 }
 
 // Open opens a target with the zero Opener: see Opener.Open.
-func Open(ctx context.Context, kind, region, account string) (*Target, error) {
+func Open(ctx context.Context, kind, region, account string) (*Conn, error) {
 	return Opener{}.Open(ctx, kind, region, account)
 }
 
@@ -122,7 +122,7 @@ func Open(ctx context.Context, kind, region, account string) (*Target, error) {
 // account may be "": each kind then finds its own (see the kind's doc);
 // LocalStack and AWS take o.DefaultRegion first, the embedded target, which
 // lives in this process only, its own DefaultRegion.
-func (o Opener) Open(ctx context.Context, kind, region, account string) (*Target, error) {
+func (o Opener) Open(ctx context.Context, kind, region, account string) (*Conn, error) {
 	if region != "" && !awsid.IsRegion(region) {
 		return nil, fmt.Errorf("target: %q is not an AWS region name (like us-east-1)", region)
 	}
@@ -163,11 +163,11 @@ func emulatorConfig(endpoint, region, accessKey string) aws.Config {
 
 // openLocalStack uses an endpoint that already runs, or starts one with
 // o.StartLocalStack; without either it is an error, never a silent skip.
-func (o Opener) openLocalStack(ctx context.Context, region, account string) (*Target, error) {
+func (o Opener) openLocalStack(ctx context.Context, region, account string) (*Conn, error) {
 	if region == "" {
 		region = DefaultRegion
 	}
-	t := &Target{Kind: keystate.KindLocalStack, Region: region}
+	t := &Conn{TargetFacts: keystate.TargetFacts{Kind: keystate.KindLocalStack, Region: region}}
 	endpoint := o.LocalStackEndpoint
 	if endpoint == "" {
 		if o.StartLocalStack == nil {
@@ -206,7 +206,7 @@ func (o Opener) openLocalStack(ctx context.Context, region, account string) (*Ta
 // is given, its region (AWS_REGION, the config profile). That is the SDK
 // reading the environment, by design: it is the chain users configure.
 // o.AssumeRole names a role to assume with those credentials.
-func (o Opener) openAWS(ctx context.Context, region, account string) (*Target, error) {
+func (o Opener) openAWS(ctx context.Context, region, account string) (*Conn, error) {
 	if o.AssumeRole != "" {
 		// A typo here would otherwise surface as an STS error about
 		// credentials; say what is wrong with the value instead.
@@ -240,7 +240,7 @@ func (o Opener) openAWS(ctx context.Context, region, account string) (*Target, e
 		}
 		return nil, fmt.Errorf("target aws: no usable AWS credentials (the SDK looked in the environment, the shared config and credentials files, SSO, web identity, and container and instance roles): %w", err)
 	}
-	t := &Target{Kind: keystate.KindAWS, Region: cfg.Region, Config: cfg}
+	t := &Conn{TargetFacts: keystate.TargetFacts{Kind: keystate.KindAWS, Region: cfg.Region}, Config: cfg}
 	if cfg.BaseEndpoint != nil {
 		t.Endpoint = *cfg.BaseEndpoint // AWS_ENDPOINT_URL honoured by the SDK
 	}
@@ -264,7 +264,7 @@ func hasCredentials(ctx context.Context, cfg aws.Config) error {
 }
 
 // askCaller asks STS who we are, once per target, and records the answer.
-func (t *Target) askCaller(ctx context.Context) error {
+func (t *Conn) askCaller(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	out, err := sts.NewFromConfig(t.Config).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
