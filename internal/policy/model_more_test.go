@@ -162,7 +162,8 @@ func TestDecisionReadings(t *testing.T) {
 		// One of the two statements is how-only: that one suffices.
 		{"kms:Decrypt", Conditional, true, true, true, []string{"aws:SourceIp", "kms:GrantIsForAWSResource"}},
 		{"kms:Sign", Conditional, true, true, true, []string{"aws:SecureTransport"}},
-		{"kms:Verify", Conditional, false, true, false, []string{"aws:SourceVpce"}},
+		// aws:SourceVpce is a request property too (spec, "Which answer counts").
+		{"kms:Verify", Conditional, true, true, true, []string{"aws:SourceVpce"}},
 		{"kms:GenerateDataKey", Conditional, true, true, true, []string{"kms:EncryptionContext:Dept", "kms:ViaService"}},
 		// GenerateMac requests carry no encryption context: the key is absent.
 		{"kms:GenerateMac", NotAllowed, false, false, false, nil},
@@ -178,7 +179,7 @@ func TestDecisionReadings(t *testing.T) {
 		assert.Equal(t, tt.unresolved, d.Unresolved, tt.action)
 	}
 	d := m.Decide(who, "kms:Sign")
-	assert.Equal(t, []Source{{Statement: 3, Effect: "Allow"}}, d.Allow)
+	assert.Equal(t, []Source{{Statement: 3, Effect: "Allow", Through: ThroughRole}}, d.Allow)
 	assert.Equal(t, []Source{{Statement: 4, Effect: "Deny", Conditional: true, Unresolved: []string{"aws:SecureTransport"}}}, d.Deny)
 	assert.Equal(t, "arn:aws:iam::111122223333:role/KeyAdmin kms:Sign: CONDITIONAL; depends on aws:SecureTransport (allowed by statement 3; denied by statement 4)", d.Why)
 	// An ALLOWED answer is never how-only; a NOT ALLOWED one holds nothing.

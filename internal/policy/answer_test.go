@@ -1,0 +1,39 @@
+package policy
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// "Which answer counts": a Deny that applies only to some requests (a
+// request property the caller chooses) does not take a grant-side right
+// away, and removes a risk-side right only where it applies to every
+// request. A Deny on a principal property may apply to this principal:
+// the grant side cannot count the right.
+func TestRequestPropertyDenies(t *testing.T) {
+	adminPut := allow(`{"AWS":"`+ownAdmin+`"}`, `"kms:PutKeyPolicy"`, "")
+	tests := []struct {
+		name, doc     string
+		deny          string
+		grants, risks bool
+	}{
+		// https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-bypass-policy-lockout-safety-check
+		{"deny when the lockout check is bypassed", "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-bypass-policy-lockout-safety-check",
+			deny(`"*"`, `"kms:PutKeyPolicy"`, cond(`{"Bool":{"kms:BypassPolicyLockoutSafetyCheck":"true"}}`)), true, true},
+		{"deny without TLS", "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-securetransport",
+			deny(`"*"`, `"kms:PutKeyPolicy"`, cond(`{"Bool":{"aws:SecureTransport":"false"}}`)), true, true},
+		{"deny outside a time window", "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-currenttime",
+			deny(`"*"`, `"kms:PutKeyPolicy"`, cond(`{"DateGreaterThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"}}`)), true, true},
+		{"deny on a principal tag", "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principaltag",
+			deny(`"*"`, `"kms:PutKeyPolicy"`, cond(`{"StringEquals":{"aws:PrincipalTag/team":"ops"}}`)), false, true},
+		{"unconditional deny", docEvaluation, deny(`"*"`, `"kms:PutKeyPolicy"`, ""), false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newModel(t, policyOf(adminPut, tt.deny), nil).Decide(mustWho(t, ownAdmin), "kms:PutKeyPolicy")
+			assert.Equal(t, tt.grants, d.Grants(), "grant side (%s): %s", tt.doc, d.Why)
+			assert.Equal(t, tt.risks, d.Risks(), "risk side (%s): %s", tt.doc, d.Why)
+		})
+	}
+}
