@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -35,5 +36,41 @@ func TestRequestPropertyDenies(t *testing.T) {
 			assert.Equal(t, tt.grants, d.Grants(), "grant side (%s): %s", tt.doc, d.Why)
 			assert.Equal(t, tt.risks, d.Risks(), "risk side (%s): %s", tt.doc, d.Why)
 		})
+	}
+}
+
+// A condition that admits any organisation pins nothing: principal * behind
+// it is public (corpus-iam 251). One that names the organisation is not.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Null
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid
+func TestAnyOrganisationIsPublic(t *testing.T) {
+	tests := []struct {
+		name, cond string
+		public     bool
+	}{
+		{"Null false", `{"Null":{"aws:PrincipalOrgID":"false"}}`, true},
+		{"StringLike o-*", `{"StringLike":{"aws:PrincipalOrgID":"o-*"}}`, true},
+		{"StringLike *", `{"StringLike":{"aws:PrincipalOrgID":"*"}}`, true},
+		{"StringNotEquals another organisation", `{"StringNotEquals":{"aws:PrincipalOrgID":"o-other"}}`, true},
+		{"org paths any", `{"ForAnyValue:StringLike":{"aws:PrincipalOrgPaths":"o-*/*"}}`, true},
+		{"StringEquals the organisation", `{"StringEquals":{"aws:PrincipalOrgID":"o-abc123"}}`, false},
+		{"org paths of the organisation", `{"ForAnyValue:StringLike":{"aws:PrincipalOrgPaths":"o-abc123/*"}}`, false},
+	}
+	for _, tt := range tests {
+		for _, orgs := range []bool{false, true} {
+			t.Run(tt.name, func(t *testing.T) {
+				var opts []Option
+				if orgs {
+					opts = append(opts, WithOrganizations(map[string][]string{"o-abc123": {own, other}}))
+				}
+				m := newModel(t, policyOf(allow(`"*"`, `"kms:Decrypt"`, cond(tt.cond))), nil, opts...)
+				pub := m.Public()
+				assert.Equal(t, tt.public, len(pub) > 0, "organisations given: %v; %v", orgs, pub)
+				if an := m.Decide(WhoAnonymous(), "kms:Decrypt"); !strings.Contains(tt.cond, "Not") {
+					// A negated operator holds for a missing key; the others do not.
+					assert.Equal(t, NotAllowed, an.Answer, "an anonymous request carries no organisation: %s", an.Why)
+				}
+			})
+		}
 	}
 }

@@ -847,7 +847,9 @@ func (m *Model) keyValue(w Who, key string) ctxValue {
 		} else if !m.orgKnown || svc || w.Kind == WhoKindFederated {
 			return unknownValue
 		} else if w.Kind == WhoKindOtherAccount {
-			return absentValue // an account named nowhere, organisations included
+			// An account named nowhere: in no organisation, or in one no
+			// policy names (a block admitting any organisation holds).
+			return absentOrUnnamed
 		}
 		if org, ok := m.orgOf[w.Account]; ok {
 			return known(org)

@@ -79,7 +79,8 @@ func TestPrincipalKeysResolved(t *testing.T) {
 		{bob, "aws:principalservicenameslist", absentValue},
 		{bob, "aws:principalorgid", known("o-1")},
 		{"account:222233334444", "aws:principalorgid", absentValue},
-		{"any-other-account", "aws:principalorgid", absentValue},
+		// In no organisation, or in one no policy names.
+		{"any-other-account", "aws:principalorgid", absentOrUnnamed},
 		{"anonymous", "aws:principalorgid", absentValue},
 		{"service:logs.amazonaws.com", "aws:principalorgid", unknownValue},
 		{bob, "aws:sourceaccount", absentValue},
