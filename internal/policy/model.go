@@ -862,6 +862,12 @@ func (m *Model) keyValue(w Who, key string) ctxValue {
 			return absentValue
 		} else if w.SourceAccount == "" {
 			return unknownValue
+		} else if w.SourceAccount == anotherSourceAccount {
+			// A resource of an account no policy names.
+			if key == "aws:sourceaccount" || key == "aws:sourcearn" {
+				return ctxValue{state: ctxUnnamed}
+			}
+			return unknownValue
 		} else if key == "aws:sourceaccount" {
 			return known(w.SourceAccount)
 		} else if key == "aws:sourcearn" {
