@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // "Which answer counts": a Deny that applies only to some requests (a
@@ -73,4 +74,43 @@ func TestAnyOrganisationIsPublic(t *testing.T) {
 			})
 		}
 	}
+}
+
+// A user of the key holds any use action by the risk-side rule: Decrypt
+// alone, through the key policy, a grant or IAM (spec, "Roles";
+// corpus-iam 231-236).
+func TestUsersOfTheKey(t *testing.T) {
+	// https://docs.aws.amazon.com/kms/latest/developerguide/kms-cryptography.html#cryptographic-operations
+	for _, a := range []string{"kms:Decrypt", "kms:ReEncryptFrom", "kms:GenerateDataKeyWithoutPlaintext", "kms:Sign", "kms:DeriveSharedSecret", "kms:CreateGrant"} {
+		assert.Contains(t, UseActions, a)
+		_, ok := LookupAction(a)
+		assert.True(t, ok, a)
+	}
+	assert.NotContains(t, UseActions, "kms:DescribeKey")
+	assert.NotContains(t, UseActions, "kms:GenerateRandom")
+
+	const role = "arn:aws:iam::111122223333:role/Reader"
+	grants := []Grant{{GrantId: "g-1", KeyId: testKey, GranteePrincipal: "arn:aws:iam::111122223333:role/Batch", Operations: []string{"GenerateDataKey"}}}
+	m := newModel(t, policyOf(rootDelegation,
+		allow(`{"AWS":"`+role+`"}`, `"kms:Decrypt"`, ""),
+		allow(`{"AWS":"arn:aws:iam::111122223333:role/Describer"}`, `"kms:DescribeKey"`, ""),
+	), grants)
+	// https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html
+	uses := m.Uses(mustWho(t, role))
+	require.Len(t, uses, 1)
+	assert.Equal(t, "kms:Decrypt", uses[0].Action)
+	assert.Equal(t, 1, uses[0].Allow[0].Statement)
+	// https://docs.aws.amazon.com/kms/latest/developerguide/grants.html
+	uses = m.Uses(mustWho(t, "arn:aws:iam::111122223333:role/Batch"))
+	require.Len(t, uses, 1)
+	assert.Equal(t, "g-1", uses[0].Allow[0].GrantID)
+	assert.Empty(t, m.Uses(mustWho(t, "arn:aws:iam::111122223333:role/Describer")), "DescribeKey is not use")
+	// Through the root delegation and an identity policy.
+	// https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam
+	id := Identity{Who: mustWho(t, "arn:aws:iam::111122223333:user/ops"),
+		Policies: []IdentityPolicy{idPolicy(t, "managed policy arn:aws:iam::111122223333:policy/Read", `{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}`)}}
+	assert.Empty(t, m.Uses(id.Who), "the key policy alone leaves it to IAM")
+	eff := m.UsesEffective(id)
+	require.Len(t, eff, 1)
+	assert.Contains(t, eff[0].Sources(), `managed policy arn:aws:iam::111122223333:policy/Read statement 0`)
 }

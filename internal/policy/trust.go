@@ -145,11 +145,7 @@ func (m *Model) Trust(role Who, doc *Document) []Assumer {
 
 	var out []Assumer
 	for _, w := range whos {
-		a := tm.assumer(w)
-		if a.Kind == AssumerService && a.Answer == NotAllowed && len(a.Allow) == 0 {
-			continue // a service only NotPrincipal lists: nothing to say
-		}
-		out = append(out, a)
+		out = append(out, tm.assumer(w))
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Kind != out[j].Kind {
