@@ -114,3 +114,14 @@ func TestUsersOfTheKey(t *testing.T) {
 	require.Len(t, eff, 1)
 	assert.Contains(t, eff[0].Sources(), `managed policy arn:aws:iam::111122223333:policy/Read statement 0`)
 }
+
+// The platform cannot choose its network: a Deny unless from the
+// customer's addresses takes its grant-side right (first corpus, 067).
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceip
+func TestOriginDenyKeepsGrantSideClosed(t *testing.T) {
+	m := newModel(t, policyOf(allow(`{"AWS":"`+ownAdmin+`"}`, `"kms:Decrypt"`, ""),
+		deny(`"*"`, `"kms:Decrypt"`, cond(`{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}`))), nil)
+	d := m.Decide(mustWho(t, ownAdmin), "kms:Decrypt")
+	assert.False(t, d.Grants(), d.Why)
+	assert.True(t, d.Risks(), d.Why)
+}

@@ -125,7 +125,9 @@ func (d EffectiveDecision) Grants() bool {
 // Sources lists what gives the identity the right, for a report: the key
 // policy's allowing statements and grants (not those the boundary
 // removed), and through the root delegation the identity policy
-// statements and the boundary's. Nothing when the right is not held.
+// statements and the boundary's (the root statement itself is in
+// Key.Delegation; for the root user, which needs no identity policy, it is
+// listed). Nothing when the right is not held.
 func (d EffectiveDecision) Sources() []string {
 	if d.Answer == NotAllowed {
 		return nil // DeniedBy and Why say why
@@ -141,14 +143,18 @@ func (d EffectiveDecision) Sources() []string {
 		}
 	}
 	if d.ViaIAM {
-		for _, s := range d.Key.Delegation {
-			out = append(out, "root delegation in "+keySourceName(s))
-		}
 		for _, s := range d.IAMAllow {
 			out = append(out, s.String())
 		}
 		for _, s := range d.BoundaryAllow {
 			out = append(out, s.String())
+		}
+		if len(d.IAMAllow) == 0 {
+			// The root user: the root statement is its only source. For
+			// other identities it is in Key.Delegation and Why.
+			for _, s := range d.Key.Delegation {
+				out = append(out, "root delegation in "+keySourceName(s))
+			}
 		}
 	}
 	return out

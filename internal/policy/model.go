@@ -112,15 +112,27 @@ var principalKeys = map[string]bool{
 	"aws:sourceaccount": true, "aws:sourcearn": true, "aws:sourceorgid": true, "aws:sourceorgpaths": true,
 }
 
-// isHowKey: an unresolved name that is a request property. Names that are
-// not a bare condition key (an operator, a Resource, a principal, a role
-// session name, a key read as "any organisation") never are.
+// originKeys say where a request comes from. The spec lists aws:SourceIp
+// and aws:SourceVpce among the request properties, but a principal cannot
+// always choose its network (the platform calls from Adobe's): the first
+// review's case 067 (a Deny unless from the customer's addresses breaks
+// the platform) is kept, so the grant side does not count a right open
+// only on them. Fail closed; the spec should say so.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceip
+var originKeys = map[string]bool{
+	"aws:sourceip": true, "aws:sourcevpc": true, "aws:sourcevpce": true, "aws:vpcsourceip": true,
+}
+
+// isHowKey: an unresolved name that is a request property the caller can
+// choose. Names that are not a bare condition key (an operator, a
+// Resource, a principal, a role session name, a key read as "any
+// organisation") never are.
 func isHowKey(u string) bool {
 	k := strings.ToLower(u)
 	if !strings.Contains(k, ":") || strings.ContainsAny(k, " ${}") {
 		return false
 	}
-	return !principalKeys[k] && !strings.HasPrefix(k, "aws:principaltag/")
+	return !principalKeys[k] && !originKeys[k] && !strings.HasPrefix(k, "aws:principaltag/")
 }
 
 // Option configures a Model.

