@@ -304,7 +304,7 @@ func (m *Model) matchIdentityResource(st *Statement) (tri, string) {
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
 func (m *Model) DecideEffective(id Identity, action string) EffectiveDecision {
 	kd := m.decide(id.Who, action, id.Boundary != nil)
-	d := EffectiveDecision{Key: kd}
+	var d EffectiveDecision
 	get := m.resolver(id.Who, action)
 	act := []rune(strings.ToLower(action))
 	for i := range id.Policies {
@@ -319,7 +319,9 @@ func (m *Model) DecideEffective(id Identity, action string) EffectiveDecision {
 	// Direct rights: each allowing statement or grant, limited by the
 	// boundary according to what it names.
 	direct := leaf{no, false}
-	for _, s := range kd.Allow {
+	for i := range kd.Allow {
+		kd.Allow[i].Through = m.sourceThrough(kd.Allow[i], id.Who)
+		s := kd.Allow[i]
 		l := sourceLeaf(s, false)
 		switch boundaryLimits(s.Through) {
 		case yes:
@@ -340,6 +342,7 @@ func (m *Model) DecideEffective(id Identity, action string) EffectiveDecision {
 	if kd.CrossAccountBlocked {
 		direct = leaf{no, false}
 	}
+	d.Key = kd
 	deleg := leaf{no, false}
 	for _, s := range kd.Delegation {
 		deleg = orL(deleg, sourceLeaf(s, false))

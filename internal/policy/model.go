@@ -28,7 +28,8 @@ type Source struct {
 	Unresolved  []string
 	// Through names the principal entry that reached the identity asked
 	// about (an Allow only): one of the Through* values. A permissions
-	// boundary limits a right according to it (DecideEffective).
+	// boundary limits a right according to it; DecideEffective sets it
+	// (Decide leaves it empty: it costs a second principal match).
 	Through string
 }
 
@@ -369,7 +370,6 @@ func (m *Model) decide(who Who, action string, bounded bool) Decision {
 		case viaOwn:
 			d.Delegation = append(d.Delegation, src)
 		default:
-			src.Through = m.through(sm, who)
 			d.Allow = append(d.Allow, src)
 			if app == yes {
 				allowYes = true
@@ -431,14 +431,6 @@ func (m *Model) addGrant(d *Decision, g Grant, pm tri, viaOwn bool, u string, co
 		return
 	}
 	src := Source{Statement: -1, GrantID: g.GrantId, Effect: "Allow", Conditional: pm == maybe || constrained}
-	switch grantPrincipal(g.GranteePrincipal).Kind {
-	case KindUser, KindAssumedRole, KindFederatedUser:
-		src.Through = ThroughGrantUser
-	case KindRole:
-		src.Through = ThroughGrantRole
-	default:
-		src.Through = ThroughGrantWide
-	}
 	if src.Conditional {
 		src.Unresolved = appendU(src.Unresolved, u)
 		if constrained {
@@ -563,6 +555,26 @@ func (m *Model) matchPrincipal(sm *stmtModel, w Who) (r tri, viaOwn bool, unres 
 		return yes, true, ""
 	}
 	return or(direct, own), false, unres
+}
+
+// sourceThrough: what an allowing source named to reach w.
+func (m *Model) sourceThrough(s Source, w Who) string {
+	if s.Statement >= 0 {
+		return m.through(&m.stmts[s.Statement], w)
+	}
+	for _, g := range m.grants {
+		if g.GrantId != s.GrantID {
+			continue
+		}
+		switch grantPrincipal(g.GranteePrincipal).Kind {
+		case KindUser, KindAssumedRole, KindFederatedUser:
+			return ThroughGrantUser
+		case KindRole:
+			return ThroughGrantRole
+		}
+		break
+	}
+	return ThroughGrantWide
 }
 
 // through: which kind of entry of an Allow statement reaches who, the least

@@ -180,7 +180,7 @@ func TestDecisionReadings(t *testing.T) {
 		assert.Equal(t, tt.unresolved, d.Unresolved, tt.action)
 	}
 	d := m.Decide(who, "kms:Sign")
-	assert.Equal(t, []Source{{Statement: 3, Effect: "Allow", Through: ThroughRole}}, d.Allow)
+	assert.Equal(t, []Source{{Statement: 3, Effect: "Allow"}}, d.Allow)
 	assert.Equal(t, []Source{{Statement: 4, Effect: "Deny", Conditional: true, Unresolved: []string{"aws:SecureTransport"}}}, d.Deny)
 	assert.Equal(t, "arn:aws:iam::111122223333:role/KeyAdmin kms:Sign: CONDITIONAL; depends on aws:SecureTransport (allowed by statement 3; denied by statement 4)", d.Why)
 	// An ALLOWED answer is never how-only; a NOT ALLOWED one holds nothing.
