@@ -15,6 +15,22 @@ var AdminActions = []string{
 // UserActions are the actions that make a key user.
 var UserActions = []string{"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"}
 
+// UseActions are the use actions (spec, "Roles"): a principal holding any
+// one of them by the risk-side rule is a user of the key. The spec's list,
+// every cryptographic operation of the KMS API (GenerateDataKey* is four
+// actions), plus kms:Encapsulate and kms:Decapsulate, the ML-KEM
+// operations the spec's list predates (Decapsulate yields the shared
+// secret as Decrypt yields plaintext), and kms:CreateGrant, which can give
+// the others. Not GenerateRandom: it does not use a key.
+// https://docs.aws.amazon.com/kms/latest/developerguide/kms-cryptography.html#cryptographic-operations
+var UseActions = []string{
+	"kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+	"kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext",
+	"kms:GenerateDataKeyPair", "kms:GenerateDataKeyPairWithoutPlaintext",
+	"kms:GenerateMac", "kms:VerifyMac", "kms:Sign", "kms:Verify", "kms:DeriveSharedSecret",
+	"kms:Encapsulate", "kms:Decapsulate", "kms:CreateGrant",
+}
+
 // AdobeActions are the actions every Adobe principal needs (CMK-AEP-1).
 var AdobeActions = []string{
 	"kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo",

@@ -150,8 +150,49 @@ func (op operator) varsAllowed() bool {
 type resolver func(key string) ctxValue
 
 // evalCondition evaluates one operator/key block. unres names what left it
-// open (the key, or the operator or variable that could not be read).
+// open (the key, or the operator or variable that could not be read). A
+// block on the organisation keys that is open but pins no organisation
+// is named "<key> (any organisation)", so that it never reads as a pin.
 func evalCondition(c Condition, get resolver) (tri, string) {
+	r, u := evalBlock(c, get)
+	if r == maybe && orgKeys[strings.ToLower(c.Key)] && strings.EqualFold(u, c.Key) && !pinsOrganisation(c) {
+		u = c.Key + " (any organisation)"
+	}
+	return r, u
+}
+
+// pinsOrganisation: the block admits only organisations it names, so the
+// accounts it admits are those organisations' accounts. Null, the negated
+// operators, ...IfExists and a StringLike value whose organisation ID is a
+// wildcard ("*", "o-*") admit any organisation: a principal * behind such
+// a block is public (spec, "Which answer counts").
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Null
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid
+func pinsOrganisation(c Condition) bool {
+	op, ok := parseOperator(c.Operator)
+	if !ok || op.negated || op.ifExist || op.set == 2 || len(c.Values) == 0 {
+		return false
+	}
+	switch op.fam {
+	case famString, famStringIgnoreCase, famStringLike:
+	default:
+		return false
+	}
+	for _, v := range c.Values {
+		org := v
+		if i := strings.IndexByte(org, '/'); i >= 0 {
+			org = org[:i] // aws:PrincipalOrgPaths: o-xxx/r-xxx/ou-...
+		}
+		if !strings.HasPrefix(org, "o-") || len(org) == len("o-") || strings.Contains(org, "${") ||
+			(op.fam == famStringLike && strings.ContainsAny(org, "*?")) {
+			return false
+		}
+	}
+	return true
+}
+
+// evalBlock evaluates one operator/key block (see evalCondition).
+func evalBlock(c Condition, get resolver) (tri, string) {
 	op, ok := parseOperator(c.Operator)
 	if !ok {
 		return maybe, "operator " + c.Operator
@@ -166,8 +207,8 @@ func evalCondition(c Condition, get resolver) (tri, string) {
 				return get(k)
 			}
 		}
-		a, _ := evalCondition(c, one(ctxAbsent))
-		b, _ := evalCondition(c, one(ctxUnnamed))
+		a, _ := evalBlock(c, one(ctxAbsent))
+		b, _ := evalBlock(c, one(ctxUnnamed))
 		if a == b {
 			return a, ""
 		}

@@ -43,6 +43,14 @@
 //   - principals, operators, values or variables the model cannot read make
 //     the answer CONDITIONAL, never a silent NOT ALLOWED.
 //
+// The IAM side (iam.go): DecideEffective combines the key policy, the
+// grants and an own-account identity's IAM policies and permissions
+// boundary as AWS does for a request within one account; its Grants and
+// Risks are the same two readings. Trust (trust.go) reads a role's trust
+// policy with the same statement rules and answers who may assume the role.
+// Uses and UsesEffective say whether a principal is a user of the key
+// (any of UseActions by the risk-side rule).
+//
 // Model.Public is the one definition of a public key (CMK-USR-3), and the
 // readings the checks share live here too (readings.go), so that no check
 // interprets statements, principals or grants itself.

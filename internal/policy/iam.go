@@ -78,6 +78,9 @@ func (s IAMSource) String() string {
 		st = fmt.Sprintf("statement %d (Sid %q)", s.Statement, s.Sid)
 	}
 	out := s.Policy + " " + st
+	if s.Boundary && !strings.HasPrefix(s.Policy, "permissions boundary") {
+		out = "permissions boundary " + out
+	}
 	if s.Conditional {
 		out += " (depends on " + strings.Join(s.Unresolved, ", ") + ")"
 	}
@@ -99,26 +102,85 @@ type EffectiveDecision struct {
 	// ViaIAM: the identity holds the action through the root delegation
 	// and its IAM policies (not only through the key policy naming it).
 	ViaIAM bool
-	Why    string
+	// BoundaryLimited: key-policy statements or grants that allow the
+	// role's ARN, whose right the permissions boundary's implicit deny
+	// removes.
+	BoundaryLimited []Source
+	// Unresolved: what, beyond the sources' conditions, leaves the answer
+	// open (a boundary where AWS does not say whether it limits).
+	Unresolved []string
+	Why        string
+	grants     bool
 }
 
-// Risks is the risk-side reading: ALLOWED and CONDITIONAL both hold the right.
+// Risks is the risk-side reading: ALLOWED and CONDITIONAL both hold the
+// right; a Deny removes it only where it applies to every request.
 func (d EffectiveDecision) Risks() bool { return d.Answer != NotAllowed }
 
+// Grants is the grant-side reading: ALLOWED, or CONDITIONAL where the
+// identity can make a request that some Allow admits and no Deny refuses
+// (every open condition a request property).
+func (d EffectiveDecision) Grants() bool {
+	return d.Answer == Allowed || (d.Answer == Conditional && d.grants)
+}
+
 // Sources lists what gives the identity the right, for a report: the key
-// policy's allowing statements and grants, and (through the delegation)
-// the identity policy statements.
+// policy's allowing statements and grants (not those the boundary
+// removed), and through the root delegation the identity policy
+// statements and the boundary's (the root statement itself is in
+// Key.Delegation; for the root user, which needs no identity policy, it is
+// listed). Nothing when the right is not held.
 func (d EffectiveDecision) Sources() []string {
+	if d.Answer == NotAllowed {
+		return nil // DeniedBy and Why say why
+	}
 	var out []string
+	limited := map[string]bool{}
+	for _, s := range d.BoundaryLimited {
+		limited[s.String()] = true
+	}
 	for _, s := range d.Key.Allow {
-		out = append(out, "key policy "+s.String())
+		if !limited[s.String()] {
+			out = append(out, keySourceName(s))
+		}
 	}
 	if d.ViaIAM {
 		for _, s := range d.IAMAllow {
 			out = append(out, s.String())
 		}
+		for _, s := range d.BoundaryAllow {
+			out = append(out, s.String())
+		}
+		if len(d.IAMAllow) == 0 {
+			// The root user: the root statement is its only source. For
+			// other identities it is in Key.Delegation and Why.
+			for _, s := range d.Key.Delegation {
+				out = append(out, "root delegation in "+keySourceName(s))
+			}
+		}
 	}
 	return out
+}
+
+// DeniedBy lists the Deny statements that apply or may apply: the key
+// policy's, the identity policies', the boundary's.
+func (d EffectiveDecision) DeniedBy() []string {
+	var out []string
+	for _, s := range d.Key.Deny {
+		out = append(out, keySourceName(s))
+	}
+	for _, s := range append(append([]IAMSource(nil), d.IAMDeny...), d.BoundaryDeny...) {
+		out = append(out, s.String())
+	}
+	return out
+}
+
+// keySourceName: "key policy statement 2 (Sid "x")" or "grant g-1".
+func keySourceName(s Source) string {
+	if s.Statement < 0 {
+		return s.String()
+	}
+	return "key policy " + s.String()
 }
 
 // evalIdentityDoc evaluates one identity policy document for who and action
@@ -220,83 +282,159 @@ func (m *Model) matchIdentityResource(st *Statement) (tri, string) {
 }
 
 // DecideEffective answers whether the own-account identity id may perform
-// action on the key, as KMS decides with the key policy and IAM:
+// action on the key, as AWS decides a request within one account from the
+// key policy, the key's grants and the identity's IAM policies (spec,
+// "The IAM side"):
 //
-//   - an explicit Deny in the key policy, an identity policy or the
-//     permissions boundary wins over every Allow;
-//   - the key policy alone allows it when a statement names the identity
-//     (or everyone); for a role such an Allow is still limited by the
-//     role's permissions boundary, for a user it is not (IAM evaluation
-//     logic, "Policy evaluation for requests within a single account");
-//   - otherwise, when the key policy's root statement delegates to IAM,
-//     the identity's policies must allow the action on this key's ARN and
-//     its permissions boundary (if any) must allow it too.
+//   - an explicit Deny in the key policy, an identity policy (inline,
+//     managed, a group's) or the permissions boundary wins over every
+//     Allow; a key-policy Deny with NotPrincipal always denies an identity
+//     that has a boundary, whatever NotPrincipal lists;
+//   - a right the key policy or a grant gives directly: to a user's ARN or
+//     a role session's ARN it is not limited by a boundary, to a role's
+//     ARN it is (the boundary's implicit deny removes it);
+//   - a right through the root delegation needs an identity-policy Allow
+//     matching this key's ARN, within the boundary. An alias ARN never
+//     matches: AWS, "You cannot use an alias name or alias ARN to identify
+//     a KMS key in the Resource element of an IAM policy"
+//     (https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html);
+//     the spec's "or an alias ARN naming it" is not followed here.
 //
-// Service control, resource control, session and VPC endpoint policies are
-// not evaluated (see the file comment).
+// id.Who may be a role session: its policies and boundary are then its
+// role's. Service control, resource control, session and VPC endpoint
+// policies are not evaluated (see the file comment).
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
 func (m *Model) DecideEffective(id Identity, action string) EffectiveDecision {
-	kd := m.Decide(id.Who, action)
-	d := EffectiveDecision{Key: kd}
+	kd := m.decide(id.Who, action, id.Boundary != nil)
+	var d EffectiveDecision
 	get := m.resolver(id.Who, action)
 	act := []rune(strings.ToLower(action))
-
-	iamAllow, iamDeny := no, no
 	for i := range id.Policies {
-		a, dn := m.evalIdentityDoc(&id.Policies[i], false, get, act, &d.IAMAllow, &d.IAMDeny)
-		iamAllow, iamDeny = or(iamAllow, a), or(iamDeny, dn)
+		m.evalIdentityDoc(&id.Policies[i], false, get, act, &d.IAMAllow, &d.IAMDeny)
 	}
-	bnd := yes
-	bndDeny := no
+	bnd := leaf{yes, true}
 	if id.Boundary != nil {
-		bnd, bndDeny = m.evalIdentityDoc(id.Boundary, true, get, act, &d.BoundaryAllow, &d.BoundaryDeny)
+		m.evalIdentityDoc(id.Boundary, true, get, act, &d.BoundaryAllow, &d.BoundaryDeny)
+		bnd = iamLeaf(d.BoundaryAllow, false)
 	}
 
-	keyDeny := no
-	for _, s := range kd.Deny {
-		if s.Conditional {
-			keyDeny = or(keyDeny, maybe)
-		} else {
-			keyDeny = yes
+	// Direct rights: each allowing statement or grant, limited by the
+	// boundary according to what it names.
+	direct := leaf{no, false}
+	for i := range kd.Allow {
+		kd.Allow[i].Through = m.sourceThrough(kd.Allow[i], id.Who)
+		s := kd.Allow[i]
+		l := sourceLeaf(s, false)
+		switch boundaryLimits(s.Through) {
+		case yes:
+			if and(l.t, bnd.t) < l.t {
+				d.BoundaryLimited = append(d.BoundaryLimited, s)
+			}
+			l = leaf{and(l.t, bnd.t), l.g && bnd.g}
+		case maybe:
+			// AWS documents users' and sessions' ARNs (not limited) and
+			// roles' ARNs (limited), not *, accounts or grants: open.
+			if bnd.t != yes {
+				l = leaf{and(l.t, maybe), l.g && bnd.g}
+				d.Unresolved = appendU(d.Unresolved, "permissions boundary of a right given by "+s.Through)
+			}
 		}
+		direct = orL(direct, l)
 	}
-	keyAllow := no
-	switch {
-	case kd.CrossAccountBlocked:
-	case kd.Answer == Allowed:
-		keyAllow = yes
-	case kd.Answer == Conditional:
-		keyAllow = maybe
+	if kd.CrossAccountBlocked {
+		direct = leaf{no, false}
 	}
-	delegation := no
+	d.Key = kd
+	deleg := leaf{no, false}
 	for _, s := range kd.Delegation {
-		if s.Conditional {
-			delegation = or(delegation, maybe)
-		} else {
-			delegation = yes
-		}
+		deleg = orL(deleg, sourceLeaf(s, false))
 	}
-	// kd.Answer already folds in the key policy's Denies; the IAM path
-	// must still pass them.
-	direct := keyAllow
-	if id.Who.Kind != WhoKindUser {
-		direct = and(direct, bnd)
+	iamAllow := iamLeaf(d.IAMAllow, false)
+	if id.Who.Kind == WhoKindRoot {
+		// The root user needs no identity policy: the root statement
+		// reaches it directly, and no IAM policy can restrict it.
+		// https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam
+		iamAllow = leaf{yes, true}
 	}
-	viaIAM := and(and(and(delegation, iamAllow), bnd), not(keyDeny))
-	total := and(and(or(direct, viaIAM), not(iamDeny)), not(bndDeny))
+	viaIAM := andL(andL(deleg, iamAllow), bnd)
+	deny := leaf{no, false}
+	for _, s := range kd.Deny {
+		deny = orL(deny, sourceLeaf(s, true))
+	}
+	deny = orL(orL(deny, iamLeaf(d.IAMDeny, true)), iamLeaf(d.BoundaryDeny, true))
+
+	allowT := or(direct.t, viaIAM.t)
+	total := and(allowT, not(deny.t))
 	switch total {
 	case yes:
 		d.Answer = Allowed
 	case maybe:
 		d.Answer = Conditional
+		d.grants = (direct.g || viaIAM.g) && !deny.g
 	default:
 		d.Answer = NotAllowed
 	}
-	d.ViaIAM = viaIAM != no && total != no
-	d.Why = m.whyEffective(id, action, &d, iamDeny, bndDeny, bnd)
+	d.ViaIAM = viaIAM.t != no && total != no
+	d.Why = m.whyEffective(id, action, &d, deny, bnd)
 	return d
 }
 
-func (m *Model) whyEffective(id Identity, action string, d *EffectiveDecision, iamDeny, bndDeny, bnd tri) string {
+// leaf is one part of an effective decision: t its three-valued truth, g
+// its grant-side reading (for an Allow: it holds for some request the
+// caller can choose; for a Deny: it may apply to every request of this
+// principal).
+type leaf struct {
+	t tri
+	g bool
+}
+
+func orL(a, b leaf) leaf  { return leaf{or(a.t, b.t), a.g || b.g} }
+func andL(a, b leaf) leaf { return leaf{and(a.t, b.t), a.g && b.g} }
+
+// condLeaf reads one source. An Allow counts on the grant side when it
+// applies, or applies only to requests with some request property; a Deny
+// when it applies, or may apply for a reason that is not a request
+// property (spec, "Which answer counts").
+func condLeaf(conditional bool, unresolved []string, isDeny bool) leaf {
+	if !conditional {
+		return leaf{yes, true}
+	}
+	how := len(unresolved) > 0
+	for _, u := range unresolved {
+		how = how && isHowKey(u)
+	}
+	if isDeny {
+		return leaf{maybe, !how}
+	}
+	return leaf{maybe, how}
+}
+
+func sourceLeaf(s Source, isDeny bool) leaf { return condLeaf(s.Conditional, s.Unresolved, isDeny) }
+
+func iamLeaf(srcs []IAMSource, isDeny bool) leaf {
+	l := leaf{no, false}
+	for _, s := range srcs {
+		l = orL(l, condLeaf(s.Conditional, s.Unresolved, isDeny))
+	}
+	return l
+}
+
+// boundaryLimits: does a permissions boundary's implicit deny limit a right
+// given through this kind of principal entry? yes for a role's ARN, no for
+// a user's or a session's own ARN, maybe where AWS is silent.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html
+func boundaryLimits(through string) tri {
+	switch through {
+	case ThroughIdentity, ThroughGrantUser:
+		return no
+	case ThroughRole:
+		return yes
+	}
+	return maybe
+}
+
+func (m *Model) whyEffective(id Identity, action string, d *EffectiveDecision, deny, bnd leaf) string {
 	names := func(srcs []IAMSource) string {
 		s := make([]string, len(srcs))
 		for i, x := range srcs {
@@ -306,32 +444,42 @@ func (m *Model) whyEffective(id Identity, action string, d *EffectiveDecision, i
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s: %s", id.Who, action, d.Answer)
-	switch {
-	case iamDeny == yes:
-		fmt.Fprintf(&b, "; denied by %s", names(d.IAMDeny))
-	case bndDeny == yes:
-		fmt.Fprintf(&b, "; denied by permissions boundary %s", names(d.BoundaryDeny))
-	case d.Answer == NotAllowed && len(d.Key.Delegation) > 0 && len(d.IAMAllow) > 0 && bnd == no:
-		fmt.Fprintf(&b, "; %s allows it but the permissions boundary %s does not", names(d.IAMAllow), id.Boundary.Name)
-	case d.Answer == NotAllowed && len(d.Key.Delegation) > 0 && len(d.IAMAllow) == 0 && len(d.Key.Allow) == 0:
-		b.WriteString("; the key policy delegates to IAM and no IAM policy of the identity allows it on this key")
-	case d.Answer == NotAllowed:
-		b.WriteString("; " + strings.TrimPrefix(d.Key.Why, fmt.Sprintf("%s %s: %s; ", id.Who, action, d.Key.Answer)))
-	default:
-		var via []string
-		if len(d.Key.Allow) > 0 {
-			via = append(via, "the key policy")
+	if d.Answer != NotAllowed {
+		fmt.Fprintf(&b, "; through %s", strings.Join(d.Sources(), ", "))
+		if len(d.Unresolved) > 0 {
+			fmt.Fprintf(&b, "; open: %s", strings.Join(d.Unresolved, ", "))
 		}
-		if d.ViaIAM {
-			via = append(via, "the root delegation and "+names(d.IAMAllow))
+		if deny.t != no {
+			fmt.Fprintf(&b, "; may be denied by %s", strings.Join(d.DeniedBy(), ", "))
 		}
-		fmt.Fprintf(&b, "; through %s", strings.Join(via, " and "))
-		if len(d.IAMDeny)+len(d.BoundaryDeny) > 0 {
-			fmt.Fprintf(&b, "; may be denied by %s", names(append(append([]IAMSource(nil), d.IAMDeny...), d.BoundaryDeny...)))
+	} else if deny.t == yes {
+		fmt.Fprintf(&b, "; denied by %s", strings.Join(d.DeniedBy(), ", "))
+	} else {
+		var why []string
+		if len(d.BoundaryLimited) > 0 {
+			why = append(why, fmt.Sprintf("the key policy allows the role's ARN (%s) but the permissions boundary %s does not allow the action", sourceNames(d.BoundaryLimited), id.Boundary.Name))
 		}
+		switch {
+		case len(d.Key.Delegation) > 0 && len(d.IAMAllow) > 0 && bnd.t == no:
+			why = append(why, fmt.Sprintf("%s allows it through the root delegation but the permissions boundary %s does not", names(d.IAMAllow), id.Boundary.Name))
+		case len(d.Key.Delegation) > 0 && len(d.IAMAllow) == 0:
+			why = append(why, "the key policy delegates to IAM and no IAM policy of the identity allows it on this key")
+		}
+		if len(why) == 0 {
+			why = append(why, strings.TrimPrefix(d.Key.Why, fmt.Sprintf("%s %s: %s; ", id.Who, action, d.Key.Answer)))
+		}
+		b.WriteString("; " + strings.Join(why, "; "))
 	}
 	b.WriteString("; service control, resource control and session policies not evaluated")
 	return b.String()
+}
+
+func sourceNames(srcs []Source) string {
+	s := make([]string, len(srcs))
+	for i, x := range srcs {
+		s[i] = x.String()
+	}
+	return strings.Join(s, ", ")
 }
 
 // SortIdentities orders identities by ARN, for stable reports.

@@ -28,7 +28,25 @@ type Source struct {
 	Effect      string // "Allow" or "Deny"
 	Conditional bool   // applies only to some requests
 	Unresolved  []string
+	// Through names the principal entry that reached the identity asked
+	// about (an Allow only): one of the Through* values. A permissions
+	// boundary limits a right according to it; DecideEffective sets it
+	// (Decide leaves it empty: it costs a second principal match).
+	Through string
 }
+
+// What an allowing statement or grant named to reach the principal: the
+// IAM evaluation logic limits a resource-based grant by a permissions
+// boundary according to whether it names the user or session, or the role.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+const (
+	ThroughIdentity  = "identity ARN" // the user, the session or the federated user itself
+	ThroughRole      = "role ARN"     // the role, for its sessions
+	ThroughBroad     = "broad"        // *, an account, NotPrincipal or a principal this model cannot read
+	ThroughGrantUser = "grant to the identity"
+	ThroughGrantRole = "grant to the role"
+	ThroughGrantWide = "grant to an account"
+)
 
 // String names the source for a report.
 func (s Source) String() string {
@@ -69,27 +87,55 @@ type Decision struct {
 	howOnly       bool
 }
 
-// Risks is the risk-side reading: ALLOWED and CONDITIONAL both hold the right.
+// Risks is the risk-side reading: ALLOWED and CONDITIONAL both hold the
+// right; a Deny takes it away only where it applies to every request.
 func (d Decision) Risks() bool { return d.Answer != NotAllowed }
 
-// HowOnly reports whether a CONDITIONAL answer is open only on keys that
-// narrow how the principal calls (kms:ViaService, kms:EncryptionContext:*,
-// kms:EncryptionContextKeys, kms:GrantIsForAWSResource,
-// aws:SecureTransport), not who calls.
+// HowOnly reports whether a CONDITIONAL answer is open only on request
+// properties, which the caller chooses (spec, "Which answer counts"): some
+// Allow needs only such keys, and every Deny that may apply applies only
+// to requests with some such property.
 func (d Decision) HowOnly() bool { return d.Answer == Conditional && d.howOnly }
 
-// Grants is the grant-side reading: ALLOWED, or CONDITIONAL on how-only keys.
+// Grants is the grant-side reading: ALLOWED, or CONDITIONAL only on request
+// properties (the principal can make a request the Allow admits and no
+// Deny refuses). A Deny that applies only to some requests (kms:PutKeyPolicy
+// denied when kms:BypassPolicyLockoutSafetyCheck is true) does not take a
+// grant-side right away.
 func (d Decision) Grants() bool { return d.Answer == Allowed || d.HowOnly() }
 
-// howKeys narrow how a request is made, not who makes it.
-var howKeys = map[string]bool{
-	"kms:grantisforawsresource": true, "kms:viaservice": true,
-	"kms:encryptioncontextkeys": true, "aws:securetransport": true,
+// principalKeys are the condition keys that say who calls (spec, "Which
+// answer counts"); every other key is a property of the request.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+var principalKeys = map[string]bool{
+	"aws:principalaccount": true, "kms:calleraccount": true, "aws:principalarn": true,
+	"aws:principaltype": true, "aws:principalisawsservice": true, "aws:principalservicename": true,
+	"aws:principalservicenameslist": true, "aws:principalorgid": true, "aws:principalorgpaths": true,
+	"aws:userid": true, "aws:username": true, "aws:federatedprovider": true, "aws:sourceidentity": true,
+	"aws:sourceaccount": true, "aws:sourcearn": true, "aws:sourceorgid": true, "aws:sourceorgpaths": true,
 }
 
-func isHowKey(k string) bool {
-	k = strings.ToLower(k)
-	return howKeys[k] || strings.HasPrefix(k, "kms:encryptioncontext:")
+// originKeys say where a request comes from. The spec lists aws:SourceIp
+// and aws:SourceVpce among the request properties, but a principal cannot
+// always choose its network (the platform calls from Adobe's): the first
+// review's case 067 (a Deny unless from the customer's addresses breaks
+// the platform) is kept, so the grant side does not count a right open
+// only on them. Fail closed; the spec should say so.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceip
+var originKeys = map[string]bool{
+	"aws:sourceip": true, "aws:sourcevpc": true, "aws:sourcevpce": true, "aws:vpcsourceip": true,
+}
+
+// isHowKey: an unresolved name that is a request property the caller can
+// choose. Names that are not a bare condition key (an operator, a
+// Resource, a principal, a role session name, a key read as "any
+// organisation") never are.
+func isHowKey(u string) bool {
+	k := strings.ToLower(u)
+	if !strings.Contains(k, ":") || strings.ContainsAny(k, " ${}") {
+		return false
+	}
+	return !principalKeys[k] && !originKeys[k] && !strings.HasPrefix(k, "aws:principaltag/")
 }
 
 // Option configures a Model.
@@ -264,7 +310,15 @@ func (m *Model) otherAccount(w Who) bool {
 
 // Decide answers whether who may perform action (a concrete action such as
 // "kms:Decrypt") on the key.
-func (m *Model) Decide(who Who, action string) Decision {
+func (m *Model) Decide(who Who, action string) Decision { return m.decide(who, action, false) }
+
+// decide: bounded says who has a permissions boundary, which a
+// NotPrincipal + Deny statement never exempts: "a Deny statement with
+// NotPrincipal always denies a principal with a permissions boundary,
+// whatever NotPrincipal lists" (the statement's Condition still decides).
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+func (m *Model) decide(who Who, action string, bounded bool) Decision {
 	d := Decision{Who: who, Action: action}
 	info, knownAction := LookupAction(action)
 	d.UnknownAction = !knownAction
@@ -285,6 +339,9 @@ func (m *Model) Decide(who Who, action string) Decision {
 			continue
 		}
 		pm, viaOwn, u := m.matchPrincipal(sm, who)
+		if bounded && !sm.allow && sm.notPrincipa && !sm.principals.Wildcard {
+			pm, viaOwn, u = yes, false, ""
+		}
 		app, unres = and(app, pm), appendU(unres, u)
 		if app == no {
 			continue
@@ -503,6 +560,57 @@ func (m *Model) matchPrincipal(sm *stmtModel, w Who) (r tri, viaOwn bool, unres 
 		return yes, true, ""
 	}
 	return or(direct, own), false, unres
+}
+
+// sourceThrough: what an allowing source named to reach w.
+func (m *Model) sourceThrough(s Source, w Who) string {
+	if s.Statement >= 0 {
+		return m.through(&m.stmts[s.Statement], w)
+	}
+	for _, g := range m.grants {
+		if g.GrantId != s.GrantID {
+			continue
+		}
+		switch grantPrincipal(g.GranteePrincipal).Kind {
+		case KindUser, KindAssumedRole, KindFederatedUser:
+			return ThroughGrantUser
+		case KindRole:
+			return ThroughGrantRole
+		}
+		break
+	}
+	return ThroughGrantWide
+}
+
+// through: which kind of entry of an Allow statement reaches who, the least
+// limited first (an exact identity ARN, then anything broad, then the role).
+func (m *Model) through(sm *stmtModel, w Who) string {
+	if sm.notPrincipa || sm.principals.Wildcard {
+		return ThroughBroad
+	}
+	best := ""
+	for j, p := range sm.principals.Principals {
+		if sm.stale[j] {
+			continue
+		}
+		if t, _ := m.entryMatch(p, w); t == no {
+			continue
+		}
+		switch p.Kind {
+		case KindUser, KindAssumedRole, KindFederatedUser:
+			return ThroughIdentity
+		case KindRole:
+			if best == "" {
+				best = ThroughRole
+			}
+		default:
+			best = ThroughBroad
+		}
+	}
+	if best == "" {
+		best = ThroughBroad
+	}
+	return best
 }
 
 // matchGrantee matches a grant's principal like a Principal element entry.
@@ -768,7 +876,9 @@ func (m *Model) keyValue(w Who, key string) ctxValue {
 		} else if !m.orgKnown || svc || w.Kind == WhoKindFederated {
 			return unknownValue
 		} else if w.Kind == WhoKindOtherAccount {
-			return absentValue // an account named nowhere, organisations included
+			// An account named nowhere: in no organisation, or in one no
+			// policy names (a block admitting any organisation holds).
+			return absentOrUnnamed
 		}
 		if org, ok := m.orgOf[w.Account]; ok {
 			return known(org)
@@ -780,6 +890,12 @@ func (m *Model) keyValue(w Who, key string) ctxValue {
 		if !svc {
 			return absentValue
 		} else if w.SourceAccount == "" {
+			return unknownValue
+		} else if w.SourceAccount == anotherSourceAccount {
+			// A resource of an account no policy names.
+			if key == "aws:sourceaccount" || key == "aws:sourcearn" {
+				return ctxValue{state: ctxUnnamed}
+			}
 			return unknownValue
 		} else if key == "aws:sourceaccount" {
 			return known(w.SourceAccount)

@@ -79,7 +79,8 @@ func TestPrincipalKeysResolved(t *testing.T) {
 		{bob, "aws:principalservicenameslist", absentValue},
 		{bob, "aws:principalorgid", known("o-1")},
 		{"account:222233334444", "aws:principalorgid", absentValue},
-		{"any-other-account", "aws:principalorgid", absentValue},
+		// In no organisation, or in one no policy names.
+		{"any-other-account", "aws:principalorgid", absentOrUnnamed},
 		{"anonymous", "aws:principalorgid", absentValue},
 		{"service:logs.amazonaws.com", "aws:principalorgid", unknownValue},
 		{bob, "aws:sourceaccount", absentValue},
@@ -162,6 +163,7 @@ func TestDecisionReadings(t *testing.T) {
 		// One of the two statements is how-only: that one suffices.
 		{"kms:Decrypt", Conditional, true, true, true, []string{"aws:SourceIp", "kms:GrantIsForAWSResource"}},
 		{"kms:Sign", Conditional, true, true, true, []string{"aws:SecureTransport"}},
+		// The caller cannot always choose its network (see originKeys).
 		{"kms:Verify", Conditional, false, true, false, []string{"aws:SourceVpce"}},
 		{"kms:GenerateDataKey", Conditional, true, true, true, []string{"kms:EncryptionContext:Dept", "kms:ViaService"}},
 		// GenerateMac requests carry no encryption context: the key is absent.

@@ -102,3 +102,31 @@ func (w Who) ActsFor(p Who) bool {
 // IsIAMIdentity reports whether w is an IAM user or role: the principals the
 // console's administrator and user steps choose.
 func (w Who) IsIAMIdentity() bool { return w.Kind == WhoKindUser || w.Kind == WhoKindRole }
+
+// Uses returns the decisions by which who holds a use action (UseActions)
+// on the key by the risk-side rule, from the key policy and grants: empty
+// when who is not a user of the key. An own-account identity reached only
+// through the root delegation holds nothing here (IAMDecides): ask
+// UsesEffective with its IAM policies.
+func (m *Model) Uses(who Who) []Decision {
+	var out []Decision
+	for _, a := range UseActions {
+		if d := m.Decide(who, a); d.Risks() {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// UsesEffective returns the effective decisions by which the own-account
+// identity id holds a use action by the risk-side rule, key policy, grants
+// and IAM combined: empty when it is not a user of the key.
+func (m *Model) UsesEffective(id Identity) []EffectiveDecision {
+	var out []EffectiveDecision
+	for _, a := range UseActions {
+		if d := m.DecideEffective(id, a); d.Risks() {
+			out = append(out, d)
+		}
+	}
+	return out
+}

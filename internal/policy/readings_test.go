@@ -93,7 +93,10 @@ func TestDelegated(t *testing.T) {
 	}{
 		{"root statement", []string{root}, true},
 		{"deny without TLS", []string{root, deny(`"*"`, `"kms:*"`, cond(`{"Bool":{"aws:SecureTransport":"false"}}`))}, true},
-		{"deny without MFA", []string{root, deny(`"*"`, `"kms:PutKeyPolicy"`, cond(`{"Bool":{"aws:MultiFactorAuthPresent":"false"}}`))}, false},
+		// aws:MultiFactorAuthPresent is a property of the request (spec,
+		// "Which answer counts"): the identity can call with MFA.
+		{"deny without MFA", []string{root, deny(`"*"`, `"kms:PutKeyPolicy"`, cond(`{"Bool":{"aws:MultiFactorAuthPresent":"false"}}`))}, true},
+		{"deny unless in the organisation", []string{root, deny(`"*"`, `"kms:PutKeyPolicy"`, cond(`{"StringNotEquals":{"aws:PrincipalOrgID":"o-abc"}}`))}, false},
 		{"deny", []string{root, deny(`"*"`, `"kms:PutKeyPolicy"`, "")}, false},
 		{"direct allow", []string{root, allow(`"*"`, `"kms:PutKeyPolicy"`, cond(`{"StringEquals":{"aws:PrincipalAccount":"111122223333"}}`))}, false},
 		{"no root statement", []string{allow(`{"AWS":"`+adm+`"}`, `"kms:*"`, "")}, false},

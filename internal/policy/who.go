@@ -150,7 +150,9 @@ func (w Who) String() string {
 	case WhoKindOtherAccount, WhoKindAnonymous:
 		return string(w.Kind)
 	case WhoKindService:
-		if w.SourceAccount != "" {
+		if w.SourceAccount == anotherSourceAccount {
+			return "service:" + w.Name + " for another account"
+		} else if w.SourceAccount != "" {
 			return "service:" + w.Name + " for account " + w.SourceAccount
 		}
 		return "service:" + w.Name
