@@ -43,8 +43,11 @@ var adm1Cases = table([]tc{
 			return st
 		})
 	}, want: checks.Fail, observe: "expected but absent: arn:aws:iam::111122223333:role/Second; present but not expected: arn:aws:iam::111122223333:user/ops"},
-	{name: "a conditional deny leaves a conditional administrator", id: "CMK-ADM-1", edit: appendStmts(when(denied(stmt(map[string]any{"AWS": admin}, "kms:PutKeyPolicy")),
-		"Bool", "aws:MultiFactorAuthPresent", "false")), want: checks.Fail, doc: docEvaluation},
+	// A Deny without MFA applies to some requests only: aws:MultiFactorAuthPresent
+	// is a request property (spec, "Which answer counts"), so the
+	// administrator keeps the grant-side right.
+	{name: "a deny without MFA leaves the administrator", id: "CMK-ADM-1", edit: appendStmts(when(denied(stmt(map[string]any{"AWS": admin}, "kms:PutKeyPolicy")),
+		"Bool", "aws:MultiFactorAuthPresent", "false")), want: checks.Pass, doc: docGlobalKeys},
 	// A Deny without TLS narrows how every request is made: the grant counts.
 	{name: "a deny on how the call is made does not", id: "CMK-ADM-1", profile: "key_administrators: [" + admin + "]", edit: appendStmts(when(denied(stmt("*", "kms:*")),
 		"Bool", "aws:SecureTransport", "false")), want: checks.Pass, doc: docGlobalKeys, observe: "CONDITIONAL on aws:SecureTransport"},

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
 )
 
 // corpusIAMDir holds the third review's IAM-side cases: each a key policy,
@@ -133,8 +135,8 @@ func corpusIdentities(t *testing.T, a authDetails) (map[string]Identity, map[str
 // shortIAMARN drops the path of a user or role ARN: the corpus asks about
 // principals by the ARN a key policy would name.
 func shortIAMARN(arn string) string {
-	f := strings.SplitN(arn, ":", 6)
-	if len(f) != 6 {
+	f, ok := awsid.ARNFields(arn)
+	if !ok {
 		return arn
 	}
 	for _, kind := range []string{"role/", "user/"} {
@@ -142,7 +144,7 @@ func shortIAMARN(arn string) string {
 			f[5] = kind + f[5][strings.LastIndex(f[5], "/")+1:]
 		}
 	}
-	return strings.Join(f, ":")
+	return strings.Join(f[:], ":")
 }
 
 // corpusIAMDisputed: expectations this model answers differently on

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/aep-cmk/cmkcheck/internal/awsid"
 )
 
 // ParseTrustPolicy parses a role's trust policy strictly: each statement
@@ -166,7 +168,7 @@ func (tm *Model) assumer(w Who) Assumer {
 		a.Kind = AssumerService
 	case w.Kind == WhoKindFederated:
 		a.Kind = AssumerProvider
-		if f := strings.SplitN(w.Name, ":", 6); len(f) == 6 && isAccountID(f[4]) {
+		if f, ok := awsid.ARNFields(w.Name); ok && awsid.IsAccountID(f[4]) {
 			a.Account = f[4]
 		}
 	case tm.isOwn(w):
