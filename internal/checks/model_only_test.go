@@ -33,6 +33,8 @@ var modelAPI = map[string]bool{
 	"DecideIdentity": true, "WhoKindRole": true,
 	// Grants as ListGrants prints them (CMK-DRF-1 compares grants).
 	"ParseGrants": true,
+	// Who may become a chosen role: its trust policy, read by the same model.
+	"ParseTrustPolicy": true, "AssumerAnyone": true, "AssumerOtherAccount": true, "AssumerProvider": true,
 }
 
 // No check reads policy text: the package uses only the model's API of

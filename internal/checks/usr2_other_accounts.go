@@ -43,9 +43,15 @@ func evalOtherAccounts(e *env) outcome {
 				refused = append(refused, whoWhy(w, held))
 			}
 		}
+		// Whoever may become a chosen role holds what the role holds.
+		trust := a.trustReach(e)
+		if o, ok := trust.unknown(); ok {
+			return o
+		}
+		refused = append(refused, trust.others...)
 		obs := sentence(
 			"identities of other accounts that hold actions on this key, not accepted: "+boundedOrNone(refused),
-			detailed("accepted (Adobe or allowed accounts): ", accepted), a.notes())
+			detailed("accepted (Adobe or allowed accounts): ", accepted), detailed("chosen roles whose trust is not known: ", trust.unread), a.notes())
 		return judge(len(refused) == 0, obs)
 	})
 }

@@ -27,6 +27,14 @@ func evalPublic(e *env) outcome {
 			}
 			byWho[d.Who.String()] = append(byWho[d.Who.String()], d)
 		}
+		// Whoever may become a chosen role holds what the role holds.
+		trust := a.trustReach(e)
+		if o, ok := trust.unknown(); ok {
+			return o
+		}
+		if len(order) == 0 && len(trust.anyone) > 0 {
+			return notMet(sentence("anyone may become a chosen role: "+bounded(trust.anyone, maxItems), a.notes()))
+		}
 		if len(order) == 0 {
 			org := all(a.decideAll(policy.WhoAnyOtherAccount(), policy.KMSActions()), risks)
 			return pass(sentence("neither anonymous callers nor an identity of any other account hold any action",
@@ -36,6 +44,7 @@ func evalPublic(e *env) outcome {
 		for _, w := range order {
 			open = append(open, whoWhy(w, byWho[w.String()]))
 		}
+		open = append(open, trust.anyone...)
 		return notMet(sentence("open to callers nobody chose: "+bounded(open, maxItems), a.notes()))
 	})
 }

@@ -52,6 +52,10 @@ type IAMRole struct {
 	Inline              []InlinePolicy
 	Attached            []string
 	PermissionsBoundary string
+	// Trust is the role's trust policy (AssumeRolePolicyDocument) as JSON
+	// text; "" when the answer left it out, which is reported as "trust
+	// not read", never as a role nobody can assume.
+	Trust string
 }
 
 // InlinePolicy is an inline policy: its name and document.
@@ -93,10 +97,11 @@ func decodeAccountAuthorization(raw json.RawMessage) (*AccountAuthorization, err
 			AttachedManagedPolicies []rawAttached
 		}
 		RoleDetailList *[]struct {
-			RoleName, Arn           *string
-			RolePolicyList          []rawInline
-			AttachedManagedPolicies []rawAttached
-			PermissionsBoundary     *rawBoundary
+			RoleName, Arn            *string
+			RolePolicyList           []rawInline
+			AttachedManagedPolicies  []rawAttached
+			PermissionsBoundary      *rawBoundary
+			AssumeRolePolicyDocument json.RawMessage
 		}
 		Policies *[]struct {
 			PolicyName, Arn   *string
@@ -190,6 +195,11 @@ func decodeAccountAuthorization(raw json.RawMessage) (*AccountAuthorization, err
 		}
 		if x.PermissionsBoundary, err = boundary(at, r.PermissionsBoundary); err != nil {
 			return nil, err
+		}
+		if len(bytes.TrimSpace(r.AssumeRolePolicyDocument)) > 0 {
+			if x.Trust, err = policyDocument(at+".AssumeRolePolicyDocument", r.AssumeRolePolicyDocument); err != nil {
+				return nil, err
+			}
 		}
 		a.Roles = append(a.Roles, x)
 	}

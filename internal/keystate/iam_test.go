@@ -37,6 +37,7 @@ func TestAccountAuthorizationDecodes(t *testing.T) {
 	assert.Equal(t, "arn:aws:iam::111122223333:policy/B", a.Users[0].PermissionsBoundary)
 	assert.Equal(t, delDoc, a.Groups[0].Inline[0].Document, "a JSON object, as the CLI prints it")
 	assert.Equal(t, delDoc, a.Roles[0].Inline[0].Document, "a JSON string")
+	assert.Equal(t, "{}", a.Roles[0].Trust, "the trust policy, URL-encoded as IAM sends it")
 	p, ok := a.Policy("arn:aws:iam::111122223333:policy/M")
 	require.True(t, ok)
 	assert.Equal(t, delDoc, p.Document, "the default version")
