@@ -34,7 +34,7 @@ func evalDeletion(e *env) outcome {
 			if !d.Risks() {
 				continue
 			}
-			entry := w.String() + " [" + answer(d) + "]"
+			entry := w.String() + " [" + a.answer(d) + "]"
 			holders = append(holders, entry)
 			held[w.String()] = true
 			if !actsForAny(w, chosen) {
@@ -47,7 +47,7 @@ func evalDeletion(e *env) outcome {
 			var cannot []string
 			for _, c := range chosen {
 				if !held[c.String()] {
-					cannot = append(cannot, whoWhy(c, []policy.Decision{a.decide(c, deletion)}))
+					cannot = append(cannot, a.whoWhy(c, []policy.Decision{a.decide(c, deletion)}))
 				}
 			}
 			wrong = append(wrong, detailed("allow_key_deletion is true but these administrators may not delete: ", cannot))

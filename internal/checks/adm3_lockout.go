@@ -29,8 +29,8 @@ func evalLockout(e *env) outcome {
 		var keepers, others []string
 		for _, w := range candidates {
 			d := a.decide(w, putPolicy)
-			entry := whoWhy(w, []policy.Decision{d})
-			if d.Delegated() || d.Grants() {
+			entry := a.whoWhy(w, []policy.Decision{d})
+			if d.Delegated() || a.grants(d) {
 				keepers = append(keepers, entry)
 			} else {
 				others = append(others, entry)

@@ -70,7 +70,7 @@ func evalIAMAccessWith(e *env) outcome {
 
 	admins := e.p.KeyAdministrators
 	if admins == nil {
-		admins = whoList(e.access.ownIAM(e.access.isAdmin))
+		admins = whoList(e.access.ownIAM(e.access.keyPolicyAdmin))
 	}
 	adminSet, breakGlass := shortSet(admins), shortSet(e.p.BreakGlass)
 	deletionOK := e.p.AllowKeyDeletion != nil && *e.p.AllowKeyDeletion

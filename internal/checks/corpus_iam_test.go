@@ -24,17 +24,9 @@ import (
 // test fails when a pending status starts to hold, so the list only
 // shrinks, and when any other expectation breaks.
 var iamCorpusPending = map[string]checks.Status{
-	"201-boundary-role-key-user-no-kms.json#CMK-USR-1":                          checks.Pass,
 	"204-boundary-session-arn-named.json#CMK-USR-1":                             checks.Pass,
-	"205-root-delegation-needs-identity-and-boundary.json#CMK-USR-1":            checks.Fail,
 	"206-root-delegation-boundary-alone-grants-nothing.json#CMK-USR-1":          checks.Pass,
-	"207-boundary-admin-role-no-kms.json#CMK-ADM-1":                             checks.Pass,
-	"207-boundary-admin-role-no-kms.json#CMK-ADM-2":                             checks.Pass,
 	"209-group-inline-allow-decrypt.json#CMK-USR-1":                             checks.Pass,
-	"210-role-inline-deny-removes-keypolicy-allow.json#CMK-USR-1":               checks.Pass,
-	"211-managed-deny-schedule-deletion.json#CMK-ADM-2":                         checks.Fail,
-	"212-group-managed-deny-on-chosen-user.json#CMK-USR-1":                      checks.Pass,
-	"213-boundary-explicit-deny-user.json#CMK-USR-1":                            checks.Pass,
 	"216-identity-allow-star-and-account-wildcard.json#CMK-USR-1":               checks.Pass,
 	"219-notprincipal-deny-admin-user-with-boundary.json#CMK-ADM-1":             checks.Pass,
 	"219-notprincipal-deny-admin-user-with-boundary.json#CMK-ADM-2":             checks.Pass,
@@ -55,8 +47,6 @@ var iamCorpusPending = map[string]checks.Status{
 	"243-service-cloudtrail-sourcearn-foreign.json#CMK-USR-1":                   checks.Pass,
 	"245-deny-putkeypolicy-bypass-true.json#CMK-ADM-1":                          checks.Fail,
 	"245-deny-putkeypolicy-bypass-true.json#CMK-ADM-3":                          checks.Fail,
-	"250-root-not-exempt-admin-boundary-lockout.json#CMK-ADM-1":                 checks.Pass,
-	"250-root-not-exempt-admin-boundary-lockout.json#CMK-ADM-3":                 checks.Pass,
 	"251-null-principalorgid-false-public.json#CMK-USR-3":                       checks.Pass,
 	"255-adm4-keypolicy-disablekey-unchosen-role.json#CMK-ADM-4":                checks.Skip,
 	"258-adm4-conditional-deletion-unchosen-user.json#CMK-ADM-4":                checks.Skip,

@@ -28,10 +28,10 @@ func evalUsers(e *env) outcome {
 		wide := a.isUser(a.ownAccount())
 		var found []string
 		for _, w := range users {
-			found = append(found, whoWhy(w, a.decideAll(w, policy.UserActions)))
+			found = append(found, a.whoWhy(w, a.decideAll(w, policy.UserActions)))
 		}
 		if wide {
-			found = append(found, a.everyone()+" ["+actionsWhy(a.decideAll(a.ownAccount(), policy.UserActions))+"]")
+			found = append(found, a.everyone()+" ["+a.actionsWhy(a.decideAll(a.ownAccount(), policy.UserActions))+"]")
 		}
 		head := "key users of account " + a.m.OwnAccount() + " (each allowed " + strings.Join(policy.UserActions, ", ") + "): "
 		if len(found) == 0 {
