@@ -440,6 +440,46 @@ func (a *access) answer(d policy.Decision) string {
 	return "NOT ALLOWED (key policy, grants and IAM): " + why
 }
 
+// sourcesOf names what gives the right, for an auditor to follow: key
+// policy statements (index and Sid) and grants, and for an IAM answer the
+// identity policy statements (through the root delegation) and the
+// permissions boundary statements it stays within.
+func (a *access) sourcesOf(d policy.Decision) []string {
+	var out []string
+	ed, isIAM := a.eff[memoKey(d.Who, d.Action)]
+	allow := d.Allow
+	if isIAM {
+		allow = ed.Key.Allow
+	}
+	for _, s := range allow {
+		if s.Statement < 0 {
+			out = append(out, s.String())
+		} else {
+			out = append(out, "key policy "+s.String())
+		}
+	}
+	if !isIAM {
+		return out
+	}
+	if ed.ViaIAM {
+		for _, s := range ed.IAMAllow {
+			out = append(out, s.String())
+		}
+	}
+	for _, s := range ed.BoundaryAllow {
+		out = append(out, "within "+s.String())
+	}
+	return out
+}
+
+// asRole is the ARN a profile names w by: a session's role, else w's own.
+func (a *access) asRole(w policy.Who) string {
+	if w.Kind == policy.WhoKindSession {
+		return "arn:" + a.m.Partition() + ":iam::" + w.Account + ":role/" + w.Name
+	}
+	return w.String()
+}
+
 func unresolvedOf(srcs []policy.Source) []string {
 	var out []string
 	seen := map[string]bool{}

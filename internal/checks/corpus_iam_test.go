@@ -48,11 +48,7 @@ var iamCorpusPending = map[string]checks.Status{
 	"245-deny-putkeypolicy-bypass-true.json#CMK-ADM-1":                          checks.Fail,
 	"245-deny-putkeypolicy-bypass-true.json#CMK-ADM-3":                          checks.Fail,
 	"251-null-principalorgid-false-public.json#CMK-USR-3":                       checks.Pass,
-	"255-adm4-keypolicy-disablekey-unchosen-role.json#CMK-ADM-4":                checks.Skip,
-	"258-adm4-conditional-deletion-unchosen-user.json#CMK-ADM-4":                checks.Skip,
 	"259-adm4-break-glass-accepted.json#CMK-ADM-2":                              checks.Fail,
-	"260-adm4-notaction-unchosen-role.json#CMK-ADM-4":                           checks.Skip,
-	"261-adm4-star-own-account-disablekey.json#CMK-ADM-4":                       checks.Skip,
 }
 
 func TestIAMCorpusThroughTheChecks(t *testing.T) {
