@@ -33,7 +33,7 @@ var modelAPI = map[string]bool{
 	"DecideIdentity": true, "WhoKindRole": true,
 	// Every check asks the combined decision for own IAM identities and
 	// names the identity policy statements that gave the right.
-	"EffectiveDecision": true, "IAMSource": true, "WhoKindUser": true, "WhoKindSession": true, "WhoKindRoot": true,
+	"EffectiveDecision": true, "IAMSource": true, "WhoKindUser": true, "WhoKindSession": true, "WhoKindRoot": true, "WhoServiceFor": true,
 	// Grants as ListGrants prints them (CMK-DRF-1 compares grants).
 	"ParseGrants": true,
 }
