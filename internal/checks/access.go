@@ -309,6 +309,13 @@ func (a *access) delegation() string {
 	if len(srcs) == 0 {
 		return ""
 	}
+	if a.ids != nil {
+		return fmt.Sprintf("IAM evaluated: the %d IAM users and roles of account %s, through the root delegation (%s), their identity policies and permissions boundaries; %s",
+			len(a.ids), a.m.OwnAccount(), sources(srcs), iamNotEvaluated)
+	}
+	if a.iamErr != "" {
+		return "IAM policies decide for the other identities of account " + a.m.OwnAccount() + " (" + sources(srcs) + "): the IAM evidence could not be evaluated (" + a.iamErr + ")"
+	}
 	return "IAM policies decide for the other identities of account " + a.m.OwnAccount() + " (" + sources(srcs) + "): they may give more than the key policy shows"
 }
 
