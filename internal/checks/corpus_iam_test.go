@@ -41,7 +41,6 @@ var iamCorpusPending = map[string]checks.Status{
 	"245-deny-putkeypolicy-bypass-true.json#CMK-ADM-1":                          checks.Fail,
 	"245-deny-putkeypolicy-bypass-true.json#CMK-ADM-3":                          checks.Fail,
 	"251-null-principalorgid-false-public.json#CMK-USR-3":                       checks.Pass,
-	"259-adm4-break-glass-accepted.json#CMK-ADM-2":                              checks.Fail,
 }
 
 func TestIAMCorpusThroughTheChecks(t *testing.T) {
