@@ -18,7 +18,6 @@ var notCaughtBySelfTest = map[string]string{
 	"CMK-PRM-1": "judged on the caller's IAM policies, not on the key: SKIP on the emulators, ignored on aws",
 	"CMK-REG-1": "the self-test provisions in the profile's region; a key elsewhere needs a second region (fixture region-mismatch.json)",
 	"CMK-CFG-4": "an AWS managed key cannot be provisioned: AWS services make them (fixture aws-managed.json)",
-	"CMK-USR-1": "no variant drops or changes the key users yet (fixtures no-key-users.json, policy-replaced-by-platform-statements.json)",
 	"CMK-AEP-2": "no variant gives Adobe an administrative right yet (fixture platform-holds-admin-action.json)",
 	"CMK-DRF-1": "drift needs a baseline and a change after it: TestDriftSelfTest signs off a key, changes it and audits it again",
 	"CMK-MON-1": "monitoring is the account's, not the key's: TestMonitoringSelfTest makes each kind of rule, filter and alarm",

@@ -59,10 +59,12 @@ var expected = map[provision.Variant]want{
 	provision.GenericAlias:    {"CMK-LBL-2": warn},
 	provision.NoDescription:   {"CMK-LBL-3": warn},
 	provision.MissingTag:      {"CMK-LBL-4": warn},
-	provision.OtherAccount:    {"CMK-USR-2": fail},
+	// Another account using the key is a user of the key nobody chose
+	// (USR-1) as well as another account's access (USR-2).
+	provision.OtherAccount: {"CMK-USR-1": fail, "CMK-USR-2": fail},
 	// "*" reaches anonymous callers (USR-3) and every other account's
 	// identities (USR-2).
-	provision.PublicPrincipal:      {"CMK-USR-2": fail, "CMK-USR-3": fail},
+	provision.PublicPrincipal:      {"CMK-USR-1": fail, "CMK-USR-2": fail, "CMK-USR-3": fail},
 	provision.UsersDelete:          {"CMK-ADM-2": fail, "CMK-ADM-4": fail},
 	provision.NoAdmins:             {"CMK-ADM-1": fail, "CMK-ADM-4": fail},
 	provision.Lockout:              {"CMK-ADM-1": fail, "CMK-ADM-3": fail, "CMK-ADM-4": fail, "CMK-USR-4": warn},
@@ -71,7 +73,7 @@ var expected = map[provision.Variant]want{
 	// A grant gives its grantee its operations: a role of another account
 	// holds Decrypt and Encrypt (USR-2), and the grant goes to an account
 	// that is neither the key's, Adobe's nor allowed (GRT-1).
-	provision.GrantOtherAccount: {"CMK-GRT-1": fail, "CMK-USR-2": fail},
+	provision.GrantOtherAccount: {"CMK-GRT-1": fail, "CMK-USR-1": fail, "CMK-USR-2": fail},
 	// A grant that lets its grantee CreateGrant is reported, not failed
 	// (REQUIREMENTS.md, CMK-GRT-1); the grantee is the profile's key user.
 	provision.GrantWithCreateGrant: {},
@@ -115,7 +117,9 @@ var differences = map[string]map[provision.Variant]difference{
 			why: "local-kms answers Encrypt with an HMAC key with InternalFailureException (\"key type not yet supported\"), not InvalidKeyUsageException: the probe could not complete"},
 		provision.Imported: {set: want{"CMK-OPS-1": errS},
 			why: "local-kms refuses GetKeyRotationStatus for EXTERNAL keys (UnsupportedOperationException), where LocalStack answers false: the rotation status is missing evidence"},
-		provision.GrantOtherAccount:    {why: embeddedGrants},
+		provision.GrantOtherAccount: {why: embeddedGrants},
+		provision.UsersDelete: {set: want{"CMK-ADM-4": fail},
+			why: "without IAM, ADM-4 still judges the key policy, and the key users' deletion right is in it (the baseline's SKIP is for what only IAM could show)"},
 		provision.GrantWithCreateGrant: {why: embeddedGrants},
 		provision.GrantAllowed:         {why: embeddedGrants},
 	},

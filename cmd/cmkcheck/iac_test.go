@@ -101,7 +101,7 @@ func TestParameterWithoutDefault(t *testing.T) {
 	s := iacJSON(t, exitNotReady, "evaluate", "--cloudformation", tmpl, "--profile", beforeApply)
 	require.Len(t, s.Keys, 1)
 	k := s.Keys[0]
-	assert.ElementsMatch(t, []string{"CMK-ADM-1", "CMK-ADM-2", "CMK-ADM-3", "CMK-USR-1", "CMK-USR-2", "CMK-USR-3", "CMK-USR-4", "CMK-AEP-1", "CMK-AEP-2"}, k.Failing)
+	assert.ElementsMatch(t, []string{"CMK-ADM-1", "CMK-ADM-2", "CMK-ADM-3", "CMK-ADM-4", "CMK-USR-1", "CMK-USR-2", "CMK-USR-3", "CMK-USR-4", "CMK-AEP-1", "CMK-AEP-2"}, k.Failing)
 	assert.Contains(t, k.Unknown["GetKeyPolicy"], "KeyPolicy uses parameter AdminRoleArn, which has no default")
 	for _, r := range k.Results {
 		if r.Status == "ERROR" {

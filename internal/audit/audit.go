@@ -257,22 +257,27 @@ func Evaluate(state *keystate.State, v profile.Valid, src Source) (*reports.Run,
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
+	matrix, err := accessMatrix(state, v, "this key state")
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
 	build := buildinfo.Read()
 	d := derive(state, p, src.Account, src.Region, src.Key)
 	run := &reports.Run{
-		RunID:       runID(src.Start),
-		Start:       src.Start.UTC(),
-		End:         time.Now().UTC(),
-		ToolVersion: build.Version,
-		Commit:      build.Commit,
-		Target:      src.Target,
-		Account:     d.Account,
-		Region:      d.Region,
-		Caller:      d.Caller,
-		KeyARN:      d.KeyARN,
-		Profile:     reports.NewProfileRecord(p.Source, p.Content),
-		Verdict:     checks.Verdict(results),
-		Results:     results,
+		RunID:        runID(src.Start),
+		Start:        src.Start.UTC(),
+		End:          time.Now().UTC(),
+		ToolVersion:  build.Version,
+		Commit:       build.Commit,
+		Target:       src.Target,
+		Account:      d.Account,
+		Region:       d.Region,
+		Caller:       d.Caller,
+		KeyARN:       d.KeyARN,
+		Profile:      reports.NewProfileRecord(p.Source, p.Content),
+		Verdict:      checks.Verdict(results),
+		Results:      results,
+		AccessMatrix: matrix,
 	}
 	// The results file carries its evidence, so it can be judged again
 	// (cmkcheck verify), by judgeKey and derive as here.
@@ -325,6 +330,17 @@ func judgeKey(s *keystate.State, p profile.Valid, what string) (results []checks
 		}
 	}()
 	return judge(s, p), nil
+}
+
+// accessMatrix is judgeKey for the access matrix: the same evidence and
+// profile, the same model; Evaluate records it and Verify holds a file to it.
+func accessMatrix(s *keystate.State, p profile.Valid, what string) (rows []checks.AccessRow, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the access matrix failed on %s: %v", what, r)
+		}
+	}()
+	return checks.AccessMatrix(s, p), nil
 }
 
 // EmulatorAccount is the account an emulator acts in for a key: the

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -187,6 +188,13 @@ func rejudge(run *reports.Run) ([]Finding, []checks.Result, error) {
 	}
 	if want := checks.NotEvaluated(results); !slices.Equal(run.NotEvaluated, want) {
 		add("not_evaluated", shown(checks.OmissionsText(run.NotEvaluated)), shown(checks.OmissionsText(want)))
+	}
+	matrix, err := accessMatrix(state, valid, "the results file's evidence")
+	if err != nil {
+		return nil, nil, err
+	}
+	if !reflect.DeepEqual(run.AccessMatrix, matrix) {
+		add("access_matrix", "an access matrix the evidence does not give", fmt.Sprintf("%d principals hold rights on the key", len(matrix)))
 	}
 	fs = append(fs, compareDerived(run, state, valid.Profile())...)
 	return fs, results, nil

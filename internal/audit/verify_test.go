@@ -500,6 +500,7 @@ func TestVerifyLiveCaptureWithCaller(t *testing.T) {
 		RunID: "r", Target: keystate.TargetFacts{Kind: "aws"}, Account: "111122223333", Region: "us-east-1",
 		Caller: "arn:aws:sts::111122223333:assumed-role/Auditor/auditor", KeyARN: state.Key.Arn,
 		Profile: reports.NewProfileRecord(exampleProfile, v.Profile().Content), Verdict: checks.Verdict(results), Results: results,
+		AccessMatrix: checks.AccessMatrix(state, v),
 	}
 	require.NoError(t, embed(run, state, v))
 	orig := written(t, run)
@@ -540,4 +541,30 @@ func FuzzVerifyReadsBack(f *testing.F) {
 		assert.Equal(t, verified.Results, again.Results)
 		assert.Equal(t, verified.Verdict, again.Verdict)
 	})
+}
+
+// The access matrix is derived like the verdict: a file whose matrix the
+// evidence does not give (an unchosen holder hidden, a right softened) is
+// not verified.
+func TestVerifyHoldsTheAccessMatrix(t *testing.T) {
+	data, err := os.ReadFile("../../fixtures/snapshots/noncompliant/user-may-disable.json")
+	require.NoError(t, err)
+	state, err := keystate.Decode(data)
+	require.NoError(t, err)
+	v := profileFile(t, exampleProfile)
+	run, err := Evaluate(state, v, Source{Target: keystate.TargetFacts{Kind: keystate.KindSnapshot}})
+	require.NoError(t, err)
+	require.NotEmpty(t, run.AccessMatrix)
+	orig := written(t, run)
+	_, err = Verify(orig)
+	require.NoError(t, err)
+
+	// The chosen user's kms:DisableKey is not chosen (only administrators
+	// may disable); a file that hides that is refused.
+	require.Contains(t, string(orig), `"not_chosen": true`)
+	tampered := replaceIn(t, orig, `"not_chosen": true`, `"not_chosen": false`, 1)
+	_, err = Verify(tampered)
+	var ve *VerifyError
+	require.ErrorAs(t, err, &ve)
+	assert.Contains(t, ve.Error(), "access_matrix")
 }

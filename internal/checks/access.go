@@ -27,6 +27,14 @@ type access struct {
 	// grant operations).
 	// https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateGrant.html#KMS-CreateGrant-request-Operations
 	grantsRead bool
+	// ids: the own account's IAM users and roles from the IAM member, by
+	// ARN without path; nil without the member (IAM policies then decide).
+	// iamErr says why a member that is present could not be read.
+	ids    map[string]policy.Identity
+	iamErr string
+	// eff holds the combined decisions behind memo's IAM answers, for the
+	// words (which policy gave the right) and the grant-side reading.
+	eff map[string]policy.EffectiveDecision
 }
 
 // newAccess builds the model, or says why it cannot be built.
@@ -41,7 +49,7 @@ func newAccess(s *keystate.State, e *env) (*access, string) {
 	if err != nil {
 		return nil, "the key policy could not be parsed: " + err.Error()
 	}
-	a := &access{memo: map[string]policy.Decision{}}
+	a := &access{memo: map[string]policy.Decision{}, eff: map[string]policy.EffectiveDecision{}}
 	var grants []policy.Grant
 	if s.Has(keystate.ListGrants) && s.Problem(keystate.ListGrants) == "" {
 		a.grantsRead = true
@@ -62,8 +70,48 @@ func newAccess(s *keystate.State, e *env) (*access, string) {
 	for _, acct := range append(e.p.AdobeAccounts(), e.p.AllowedExternalAccounts...) {
 		extra = append(extra, policy.WhoAccountIdentity(acct))
 	}
+	// Every IAM identity of the evidence is asked about, not only those the
+	// policy names; one the policy names (perhaps without its path) once.
+	if _, ok := iamUnusable(s); ok {
+		ids, err := iamIdentities(s.IAM, s.Key.Account())
+		if err != nil {
+			a.iamErr = err.Error()
+		} else {
+			a.ids = map[string]policy.Identity{}
+			named := map[string]bool{}
+			for _, w := range a.m.Principals(extra...) {
+				named[shortARN(w.ARN)] = true
+			}
+			for _, id := range ids {
+				a.ids[shortARN(id.Who.ARN)] = id
+				if !named[shortARN(id.Who.ARN)] {
+					extra = append(extra, id.Who)
+				}
+			}
+		}
+	}
 	a.whos = a.m.Principals(extra...)
 	return a, ""
+}
+
+// identity is the IAM identity the combined decision asks about for w: an
+// own-account user or role (one absent from the evidence has no IAM
+// policy), or a role's session with its role's policies and boundary.
+// ok is false without the IAM member and for every other principal.
+func (a *access) identity(w policy.Who) (policy.Identity, bool) {
+	if a.ids == nil || !a.isOwn(w) {
+		return policy.Identity{}, false
+	}
+	switch w.Kind {
+	case policy.WhoKindUser, policy.WhoKindRole:
+		id := a.ids[shortARN(w.ARN)]
+		return policy.Identity{Who: w, Policies: id.Policies, Boundary: id.Boundary}, true
+	case policy.WhoKindSession:
+		role := "arn:" + a.m.Partition() + ":iam::" + w.Account + ":role/" + w.Name
+		id := a.ids[shortARN(role)]
+		return policy.Identity{Who: w, Policies: id.Policies, Boundary: id.Boundary}, true
+	}
+	return policy.Identity{}, false
 }
 
 func modelGrants(gs []keystate.Grant) []policy.Grant {
@@ -83,14 +131,26 @@ func modelGrants(gs []keystate.Grant) []policy.Grant {
 
 // decide asks the model once per principal and action.
 func (a *access) decide(w policy.Who, action string) policy.Decision {
-	k := w.String() + "\x00" + action
+	k := memoKey(w, action)
 	d, ok := a.memo[k]
-	if !ok {
-		d = a.m.Decide(w, action)
-		a.memo[k] = d
+	if ok {
+		return d
 	}
+	if id, isIAM := a.identity(w); isIAM {
+		// With the IAM member the key policy, grants, identity policies and
+		// boundary answer together: nothing is left to "IAM policies decide".
+		ed := a.m.DecideEffective(id, action)
+		d = ed.Key
+		d.Answer, d.IAMDecides, d.Why = ed.Answer, false, ed.Why
+		a.eff[k] = ed
+	} else {
+		d = a.m.Decide(w, action)
+	}
+	a.memo[k] = d
 	return d
 }
+
+func memoKey(w policy.Who, action string) string { return w.String() + "\x00" + action }
 
 func (a *access) decideAll(w policy.Who, actions []string) []policy.Decision {
 	out := make([]policy.Decision, len(actions))
@@ -111,17 +171,108 @@ func all(ds []policy.Decision, keep func(policy.Decision) bool) []policy.Decisio
 	return out
 }
 
-func risks(d policy.Decision) bool  { return d.Risks() }
-func grants(d policy.Decision) bool { return d.Grants() }
+func risks(d policy.Decision) bool { return d.Risks() }
+
+// grants is the grant-side reading. A combined (IAM) answer that is
+// CONDITIONAL counts when every key left open is a request property, which
+// the caller chooses; a principal property, an operator or a resource
+// pattern left open does not count.
+func (a *access) grants(d policy.Decision) bool {
+	ed, ok := a.eff[memoKey(d.Who, d.Action)]
+	if !ok {
+		return d.Grants()
+	}
+	if ed.Answer != policy.Conditional {
+		return ed.Answer == policy.Allowed
+	}
+	for _, u := range effUnresolved(ed) {
+		if !requestProperty(u) {
+			return false
+		}
+	}
+	return true
+}
+
+// principalKeys are the spec's principal properties ("Which answer
+// counts"); every other condition key is a property of the request.
+var principalKeys = map[string]bool{
+	"aws:principalaccount": true, "kms:calleraccount": true, "aws:principalarn": true, "aws:principaltype": true,
+	"aws:principalisawsservice": true, "aws:principalservicename": true, "aws:principalservicenameslist": true,
+	"aws:principalorgid": true, "aws:principalorgpaths": true, "aws:userid": true, "aws:username": true,
+	"aws:federatedprovider": true, "aws:sourceidentity": true, "aws:sourceaccount": true, "aws:sourcearn": true,
+	"aws:sourceorgid": true, "aws:sourceorgpaths": true,
+}
+
+func requestProperty(u string) bool {
+	k := strings.ToLower(u)
+	if strings.ContainsAny(k, " ") || !strings.Contains(k, ":") {
+		return false // "operator X", "Resource arn:...": not a condition key
+	}
+	return !principalKeys[k] && !strings.HasPrefix(k, "aws:principaltag/")
+}
+
+// effUnresolved lists what leaves a combined answer open.
+func effUnresolved(ed policy.EffectiveDecision) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(us []string) {
+		for _, u := range us {
+			if !seen[u] {
+				seen[u] = true
+				out = append(out, u)
+			}
+		}
+	}
+	if ed.Key.Answer == policy.Conditional {
+		add(ed.Key.Unresolved)
+	}
+	for _, l := range [][]policy.IAMSource{ed.IAMAllow, ed.IAMDeny, ed.BoundaryAllow, ed.BoundaryDeny} {
+		for _, s := range l {
+			if s.Conditional {
+				add(s.Unresolved)
+			}
+		}
+	}
+	return out
+}
 
 // isAdmin and isUser are the spec's roles: ALLOWED (grant side) every one
 // of the role's actions.
-func (a *access) isAdmin(w policy.Who) bool {
-	return len(all(a.decideAll(w, policy.AdminActions), grants)) == len(policy.AdminActions)
+func (a *access) isAdmin(w policy.Who) bool { return a.grantsEvery(w, policy.AdminActions) }
+
+func (a *access) isUser(w policy.Who) bool { return a.grantsEvery(w, policy.UserActions) }
+
+// grantsEvery stops at the first action not given: most of an account's
+// IAM identities hold none of them.
+func (a *access) grantsEvery(w policy.Who, actions []string) bool {
+	for _, act := range actions {
+		if !a.grants(a.decide(w, act)) {
+			return false
+		}
+	}
+	return true
 }
 
-func (a *access) isUser(w policy.Who) bool {
-	return len(all(a.decideAll(w, policy.UserActions), grants)) == len(policy.UserActions)
+// keyPolicyAdmin: the key policy and grants alone make w an administrator.
+// Without key_administrators in the profile these are the chosen ones: a
+// right that only IAM gives is never taken as a choice.
+func (a *access) keyPolicyAdmin(w policy.Who) bool {
+	for _, act := range policy.AdminActions {
+		if !a.m.Decide(w, act).Grants() {
+			return false
+		}
+	}
+	return true
+}
+
+// keyPolicyUser is keyPolicyAdmin for the key-user actions.
+func (a *access) keyPolicyUser(w policy.Who) bool {
+	for _, act := range policy.UserActions {
+		if !a.m.Decide(w, act).Grants() {
+			return false
+		}
+	}
+	return true
 }
 
 // ownAccount is an identity of some IAM user or role of the key's account
@@ -164,6 +315,13 @@ func (a *access) delegation() string {
 	}
 	if len(srcs) == 0 {
 		return ""
+	}
+	if a.ids != nil {
+		return fmt.Sprintf("IAM evaluated: the %d IAM users and roles of account %s, through the root delegation (%s), their identity policies and permissions boundaries; %s",
+			len(a.ids), a.m.OwnAccount(), sources(srcs), iamNotEvaluated)
+	}
+	if a.iamErr != "" {
+		return "IAM policies decide for the other identities of account " + a.m.OwnAccount() + " (" + sources(srcs) + "): the IAM evidence could not be evaluated (" + a.iamErr + ")"
 	}
 	return "IAM policies decide for the other identities of account " + a.m.OwnAccount() + " (" + sources(srcs) + "): they may give more than the key policy shows"
 }
@@ -247,6 +405,95 @@ func answer(d policy.Decision) string {
 	return "NOT ALLOWED: no statement or grant allows it"
 }
 
+// answer is answer for the principals the IAM member answers for too: the
+// key policy's statements and grants, the identity policies and the
+// boundary that gave (or took) the right.
+func (a *access) answer(d policy.Decision) string {
+	ed, ok := a.eff[memoKey(d.Who, d.Action)]
+	if !ok {
+		return answer(d)
+	}
+	iam := func(srcs []policy.IAMSource) string {
+		names := make([]string, len(srcs))
+		for i, s := range srcs {
+			names[i] = s.String()
+		}
+		return bounded(names, 3)
+	}
+	var by []string
+	if len(ed.Key.Allow) > 0 && !ed.Key.CrossAccountBlocked {
+		by = append(by, "key policy "+sources(ed.Key.Allow))
+	}
+	if ed.ViaIAM {
+		by = append(by, "the root delegation ("+sources(ed.Key.Delegation)+") and "+iam(ed.IAMAllow))
+	}
+	if len(ed.BoundaryAllow) > 0 && ed.Answer != policy.NotAllowed {
+		by = append(by, "within "+iam(ed.BoundaryAllow))
+	}
+	denied := append(append([]policy.IAMSource(nil), ed.IAMDeny...), ed.BoundaryDeny...)
+	switch ed.Answer {
+	case policy.Allowed:
+		return "ALLOWED by " + strings.Join(by, "; ")
+	case policy.Conditional:
+		s := "CONDITIONAL on " + strings.Join(effUnresolved(ed), ", ") + " (allowed by " + strings.Join(by, "; ")
+		if len(ed.Key.Deny) > 0 {
+			s += "; denied by key policy " + sources(ed.Key.Deny)
+		}
+		if len(denied) > 0 {
+			s += "; denied by " + iam(denied)
+		}
+		return s + ")"
+	}
+	// NOT ALLOWED: the model's own sentence, without the principal and the
+	// action, and without the not-evaluated note the result gives once.
+	why := strings.TrimPrefix(ed.Why, fmt.Sprintf("%s %s: %s", ed.Key.Who, d.Action, ed.Answer))
+	why = strings.TrimPrefix(why, "; ")
+	if i := strings.Index(why, "; service control"); i >= 0 {
+		why = why[:i]
+	}
+	return "NOT ALLOWED (key policy, grants and IAM): " + why
+}
+
+// sourcesOf names what gives the right, for an auditor to follow: key
+// policy statements (index and Sid) and grants, and for an IAM answer the
+// identity policy statements (through the root delegation) and the
+// permissions boundary statements it stays within.
+func (a *access) sourcesOf(d policy.Decision) []string {
+	var out []string
+	ed, isIAM := a.eff[memoKey(d.Who, d.Action)]
+	allow := d.Allow
+	if isIAM {
+		allow = ed.Key.Allow
+	}
+	for _, s := range allow {
+		if s.Statement < 0 {
+			out = append(out, s.String())
+		} else {
+			out = append(out, "key policy "+s.String())
+		}
+	}
+	if !isIAM {
+		return out
+	}
+	if ed.ViaIAM {
+		for _, s := range ed.IAMAllow {
+			out = append(out, s.String())
+		}
+	}
+	for _, s := range ed.BoundaryAllow {
+		out = append(out, "within "+s.String())
+	}
+	return out
+}
+
+// asRole is the ARN a profile names w by: a session's role, else w's own.
+func (a *access) asRole(w policy.Who) string {
+	if w.Kind == policy.WhoKindSession {
+		return "arn:" + a.m.Partition() + ":iam::" + w.Account + ":role/" + w.Name
+	}
+	return w.String()
+}
+
 func unresolvedOf(srcs []policy.Source) []string {
 	var out []string
 	seen := map[string]bool{}
@@ -263,11 +510,11 @@ func unresolvedOf(srcs []policy.Source) []string {
 
 // actionsWhy says why one principal got its answers: the actions grouped by
 // how each answer came about, in the order first seen.
-func actionsWhy(ds []policy.Decision) string {
+func (a *access) actionsWhy(ds []policy.Decision) string {
 	var order []string
 	byWhy := map[string][]string{}
 	for _, d := range ds {
-		w := answer(d)
+		w := a.answer(d)
 		if _, ok := byWhy[w]; !ok {
 			order = append(order, w)
 		}
@@ -291,13 +538,13 @@ func actionList(acts []string) string {
 }
 
 // whoWhy is one principal and why: "arn:... [kms:Decrypt ALLOWED by ...]".
-func whoWhy(w policy.Who, ds []policy.Decision) string {
-	return w.String() + " [" + actionsWhy(ds) + "]"
+func (a *access) whoWhy(w policy.Who, ds []policy.Decision) string {
+	return w.String() + " [" + a.actionsWhy(ds) + "]"
 }
 
 // lacking says why w is not given every one of actions (grant side).
 func (a *access) lacking(w policy.Who, actions []string) string {
-	return whoWhy(w, all(a.decideAll(w, actions), func(d policy.Decision) bool { return !d.Grants() }))
+	return a.whoWhy(w, all(a.decideAll(w, actions), func(d policy.Decision) bool { return !a.grants(d) }))
 }
 
 // notQuite says why none of the chosen principals (listed, else the own
@@ -310,7 +557,7 @@ func (a *access) notQuite(listed []string, actions []string) []string {
 			ws = append(ws, w)
 		}
 	} else {
-		ws = a.ownIAM(func(w policy.Who) bool { return len(all(a.decideAll(w, actions), grants)) > 0 })
+		ws = a.ownIAM(func(w policy.Who) bool { return len(all(a.decideAll(w, actions), a.grants)) > 0 })
 	}
 	var why []string
 	for _, w := range ws {

@@ -29,10 +29,10 @@ func evalAdministrators(e *env) outcome {
 		wide := a.isAdmin(a.ownAccount())
 		var found []string
 		for _, w := range admins {
-			found = append(found, whoWhy(w, a.decideAll(w, policy.AdminActions)))
+			found = append(found, a.whoWhy(w, a.decideAll(w, policy.AdminActions)))
 		}
 		if wide {
-			found = append(found, a.everyone()+" ["+actionsWhy(a.decideAll(a.ownAccount(), policy.AdminActions))+"]")
+			found = append(found, a.everyone()+" ["+a.actionsWhy(a.decideAll(a.ownAccount(), policy.AdminActions))+"]")
 		}
 		head := "key administrators of account " + a.m.OwnAccount() + " (each allowed " + strings.Join(policy.AdminActions, ", ") + "): "
 		if len(found) == 0 {

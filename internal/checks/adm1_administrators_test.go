@@ -7,6 +7,17 @@ import (
 )
 
 var adm1Cases = table([]tc{
+	// With the IAM member every check asks key policy and IAM together: an
+	// administrator whose rights come from its IAM policy (through the root
+	// delegation) is one, and the result names the policy (issue 20 item 1).
+	{name: "an administrator by IAM", id: "CMK-ADM-1", profile: "key_administrators: [" + opsRole + "]", edit: func(t *testing.T, s snap) {
+		withIAM([]any{role(opsRole, map[string]any{"admin": iamDoc(false, allowKMS)}, nil, "")}, nil, nil, nil)(t, s)
+		s.statements(t, func(st []any) []any { return append(st[:1:1], st[2:]...) })
+	}, want: checks.Pass,
+		observe: opsRole + " [kms:CreateAlias, kms:DeleteAlias, kms:DisableKey and 7 more ALLOWED by the root delegation (statement 0 (Sid \"Enable IAM User Permissions\")) and inline policy \"admin\" of role OpsAutomation statement 0]; IAM evaluated: the 3 IAM users and roles of account 111122223333"},
+	{name: "a boundary without the administrator actions", id: "CMK-ADM-1", profile: "key_administrators: [" + admin + "]", edit: withIAM(
+		[]any{role(admin, nil, nil, boundMP)}, nil, nil, []any{managed(boundMP, iamDoc(false, `{"Effect":"Allow","Action":"kms:Describe*","Resource":"*"}`))}),
+		want: checks.Fail, observe: "none; not every one of them: " + admin + " [kms:CreateAlias, kms:DeleteAlias, kms:DisableKey and 7 more NOT ALLOWED (key policy, grants and IAM)"},
 	{name: "administrators match the profile", id: "CMK-ADM-1", profile: "key_administrators: [" + admin + "]", want: checks.Pass,
 		observe: admin + " [kms:CreateAlias, kms:DeleteAlias, kms:DisableKey and 7 more ALLOWED by statement 1 (Sid \"Allow access for Key Administrators\")]"},
 	{name: "administrators without a profile", id: "CMK-ADM-1", want: checks.Pass, observe: "IAM policies decide for the other identities of account 111122223333 (statement 0 (Sid \"Enable IAM User Permissions\"))"},

@@ -27,16 +27,23 @@ const deletion = "kms:ScheduleKeyDeletion"
 func evalDeletion(e *env) outcome {
 	return e.withAccess(func(a *access) outcome {
 		chosen, chosenFrom := a.chosenAdmins(e.p.KeyAdministrators)
-		var holders, notChosen []string
+		var holders, notChosen, breakGlass []string
 		held := map[string]bool{}
+		glass := shortSet(e.p.BreakGlass)
 		for _, w := range a.whos {
 			d := a.decide(w, deletion)
 			if !d.Risks() {
 				continue
 			}
-			entry := w.String() + " [" + answer(d) + "]"
+			entry := w.String() + " [" + a.answer(d) + "]"
 			holders = append(holders, entry)
 			held[w.String()] = true
+			// break_glass identities are accepted for every right: reported,
+			// never failed.
+			if glass[shortARN(a.asRole(w))] {
+				breakGlass = append(breakGlass, w.String())
+				continue
+			}
 			if !actsForAny(w, chosen) {
 				notChosen = append(notChosen, entry)
 			}
@@ -47,17 +54,17 @@ func evalDeletion(e *env) outcome {
 			var cannot []string
 			for _, c := range chosen {
 				if !held[c.String()] {
-					cannot = append(cannot, whoWhy(c, []policy.Decision{a.decide(c, deletion)}))
+					cannot = append(cannot, a.whoWhy(c, []policy.Decision{a.decide(c, deletion)}))
 				}
 			}
 			wrong = append(wrong, detailed("allow_key_deletion is true but these administrators may not delete: ", cannot))
-		} else if allow != nil && len(holders) > 0 {
+		} else if allow != nil && len(holders) > len(breakGlass) {
 			wrong = append(wrong, "allow_key_deletion is false but deletion is held")
 		}
 		obs := sentence(
 			"holders of "+deletion+" (allowed or conditionally allowed): "+boundedOrNone(holders),
 			"chosen administrators ("+chosenFrom+"): "+names(whoList(chosen)),
-			sentence(wrong...), a.delegation(), a.notes())
+			prefixed("break_glass holders (accepted): ", breakGlass), sentence(wrong...), a.delegation(), a.notes())
 		return judge(sentence(wrong...) == "", obs)
 	})
 }
@@ -66,7 +73,9 @@ func evalDeletion(e *env) outcome {
 // own account's IAM users and roles that are key administrators.
 func (a *access) chosenAdmins(listed []string) ([]policy.Who, string) {
 	if listed == nil {
-		return a.ownIAM(a.isAdmin), "the detected key administrators, as key_administrators is not set"
+		// Those the key policy makes administrators: a right IAM alone gives
+		// is never taken as a choice.
+		return a.ownIAM(a.keyPolicyAdmin), "the detected key administrators, as key_administrators is not set"
 	}
 	var out []policy.Who
 	for _, arn := range listed {

@@ -7,6 +7,9 @@ import (
 )
 
 var adm2Cases = table([]tc{
+	// break_glass identities are accepted for every right (issue 20, 259).
+	{name: "a break-glass role may delete", id: "CMK-ADM-2", profile: "key_administrators: [" + admin + "]\nallow_key_deletion: true\nbreak_glass: [" + emergency + "]",
+		edit: appendStmts(stmt(map[string]any{"AWS": emergency}, "kms:*")), want: checks.Pass, observe: "break_glass holders (accepted): " + emergency},
 	{name: "deletion forbidden but allowed", id: "CMK-ADM-2", profile: "allow_key_deletion: false", want: checks.Fail, observe: "allow_key_deletion is false but deletion is held"},
 	{name: "deletion unconstrained", id: "CMK-ADM-2", want: checks.Pass, observe: "chosen administrators (the detected key administrators, as key_administrators is not set): " + admin},
 	{name: "root delegation is no deletion holder", id: "CMK-ADM-2", profile: "allow_key_deletion: false", edit: func(t *testing.T, s snap) {

@@ -19,18 +19,23 @@ const putPolicy = "kms:PutKeyPolicy"
 
 // evalLockout: someone of the own account can still change the policy:
 // the root delegation reaches an own identity for kms:PutKeyPolicy (its IAM
-// policies can then allow it) and no Deny stops that, or an own IAM user or
-// role, or every identity of the account, is ALLOWED it (grant side).
+// policies can then allow it) and no Deny stops that, or the account's root
+// user, an own IAM user or role, or every identity of the account, is
+// ALLOWED it (grant side). The root user counts on its own: a Deny whose
+// NotPrincipal exempts it leaves it able to repair the policy.
 // Another account's principal never counts: PutKeyPolicy cannot be used
 // across accounts.
 func evalLockout(e *env) outcome {
 	return e.withAccess(func(a *access) outcome {
 		candidates := append([]policy.Who{a.ownAccount()}, a.ownIAM(func(policy.Who) bool { return true })...)
+		if root, err := policy.WhoARN("arn:" + a.m.Partition() + ":iam::" + a.m.OwnAccount() + ":root"); err == nil {
+			candidates = append(candidates, root)
+		}
 		var keepers, others []string
 		for _, w := range candidates {
 			d := a.decide(w, putPolicy)
-			entry := whoWhy(w, []policy.Decision{d})
-			if d.Delegated() || d.Grants() {
+			entry := a.whoWhy(w, []policy.Decision{d})
+			if d.Delegated() || a.grants(d) {
 				keepers = append(keepers, entry)
 			} else {
 				others = append(others, entry)

@@ -31,26 +31,32 @@ func init() {
 	})
 }
 
-// adm4Holder is one identity holding one of the actions, and why.
+// adm4Holder is one principal holding one of the actions, and why.
 type adm4Holder struct {
-	who     string
+	who     policy.Who
 	action  string
 	answer  policy.Answer
 	sources []string
 }
 
+// evalIAMAccess asks the same access model as every other check. With the
+// IAM member it answers for every IAM identity of the account; without it
+// (SKIP reasons: offline, --no-iam) what the key policy and grants alone
+// give is still judged, and an unchosen holder there is a FAIL.
 func evalIAMAccess(e *env) outcome {
-	if o, ok := iamUnusable(e.s); !ok {
-		return o
+	unread, iamOK := iamUnusable(e.s)
+	if !iamOK && unread.status != Skip {
+		return unread
 	}
-	o := evalIAMAccessWith(e)
-	// The key's own members are evidence too, as Needs would have made them.
-	o.evidence = []string{dk, pol, keystate.ListGrants}
-	return o
-}
-
-func evalIAMAccessWith(e *env) outcome {
-	for _, m := range []string{dk, pol, keystate.ListGrants} {
+	// A grant never gives these operations (CreateGrant's Operations are
+	// use, DescribeKey and the grant operations), so the grants are not
+	// needed to judge them.
+	// https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateGrant.html#KMS-CreateGrant-request-Operations
+	members := []string{dk, pol}
+	if iamOK {
+		members = append(members, keystate.ListGrants) // as every check judged with IAM
+	}
+	for _, m := range members {
 		if why := e.s.Problem(m); why != "" {
 			return errored(why)
 		}
@@ -61,21 +67,31 @@ func evalIAMAccessWith(e *env) outcome {
 	if e.access == nil {
 		return errored(e.accessErr)
 	}
-	m := e.access.m
-	ids, err := iamIdentities(e.s.IAM, e.key.Account())
-	if err != nil {
-		return errored("the account's IAM policies could not be evaluated: " + err.Error())
+	a := e.access
+	if iamOK && a.iamErr != "" {
+		return errored("the account's IAM policies could not be evaluated: " + a.iamErr)
 	}
-	holders := adm4Holders(m, ids)
+	o := judgeADM4(e, a, iamOK)
+	if !iamOK && o.met {
+		// Nothing wrong in what the key policy and grants show; IAM could
+		// still give more: not evaluated.
+		o = skipped(unread.observed + "; the key policy and grants alone give no unchosen principal these rights")
+	}
+	// The key's own members are evidence too, as Needs would have made them.
+	o.evidence = []string{dk, pol, keystate.ListGrants}
+	return o
+}
 
+func judgeADM4(e *env, a *access, iamOK bool) outcome {
+	holders := a.adm4Holders()
 	admins := e.p.KeyAdministrators
 	if admins == nil {
-		admins = whoList(e.access.ownIAM(e.access.isAdmin))
+		admins = whoList(a.ownIAM(a.keyPolicyAdmin))
 	}
 	adminSet, breakGlass := shortSet(admins), shortSet(e.p.BreakGlass)
 	deletionOK := e.p.AllowKeyDeletion != nil && *e.p.AllowKeyDeletion
-	may := func(who, action string) bool {
-		s := shortARN(who)
+	may := func(w policy.Who, action string) bool {
+		s := shortARN(a.asRole(w))
 		if breakGlass[s] {
 			return true
 		}
@@ -84,10 +100,11 @@ func evalIAMAccessWith(e *env) outcome {
 	var wrong, seen []string
 	held := map[string]map[string]bool{}
 	for _, h := range holders {
-		if held[shortARN(h.who)] == nil {
-			held[shortARN(h.who)] = map[string]bool{}
+		k := shortARN(a.asRole(h.who))
+		if held[k] == nil {
+			held[k] = map[string]bool{}
 		}
-		held[shortARN(h.who)][h.action] = true
+		held[k][h.action] = true
 		line := fmt.Sprintf("%s %s (%s via %s)", h.who, h.action, h.answer, strings.Join(h.sources, "; "))
 		if may(h.who, h.action) {
 			seen = append(seen, line)
@@ -95,21 +112,28 @@ func evalIAMAccessWith(e *env) outcome {
 			wrong = append(wrong, line)
 		}
 	}
+	var b strings.Builder
+	if !iamOK {
+		b.WriteString("the key policy and grants alone (IAM not evaluated)")
+		if len(wrong) > 0 {
+			fmt.Fprintf(&b, " give principals that are not chosen administrators or break_glass the right to delete, disable or re-policy the key: %s", strings.Join(wrong, "; "))
+		}
+		return judge(len(wrong) == 0, b.String())
+	}
 	var missing []string
 	if e.p.KeyAdministrators != nil {
-		for _, a := range e.p.KeyAdministrators {
+		for _, ad := range e.p.KeyAdministrators {
 			for _, act := range adm4Actions {
 				if act == "kms:ScheduleKeyDeletion" && !deletionOK {
 					continue
 				}
-				if !held[shortARN(a)][act] {
-					missing = append(missing, a+" "+act)
+				if !held[shortARN(ad)][act] {
+					missing = append(missing, ad+" "+act)
 				}
 			}
 		}
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "evaluated %d IAM users and roles of account %s with the key policy", len(ids), e.key.Account())
+	fmt.Fprintf(&b, "evaluated %d IAM users and roles of account %s with the key policy and grants", len(a.ids), e.key.Account())
 	if len(wrong) > 0 {
 		fmt.Fprintf(&b, "; other identities that can delete, disable or re-policy the key: %s", strings.Join(wrong, "; "))
 	} else {
@@ -125,38 +149,24 @@ func evalIAMAccessWith(e *env) outcome {
 	return judge(len(wrong) == 0 && len(missing) == 0, b.String())
 }
 
-// adm4Holders asks every IAM identity (key policy and IAM combined) and
-// every other principal the key policy or its grants name (key policy
-// alone) about each action, by the risk-side rule: CONDITIONAL holds.
-func adm4Holders(m *policy.Model, ids []policy.Identity) []adm4Holder {
+// adm4Holders asks every principal of the model (with the IAM member,
+// every IAM identity of the account) about each action, by the risk-side
+// rule: CONDITIONAL holds. The own account's root user is the delegation,
+// not a holder the profile chooses.
+func (a *access) adm4Holders() []adm4Holder {
 	var out []adm4Holder
-	inIAM := map[string]bool{}
-	for _, id := range ids {
-		inIAM[id.Who.ARN] = true
-		for _, act := range adm4Actions {
-			d := m.DecideEffective(id, act)
-			if d.Risks() {
-				out = append(out, adm4Holder{who: id.Who.ARN, action: act, answer: d.Answer, sources: d.Sources()})
-			}
-		}
-	}
-	for _, w := range m.Principals() {
-		if w.ARN != "" && inIAM[w.ARN] {
+	for _, w := range a.whos {
+		if w.Kind == policy.WhoKindRoot && a.isOwn(w) {
 			continue
 		}
 		for _, act := range adm4Actions {
-			d := m.Decide(w, act)
-			if !d.Risks() {
-				continue
+			d := a.decide(w, act)
+			if d.Risks() {
+				out = append(out, adm4Holder{who: w, action: act, answer: d.Answer, sources: a.sourcesOf(d)})
 			}
-			var src []string
-			for _, s := range d.Allow {
-				src = append(src, "key policy "+s.String())
-			}
-			out = append(out, adm4Holder{who: w.String(), action: act, answer: d.Answer, sources: src})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].who < out[j].who })
+	sort.SliceStable(out, func(i, j int) bool { return out[i].who.String() < out[j].who.String() })
 	return out
 }
 

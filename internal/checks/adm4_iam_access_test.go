@@ -69,7 +69,15 @@ const (
 var opsDeletes = []any{role(opsRole, map[string]any{"cleanup": iamDoc(true, allowDelete)}, nil, "")}
 
 var adm4Cases = table([]tc{
-	{name: "offline without the member", id: "CMK-ADM-4", want: checks.Skip, observe: "without the GetAccountAuthorizationDetails member"},
+	{name: "offline without the member", id: "CMK-ADM-4", profile: deleting, want: checks.Skip, observe: "without the GetAccountAuthorizationDetails member"},
+	// Without the IAM member the key policy alone still shows a wrong holder.
+	{name: "offline, the key policy lets administrators delete without allow_key_deletion", id: "CMK-ADM-4", want: checks.Fail,
+		observe: "the key policy and grants alone (IAM not evaluated) give principals that are not chosen administrators or break_glass the right to delete, disable or re-policy the key: " + admin + " kms:ScheduleKeyDeletion (ALLOWED via key policy statement 1"},
+	{name: "offline, the key policy gives an unchosen role DisableKey", id: "CMK-ADM-4", profile: deleting, edit: func(t *testing.T, s snap) {
+		s.statements(t, func(st []any) []any {
+			return append(st, map[string]any{"Sid": "Ops", "Effect": "Allow", "Principal": map[string]any{"AWS": opsRole}, "Action": "kms:DisableKey", "Resource": "*"})
+		})
+	}, want: checks.Fail, observe: opsRole + " kms:DisableKey (ALLOWED via key policy statement"},
 	{name: "only the administrators", id: "CMK-ADM-4", profile: deleting, edit: withIAM(nil, nil, nil, nil), want: checks.Pass,
 		observe: "no other identity can delete, disable or re-policy the key"},
 	{name: "a role's inline policy allows deletion on *", id: "CMK-ADM-4", profile: deleting, edit: withIAM(opsDeletes, nil, nil, nil), want: checks.Fail,
@@ -99,7 +107,7 @@ var adm4Cases = table([]tc{
 	}, want: checks.Pass},
 	{name: "a chosen administrator without the right", id: "CMK-ADM-4", profile: deleting + "\nkey_administrators: [" + admin + ", arn:aws:iam::111122223333:role/Second]", edit: withIAM(nil, nil, nil, nil),
 		want: checks.Fail, observe: "chosen administrators without the right: arn:aws:iam::111122223333:role/Second kms:ScheduleKeyDeletion"},
-	{name: "IAM not read (--no-iam)", id: "CMK-ADM-4", edit: capture(set(keystate.GetAccountAuthorizationDetails, map[string]any{"NotRun": "IAM was not read (--no-iam or CMK_NO_IAM)"})), want: checks.Skip, observe: "--no-iam"},
+	{name: "IAM not read (--no-iam)", id: "CMK-ADM-4", profile: deleting, edit: capture(set(keystate.GetAccountAuthorizationDetails, map[string]any{"NotRun": "IAM was not read (--no-iam or CMK_NO_IAM)"})), want: checks.Skip, observe: "--no-iam"},
 	{name: "reading IAM denied", id: "CMK-ADM-4", edit: capture(set(keystate.GetAccountAuthorizationDetails, map[string]any{"Error": map[string]any{
 		"Operation": "iam:GetAccountAuthorizationDetails", "Code": "AccessDenied", "Detail": "operation error IAM: GetAccountAuthorizationDetails, AccessDenied: not authorized"}})),
 		want: checks.Error, observe: "the caller needs iam:GetAccountAuthorizationDetails"},

@@ -34,8 +34,8 @@ func evalAdobeGrants(e *env) outcome {
 		for _, acct := range accounts {
 			w := policy.WhoAccountIdentity(acct)
 			ds := a.decideAll(w, policy.AdobeActions)
-			if len(all(ds, grants)) == len(ds) {
-				fine = append(fine, whoWhy(w, ds))
+			if len(all(ds, a.grants)) == len(ds) {
+				fine = append(fine, a.whoWhy(w, ds))
 			} else {
 				lacks = append(lacks, a.lacking(w, policy.AdobeActions))
 			}
@@ -61,7 +61,7 @@ func PlatformKey(s *keystate.State, p profile.Valid) (platform, ok bool) {
 	}
 	for _, acct := range accounts {
 		ds := e.access.decideAll(policy.WhoAccountIdentity(acct), policy.AdobeActions)
-		if len(all(ds, grants)) == len(ds) {
+		if len(all(ds, e.access.grants)) == len(ds) {
 			return true, true
 		}
 	}

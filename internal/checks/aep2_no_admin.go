@@ -35,10 +35,10 @@ func evalAdobeNoAdmin(e *env) outcome {
 			}
 			ds := a.decideAll(w, policy.BeyondPlatformActions())
 			if held := all(ds, risks); len(held) > 0 {
-				bad = append(bad, whoWhy(w, held))
+				bad = append(bad, a.whoWhy(w, held))
 			}
 			if b := all(ds, crossAccountBlocked); len(b) > 0 {
-				blocked = append(blocked, whoWhy(w, b))
+				blocked = append(blocked, a.whoWhy(w, b))
 			}
 		}
 		return judge(len(bad) == 0, sentence("Adobe principals holding actions beyond the platform's: "+boundedOrNone(bad),

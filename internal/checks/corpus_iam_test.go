@@ -24,39 +24,13 @@ import (
 // test fails when a pending status starts to hold, so the list only
 // shrinks, and when any other expectation breaks.
 var iamCorpusPending = map[string]checks.Status{
-	"201-boundary-role-key-user-no-kms.json#CMK-USR-1":                          checks.Pass,
-	"204-boundary-session-arn-named.json#CMK-USR-1":                             checks.Pass,
-	"205-root-delegation-needs-identity-and-boundary.json#CMK-USR-1":            checks.Fail,
-	"206-root-delegation-boundary-alone-grants-nothing.json#CMK-USR-1":          checks.Pass,
-	"207-boundary-admin-role-no-kms.json#CMK-ADM-1":                             checks.Pass,
-	"207-boundary-admin-role-no-kms.json#CMK-ADM-2":                             checks.Pass,
-	"209-group-inline-allow-decrypt.json#CMK-USR-1":                             checks.Pass,
-	"210-role-inline-deny-removes-keypolicy-allow.json#CMK-USR-1":               checks.Pass,
-	"211-managed-deny-schedule-deletion.json#CMK-ADM-2":                         checks.Fail,
-	"212-group-managed-deny-on-chosen-user.json#CMK-USR-1":                      checks.Pass,
-	"213-boundary-explicit-deny-user.json#CMK-USR-1":                            checks.Pass,
-	"216-identity-allow-star-and-account-wildcard.json#CMK-USR-1":               checks.Pass,
-	"219-notprincipal-deny-admin-user-with-boundary.json#CMK-ADM-1":             checks.Pass,
-	"219-notprincipal-deny-admin-user-with-boundary.json#CMK-ADM-2":             checks.Pass,
-	"221-notprincipal-deny-listed-user-with-boundary-not-a-user.json#CMK-USR-1": checks.Fail,
-	"224-trust-star-unconditioned.json#CMK-USR-2":                               checks.Pass,
-	"231-keypolicy-decrypt-only-unchosen-role.json#CMK-USR-1":                   checks.Pass,
-	"232-grant-generatedatakey-only.json#CMK-USR-1":                             checks.Pass,
-	"233-keypolicy-creategrant-only.json#CMK-USR-1":                             checks.Pass,
-	"234-iam-decrypt-only-root-delegation.json#CMK-USR-1":                       checks.Pass,
-	"235-iam-decrypt-via-service-only.json#CMK-USR-1":                           checks.Pass,
-	"236-iam-creategrant-for-aws-resource.json#CMK-USR-1":                       checks.Pass,
-	"238-keypolicy-decrypt-other-account.json#CMK-USR-1":                        checks.Pass,
-	"240-service-logs-foreign-log-groups.json#CMK-USR-1":                        checks.Pass,
-	"241-service-cloudtrail-unrestricted.json#CMK-USR-1":                        checks.Pass,
-	"243-service-cloudtrail-sourcearn-foreign.json#CMK-USR-1":                   checks.Pass,
-	"250-root-not-exempt-admin-boundary-lockout.json#CMK-ADM-1":                 checks.Pass,
-	"250-root-not-exempt-admin-boundary-lockout.json#CMK-ADM-3":                 checks.Pass,
-	"255-adm4-keypolicy-disablekey-unchosen-role.json#CMK-ADM-4":                checks.Skip,
-	"258-adm4-conditional-deletion-unchosen-user.json#CMK-ADM-4":                checks.Skip,
-	"259-adm4-break-glass-accepted.json#CMK-ADM-2":                              checks.Fail,
-	"260-adm4-notaction-unchosen-role.json#CMK-ADM-4":                           checks.Skip,
-	"261-adm4-star-own-account-disablekey.json#CMK-ADM-4":                       checks.Skip,
+	// Reverted, not new: telling AWS's documented CloudWatch Logs statement
+	// (an encryption context naming the own account's log groups) from 240
+	// (another account's) needs the model to resolve
+	// kms:EncryptionContext:aws:logs:arn for a service acting for an
+	// account; until then USR-1 fails both (fail closed).
+	"239-service-logs-own-log-groups.json#CMK-USR-1": checks.Fail,
+	"224-trust-star-unconditioned.json#CMK-USR-2":    checks.Pass,
 }
 
 func TestIAMCorpusThroughTheChecks(t *testing.T) {

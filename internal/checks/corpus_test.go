@@ -37,6 +37,28 @@ type corpusCase struct {
 // TestCorpusThroughTheChecks runs every corpus case that lists check
 // statuses through the same path as cmkcheck evaluate: a snapshot file's
 // bytes, keystate.Decode, the same-key guard, a parsed profile,
+// corpusSuperseded are statuses of the first review that the spec's later
+// CMK-USR-1 and CMK-ADM-3 rows (issue 20) reverse, "file#ID" -> the
+// status given now: an identity of an account that is not accepted, or
+// every identity of the own account through a wildcard aws:PrincipalArn
+// pin, holds use actions nobody chose. Each case is NOT READY through
+// another check all the same (USR-2, ADM-1); the third review's case
+// 238-keypolicy-decrypt-other-account expects this FAIL.
+var corpusSuperseded = map[string]checks.Status{
+	"006-duplicate-sid-hides-external-account.json#CMK-USR-1": checks.Fail,
+	"018-other-account-as-key-user.json#CMK-USR-1":            checks.Fail,
+	"022-principalarn-pin-misses-role-path.json#CMK-USR-1":    checks.Fail,
+	// The spec's CMK-ADM-3 row names the account's root user as enough to
+	// repair the policy (issue 20, item 5): a Deny whose NotPrincipal is the
+	// account's root ARN exempts exactly that user, so the account is not
+	// locked out. The third review's case 219 expects this PASS. The case
+	// stays NOT READY through CMK-ADM-1, CMK-USR-1 and CMK-AEP-1.
+	"035-deny-notprincipal-account-only.json#CMK-ADM-3": checks.Pass,
+}
+
+// TestCorpusThroughTheChecks runs every corpus case that lists check
+// statuses through the same path as cmkcheck evaluate: a snapshot file's
+// bytes, keystate.Decode, the same-key guard, a parsed profile,
 // checks.Evaluate.
 func TestCorpusThroughTheChecks(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(fixtures, "policies", "corpus", "*.json"))
@@ -67,6 +89,10 @@ func TestCorpusThroughTheChecks(t *testing.T) {
 				asserted++
 				r, ok := byID[id]
 				if !assert.True(t, ok, "%s is not a check", id) {
+					continue
+				}
+				if now, ok := corpusSuperseded[filepath.Base(file)+"#"+id]; ok {
+					assert.Equal(t, now, r.Status, "%s: superseded, but its status moved (%s)", id, r.Observed)
 					continue
 				}
 				if assert.Equal(t, checks.Status(c.Checks[id]), r.Status, "%s (%s)\nobserved: %s\nreading: %s", id, c.Title, r.Observed, c.Reading) {

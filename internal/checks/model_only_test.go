@@ -31,6 +31,9 @@ var modelAPI = map[string]bool{
 	// with their IAM policies, judged together with the key policy.
 	"Answer": true, "Identity": true, "IdentityPolicy": true, "ParseIdentityPolicy": true, "SortIdentities": true,
 	"DecideIdentity": true, "WhoKindRole": true,
+	// Every check asks the combined decision for own IAM identities and
+	// names the identity policy statements that gave the right.
+	"EffectiveDecision": true, "IAMSource": true, "WhoKindUser": true, "WhoKindSession": true, "WhoKindRoot": true, "WhoServiceFor": true,
 	// Grants as ListGrants prints them (CMK-DRF-1 compares grants).
 	"ParseGrants": true,
 	// Who may become a chosen role: its trust policy, read by the same model.

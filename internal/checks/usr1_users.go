@@ -24,14 +24,112 @@ func init() {
 // those that are not also administrators must be exactly key_users.
 func evalUsers(e *env) outcome {
 	return e.withGrants(func(a *access) outcome {
+		o := a.keyUsers(e)
+		unchosen, reported := a.usersOfTheKey(e)
+		o.observed = sentence(o.observed, detailed("users of the key nobody chose (any use action, allowed or conditionally allowed): ", unchosen),
+			detailed("AWS services restricted to the account's own resources or given a grant, reported: ", reported))
+		if len(unchosen) > 0 && o.status == "" {
+			o.met = false
+		}
+		return o
+	})
+}
+
+// useActions are the spec's use actions ("Roles": a user of the key holds
+// any one). The lead folds this list into package policy's.
+var useActions = []string{
+	"kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+	"kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:GenerateDataKeyPair", "kms:GenerateDataKeyPairWithoutPlaintext",
+	"kms:GenerateMac", "kms:VerifyMac", "kms:Sign", "kms:Verify", "kms:DeriveSharedSecret", "kms:CreateGrant",
+}
+
+// usersOfTheKey lists the principals that hold any use action (risk side,
+// through the key policy, grants or IAM) and are none of: the chosen users
+// (key_users, else the key policy's own key users), the chosen
+// administrators (who can give themselves any right), the Adobe and
+// allowed accounts, break_glass, the own account's root user (the root
+// delegation). An AWS service principal is reported instead when every
+// right it holds comes from grants, or when acting for another account's
+// resources it would hold none (aws:SourceAccount / SourceArn /
+// SourceOrgID pin it to the own account).
+func (a *access) usersOfTheKey(e *env) (unchosen, reported []string) {
+	users, admins := e.p.KeyUsers, e.p.KeyAdministrators
+	if users == nil {
+		users = whoList(a.ownIAM(a.keyPolicyUser))
+	}
+	if admins == nil {
+		admins = whoList(a.ownIAM(a.keyPolicyAdmin))
+	}
+	chosen := shortSet(append(append(append([]string(nil), users...), admins...), e.p.BreakGlass...))
+	accepted := map[string]bool{}
+	for _, acct := range append(e.p.AdobeAccounts(), e.p.AllowedExternalAccounts...) {
+		accepted[acct] = true
+	}
+	for _, w := range a.whos {
+		if (w.Kind == policy.WhoKindRoot && a.isOwn(w)) || chosen[shortARN(a.asRole(w))] || (w.Account != "" && accepted[w.Account]) {
+			continue
+		}
+		held := all(a.decideAll(w, useActions), risks)
+		if len(held) == 0 {
+			continue
+		}
+		if w.Kind == policy.WhoKindService && a.ownService(w, held) {
+			reported = append(reported, a.whoWhy(w, held))
+			continue
+		}
+		unchosen = append(unchosen, a.whoWhy(w, held))
+	}
+	return unchosen, reported
+}
+
+// ownService: every right the service holds comes from a grant (only a
+// principal allowed CreateGrant on this key could make it, and that one is
+// judged itself), or the service holds it acting for the own account's
+// resources and not acting for another account's (an unnamed one, and
+// every account the policy names). A pin the model cannot settle (an
+// encryption context naming the resource) is not taken as a restriction.
+func (a *access) ownService(w policy.Who, held []policy.Decision) bool {
+	foreign := []string{"000000000000"}
+	if a.m.OwnAccount() == foreign[0] {
+		foreign[0] = "000000000001"
+	}
+	for _, x := range a.whos {
+		if x.Account != "" && x.Account != a.m.OwnAccount() {
+			foreign = append(foreign, x.Account)
+		}
+	}
+	for _, d := range held {
+		byGrant := len(d.Allow) > 0
+		for _, s := range d.Allow {
+			byGrant = byGrant && s.Statement < 0
+		}
+		if byGrant {
+			continue
+		}
+		if !a.m.Decide(policy.WhoServiceFor(w.Name, a.m.OwnAccount()), d.Action).Risks() {
+			return false
+		}
+		for _, acct := range foreign {
+			if a.m.Decide(policy.WhoServiceFor(w.Name, acct), d.Action).Risks() {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// keyUsers: at least one own-account key user; with key_users set, the
+// non-administrator key users are exactly those.
+func (a *access) keyUsers(e *env) outcome {
+	{
 		users := a.ownIAM(a.isUser)
 		wide := a.isUser(a.ownAccount())
 		var found []string
 		for _, w := range users {
-			found = append(found, whoWhy(w, a.decideAll(w, policy.UserActions)))
+			found = append(found, a.whoWhy(w, a.decideAll(w, policy.UserActions)))
 		}
 		if wide {
-			found = append(found, a.everyone()+" ["+actionsWhy(a.decideAll(a.ownAccount(), policy.UserActions))+"]")
+			found = append(found, a.everyone()+" ["+a.actionsWhy(a.decideAll(a.ownAccount(), policy.UserActions))+"]")
 		}
 		head := "key users of account " + a.m.OwnAccount() + " (each allowed " + strings.Join(policy.UserActions, ", ") + "): "
 		if len(found) == 0 {
@@ -63,5 +161,5 @@ func evalUsers(e *env) outcome {
 		}
 		return judge(len(missing)+len(extra) == 0, sentence(obs, "of them not administrators: "+names(plain), diffNote(missing, extra),
 			detailed("why: ", why), a.delegation(), a.notes()))
-	})
+	}
 }

@@ -7,9 +7,9 @@ import (
 )
 
 var usr1Cases = table([]tc{
-	{name: "users match the profile", id: "CMK-USR-1", profile: "key_users: [" + user + "]", want: checks.Pass,
+	{name: "users match the profile", id: "CMK-USR-1", profile: "key_users: [" + user + "]\n" + adobeAll, want: checks.Pass,
 		observe: user + " [kms:Decrypt, kms:DescribeKey, kms:Encrypt and 1 more ALLOWED by statement 2 (Sid \"Allow use of the key\")]"},
-	{name: "administrators are not counted as plain users", id: "CMK-USR-1", profile: "key_users: [" + user + "]", edit: func(t *testing.T, s snap) {
+	{name: "administrators are not counted as plain users", id: "CMK-USR-1", profile: "key_users: [" + user + "]\n" + adobeAll, edit: func(t *testing.T, s snap) {
 		s.statements(t, func(st []any) []any {
 			st[2].(map[string]any)["Principal"] = map[string]any{"AWS": []any{user, admin}}
 			return st
@@ -46,7 +46,7 @@ var usr1Cases = table([]tc{
 	// An encryption-context condition says how the user calls: it counts,
 	// and the result names it. On DescribeKey the key is absent, so a
 	// statement that lists DescribeKey under it never allows DescribeKey.
-	{name: "an encryption context condition", id: "CMK-USR-1", profile: "key_users: [" + user + "]", edit: func(t *testing.T, s snap) {
+	{name: "an encryption context condition", id: "CMK-USR-1", profile: "key_users: [" + user + "]\n" + adobeAll, edit: func(t *testing.T, s snap) {
 		s.statements(t, func(st []any) []any {
 			st[2].(map[string]any)["Action"] = []any{"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"}
 			when(st[2].(map[string]any), "StringEquals", "kms:EncryptionContext:app", "aep")
@@ -63,6 +63,20 @@ var usr1Cases = table([]tc{
 	{name: "every identity of the account", id: "CMK-USR-1", profile: "key_users: [" + user + "]", edit: appendStmts(when(stmt(map[string]any{"AWS": "*"},
 		"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"), "StringEquals", "kms:CallerAccount", "111122223333")),
 		want: checks.Fail, doc: docKMSKeys, observe: "present but not expected: every identity of account 111122223333"},
+	// Users of the key: any one use action, by the risk-side rule, from
+	// anyone nobody chose fails (issue 20 item 2).
+	{name: "Decrypt alone by an unchosen role", id: "CMK-USR-1", profile: "key_users: [" + user + "]\n" + adobeAll,
+		edit: appendStmts(stmt(map[string]any{"AWS": "arn:aws:iam::111122223333:role/Reader"}, "kms:Decrypt")),
+		want: checks.Fail, doc: docKMSKeys, observe: "users of the key nobody chose (any use action, allowed or conditionally allowed): arn:aws:iam::111122223333:role/Reader [kms:Decrypt ALLOWED by statement"},
+	{name: "a grant of Decrypt alone to an unchosen role", id: "CMK-USR-1", profile: "key_users: [" + user + "]\n" + adobeAll,
+		edit: withGrants(grant("g2", "arn:aws:iam::111122223333:role/Reader", "Decrypt")),
+		want: checks.Fail, doc: docGrants, observe: "arn:aws:iam::111122223333:role/Reader [kms:Decrypt ALLOWED by grant g2]"},
+	{name: "a service pinned to the own account is reported", id: "CMK-USR-1", profile: "key_users: [" + user + "]\n" + adobeAll,
+		edit: appendStmts(when(stmt(map[string]any{"Service": "cloudtrail.amazonaws.com"}, "kms:GenerateDataKey*"), "StringEquals", "aws:SourceAccount", "111122223333")),
+		want: checks.Pass, doc: docKMSKeys, observe: "AWS services restricted to the account's own resources or given a grant, reported: service:cloudtrail.amazonaws.com"},
+	{name: "a service without a source condition", id: "CMK-USR-1", profile: "key_users: [" + user + "]\n" + adobeAll,
+		edit: appendStmts(stmt(map[string]any{"Service": "cloudtrail.amazonaws.com"}, "kms:GenerateDataKey*")),
+		want: checks.Fail, doc: docKMSKeys, observe: "users of the key nobody chose (any use action, allowed or conditionally allowed): service:cloudtrail.amazonaws.com"},
 })
 
 func TestUSR1Users(t *testing.T) { runCases(t, usr1Cases) }

@@ -36,11 +36,11 @@ func evalOtherAccounts(e *env) outcome {
 				continue
 			}
 			if w.Kind == policy.WhoKindOtherAccount {
-				refused = append(refused, strangerWhy(held))
+				refused = append(refused, a.strangerWhy(held))
 			} else if allowed[w.Account] {
-				accepted = append(accepted, whoWhy(w, held))
+				accepted = append(accepted, a.whoWhy(w, held))
 			} else {
-				refused = append(refused, whoWhy(w, held))
+				refused = append(refused, a.whoWhy(w, held))
 			}
 		}
 		// Whoever may become a chosen role holds what the role holds.
@@ -58,12 +58,12 @@ func evalOtherAccounts(e *env) outcome {
 
 // strangerWhy words what an identity of an account named nowhere holds; an
 // organisation pin says who that is.
-func strangerWhy(held []policy.Decision) string {
+func (a *access) strangerWhy(held []policy.Decision) string {
 	for _, d := range held {
 		if !d.OrgOnly() {
-			return whoWhy(policy.WhoAnyOtherAccount(), held)
+			return a.whoWhy(policy.WhoAnyOtherAccount(), held)
 		}
 	}
 	return "the accounts of the organisation other than the allowed ones (" + policy.WhoAnyOtherAccount().String() +
-		" [" + actionsWhy(held) + "]): aws:PrincipalOrgID admits every account of the organisation, and the profile does not say which those are"
+		" [" + a.actionsWhy(held) + "]): aws:PrincipalOrgID admits every account of the organisation, and the profile does not say which those are"
 }

@@ -38,20 +38,20 @@ func evalPublic(e *env) outcome {
 		if len(order) == 0 {
 			org := all(a.decideAll(policy.WhoAnyOtherAccount(), policy.KMSActions()), risks)
 			return pass(sentence("neither anonymous callers nor an identity of any other account hold any action",
-				detailed("only the organisation's accounts, through aws:PrincipalOrgID (judged as other accounts, not as public): ", orgWhy(org)), a.notes()))
+				detailed("only the organisation's accounts, through aws:PrincipalOrgID (judged as other accounts, not as public): ", a.orgWhy(org)), a.notes()))
 		}
 		var open []string
 		for _, w := range order {
-			open = append(open, whoWhy(w, byWho[w.String()]))
+			open = append(open, a.whoWhy(w, byWho[w.String()]))
 		}
 		open = append(open, trust.anyone...)
 		return notMet(sentence("open to callers nobody chose: "+bounded(open, maxItems), a.notes()))
 	})
 }
 
-func orgWhy(held []policy.Decision) []string {
+func (a *access) orgWhy(held []policy.Decision) []string {
 	if len(held) == 0 {
 		return nil
 	}
-	return []string{actionsWhy(held)}
+	return []string{a.actionsWhy(held)}
 }

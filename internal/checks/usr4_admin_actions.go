@@ -30,7 +30,7 @@ func evalAdminActionsElsewhere(e *env) outcome {
 				continue
 			}
 			if held := all(a.decideAll(w, policy.DangerousActions()), risks); len(held) > 0 {
-				others = append(others, whoWhy(w, held))
+				others = append(others, a.whoWhy(w, held))
 			}
 		}
 		return judge(len(others) == 0, sentence("principals other than key administrators that hold administrative actions: "+boundedOrNone(others), a.delegation(), a.notes()))

@@ -15,7 +15,10 @@ import (
 // Version 4: a result names the snapshot members (and pointers) it was
 // judged on, instead of holding copies of the answers; the results file
 // holds the snapshot once, with a sha256 per member.
-const catalogVersion = "4"
+// Version 5: every check asks the key policy, grants and IAM together;
+// CMK-ADM-4 judges the key policy without IAM; CMK-USR-1 fails on any
+// unchosen user of the key (issue 20).
+const catalogVersion = "6"
 
 // CatalogRecord names the catalog a run was judged by.
 type CatalogRecord struct {

@@ -30,6 +30,7 @@ func WriteMarkdown(w io.Writer, run *Run) error {
 	writeChecked(&b, r, digest)
 	writeCounts(&b, r)
 	writeTable(&b, r)
+	writeAccess(&b, r)
 	writeDrift(&b, r)
 	ev := evidenceOf(r)
 	writeFindings(&b, r, ev)
@@ -144,6 +145,57 @@ func writeTable(b *strings.Builder, r *Run) {
 			res.Status, mdText(res.ID), mdText(res.Title), res.Severity, mdText(res.Section))
 	}
 	b.WriteString("\n")
+}
+
+// writeAccess opens the access section with the access matrix the run
+// holds (audit computed it from the evidence; verify holds it there).
+func writeAccess(b *strings.Builder, r *Run) {
+	b.WriteString("## Access\n\n")
+	if len(r.AccessMatrix) == 0 {
+		b.WriteString("No access matrix: no principal holds any of these rights, or the key policy could not be judged (see the CMK-ADM and CMK-USR results).\n\n")
+		return
+	}
+	b.WriteString("Who holds which right on this key, through the key policy, grants and (where the evidence holds it) IAM: " +
+		"ALLOWED, or CONDITIONAL on request properties, with the source. **NOT CHOSEN** marks a right the profile does not give that principal.\n\n")
+	b.WriteString("| Principal | Chosen as | Administer | Delete | Disable | Re-policy | Use | Create grants |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	for _, row := range r.AccessMatrix {
+		as := "not chosen"
+		if row.Chosen {
+			as = row.As
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", mdText(row.Principal), mdText(as),
+			accessCell(row.Administer), accessCell(row.Delete), accessCell(row.Disable), accessCell(row.RePolicy), accessCell(row.Use), accessCell(row.CreateGrants))
+	}
+	b.WriteString("\n")
+}
+
+// accessCell is one right: its answer, NOT CHOSEN, the use actions held and
+// a few of its sources.
+func accessCell(c *checks.AccessCell) string {
+	if c == nil {
+		return ""
+	}
+	s := string(c.Answer)
+	if c.NotChosen {
+		s += " **NOT CHOSEN**"
+	}
+	few := func(items []string) string {
+		if len(items) > 3 {
+			return strings.Join(items[:3], "; ") + fmt.Sprintf("; and %d more", len(items)-3)
+		}
+		return strings.Join(items, "; ")
+	}
+	var parts []string
+	if len(c.Actions) > 0 {
+		parts = append(parts, mdText(few(c.Actions)))
+	}
+	if len(c.Sources) > 0 {
+		parts = append(parts, "by "+mdText(few(c.Sources)))
+	}
+	if len(parts) > 0 {
+		s += " (" + strings.Join(parts, "; ") + ")"
+	}
+	return s
 }
 
 func writeFindings(b *strings.Builder, r *Run, ev *evidence) {

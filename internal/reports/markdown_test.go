@@ -71,8 +71,17 @@ func TestMarkdownRendersOnGitHub(t *testing.T) {
 			assert.Equal(t, 1, strings.Count(page, "<h1>"))
 
 			tbls := tables(page)
-			require.Len(t, tbls, 4, "counts, results, evidence digests, sign-off")
-			counts, results, digests, signoff := tbls[0], tbls[1], tbls[2], tbls[3]
+			require.Len(t, tbls, 5, "counts, results, access matrix, evidence digests, sign-off")
+			counts, results, access, digests, signoff := tbls[0], tbls[1], tbls[2], tbls[3], tbls[4]
+
+			// The access matrix: one row per principal, eight columns, the
+			// unchosen right marked.
+			require.Len(t, access, 1+len(run.AccessMatrix))
+			assert.Equal(t, []string{"Principal", "Chosen as", "Administer", "Delete", "Disable", "Re-policy", "Use", "Create grants"}, access[0])
+			for i, row := range access[1:] {
+				require.Len(t, row, 8, "access row %d keeps its eight columns", i)
+				assert.Equal(t, run.AccessMatrix[i].Principal, row[0])
+			}
 
 			assert.Equal(t, [][]string{
 				{"Status", "Count"}, {"PASS", "1"}, {"FAIL", "1"}, {"WARN", "1"}, {"SKIP", "1"}, {"ERROR", "1"}, {"Total", "5"},

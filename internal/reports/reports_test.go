@@ -112,6 +112,15 @@ func sampleRun(t testing.TB) *Run {
 		Verdict:      checks.Verdict(results),
 		NotEvaluated: checks.NotEvaluated(results),
 		Results:      results,
+		// The access section: a chosen administrator, and a role nobody
+		// chose that can decrypt through a grant.
+		AccessMatrix: []checks.AccessRow{
+			{Principal: "arn:aws:iam::111122223333:role/KMSKeyAdmin", Chosen: true, As: "chosen administrator",
+				Administer: &checks.AccessCell{Answer: "ALLOWED", Sources: []string{`key policy statement 1 (Sid "Allow access for Key Administrators")`}},
+				RePolicy:   &checks.AccessCell{Answer: "ALLOWED", Sources: []string{`key policy statement 1 (Sid "Allow access for Key Administrators")`}}},
+			{Principal: "arn:aws:iam::111122223333:role/Reader",
+				Use: &checks.AccessCell{Answer: "ALLOWED", Actions: []string{"kms:Decrypt"}, Sources: []string{"grant g|2"}, NotChosen: true}},
+		},
 	}
 	withSnapshot(run, map[string]json.RawMessage{"DescribeKey": json.RawMessage(describeKeyRaw), "GetKeyPolicy": policy})
 	return run

@@ -68,7 +68,8 @@ var Variants = []Variant{
 			"            Action: [kms:Encrypt, kms:Decrypt, kms:ReEncrypt*, kms:GenerateDataKey*, kms:DescribeKey, kms:CreateGrant]\n            Resource: \"*\"\n            Condition:\n              StringEquals:\n                aws:PrincipalAccount: !Ref AdobeAccountId\n",
 			"            Action: [kms:Encrypt, kms:Decrypt, kms:ReEncrypt*, kms:GenerateDataKey*, kms:DescribeKey, kms:CreateGrant]\n            Condition:\n              StringEquals:\n                aws:PrincipalAccount: !Ref AdobeAccountId\n",
 		}}},
-	{Name: "other-account", NonPass: map[string]string{"CMK-USR-2": "FAIL"},
+	// Another account using the key is a user of the key nobody chose (USR-1) too.
+	{Name: "other-account", NonPass: map[string]string{"CMK-USR-1": "FAIL", "CMK-USR-2": "FAIL"},
 		edits: []edit{{
 			"          # The platform's statements,",
 			"          - Sid: Allow use of the key by another account\n" +
