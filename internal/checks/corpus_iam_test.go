@@ -30,7 +30,6 @@ var iamCorpusPending = map[string]checks.Status{
 	// kms:EncryptionContext:aws:logs:arn for a service acting for an
 	// account; until then USR-1 fails both (fail closed).
 	"239-service-logs-own-log-groups.json#CMK-USR-1": checks.Fail,
-	"224-trust-star-unconditioned.json#CMK-USR-2":    checks.Pass,
 }
 
 func TestIAMCorpusThroughTheChecks(t *testing.T) {

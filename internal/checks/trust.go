@@ -65,7 +65,9 @@ func (a *access) trustReach(e *env) trustReach {
 			line := as.Who.String() + " may become " + arn + " (" + string(as.Answer) + ", " + as.Source() + ") and so holds " + rights
 			switch {
 			case as.Kind == policy.AssumerAnyone && !as.OrgOnly:
+				// Anyone includes every other account's identities.
 				r.anyone = append(r.anyone, line)
+				r.others = append(r.others, line)
 			case as.Kind == policy.AssumerAnyone, // the organisation's accounts
 				(as.Kind == policy.AssumerOtherAccount || as.Kind == policy.AssumerProvider) &&
 					as.Account != "" && as.Account != a.m.OwnAccount() && !accepted[as.Account]:
