@@ -125,3 +125,20 @@ func TestOriginDenyKeepsGrantSideClosed(t *testing.T) {
 	assert.False(t, d.Grants(), d.Why)
 	assert.True(t, d.Risks(), d.Why)
 }
+
+// CloudWatch Logs sets kms:EncryptionContext:aws:logs:arn itself, to the
+// log group's ARN: the statement AWS documents for it admits the service
+// only for the own account's log groups, never for another account's.
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+func TestLogsEncryptionContextNamesTheLogGroupsAccount(t *testing.T) {
+	logs := `{"Service":"logs.us-east-1.amazonaws.com"}`
+	ownGroups := cond(`{"ArnLike":{"kms:EncryptionContext:aws:logs:arn":"arn:aws:logs:us-east-1:` + own + `:log-group:*"}}`)
+	m := newModel(t, policyOf(allow(logs, `["kms:Encrypt*","kms:Decrypt*","kms:GenerateDataKey*"]`, ownGroups)), nil)
+	forOwn := m.Decide(WhoServiceFor("logs.us-east-1.amazonaws.com", own), "kms:Decrypt")
+	assert.NotEqual(t, NotAllowed, forOwn.Answer, forOwn.Why)
+	forOther := m.Decide(WhoServiceForAnother("logs.us-east-1.amazonaws.com"), "kms:Decrypt")
+	assert.Equal(t, NotAllowed, forOther.Answer, "another account's log group ARN is not in the own account: %s", forOther.Why)
+	// Another service that does not set this context gains nothing from it.
+	s3 := m.Decide(WhoServiceFor("s3.amazonaws.com", own), "kms:Decrypt")
+	assert.Equal(t, NotAllowed, s3.Answer, s3.Why)
+}

@@ -792,6 +792,9 @@ var encryptionContextActions = map[string]bool{
 	"kms:reencryptfrom": true, "kms:reencryptto": true,
 }
 
+// logsContextARN is the encryption context key CloudWatch Logs sets.
+const logsContextARN = "kms:encryptioncontext:aws:logs:arn"
+
 func takesEncryptionContext(action string) bool {
 	return encryptionContextActions[strings.ToLower(action)]
 }
@@ -911,6 +914,18 @@ func (m *Model) keyValue(w Who, key string) ctxValue {
 	case "aws:username":
 		if w.Kind == WhoKindUser {
 			return known(w.Name[strings.LastIndex(w.Name, "/")+1:])
+		}
+	case logsContextARN:
+		// CloudWatch Logs sets this encryption context itself, to the ARN of
+		// the log group it encrypts for: for the service acting for an
+		// account, an ARN in that account ("The encryption context ...
+		// aws:logs:arn ... the ARN of the log group").
+		// https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+		if svc && strings.HasPrefix(w.Name, "logs.") && w.SourceAccount != "" {
+			if w.SourceAccount == anotherSourceAccount {
+				return ctxValue{state: ctxUnnamed}
+			}
+			return ctxValue{state: ctxUnnamed, account: w.SourceAccount}
 		}
 	}
 	if anon && (strings.HasPrefix(key, "aws:principal") || key == "aws:userid" || key == "aws:username") {
