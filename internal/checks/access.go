@@ -275,6 +275,47 @@ func (a *access) keyPolicyUser(w policy.Who) bool {
 	return true
 }
 
+// roleHolders are the own account's IAM users and roles that hold a role
+// (every one of its actions, grant side), and whether every identity of
+// the account does.
+type roleHolders struct {
+	ws   []policy.Who
+	wide bool
+	obs  string   // who holds it, and why
+	none *outcome // not met: nobody holds it (and why the chosen do not)
+	a    *access
+}
+
+// result is the outcome when nothing is chosen to compare with.
+func (h roleHolders) result() outcome {
+	if h.none != nil {
+		return *h.none
+	}
+	return pass(sentence(h.obs, h.a.delegation(), h.a.notes()))
+}
+
+// holders finds who holds the role named title: is says whether a
+// principal does, actions are the role's, listed the profile's choice.
+func (a *access) holders(title string, is func(policy.Who) bool, actions, listed []string) roleHolders {
+	h := roleHolders{ws: a.ownIAM(is), wide: is(a.ownAccount()), a: a}
+	var found []string
+	for _, w := range h.ws {
+		found = append(found, a.whoWhy(w, a.decideAll(w, actions)))
+	}
+	if h.wide {
+		found = append(found, a.everyone()+" ["+a.actionsWhy(a.decideAll(a.ownAccount(), actions))+"]")
+	}
+	head := title + " of account " + a.m.OwnAccount() + " (each allowed " + strings.Join(actions, ", ") + "): "
+	if len(found) == 0 {
+		why := a.notQuite(listed, actions)
+		o := notMet(sentence(head+"none", detailed("not every one of them: ", why), a.delegation(), a.notes()))
+		h.none = &o
+		return h
+	}
+	h.obs = head + bounded(found, maxItems)
+	return h
+}
+
 // ownAccount is an identity of some IAM user or role of the key's account
 // that no statement names.
 func (a *access) ownAccount() policy.Who { return policy.WhoAccountIdentity(a.m.OwnAccount()) }

@@ -1,8 +1,6 @@
 package checks
 
 import (
-	"strings"
-
 	"github.com/aep-cmk/cmkcheck/internal/policy"
 )
 
@@ -25,26 +23,12 @@ func init() {
 // aws:PrincipalAccount) makes them all administrators, none chosen.
 func evalAdministrators(e *env) outcome {
 	return e.withAccess(func(a *access) outcome {
-		admins := a.ownIAM(a.isAdmin)
-		wide := a.isAdmin(a.ownAccount())
-		var found []string
-		for _, w := range admins {
-			found = append(found, a.whoWhy(w, a.decideAll(w, policy.AdminActions)))
+		h := a.holders("key administrators", a.isAdmin, policy.AdminActions, e.p.KeyAdministrators)
+		if h.none != nil || e.p.KeyAdministrators == nil {
+			return h.result()
 		}
-		if wide {
-			found = append(found, a.everyone()+" ["+a.actionsWhy(a.decideAll(a.ownAccount(), policy.AdminActions))+"]")
-		}
-		head := "key administrators of account " + a.m.OwnAccount() + " (each allowed " + strings.Join(policy.AdminActions, ", ") + "): "
-		if len(found) == 0 {
-			why := a.notQuite(e.p.KeyAdministrators, policy.AdminActions)
-			return notMet(sentence(head+"none", detailed("not every one of them: ", why), a.delegation(), a.notes()))
-		}
-		obs := head + bounded(found, maxItems)
-		if e.p.KeyAdministrators == nil {
-			return pass(sentence(obs, a.delegation(), a.notes()))
-		}
-		missing, extra := setDiff(e.p.KeyAdministrators, whoList(admins))
-		if wide {
+		missing, extra := setDiff(e.p.KeyAdministrators, whoList(h.ws))
+		if h.wide {
 			extra = append(extra, a.everyone())
 		}
 		var why []string
@@ -52,6 +36,6 @@ func evalAdministrators(e *env) outcome {
 			w, _ := policy.WhoARN(arn)
 			why = append(why, a.lacking(w, policy.AdminActions))
 		}
-		return judge(len(missing)+len(extra) == 0, sentence(obs, diffNote(missing, extra), detailed("why: ", why), a.delegation(), a.notes()))
+		return judge(len(missing)+len(extra) == 0, sentence(h.obs, diffNote(missing, extra), detailed("why: ", why), a.delegation(), a.notes()))
 	})
 }

@@ -1,8 +1,6 @@
 package checks
 
 import (
-	"strings"
-
 	"github.com/aep-cmk/cmkcheck/internal/policy"
 )
 
@@ -121,45 +119,30 @@ func (a *access) ownService(w policy.Who, held []policy.Decision) bool {
 // keyUsers: at least one own-account key user; with key_users set, the
 // non-administrator key users are exactly those.
 func (a *access) keyUsers(e *env) outcome {
-	{
-		users := a.ownIAM(a.isUser)
-		wide := a.isUser(a.ownAccount())
-		var found []string
-		for _, w := range users {
-			found = append(found, a.whoWhy(w, a.decideAll(w, policy.UserActions)))
-		}
-		if wide {
-			found = append(found, a.everyone()+" ["+a.actionsWhy(a.decideAll(a.ownAccount(), policy.UserActions))+"]")
-		}
-		head := "key users of account " + a.m.OwnAccount() + " (each allowed " + strings.Join(policy.UserActions, ", ") + "): "
-		if len(found) == 0 {
-			why := a.notQuite(e.p.KeyUsers, policy.UserActions)
-			return notMet(sentence(head+"none", detailed("not every one of them: ", why), a.delegation(), a.notes()))
-		}
-		obs := head + bounded(found, maxItems)
-		if e.p.KeyUsers == nil {
-			return pass(sentence(obs, a.delegation(), a.notes()))
-		}
-		var plain []string
-		for _, w := range users {
-			if !a.isAdmin(w) {
-				plain = append(plain, w.String())
-			}
-		}
-		missing, extra := setDiff(e.p.KeyUsers, plain)
-		if wide && !a.isAdmin(a.ownAccount()) {
-			extra = append(extra, a.everyone())
-		}
-		var why []string
-		for _, arn := range missing {
-			w, _ := policy.WhoARN(arn)
-			if a.isUser(w) {
-				why = append(why, arn+" is a key administrator too")
-			} else {
-				why = append(why, a.lacking(w, policy.UserActions))
-			}
-		}
-		return judge(len(missing)+len(extra) == 0, sentence(obs, "of them not administrators: "+names(plain), diffNote(missing, extra),
-			detailed("why: ", why), a.delegation(), a.notes()))
+	h := a.holders("key users", a.isUser, policy.UserActions, e.p.KeyUsers)
+	if h.none != nil || e.p.KeyUsers == nil {
+		return h.result()
 	}
+	users, wide, obs := h.ws, h.wide, h.obs
+	var plain []string
+	for _, w := range users {
+		if !a.isAdmin(w) {
+			plain = append(plain, w.String())
+		}
+	}
+	missing, extra := setDiff(e.p.KeyUsers, plain)
+	if wide && !a.isAdmin(a.ownAccount()) {
+		extra = append(extra, a.everyone())
+	}
+	var why []string
+	for _, arn := range missing {
+		w, _ := policy.WhoARN(arn)
+		if a.isUser(w) {
+			why = append(why, arn+" is a key administrator too")
+		} else {
+			why = append(why, a.lacking(w, policy.UserActions))
+		}
+	}
+	return judge(len(missing)+len(extra) == 0, sentence(obs, "of them not administrators: "+names(plain), diffNote(missing, extra),
+		detailed("why: ", why), a.delegation(), a.notes()))
 }
