@@ -23,12 +23,15 @@ const (
 )
 
 // TestIAMEffectiveAccess makes real IAM objects next to a key provisioned
-// as the guide says (the console's root delegation kept) and holds
-// CMK-ADM-4, and only it, to what they allow: a role whose inline policy
-// allows deletion on * fails it, named with its policy; a permissions
-// boundary without the action, or the role's removal, passes it again;
-// kms:* on *, a group policy and an explicit Deny each change exactly
-// what they should. Every IAM object is deleted again.
+// as the guide says (the console's root delegation kept) and holds the
+// checks, which all ask one model with the IAM evidence, to what they
+// allow: a role whose inline policy allows deletion on * fails CMK-ADM-4
+// (named with its policy) and CMK-ADM-2 (a deletion holder nobody chose);
+// a permissions boundary without the action, or the role's removal, passes
+// them again; kms:* on * makes an unchosen administrator and user of the
+// key; a group policy giving kms:DisableKey warns CMK-USR-4 too; an
+// explicit Deny removes exactly what it denies. Every IAM object is
+// deleted again.
 func TestIAMEffectiveAccess(t *testing.T) {
 	kind := targetKind(t)
 	switch kind {
@@ -69,13 +72,10 @@ func TestIAMEffectiveAccess(t *testing.T) {
 		}
 		return out
 	}
-	onlyADM4 := func(t *testing.T, rs map[string]checks.Result, want checks.Status, says ...string) {
+	// exactly: the statuses that change are want; CMK-ADM-4 says says.
+	exactly := func(t *testing.T, rs map[string]checks.Result, want map[string]checks.Status, says ...string) {
 		t.Helper()
-		w := map[string]checks.Status{}
-		if want != checks.Pass {
-			w["CMK-ADM-4"] = want
-		}
-		assert.Equal(t, w, changed(rs), "only CMK-ADM-4 changes: %s", rs["CMK-ADM-4"].Observed)
+		assert.Equal(t, want, changed(rs), "CMK-ADM-4: %s", rs["CMK-ADM-4"].Observed)
 		for _, s := range says {
 			assert.Contains(t, rs["CMK-ADM-4"].Observed, s)
 		}
@@ -88,16 +88,17 @@ func TestIAMEffectiveAccess(t *testing.T) {
 	t.Run("a role whose inline policy allows deletion on *", func(t *testing.T) {
 		o := provisiontest.CreateIAM(t, tg.Config, provisiontest.IAMSpec{Roles: []provisiontest.IAMRoleSpec{{Name: "Cleanup", Inline: map[string]string{"delete": iamAllowDelete}}}})
 		role := o.Roles["Cleanup"]
-		onlyADM4(t, judge(t), checks.Fail, role+" kms:ScheduleKeyDeletion (ALLOWED via inline policy \"delete\" of role "+o.Name("Cleanup"))
+		exactly(t, judge(t), map[string]checks.Status{"CMK-ADM-4": checks.Fail, "CMK-ADM-2": checks.Fail},
+			role+" kms:ScheduleKeyDeletion (ALLOWED via inline policy \"delete\" of role "+o.Name("Cleanup"))
 		forget(t, o)
-		onlyADM4(t, judge(t), checks.Pass)
+		exactly(t, judge(t), map[string]checks.Status{})
 	})
 	t.Run("a permissions boundary without the action", func(t *testing.T) {
 		o := provisiontest.CreateIAM(t, tg.Config, provisiontest.IAMSpec{
 			ManagedPolicies: map[string]string{"ReadOnlyBoundary": iamReadOnly},
 			Roles:           []provisiontest.IAMRoleSpec{{Name: "Bounded", Inline: map[string]string{"all": iamAllowKMS}, Boundary: "ReadOnlyBoundary"}},
 		})
-		onlyADM4(t, judge(t), checks.Pass)
+		exactly(t, judge(t), map[string]checks.Status{})
 		forget(t, o)
 	})
 	t.Run("an extra role with kms:* on * through a managed policy", func(t *testing.T) {
@@ -107,7 +108,9 @@ func TestIAMEffectiveAccess(t *testing.T) {
 		})
 		role := o.Roles["Power"]
 		rs := judge(t)
-		onlyADM4(t, rs, checks.Fail, role+" kms:DisableKey", role+" kms:PutKeyPolicy", role+" kms:ScheduleKeyDeletion", "managed policy "+o.Policies["KMSAll"])
+		exactly(t, rs, map[string]checks.Status{"CMK-ADM-4": checks.Fail, "CMK-ADM-1": checks.Fail, "CMK-ADM-2": checks.Fail, "CMK-USR-1": checks.Fail},
+			role+" kms:DisableKey", role+" kms:PutKeyPolicy", role+" kms:ScheduleKeyDeletion", "managed policy "+o.Policies["KMSAll"])
+		assert.Contains(t, rs["CMK-USR-1"].Observed, role, "an unchosen user of the key")
 		forget(t, o)
 	})
 	t.Run("a group policy that allows kms:DisableKey", func(t *testing.T) {
@@ -117,7 +120,8 @@ func TestIAMEffectiveAccess(t *testing.T) {
 		})
 		user := o.Users["carol"]
 		rs := judge(t)
-		onlyADM4(t, rs, checks.Fail, user+" kms:DisableKey (ALLOWED via inline policy \"disable\" of group "+o.Groups["OnCall"])
+		exactly(t, rs, map[string]checks.Status{"CMK-ADM-4": checks.Fail, "CMK-USR-4": checks.Warn},
+			user+" kms:DisableKey (ALLOWED via inline policy \"disable\" of group "+o.Groups["OnCall"])
 		assert.NotContains(t, rs["CMK-ADM-4"].Observed, user+" kms:ScheduleKeyDeletion")
 		forget(t, o)
 	})
@@ -127,7 +131,9 @@ func TestIAMEffectiveAccess(t *testing.T) {
 		})
 		role := o.Roles["Denied"]
 		rs := judge(t)
-		onlyADM4(t, rs, checks.Fail, role+" kms:DisableKey")
+		// kms:* makes it an administrator and a user nobody chose; the Deny
+		// keeps it from deleting (CMK-ADM-2 unchanged).
+		exactly(t, rs, map[string]checks.Status{"CMK-ADM-4": checks.Fail, "CMK-ADM-1": checks.Fail, "CMK-USR-1": checks.Fail}, role+" kms:DisableKey")
 		assert.NotContains(t, rs["CMK-ADM-4"].Observed, role+" kms:ScheduleKeyDeletion", "the Deny wins")
 		forget(t, o)
 	})
