@@ -29,12 +29,14 @@ type IAMSpec struct {
 }
 
 // IAMRoleSpec is one role. Attached and Boundary name managed policies of
-// the spec.
+// the spec. Trust is its trust policy; "" lets EC2 assume it, a service
+// principal that the access model expects to assume a role.
 type IAMRoleSpec struct {
 	Name     string
 	Inline   map[string]string // policy name -> document
 	Attached []string
 	Boundary string
+	Trust    string
 }
 
 // IAMGroupSpec is one group.
@@ -121,7 +123,11 @@ func createIAME(ctx context.Context, cfg aws.Config, spec IAMSpec) (*IAMObjects,
 	}
 	for _, r := range spec.Roles {
 		rn := o.Name(r.Name)
-		in := &iam.CreateRoleInput{RoleName: aws.String(rn), AssumeRolePolicyDocument: aws.String(assumeByEC2)}
+		trust := r.Trust
+		if trust == "" {
+			trust = assumeByEC2
+		}
+		in := &iam.CreateRoleInput{RoleName: aws.String(rn), AssumeRolePolicyDocument: aws.String(trust)}
 		if r.Boundary != "" {
 			arn, err := policyARN(r.Boundary)
 			if err != nil {
