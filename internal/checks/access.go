@@ -394,11 +394,26 @@ func bounded(items []string, n int) string {
 	return strings.Join(items[:n], "; ") + fmt.Sprintf("; and %d more", len(items)-n)
 }
 
+// keySource names a key-policy statement as such ("key policy statement 2
+// (Sid ...)"), and a grant as a grant.
+func keySource(s policy.Source) string {
+	if s.Statement < 0 {
+		return s.String()
+	}
+	return "key policy " + s.String()
+}
+
+// keySources is sources with each named by keySource.
+func keySources(srcs []policy.Source) string { return sourceList(srcs, keySource) }
+
 // sources names statements (index and Sid) and grants.
-func sources(srcs []policy.Source) string {
+func sources(srcs []policy.Source) string { return sourceList(srcs, policy.Source.String) }
+
+// sourceList names a few sources and counts the rest.
+func sourceList(srcs []policy.Source, name func(policy.Source) string) string {
 	names := make([]string, len(srcs))
 	for i, s := range srcs {
-		names[i] = s.String()
+		names[i] = name(s)
 	}
 	if len(names) > 3 {
 		return strings.Join(names[:3], ", ") + fmt.Sprintf(" and %d more", len(names)-3)
@@ -463,7 +478,7 @@ func (a *access) answer(d policy.Decision) string {
 	}
 	var by []string
 	if len(ed.Key.Allow) > 0 && !ed.Key.CrossAccountBlocked {
-		by = append(by, "key policy "+sources(ed.Key.Allow))
+		by = append(by, keySources(ed.Key.Allow))
 	}
 	if ed.ViaIAM {
 		by = append(by, "the root delegation ("+sources(ed.Key.Delegation)+") and "+iam(ed.IAMAllow))
@@ -507,11 +522,7 @@ func (a *access) sourcesOf(d policy.Decision) []string {
 		allow = ed.Key.Allow
 	}
 	for _, s := range allow {
-		if s.Statement < 0 {
-			out = append(out, s.String())
-		} else {
-			out = append(out, "key policy "+s.String())
-		}
+		out = append(out, keySource(s))
 	}
 	if !isIAM {
 		return out

@@ -457,11 +457,11 @@ func (m *Model) whyEffective(id Identity, action string, d *EffectiveDecision, d
 	} else {
 		var why []string
 		if len(d.BoundaryLimited) > 0 {
-			why = append(why, fmt.Sprintf("the key policy allows the role's ARN (%s) but the permissions boundary %s does not allow the action", sourceNames(d.BoundaryLimited), id.Boundary.Name))
+			why = append(why, fmt.Sprintf("the key policy allows the role's ARN (%s) but %s does not allow the action", sourceNames(d.BoundaryLimited), id.Boundary.Name))
 		}
 		switch {
 		case len(d.Key.Delegation) > 0 && len(d.IAMAllow) > 0 && bnd.t == no:
-			why = append(why, fmt.Sprintf("%s allows it through the root delegation but the permissions boundary %s does not", names(d.IAMAllow), id.Boundary.Name))
+			why = append(why, fmt.Sprintf("%s allows it through the root delegation but %s does not", names(d.IAMAllow), id.Boundary.Name))
 		case len(d.Key.Delegation) > 0 && len(d.IAMAllow) == 0:
 			why = append(why, "the key policy delegates to IAM and no IAM policy of the identity allows it on this key")
 		}
