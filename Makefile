@@ -4,7 +4,7 @@
 GO        ?= go
 PROFILE   ?= fixtures/profiles/aep-example.yaml
 OUT       ?= out
-FUZZTIME  ?= 15s
+FUZZTIME  ?= 10s
 
 .PHONY: audit test test-unit test-localstack test-differential fuzz-short fuzz bench bench-fleet bench-vs-prowler deps lint clean
 
