@@ -253,11 +253,7 @@ func Evaluate(state *keystate.State, v profile.Valid, src Source) (*reports.Run,
 			return nil, fmt.Errorf("audit: --baseline: %w", err)
 		}
 	}
-	results, err := judgeKey(state, v, "this key state")
-	if err != nil {
-		return nil, fmt.Errorf("audit: %w", err)
-	}
-	matrix, err := accessMatrix(state, v, "this key state")
+	results, matrix, err := judgeKey(state, v, "this key state")
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
@@ -313,34 +309,24 @@ func derive(s *keystate.State, p *profile.Profile, account, region, key string) 
 	return d
 }
 
-// judge is checks.Evaluate: the only call to it in production code (a
-// test holds that). Tests swap it to count the calls, or for one that
-// panics.
-var judge = checks.Evaluate
+// judge is checks.Judge: the only call to it in production code (a test
+// holds that). Tests swap it to count the calls, or for one that panics.
+var judge = checks.Judge
 
 // judgeKey is the one function that judges a key from its evidence:
 // Evaluate (audit, evaluate, fleet) and Verify (verify, report, a results
 // file given as --baseline) both call it. A panic in the checks is an
 // error, not a crash.
 // what names the evidence for the error.
-func judgeKey(s *keystate.State, p profile.Valid, what string) (results []checks.Result, err error) {
+// It gives the results and the access matrix, from one model.
+func judgeKey(s *keystate.State, p profile.Valid, what string) (results []checks.Result, matrix []checks.AccessRow, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("the checks failed on %s: %v", what, r)
 		}
 	}()
-	return judge(s, p), nil
-}
-
-// accessMatrix is judgeKey for the access matrix: the same evidence and
-// profile, the same model; Evaluate records it and Verify holds a file to it.
-func accessMatrix(s *keystate.State, p profile.Valid, what string) (rows []checks.AccessRow, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("the access matrix failed on %s: %v", what, r)
-		}
-	}()
-	return checks.AccessMatrix(s, p), nil
+	results, matrix = judge(s, p)
+	return results, matrix, nil
 }
 
 // EmulatorAccount is the account an emulator acts in for a key: the

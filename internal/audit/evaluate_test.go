@@ -59,8 +59,8 @@ func TestEvaluateSnapshot(t *testing.T) {
 // A panic in the checks is an error of the run, not a crash, whichever
 // path (live or snapshot) asked.
 func TestEvaluatePanicIsAnError(t *testing.T) {
-	judge = func(*keystate.State, profile.Valid) []checks.Result { panic("deliberate") }
-	t.Cleanup(func() { judge = checks.Evaluate })
+	judge = func(*keystate.State, profile.Valid) ([]checks.Result, []checks.AccessRow) { panic("deliberate") }
+	t.Cleanup(func() { judge = checks.Judge })
 	_, err := Evaluate(snapshot(t, "../../fixtures/snapshots/compliant.json"), profile.Default(), Source{Target: keystate.TargetFacts{Kind: keystate.KindSnapshot}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "the checks failed on this key state: deliberate")

@@ -24,8 +24,11 @@ import (
 // countJudgements swaps judge for one that counts its calls.
 func countJudgements(t *testing.T) *int {
 	n := new(int)
-	judge = func(s *keystate.State, p profile.Valid) []checks.Result { *n++; return checks.Evaluate(s, p) }
-	t.Cleanup(func() { judge = checks.Evaluate })
+	judge = func(s *keystate.State, p profile.Valid) ([]checks.Result, []checks.AccessRow) {
+		*n++
+		return checks.Judge(s, p)
+	}
+	t.Cleanup(func() { judge = checks.Judge })
 	return n
 }
 
@@ -67,7 +70,7 @@ func TestOneJudgementPerCommand(t *testing.T) {
 }
 
 // The one judge is audit's: no production code elsewhere refers to
-// checks.Evaluate, nor judges drift itself (checks.Drift) beside
+// checks.Evaluate or checks.Judge, nor judges drift itself (checks.Drift) beside
 // CMK-DRF-1. A renderer or a command that judged again would be a second
 // judgement, and a second place for its rules to drift apart.
 func TestNothingElseJudges(t *testing.T) {
@@ -114,8 +117,9 @@ func TestNothingElseJudges(t *testing.T) {
 				return true
 			}
 			if x, ok := sel.X.(*ast.Ident); ok && x.Name == name {
-				allowed := sel.Sel.Name == "Evaluate" && strings.HasPrefix(rel, "internal/audit/")
-				if (sel.Sel.Name == "Evaluate" || sel.Sel.Name == "Drift") && !allowed {
+				judges := sel.Sel.Name == "Evaluate" || sel.Sel.Name == "Judge"
+				allowed := judges && strings.HasPrefix(rel, "internal/audit/")
+				if (judges || sel.Sel.Name == "Drift") && !allowed {
 					found = append(found, fset.Position(sel.Pos()).String()+": checks."+sel.Sel.Name)
 				}
 			}

@@ -178,7 +178,7 @@ func rejudge(run *reports.Run) ([]Finding, []checks.Result, error) {
 		add("snapshot", "evidence about more than one key: "+err.Error(), "")
 	}
 
-	results, err := judgeKey(state, valid, "the results file's evidence")
+	results, matrix, err := judgeKey(state, valid, "the results file's evidence")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -188,10 +188,6 @@ func rejudge(run *reports.Run) ([]Finding, []checks.Result, error) {
 	}
 	if want := checks.NotEvaluated(results); !slices.Equal(run.NotEvaluated, want) {
 		add("not_evaluated", shown(checks.OmissionsText(run.NotEvaluated)), shown(checks.OmissionsText(want)))
-	}
-	matrix, err := accessMatrix(state, valid, "the results file's evidence")
-	if err != nil {
-		return nil, nil, err
 	}
 	if !reflect.DeepEqual(run.AccessMatrix, matrix) {
 		add("access_matrix", "an access matrix the evidence does not give", fmt.Sprintf("%d principals hold rights on the key", len(matrix)))

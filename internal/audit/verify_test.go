@@ -417,8 +417,8 @@ func TestVerifyBadInput(t *testing.T) {
 // A panic in the checks while judging again is an error, not a crash.
 func TestVerifyPanicIsAnError(t *testing.T) {
 	orig := written(t, fixtureRun(t, "../../fixtures/snapshots/compliant.json", profileFile(t, exampleProfile)))
-	judge = func(*keystate.State, profile.Valid) []checks.Result { panic("deliberate") }
-	t.Cleanup(func() { judge = checks.Evaluate })
+	judge = func(*keystate.State, profile.Valid) ([]checks.Result, []checks.AccessRow) { panic("deliberate") }
+	t.Cleanup(func() { judge = checks.Judge })
 	_, err := Verify(orig)
 	assert.ErrorContains(t, err, "the checks failed on the results file's evidence: deliberate")
 }
@@ -495,12 +495,12 @@ func TestVerifyLiveCaptureWithCaller(t *testing.T) {
 	require.NoError(t, err)
 
 	v := profileFile(t, exampleProfile)
-	results := checks.Evaluate(state, v)
+	results, matrix := checks.Judge(state, v)
 	run := &reports.Run{
 		RunID: "r", Target: keystate.TargetFacts{Kind: "aws"}, Account: "111122223333", Region: "us-east-1",
 		Caller: "arn:aws:sts::111122223333:assumed-role/Auditor/auditor", KeyARN: state.Key.Arn,
 		Profile: reports.NewProfileRecord(exampleProfile, v.Profile().Content), Verdict: checks.Verdict(results), Results: results,
-		AccessMatrix: checks.AccessMatrix(state, v),
+		AccessMatrix: matrix,
 	}
 	require.NoError(t, embed(run, state, v))
 	orig := written(t, run)

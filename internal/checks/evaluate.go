@@ -55,6 +55,15 @@ func newEnv(s *keystate.State, p profile.Valid) *env {
 // requirement, in catalog order. It does no I/O. Only a validated profile
 // is accepted; the zero profile.Valid is the default profile.
 func Evaluate(s *keystate.State, p profile.Valid) []Result {
+	results, _ := Judge(s, p)
+	return results
+}
+
+// Judge is Evaluate with the access matrix, judged by the same model and
+// the same decisions as the checks (a principal and action is asked once);
+// the matrix is nil when the model cannot be built (the access checks say
+// why).
+func Judge(s *keystate.State, p profile.Valid) ([]Result, []AccessRow) {
 	if s == nil {
 		s = keystate.FromAnswers(nil)
 	}
@@ -63,7 +72,11 @@ func Evaluate(s *keystate.State, p profile.Valid) []Result {
 	for _, c := range registry {
 		results = append(results, c.run(e))
 	}
-	return results
+	var matrix []AccessRow
+	if e.access != nil {
+		matrix = e.access.matrix(e)
+	}
+	return results, matrix
 }
 
 func (c Check) run(e *env) Result {

@@ -3,9 +3,7 @@ package checks
 import (
 	"sort"
 
-	"github.com/aep-cmk/cmkcheck/internal/keystate"
 	"github.com/aep-cmk/cmkcheck/internal/policy"
-	"github.com/aep-cmk/cmkcheck/internal/profile"
 )
 
 // AccessRow is one principal of the access matrix: what it holds on the
@@ -35,21 +33,6 @@ type AccessCell struct {
 	// NotChosen: the profile does not give this principal this right (as
 	// the deletion, disabling and re-policy check and the key-users check judge it): an auditor's first question.
 	NotChosen bool `json:"not_chosen,omitempty"`
-}
-
-// AccessMatrix is the access matrix of a key's evidence, judged by the
-// same model and evidence as the checks: one row per principal that holds
-// any of the columns' rights. nil when the model cannot be built (the
-// access checks say why).
-func AccessMatrix(s *keystate.State, p profile.Valid) []AccessRow {
-	if s == nil {
-		return nil
-	}
-	e := newEnv(s, p)
-	if e.access == nil {
-		return nil
-	}
-	return e.access.matrix(e)
 }
 
 func (a *access) matrix(e *env) []AccessRow {

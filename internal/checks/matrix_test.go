@@ -17,7 +17,7 @@ func TestAccessMatrix(t *testing.T) {
 	s := compliant(t)
 	withGrants(grant("g2", "arn:aws:iam::111122223333:role/Reader", "Decrypt"))(t, s)
 	withIAM([]any{role(opsRole, map[string]any{"ops": iamDoc(false, `{"Effect":"Allow","Action":"kms:DisableKey","Resource":"*"}`)}, nil, "")}, nil, nil, nil)(t, s)
-	rows := checks.AccessMatrix(s.state(t), mustProfile(t, "key_administrators: ["+admin+"]\nkey_users: ["+user+"]\nallow_key_deletion: true\n"+adobeAll))
+	_, rows := checks.Judge(s.state(t), mustProfile(t, "key_administrators: ["+admin+"]\nkey_users: ["+user+"]\nallow_key_deletion: true\n"+adobeAll))
 	by := map[string]checks.AccessRow{}
 	for _, r := range rows {
 		by[r.Principal] = r
