@@ -66,7 +66,7 @@ type Run struct {
 	// the results wherever a run is read or written.
 	NotEvaluated []checks.Omission `json:"not_evaluated"`
 	Results      []checks.Result   `json:"results"`
-	// AccessMatrix is checks.AccessMatrix of the evidence: who holds which
+	// AccessMatrix is the access matrix checks.Judge gives for the evidence: who holds which
 	// right on the key, from the same model the checks judged with. Like
 	// Verdict it is derived (audit computes it, verify holds the file to
 	// it); the Markdown opens its access section with it.
