@@ -43,13 +43,13 @@ func (a *access) matrix(e *env) []AccessRow {
 		r.Delete = a.cell(w, []string{"kms:ScheduleKeyDeletion"}, true)
 		r.Disable = a.cell(w, []string{"kms:DisableKey"}, true)
 		r.RePolicy = a.cell(w, []string{"kms:PutKeyPolicy"}, true)
-		r.Use = a.cell(w, useActions, false)
+		r.Use = a.cell(w, policy.UseActions, false)
 		r.CreateGrants = a.cell(w, []string{"kms:CreateGrant"}, true)
 		if r.Administer == nil && r.Delete == nil && r.Disable == nil && r.RePolicy == nil && r.Use == nil && r.CreateGrants == nil {
 			continue
 		}
 		r.As = a.chosenAs(e, w)
-		if r.As == "" && w.Kind == policy.WhoKindService && r.Use != nil && a.ownService(w, all(a.decideAll(w, useActions), risks)) {
+		if r.As == "" && w.Kind == policy.WhoKindService && r.Use != nil && a.ownService(w, all(a.decideAll(w, policy.UseActions), risks)) {
 			r.As = "AWS service for the own account's resources, or by grant" // reported, not failed, by the users check
 		}
 		r.Chosen = r.As != ""

@@ -25,7 +25,7 @@ var modelAPI = map[string]bool{
 	"Allowed": true, "NotAllowed": true, "Conditional": true,
 	"Who": true, "WhoARN": true, "WhoAccountIdentity": true, "WhoAnyOtherAccount": true, "WhoKindOtherAccount": true,
 	"WhoKindService": true, "Grant": true, "GrantConstraints": true, "GrantWho": true,
-	"AdminActions": true, "UserActions": true, "AdobeActions": true, "KMSActions": true,
+	"AdminActions": true, "UserActions": true, "UseActions": true, "AdobeActions": true, "KMSActions": true,
 	"DangerousActions": true, "BeyondPlatformActions": true,
 	// The IAM side of the same model (CMK-ADM-4, CMK-PRM-1): identities
 	// with their IAM policies, judged together with the key policy.

@@ -33,14 +33,6 @@ func evalUsers(e *env) outcome {
 	})
 }
 
-// useActions are the spec's use actions ("Roles": a user of the key holds
-// any one). The lead folds this list into package policy's.
-var useActions = []string{
-	"kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo",
-	"kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:GenerateDataKeyPair", "kms:GenerateDataKeyPairWithoutPlaintext",
-	"kms:GenerateMac", "kms:VerifyMac", "kms:Sign", "kms:Verify", "kms:DeriveSharedSecret", "kms:CreateGrant",
-}
-
 // usersOfTheKey lists the principals that hold any use action (risk side,
 // through the key policy, grants or IAM) and are none of: the chosen users
 // (key_users, else the key policy's own key users), the chosen
@@ -67,7 +59,7 @@ func (a *access) usersOfTheKey(e *env) (unchosen, reported []string) {
 		if (w.Kind == policy.WhoKindRoot && a.isOwn(w)) || chosen[shortARN(a.asRole(w))] || (w.Account != "" && accepted[w.Account]) {
 			continue
 		}
-		held := all(a.decideAll(w, useActions), risks)
+		held := all(a.decideAll(w, policy.UseActions), risks)
 		if len(held) == 0 {
 			continue
 		}
