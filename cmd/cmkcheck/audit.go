@@ -36,7 +36,7 @@ func (f *keyFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.key, "key", "", "the `KEY` to inspect: ID, ARN or alias/NAME (default: the profile's key or CMK_KEY_ID)")
 	fs.BoolVar(&f.watch, "watch", false, "with a provisioned key, also make the EventBridge rule (DisableKey, ScheduleKeyDeletion, PutKeyPolicy) and its SNS topic a team sets up, deleted with the key")
 	fs.StringVar(&f.baseline, "baseline", "", "judge drift (CMK-DRF-1) against `FILE`: the results file of an earlier run, or a snapshot")
-	fs.BoolVar(&f.noIAM, "no-iam", false, "do not read the account's IAM side: CMK-ADM-4 is SKIP, saying so (default: CMK_NO_IAM)")
+	fs.BoolVar(&f.noIAM, "no-iam", false, "do not read the account's IAM side: the access checks judge the key policy and grants alone, saying so (default: CMK_NO_IAM)")
 	fs.StringVar(&f.saveSnapshot, "save-snapshot", "", "write the evidence the checks judged, as a snapshot, to `FILE` (cmkcheck evaluate --snapshot FILE re-judges it)")
 }
 

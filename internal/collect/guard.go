@@ -28,7 +28,7 @@ const (
 	OpGetCallerIdentity       = "sts:GetCallerIdentity"
 	OpSimulatePrincipalPolicy = "iam:SimulatePrincipalPolicy"
 	// OpGetAccountAuthorizationDetails reads the account's IAM users,
-	// groups, roles and policies (CMK-ADM-4); it changes nothing.
+	// groups, roles and policies (every access check); it changes nothing.
 	OpGetAccountAuthorizationDetails = "iam:GetAccountAuthorizationDetails"
 )
 

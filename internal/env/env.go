@@ -32,7 +32,7 @@ const (
 	AssumeRole         = "TERRATEST_IAM_ROLE"    // a role to assume on aws
 	SkipSetup          = "SKIP_setup"            // terratest stages: reuse a kept key
 	SkipTeardown       = "SKIP_teardown"         // terratest stages: keep the key
-	NoIAM              = "CMK_NO_IAM"            // do not read the account's IAM side (CMK-ADM-4 SKIP)
+	NoIAM              = "CMK_NO_IAM"            // do not read the account's IAM side (the access checks judge key policy and grants alone)
 	AccessKeyID        = "AWS_ACCESS_KEY_ID"     // on LocalStack, a 12-digit one names the account
 )
 

@@ -10,7 +10,7 @@ import (
 )
 
 // GetAccountAuthorizationDetails is the optional member with the account's
-// IAM side (ADM-4, PRM-1): iam:GetAccountAuthorizationDetails, every page
+// IAM side (every access check, PRM-1): iam:GetAccountAuthorizationDetails, every page
 // merged, as the AWS CLI prints it; or why there is none.
 //
 //	{"UserDetailList": [...], "GroupDetailList": [...], "RoleDetailList": [...], "Policies": [...], "IsTruncated": false}
