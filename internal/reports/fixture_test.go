@@ -3,7 +3,6 @@ package reports
 import (
 	"bytes"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -71,26 +70,4 @@ func rendered(t testing.TB, run *Run) *Run {
 	r, err := Render(run)
 	require.NoError(t, err)
 	return r.Run
-}
-
-// replaceIn edits the n-th occurrence (from 1; -1 for the last) of old in
-// data, as someone with a text editor would.
-func replaceIn(t testing.TB, data []byte, old, new string, n int) []byte {
-	t.Helper()
-	s := string(data)
-	require.Contains(t, s, old)
-	i := -1
-	switch {
-	case n < 0:
-		i = strings.LastIndex(s, old)
-	default:
-		from := 0
-		for k := 0; k < n; k++ {
-			j := strings.Index(s[from:], old)
-			require.GreaterOrEqual(t, j, 0, "occurrence %d of %q", n, old)
-			i = from + j
-			from = i + len(old)
-		}
-	}
-	return []byte(s[:i] + new + s[i+len(old):])
 }
