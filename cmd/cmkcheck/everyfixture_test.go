@@ -19,16 +19,7 @@ import (
 // was written; it is held here instead, on every input there is.
 func TestEveryFixtureWritesAResultsFileThatVerifies(t *testing.T) {
 	dir := t.TempDir()
-	profiles, err := filepath.Glob("../../fixtures/profiles/*.yaml")
-	require.NoError(t, err)
-	profiles = append(profiles, "")
-	var snapshots []string
-	require.NoError(t, filepath.WalkDir("../../fixtures/snapshots", func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".json") && filepath.Base(path) != "expected.json" {
-			snapshots = append(snapshots, path)
-		}
-		return err
-	}))
+	snapshots, profiles := fixtureSnapshots(t), fixtureProfiles(t)
 	n := 0
 	for i, snap := range snapshots {
 		for j, prof := range profiles {
@@ -49,24 +40,8 @@ func TestEveryFixtureWritesAResultsFileThatVerifies(t *testing.T) {
 	}
 	assert.Greater(t, n, 90, "every snapshot, every profile")
 
-	static := map[string][]string{
-		"reference": {"--cloudformation", "../../" + iacfixtures.Template, "--parameters", "../../" + iacfixtures.Parameters},
-	}
-	for _, v := range iacfixtures.Variants {
-		body, err := v.CloudFormation("../..")
-		require.NoError(t, err)
-		path := filepath.Join(dir, v.Name+".yaml")
-		require.NoError(t, os.WriteFile(path, []byte(body), 0o644))
-		static["cfn-"+v.Name] = []string{"--cloudformation", path, "--parameters", "../../" + iacfixtures.Parameters}
-	}
-	plans, err := filepath.Glob("../../" + iacfixtures.Plans + "/*/plan.json")
-	require.NoError(t, err)
-	require.NotEmpty(t, plans)
-	for _, plan := range plans {
-		static["tf-"+filepath.Base(filepath.Dir(plan))] = []string{"--terraform-plan", plan}
-	}
-	for name, in := range static {
-		out := filepath.Join(dir, "static", name)
+	for name, in := range iacInputs(t, dir) {
+		out := filepath.Join(dir, "iac", strings.ReplaceAll(name, " ", "-"))
 		code, _, errOut := cmkcheck(t, nil, append([]string{"evaluate", "--profile", "../../" + iacfixtures.Profile, "--out", out}, in...)...)
 		require.Contains(t, []int{exitReady, exitNotReady}, code, "%s: %s", name, errOut)
 		var files []string

@@ -46,17 +46,7 @@ func (j *judged) add(id, status string) {
 
 func TestGoldenVerdicts(t *testing.T) {
 	got := map[string]judged{}
-	profiles, err := filepath.Glob("../../fixtures/profiles/*.yaml")
-	require.NoError(t, err)
-	profiles = append(profiles, "") // no profile: the defaults
-	var snapshots []string
-	require.NoError(t, filepath.WalkDir("../../fixtures/snapshots", func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".json") && filepath.Base(path) != "expected.json" {
-			snapshots = append(snapshots, path)
-		}
-		return err
-	}))
-	require.NotEmpty(t, snapshots)
+	snapshots, profiles := fixtureSnapshots(t), fixtureProfiles(t)
 	for _, snap := range snapshots {
 		for _, prof := range profiles {
 			args := []string{"evaluate", "--snapshot", snap, "--format", "json"}
@@ -72,26 +62,7 @@ func TestGoldenVerdicts(t *testing.T) {
 		}
 	}
 
-	// Templates and plans: the reference, each wrong variant, every plan on disk.
-	tmplDir := t.TempDir()
-	static := map[string][]string{
-		"cloudformation reference": {"--cloudformation", "../../" + iacfixtures.Template, "--parameters", "../../" + iacfixtures.Parameters},
-		"cloudformation " + filepath.Base(iacfixtures.ParameterWithoutDefault): {"--cloudformation", "../../" + iacfixtures.ParameterWithoutDefault},
-	}
-	for _, v := range iacfixtures.Variants {
-		body, err := v.CloudFormation("../..")
-		require.NoError(t, err)
-		path := filepath.Join(tmplDir, v.Name+".yaml")
-		require.NoError(t, os.WriteFile(path, []byte(body), 0o644))
-		static["cloudformation "+v.Name] = []string{"--cloudformation", path, "--parameters", "../../" + iacfixtures.Parameters}
-	}
-	plans, err := filepath.Glob("../../" + iacfixtures.Plans + "/*/plan.json")
-	require.NoError(t, err)
-	require.NotEmpty(t, plans)
-	for _, plan := range plans {
-		static["terraform "+filepath.Base(filepath.Dir(plan))] = []string{"--terraform-plan", plan}
-	}
-	for name, in := range static {
+	for name, in := range iacInputs(t, t.TempDir()) {
 		args := append([]string{"evaluate", "--format", "json", "--profile", "../../" + iacfixtures.Profile}, in...)
 		var stdout, stderr bytes.Buffer
 		code := run(context.Background(), args, &stdout, &stderr, func(string) string { return "" })
@@ -164,4 +135,52 @@ func judgeSnapshot(t *testing.T, args []string) (judged, bool) {
 		j.add(r.ID, r.Status)
 	}
 	return j, true
+}
+
+// fixtureSnapshots lists every fixture snapshot.
+func fixtureSnapshots(t *testing.T) []string {
+	t.Helper()
+	var snapshots []string
+	require.NoError(t, filepath.WalkDir("../../fixtures/snapshots", func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".json") && filepath.Base(path) != "expected.json" {
+			snapshots = append(snapshots, path)
+		}
+		return err
+	}))
+	require.NotEmpty(t, snapshots)
+	return snapshots
+}
+
+// fixtureProfiles lists every fixture profile, and "" for none (the defaults).
+func fixtureProfiles(t *testing.T) []string {
+	t.Helper()
+	profiles, err := filepath.Glob("../../fixtures/profiles/*.yaml")
+	require.NoError(t, err)
+	require.NotEmpty(t, profiles)
+	return append(profiles, "")
+}
+
+// iacInputs are evaluate's arguments for every template and plan: the
+// reference template, the one whose parameter has no default, each wrong
+// variant (written into dir), and every plan on disk, by name.
+func iacInputs(t *testing.T, dir string) map[string][]string {
+	t.Helper()
+	in := map[string][]string{
+		"cloudformation reference": {"--cloudformation", "../../" + iacfixtures.Template, "--parameters", "../../" + iacfixtures.Parameters},
+		"cloudformation " + filepath.Base(iacfixtures.ParameterWithoutDefault): {"--cloudformation", "../../" + iacfixtures.ParameterWithoutDefault},
+	}
+	for _, v := range iacfixtures.Variants {
+		body, err := v.CloudFormation("../..")
+		require.NoError(t, err)
+		path := filepath.Join(dir, v.Name+".yaml")
+		require.NoError(t, os.WriteFile(path, []byte(body), 0o644))
+		in["cloudformation "+v.Name] = []string{"--cloudformation", path, "--parameters", "../../" + iacfixtures.Parameters}
+	}
+	plans, err := filepath.Glob("../../" + iacfixtures.Plans + "/*/plan.json")
+	require.NoError(t, err)
+	require.NotEmpty(t, plans)
+	for _, plan := range plans {
+		in["terraform "+filepath.Base(filepath.Dir(plan))] = []string{"--terraform-plan", plan}
+	}
+	return in
 }
