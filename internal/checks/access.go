@@ -20,6 +20,9 @@ type access struct {
 	m    *policy.Model
 	whos []policy.Who
 	memo map[string]policy.Decision
+	// trust is what the chosen roles' trust policies give away, read once
+	// for the checks that judge it (trustReach).
+	trust *trustReach
 	// grantsRead: the grants are in the model. Without them the checks that
 	// count grants ERROR (they need ListGrants); the others are judged on
 	// the policy, since a grant never gives an administrative or deletion

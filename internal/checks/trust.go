@@ -23,9 +23,17 @@ type trustReach struct {
 }
 
 // trustReach reads the trust policy of every chosen role that holds some
-// right on this key, from the IAM evidence. Without that evidence it says
-// nothing: the IAM checks say why it is missing.
+// right on this key, from the IAM evidence, once an evaluation. Without
+// that evidence it says nothing: the IAM checks say why it is missing.
 func (a *access) trustReach(e *env) trustReach {
+	if a.trust == nil {
+		r := a.readTrust(e)
+		a.trust = &r
+	}
+	return *a.trust
+}
+
+func (a *access) readTrust(e *env) trustReach {
 	var r trustReach
 	iam := e.s.IAM
 	if iam == nil || iam.NotRun != "" || iam.Error != nil {
