@@ -397,17 +397,8 @@ func bounded(items []string, n int) string {
 	return strings.Join(items[:n], "; ") + fmt.Sprintf("; and %d more", len(items)-n)
 }
 
-// keySource names a key-policy statement as such ("key policy statement 2
-// (Sid ...)"), and a grant as a grant.
-func keySource(s policy.Source) string {
-	if s.Statement < 0 {
-		return s.String()
-	}
-	return "key policy " + s.String()
-}
-
-// keySources is sources with each named by keySource.
-func keySources(srcs []policy.Source) string { return sourceList(srcs, keySource) }
+// keySources is sources with each named by Source.KeyPolicyName.
+func keySources(srcs []policy.Source) string { return sourceList(srcs, policy.Source.KeyPolicyName) }
 
 // sources names statements (index and Sid) and grants.
 func sources(srcs []policy.Source) string { return sourceList(srcs, policy.Source.String) }
@@ -525,7 +516,7 @@ func (a *access) sourcesOf(d policy.Decision) []string {
 		allow = ed.Key.Allow
 	}
 	for _, s := range allow {
-		out = append(out, keySource(s))
+		out = append(out, s.KeyPolicyName())
 	}
 	if !isIAM {
 		return out

@@ -141,7 +141,7 @@ func (d EffectiveDecision) Sources() []string {
 	}
 	for _, s := range d.Key.Allow {
 		if !limited[s.String()] {
-			out = append(out, keySourceName(s))
+			out = append(out, s.KeyPolicyName())
 		}
 	}
 	if d.ViaIAM {
@@ -155,7 +155,7 @@ func (d EffectiveDecision) Sources() []string {
 			// The root user: the root statement is its only source. For
 			// other identities it is in Key.Delegation and Why.
 			for _, s := range d.Key.Delegation {
-				out = append(out, "root delegation in "+keySourceName(s))
+				out = append(out, "root delegation in "+s.KeyPolicyName())
 			}
 		}
 	}
@@ -167,7 +167,7 @@ func (d EffectiveDecision) Sources() []string {
 func (d EffectiveDecision) DeniedBy() []string {
 	var out []string
 	for _, s := range d.Key.Deny {
-		out = append(out, keySourceName(s))
+		out = append(out, s.KeyPolicyName())
 	}
 	for _, s := range append(append([]IAMSource(nil), d.IAMDeny...), d.BoundaryDeny...) {
 		out = append(out, s.String())
@@ -175,8 +175,9 @@ func (d EffectiveDecision) DeniedBy() []string {
 	return out
 }
 
-// keySourceName: "key policy statement 2 (Sid "x")" or "grant g-1".
-func keySourceName(s Source) string {
+// KeyPolicyName names the source among others of an IAM decision: "key
+// policy statement 2 (Sid "x")" for a statement, "grant g-1" for a grant.
+func (s Source) KeyPolicyName() string {
 	if s.Statement < 0 {
 		return s.String()
 	}
