@@ -53,7 +53,7 @@ func TestHelpDescribesEveryFlag(t *testing.T) {
 	// holds the single-key and the fleet flags, evaluate all three inputs'.
 	for _, want := range []string{"audit --key", "audit --watch", "audit --all", "audit --keys", "audit --parallel", "audit --format",
 		"evaluate --snapshot", "evaluate --baseline", "evaluate --cloudformation", "evaluate --terraform-plan", "evaluate --parameter",
-		"report --results", "report --junit", "verify --results"} {
+		"report --results", "report --junit", "verify --results", "audit --shard", "merge --out", "merge --format"} {
 		assert.True(t, seen[want], "%s is among the flags described", want)
 	}
 }
