@@ -102,7 +102,7 @@ func TestUnknownNamesTheClosest(t *testing.T) {
 		{[]string{"evaluate", "--verbose"}, []string{"unknown flag --verbose; the flags of evaluate are --account, --baseline, --cloudformation,", "--terraform-plan (cmkcheck help evaluate describes them)"}},
 		{[]string{"evalute", "--snapshot", compliant}, []string{`unknown command "evalute"; did you mean evaluate?`}},
 		{[]string{"audti"}, []string{"did you mean audit?"}},
-		{[]string{"judge"}, []string{`unknown command "judge"; the commands are evaluate, report, verify, audit, version, help`}},
+		{[]string{"judge"}, []string{`unknown command "judge"; the commands are evaluate, report, verify, audit, merge, version, help`}},
 		{[]string{"help", "verfy"}, []string{`unknown command "verfy"; did you mean verify?`}},
 		{[]string{"hlep"}, []string{`unknown command "hlep"; did you mean help?`}},
 		{[]string{"evaluate", "--snapshot"}, []string{"--snapshot needs its argument, FILE"}},
