@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -120,6 +121,18 @@ func TestShardsMergeLikeOneRun(t *testing.T) {
 	md, err := os.ReadFile(filepath.Join(missing, "fleet.md"))
 	require.NoError(t, err)
 	assert.Contains(t, string(md), "# Fleet audit, 3 shards merged: NOT READY")
+
+	// The merged JUnit files are JUnit by the schema CI tools read
+	// (scripts/junit-schema.sh fetches it), not only by our reader.
+	xmllint, err := exec.LookPath("xmllint")
+	schema := os.Getenv("CMK_JUNIT_XSD")
+	if err != nil || schema == "" {
+		t.Skip("xmllint or CMK_JUNIT_XSD (scripts/junit-schema.sh) missing: the merged JUnit files are not checked against the schema")
+	}
+	for _, dir := range []string{merged, missing} {
+		out, err := exec.Command(xmllint, "--noout", "--schema", schema, filepath.Join(dir, "fleet.junit.xml")).CombinedOutput()
+		assert.NoError(t, err, "xmllint: %s", out)
+	}
 }
 
 func readIndexAt(t *testing.T, dir string) *reports.FleetIndex {
