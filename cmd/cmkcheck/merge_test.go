@@ -165,3 +165,34 @@ func rowsOf(t *testing.T, dir string, idx *reports.FleetIndex) map[string][]stri
 	}
 	return out
 }
+
+// On the embedded target (one account and region, no key) an --all split
+// three ways: the shards that own nothing and the one whose place holds
+// no key each write an index and exit 1 (NOT READY by itself, with a line
+// saying merge decides), never 0 and not a usage error; merged, the run
+// judged nothing, which is exit 2 naming where it looked, as one run is.
+func TestIdleShardsAreNotReadyAndMergeToNothingJudged(t *testing.T) {
+	dir := t.TempDir()
+	var shards []string
+	for k := 1; k <= 3; k++ {
+		out := filepath.Join(dir, fmt.Sprintf("shard-%d", k))
+		code, stdout, stderr := cmkcheck(t, nil, "audit", "--all", "--shard", fmt.Sprintf("%d/3", k), "--out", out)
+		require.Equal(t, exitNotReady, code, stderr)
+		assert.Contains(t, stdout, "verdict: NOT READY")
+		owns := 0
+		if k == 2 { // 111122223333/us-east-1 is shard 2's
+			owns = 1
+		}
+		assert.Contains(t, stderr, fmt.Sprintf("shard %d/3 judged no key (it owns %d of the run's 1 accounts x regions)", k, owns))
+		idx := readIndexAt(t, out)
+		require.NotNil(t, idx.Shard)
+		assert.Len(t, idx.Shard.Owns, owns)
+		shards = append(shards, out)
+	}
+	code, stdout, stderr := cmkcheck(t, nil, append([]string{"merge", "--out", filepath.Join(dir, "merged")}, shards...)...)
+	assert.Equal(t, exitUsage, code, stderr)
+	assert.Empty(t, stdout)
+	assert.Contains(t, stderr, "nothing was judged: no customer managed key to audit in account 111122223333 in us-east-1")
+	_, err := os.Stat(filepath.Join(dir, "merged", "fleet.json"))
+	assert.True(t, os.IsNotExist(err), "no index that looks whole")
+}
