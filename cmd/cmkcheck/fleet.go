@@ -25,6 +25,7 @@ type fleetFlags struct {
 	in       fleet.Input
 	parallel int
 	progress bool
+	shard    string
 }
 
 func (f *fleetFlags) define(fs *flag.FlagSet) {
@@ -37,6 +38,7 @@ func (f *fleetFlags) define(fs *flag.FlagSet) {
 	fs.BoolVar(&f.in.PlatformOnly, "platform-keys-only", false, "report only the keys that carry the platform's statements (default: CMK_PLATFORM_KEYS_ONLY)")
 	fs.IntVar(&f.parallel, "parallel", 0, fmt.Sprintf("`N` keys audited at once, 1 to %d (default: CMK_PARALLEL, else %d)", fleet.MaxParallel, fleet.DefaultParallel))
 	fs.BoolVar(&f.progress, "progress", false, "print the progress line on stderr even when it is not a terminal")
+	fs.StringVar(&f.shard, "shard", "", "audit only shard `K/N` of the run's accounts x regions, a split fixed by their names (a CI matrix's part of a run; cmkcheck merge joins the shards' --out directories)")
 }
 
 // fleetAudit runs `cmkcheck audit` as a fleet audit when a selection of
@@ -74,6 +76,13 @@ func fleetAudit(ctx context.Context, f *auditFlags, fs *flag.FlagSet, stdout, st
 	if parallel == 0 {
 		parallel = envParallel
 	}
+	var shard fleet.Shard
+	if ff.shard != "" {
+		var err error
+		if shard, err = fleet.ParseShard(ff.shard); err != nil {
+			return fail(usageError{"audit: " + err.Error()})
+		}
+	}
 	sel, err := in.Load()
 	if err != nil {
 		return fail(usageError{err.Error()})
@@ -96,8 +105,8 @@ func fleetAudit(ctx context.Context, f *auditFlags, fs *flag.FlagSet, stdout, st
 	opener.StartLocalStack = localStackStarter(vars)
 
 	start := time.Now()
-	runID := fleetRunID(start)
-	o := fleet.Options{Target: kind, Opener: opener, Profile: p, Selection: sel, Parallel: parallel, Timeout: f.timeout, Start: start}
+	runID := newRunID(start, "fleet")
+	o := fleet.Options{Target: kind, Opener: opener, Profile: p, Selection: sel, Shard: shard, Parallel: parallel, Timeout: f.timeout, Start: start}
 	if kind == "" {
 		kind = keystate.KindEmbedded
 	}
@@ -132,6 +141,12 @@ func fleetAudit(ctx context.Context, f *auditFlags, fs *flag.FlagSet, stdout, st
 		return exitUsage, true
 	}
 	fmt.Fprintf(stderr, "index:    %s\njson:     %s\njunit:    %s\n", paths.Markdown, paths.JSON, paths.JUnit)
+	if sh := sum.Shard; sh != nil && sum.Keys == 0 && sum.PlaceErrors == 0 {
+		// Normal in a matrix with more shards than places: not a misuse,
+		// and never READY by itself; merge judges the run.
+		fmt.Fprintf(stderr, "cmkcheck: shard %s judged no key (it owns %d of the run's %d accounts x regions): its index is NOT READY by itself; cmkcheck merge joins the shards and gives the run's verdict\n",
+			sh.Shard, len(sh.Owns), len(sh.Plan))
+	}
 	printFleet(stdout, out.format, sum, paths)
 	if sum.Verdict() == "READY" {
 		return exitReady, true
@@ -139,10 +154,11 @@ func fleetAudit(ctx context.Context, f *auditFlags, fs *flag.FlagSet, stdout, st
 	return exitNotReady, true
 }
 
-func fleetRunID(t time.Time) string {
+// newRunID names a fleet run or a merge: when, what, and a random part.
+func newRunID(t time.Time, what string) string {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
-	return t.UTC().Format("20060102T150405Z") + "-fleet-" + hex.EncodeToString(b)
+	return t.UTC().Format("20060102T150405Z") + "-" + what + "-" + hex.EncodeToString(b)
 }
 
 // printFleet prints the run's counts and verdict.
@@ -162,7 +178,10 @@ func printFleet(w io.Writer, format string, s *fleet.Summary, paths reports.Inde
 	fmt.Fprintf(w, "platform keys: %d (%d undecided), %d NOT READY; left out: %d; AWS managed, not audited: %d\n",
 		s.Platform, s.PlatformUnknown, s.PlatformNotReady, s.LeftOut, s.AWSManaged)
 	fmt.Fprintf(w, "accounts and regions: %d, %d in error\n", s.Places, s.PlaceErrors)
-	if s.Keys > 0 {
+	if sh := s.Shard; sh != nil {
+		fmt.Fprintf(w, "shard %s: owns %d of the run's %d accounts x regions; its verdict covers its own keys only\n", sh.Shard, len(sh.Owns), len(sh.Plan))
+	}
+	if s.Keys > 0 && s.KeyCalls > 0 { // a merge counts no calls
 		fmt.Fprintf(w, "KMS calls per key: %.2f; %d keys in %.2fs\n", float64(s.KeyCalls)/float64(s.Keys+s.LeftOut+s.AWSManaged),
 			s.Keys+s.LeftOut, s.End.Sub(s.Start).Seconds())
 	}

@@ -53,7 +53,7 @@ func TestHelpDescribesEveryFlag(t *testing.T) {
 	// holds the single-key and the fleet flags, evaluate all three inputs'.
 	for _, want := range []string{"audit --key", "audit --watch", "audit --all", "audit --keys", "audit --parallel", "audit --format",
 		"evaluate --snapshot", "evaluate --baseline", "evaluate --cloudformation", "evaluate --terraform-plan", "evaluate --parameter",
-		"report --results", "report --junit", "verify --results"} {
+		"report --results", "report --junit", "verify --results", "audit --shard", "merge --out", "merge --format"} {
 		assert.True(t, seen[want], "%s is among the flags described", want)
 	}
 }
@@ -102,7 +102,7 @@ func TestUnknownNamesTheClosest(t *testing.T) {
 		{[]string{"evaluate", "--verbose"}, []string{"unknown flag --verbose; the flags of evaluate are --account, --baseline, --cloudformation,", "--terraform-plan (cmkcheck help evaluate describes them)"}},
 		{[]string{"evalute", "--snapshot", compliant}, []string{`unknown command "evalute"; did you mean evaluate?`}},
 		{[]string{"audti"}, []string{"did you mean audit?"}},
-		{[]string{"judge"}, []string{`unknown command "judge"; the commands are evaluate, report, verify, audit, version, help`}},
+		{[]string{"judge"}, []string{`unknown command "judge"; the commands are evaluate, report, verify, audit, merge, version, help`}},
 		{[]string{"help", "verfy"}, []string{`unknown command "verfy"; did you mean verify?`}},
 		{[]string{"hlep"}, []string{`unknown command "hlep"; did you mean help?`}},
 		{[]string{"evaluate", "--snapshot"}, []string{"--snapshot needs its argument, FILE"}},

@@ -50,6 +50,9 @@ type command struct {
 	// its title in the help; others titles the rest (default "flags").
 	groups []flagGroup
 	others string
+	// operands says it takes arguments beside its flags (merge's
+	// directories); the others take none.
+	operands bool
 }
 
 type action func(ctx context.Context, stdout, stderr io.Writer, getenv func(string) string) int
@@ -112,7 +115,7 @@ func subcommands() []command {
 			name: "audit",
 			synopsis: []string{
 				"[--target embedded|localstack|aws] [--profile FILE] [--key KEY] [--baseline FILE] [--watch] [--out DIR] [--format text|json] [--timeout D] [--save-snapshot FILE]",
-				"--all | --keys FILE [--regions R1,R2] [--accounts FILE | --organization] [--role-arn-template ARN] [--platform-keys-only] [--parallel N] [--progress] [--target ...] [--out DIR] ...",
+				"--all | --keys FILE [--regions R1,R2] [--accounts FILE | --organization] [--role-arn-template ARN] [--platform-keys-only] [--parallel N] [--progress] [--shard K/N] [--target ...] [--out DIR] ...",
 			},
 			about: "Inspects a live key (or, on an emulator, one it provisions the way the guide's console steps do)\n" +
 				"and writes the results file, JUnit and Markdown reports; with --all or --keys, a fleet of keys and their index.",
@@ -126,6 +129,18 @@ func subcommands() []command {
 				{"flags for a fleet (--all or --keys FILE, or CMK_ALL / CMK_KEYS_FILE)", new(fleetFlags).define},
 			},
 			others: "flags for one key or a fleet",
+		},
+		{
+			name:     "merge",
+			synopsis: []string{"--out DIR [--format text|json] SHARD_DIR..."},
+			about: "Joins the indexes that the shards of one fleet run (audit --shard K/N, each with its own --out) wrote into one index,\n" +
+				"with the exit status the run unsplit would give; a missing or unreadable shard is an ERROR entry, never silently absent.",
+			flags: func(fs *flag.FlagSet) action {
+				f := &mergeFlags{}
+				f.define(fs)
+				return f.run(fs)
+			},
+			operands: true,
 		},
 		{
 			name:     "version",
@@ -174,7 +189,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	fs := newFlagSet(cmd.name)
 	act := cmd.flags(fs)
-	if err := parseFlags(fs, args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:], cmd.operands); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printHelp(stdout, cmd)
 			return exitReady
@@ -501,16 +516,33 @@ func newFlagSet(name string) *flag.FlagSet {
 }
 
 // parseFlags parses a subcommand's flags; flag.ErrHelp comes back as it
-// is (the help is asked for, not bad input).
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+// is (the help is asked for, not bad input). A subcommand that takes
+// operands gets them in fs.Args(), with its flags before, between or
+// after them.
+func parseFlags(fs *flag.FlagSet, args []string, operands bool) error {
+	var ops []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return usageError{fs.Name() + ": " + flagProblem(fs, err)}
 		}
-		return usageError{fs.Name() + ": " + flagProblem(fs, err)}
+		if fs.NArg() == 0 || !operands {
+			break
+		}
+		if used := len(args) - fs.NArg(); used > 0 && args[used-1] == "--" {
+			ops = append(ops, fs.Args()...) // after "--", operands only
+			break
+		}
+		ops, args = append(ops, fs.Arg(0)), fs.Args()[1:]
 	}
-	if fs.NArg() > 0 {
+	if fs.NArg() > 0 && !operands {
 		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	if operands {
+		// "--" ends the flags: what follows is what fs.Args() returns.
+		return fs.Parse(append([]string{"--"}, ops...))
 	}
 	return nil
 }

@@ -41,8 +41,11 @@ type Options struct {
 	Conn      *targets.Conn  // an open target to start from (left open)
 	Profile   profile.Valid  // every key is judged against it
 	Selection Selection
-	Parallel  int           // keys audited at once; 0 means DefaultParallel
-	Timeout   time.Duration // bounds each key's collection and each listing; 0 means collect.DefaultTimeout
+	// Shard, when set, audits only the accounts x regions it owns (a CI
+	// matrix's part of a run; cmkcheck merge joins the parts).
+	Shard    Shard
+	Parallel int           // keys audited at once; 0 means DefaultParallel
+	Timeout  time.Duration // bounds each key's collection and each listing; 0 means collect.DefaultTimeout
 	// Start is when the run began, as its index says; zero means when Run
 	// is called. An edge that names the run before Run sets it.
 	Start time.Time
@@ -144,6 +147,8 @@ type Summary struct {
 	KeyCalls                                    int            // requests sent for keys (not lists, not accounts)
 	Regions                                     []string       // the regions audited (the default one when none was given)
 	Start, End                                  time.Time
+	// Shard is what a shard of a split run covered; nil for a whole run.
+	Shard *ShardPlan
 }
 
 // Verdict is NOT READY when any place is in error, or when any selected
@@ -283,6 +288,11 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if o.Parallel < 1 || o.Parallel > MaxParallel {
 		return nil, fmt.Errorf("fleet: --parallel %d: want 1 to %d", o.Parallel, MaxParallel)
 	}
+	if o.Shard != (Shard{}) {
+		if _, err := ParseShard(o.Shard.String()); err != nil {
+			return nil, fmt.Errorf("fleet: %w", err)
+		}
+	}
 	if o.Timeout <= 0 {
 		o.Timeout = collect.DefaultTimeout
 	}
@@ -329,8 +339,12 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Shard.Sharded() {
+		places, sum.Shard = shardPlaces(places, o.Shard)
+	}
 	if orgErr != nil {
-		// The organization could not be listed: no account is known, and
+		// The organization could not be listed (in every shard: none
+		// knows its accounts): no account is known, and
 		// that is an entry of its own, never an empty report.
 		places = append(places, &placeRun{Place: Place{Account: "(organization)", Region: "-", Err: orgErr}})
 	}
@@ -341,10 +355,29 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if err := r.run(ctx, places, sum); err != nil {
 		return sum, err
 	}
-	if sum.Keys == 0 && sum.PlaceErrors == 0 {
+	if sum.Keys == 0 && sum.PlaceErrors == 0 && !o.Shard.Sharded() {
+		// A shard that judged nothing is normal (its places hold no key, or
+		// it owns none): its index says so, and merge decides the run.
 		return sum, nothingJudged(places, sum)
 	}
 	return sum, nil
+}
+
+// shardPlaces keeps the places the shard owns, and records the whole plan:
+// every shard of a run plans the same places, in the same order, and
+// merge checks that they did.
+func shardPlaces(places []*placeRun, s Shard) ([]*placeRun, *ShardPlan) {
+	sp := &ShardPlan{Shard: s, Plan: []string{}, Owns: []string{}}
+	var kept []*placeRun
+	for _, pl := range places {
+		name := PlaceName(pl.Account, pl.Region)
+		sp.Plan = append(sp.Plan, name)
+		if s.Owns(pl.Account, pl.Region) {
+			sp.Owns = append(sp.Owns, name)
+			kept = append(kept, pl)
+		}
+	}
+	return kept, sp
 }
 
 // NothingJudgedError ends a run that judged no key and met no error: an

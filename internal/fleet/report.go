@@ -108,15 +108,24 @@ func (w *Reports) Close(s *Summary) (reports.IndexPaths, error) {
 	if s == nil {
 		return reports.IndexPaths{}, errors.New("fleet: no summary to close the index with")
 	}
-	if s.Keys == 0 && s.PlaceErrors == 0 {
+	if s.Shard != nil {
+		// A shard writes its index even when it judged nothing: merge
+		// needs every shard's, and the index says it is one part of a run.
+		w.idx.SetShard(reports.IndexShard{K: s.Shard.K, N: s.Shard.N, Plan: s.Shard.Plan, Owns: s.Shard.Owns})
+	} else if s.Keys == 0 && s.PlaceErrors == 0 {
 		// An index of nothing would read as a clean run.
 		w.idx.Abort()
 		return reports.IndexPaths{}, errors.New("fleet: no key was judged: no index is written")
 	}
-	return w.idx.Close(reports.IndexSummary{
+	return w.idx.Close(s.indexSummary())
+}
+
+// indexSummary is the index's closing record of a run.
+func (s *Summary) indexSummary() reports.IndexSummary {
+	return reports.IndexSummary{
 		Verdict: s.Verdict(), Rule: s.Rule(), End: s.End.UTC(), Places: s.Places, PlaceErrors: s.PlaceErrors,
 		Keys: s.Keys, Ready: s.Ready, NotReady: s.NotReady, KeyErrors: s.KeyErrors, Platform: s.Platform,
 		PlatformUnknown: s.PlatformUnknown, PlatformNotReady: s.PlatformNotReady, LeftOut: s.LeftOut, AWSManaged: s.AWSManaged,
 		Regions: s.Regions,
-	})
+	}
 }

@@ -36,6 +36,37 @@ type IndexMeta struct {
 	Target      keystate.TargetFacts `json:"target"` // Kind and Endpoint only
 	Profile     ProfileRecord        `json:"profile"`
 	Selection   IndexSelection       `json:"selection"`
+	// Shard is set in a shard's index (--shard K/N); Merged in the index
+	// cmkcheck merge made of the shards'.
+	Shard  *IndexShard  `json:"shard,omitempty"`
+	Merged *IndexMerged `json:"merged,omitempty"`
+}
+
+// IndexShard says which part of a split run an index covers.
+type IndexShard struct {
+	K int `json:"k"`
+	N int `json:"n"`
+	// Plan is the whole run's accounts x regions ("account/region", in the
+	// run's order), the same in every shard; Owns are those this shard
+	// audited (the split gives each to one shard).
+	Plan []string `json:"plan"`
+	Owns []string `json:"owns"`
+}
+
+// IndexMerged says which shards' indexes a merged index joins.
+type IndexMerged struct {
+	N      int           `json:"n"`
+	Shards []MergedShard `json:"shards"` // those read, by K
+}
+
+// MergedShard is one shard's index as merge read it.
+type MergedShard struct {
+	K       int       `json:"k"`
+	Dir     string    `json:"dir"`
+	RunID   string    `json:"run_id"`
+	Start   time.Time `json:"start"`
+	End     time.Time `json:"end"`
+	Verdict string    `json:"verdict"` // the shard's own, over its keys only
 }
 
 // IndexSelection is the run's selection, as the user gave it.
@@ -594,6 +625,10 @@ func appendJSON(p *part, n *int, v any) error {
 	return nil
 }
 
+// SetShard records the part of a split run the index covers, known once
+// the run has planned its accounts and regions.
+func (x *Index) SetShard(s IndexShard) { x.meta.Shard = &s }
+
 // Abort removes the index's parts without writing an index: for a run
 // that stopped before it began.
 func (x *Index) Abort() { x.removeParts() }
@@ -671,8 +706,30 @@ func (x *Index) drain() error {
 
 func (x *Index) writeMarkdown(w io.Writer, s IndexSummary) error {
 	m := x.meta
-	fmt.Fprintf(w, "# Fleet audit: %s\n\n", s.Verdict)
+	title := "Fleet audit"
+	switch {
+	case m.Shard != nil:
+		title = fmt.Sprintf("Fleet audit, shard %d/%d", m.Shard.K, m.Shard.N)
+	case m.Merged != nil:
+		title = fmt.Sprintf("Fleet audit, %d shards merged", m.Merged.N)
+	}
+	fmt.Fprintf(w, "# %s: %s\n\n", title, s.Verdict)
 	fmt.Fprintf(w, "%s\n\n", mdText(s.Rule))
+	if sh := m.Shard; sh != nil {
+		fmt.Fprintf(w, "This index is one shard's part of a run: its verdict covers its own keys only, and `cmkcheck merge` joins the %d shards' indexes into the run's index and verdict. ", sh.N)
+		if len(sh.Owns) == 0 {
+			fmt.Fprintf(w, "Shard %d/%d owns none of the run's %d account(s) x region(s): it audited nothing, and is never READY by itself.\n\n", sh.K, sh.N, len(sh.Plan))
+		} else {
+			fmt.Fprintf(w, "Shard %d/%d owns %d of the run's %d account(s) x region(s): %s.\n\n", sh.K, sh.N, len(sh.Owns), len(sh.Plan), mdText(strings.Join(sh.Owns, ", ")))
+		}
+	}
+	if mg := m.Merged; mg != nil {
+		var parts []string
+		for _, sh := range mg.Shards {
+			parts = append(parts, fmt.Sprintf("%d/%d run %s (%s, %s)", sh.K, mg.N, sh.RunID, sh.Dir, sh.Verdict))
+		}
+		fmt.Fprintf(w, "Merged by `cmkcheck merge` from the indexes of shard(s) %s; a shard that is missing or could not be read is an ERROR entry below.\n\n", mdText(strings.Join(parts, "; ")))
+	}
 	fmt.Fprintf(w, "- Run: %s, %s to %s\n", mdText(m.RunID), timeText(m.Start), timeText(s.End))
 	fmt.Fprintf(w, "- Target: %s %s\n", mdText(m.Target.Kind), mdText(m.Target.Endpoint))
 	fmt.Fprintf(w, "- Tool: %s, commit %s\n", mdText(m.ToolVersion), mdText(m.Commit))
