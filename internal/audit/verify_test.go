@@ -568,3 +568,25 @@ func TestVerifyHoldsTheAccessMatrix(t *testing.T) {
 	require.ErrorAs(t, err, &ve)
 	assert.Contains(t, ve.Error(), "access_matrix")
 }
+
+// A results file names its format. One written before it did (catalog 6
+// or earlier, whose judgement this build's checks do not repeat) or by a
+// cmkcheck of another format is refused with what to do, not judged.
+func TestVerifyHoldsTheSchemaVersion(t *testing.T) {
+	orig := written(t, fixtureRun(t, "../../fixtures/snapshots/compliant.json", profileFile(t, exampleProfile)))
+	require.True(t, bytes.HasPrefix(orig, []byte("{\n  \"schema_version\": \"1\",\n")), "the format is the file's first member")
+	_, err := Verify(orig)
+	require.NoError(t, err)
+
+	for name, tc := range map[string]struct{ old, new, want string }{
+		"missing": {"  \"schema_version\": \"1\",\n", "", "schema_version is missing: the file was written by a cmkcheck from before results files named their format (catalog 6 or earlier); read and verify it with the cmkcheck that wrote it, or evaluate its snapshot again"},
+		"unknown": {`"schema_version": "1"`, `"schema_version": "2"`, `schema_version "2" is not one this cmkcheck reads (it reads "1"`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Verify(bytes.Replace(orig, []byte(tc.old), []byte(tc.new), 1))
+			require.Error(t, err)
+			assert.NotErrorAs(t, err, new(*VerifyError), "not a claim judged again: the file is not read")
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
