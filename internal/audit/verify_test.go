@@ -527,8 +527,8 @@ func TestVerifyLiveCaptureWithCaller(t *testing.T) {
 // reports.ReadResults accepts too, and written again it verifies to the
 // same results.
 func FuzzVerifyReadsBack(f *testing.F) {
-	f.Add([]byte(`{"run_id":"x","results":[],"target":{"kind":"aws"},"verdict":"READY","profile":{"content":"","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}}`))
-	f.Add([]byte(`{"run_id":"x","results":[],"target":{"kind":"snapshot"},"verdict":"READY","profile":{"content":"","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","canonical":"max_rotation_period_days: 365\n"},"catalog":{"version":"1","sha256":""},"snapshot":{}}`))
+	f.Add([]byte(`{"schema_version":"1","run_id":"x","results":[],"target":{"kind":"aws"},"verdict":"READY","profile":{"content":"","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}}`))
+	f.Add([]byte(`{"schema_version":"1","run_id":"x","results":[],"target":{"kind":"snapshot"},"verdict":"READY","profile":{"content":"","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","canonical":"max_rotation_period_days: 365\n"},"catalog":{"version":"1","sha256":""},"snapshot":{}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		verified, err := Verify(data)
 		if err != nil {
