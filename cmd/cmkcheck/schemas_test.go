@@ -77,9 +77,11 @@ func schemaFailures(t *testing.T, schema string, files []string) map[string][]st
 // requireSchemaValid fails the test for each file the schema refuses.
 func requireSchemaValid(t *testing.T, schema string, files []string) {
 	t.Helper()
-	for f, why := range schemaFailures(t, schema, files) {
+	failed := schemaFailures(t, schema, files)
+	for f, why := range failed {
 		t.Errorf("%s does not fit %s:\n  %s", f, filepath.Base(schema), strings.Join(why, "\n  "))
 	}
+	t.Logf("%d of %d files fit %s", len(files)-len(failed), len(files), filepath.Base(schema))
 }
 
 // resultsFiles lists the results files under dir.
