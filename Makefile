@@ -17,10 +17,13 @@ audit: deps
 	$(GO) run ./cmd/cmkcheck audit --target embedded --profile $(PROFILE) --out $(OUT)
 
 # Everything CI runs: vet, unit and suite tests on the embedded emulator, the
-# JUnit schema check, the policyuniverse differential, the suites against a
-# native LocalStack, short fuzzing.
+# JUnit schema check, the JSON Schemas of docs/schemas checked by
+# check-jsonschema (an install that fails stops here, rather than skipping
+# the check), the policyuniverse differential, the suites against a native
+# LocalStack, short fuzzing.
 test: deps lint
-	CMK_DIFFERENTIAL=1 CMK_JUNIT_XSD="$$(scripts/junit-schema.sh)" $(GO) test -count=1 ./...
+	cjs="$$(scripts/check-jsonschema.sh)" && \
+	CMK_DIFFERENTIAL=1 CMK_JUNIT_XSD="$$(scripts/junit-schema.sh)" CMK_CHECK_JSONSCHEMA="$$cjs" $(GO) test -count=1 ./...
 	$(MAKE) test-localstack
 	$(MAKE) fuzz-short
 

@@ -57,4 +57,10 @@ func TestEveryFixtureWritesAResultsFileThatVerifies(t *testing.T) {
 			assert.Contains(t, []int{exitReady, exitNotReady}, vcode, "%s: %s", f, verrOut)
 		}
 	}
+
+	// Each of them fits the results schema, where the validator is given
+	// (schemas_test.go).
+	if os.Getenv(checkJSONSchemaEnv) != "" {
+		requireSchemaValid(t, resultsSchema, resultsFiles(t, dir))
+	}
 }

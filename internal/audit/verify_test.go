@@ -527,8 +527,8 @@ func TestVerifyLiveCaptureWithCaller(t *testing.T) {
 // reports.ReadResults accepts too, and written again it verifies to the
 // same results.
 func FuzzVerifyReadsBack(f *testing.F) {
-	f.Add([]byte(`{"run_id":"x","results":[],"target":{"kind":"aws"},"verdict":"READY","profile":{"content":"","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}}`))
-	f.Add([]byte(`{"run_id":"x","results":[],"target":{"kind":"snapshot"},"verdict":"READY","profile":{"content":"","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","canonical":"max_rotation_period_days: 365\n"},"catalog":{"version":"1","sha256":""},"snapshot":{}}`))
+	f.Add([]byte(`{"schema_version":"1","run_id":"x","results":[],"target":{"kind":"aws"},"verdict":"READY","profile":{"content":"","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}}`))
+	f.Add([]byte(`{"schema_version":"1","run_id":"x","results":[],"target":{"kind":"snapshot"},"verdict":"READY","profile":{"content":"","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","canonical":"max_rotation_period_days: 365\n"},"catalog":{"version":"1","sha256":""},"snapshot":{}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		verified, err := Verify(data)
 		if err != nil {
@@ -567,4 +567,26 @@ func TestVerifyHoldsTheAccessMatrix(t *testing.T) {
 	var ve *VerifyError
 	require.ErrorAs(t, err, &ve)
 	assert.Contains(t, ve.Error(), "access_matrix")
+}
+
+// A results file names its format. One written before it did (catalog 6
+// or earlier, whose judgement this build's checks do not repeat) or by a
+// cmkcheck of another format is refused with what to do, not judged.
+func TestVerifyHoldsTheSchemaVersion(t *testing.T) {
+	orig := written(t, fixtureRun(t, "../../fixtures/snapshots/compliant.json", profileFile(t, exampleProfile)))
+	require.True(t, bytes.HasPrefix(orig, []byte("{\n  \"schema_version\": \"1\",\n")), "the format is the file's first member")
+	_, err := Verify(orig)
+	require.NoError(t, err)
+
+	for name, tc := range map[string]struct{ old, new, want string }{
+		"missing": {"  \"schema_version\": \"1\",\n", "", "schema_version is missing: the file was written by a cmkcheck from before results files named their format (catalog 6 or earlier); read and verify it with the cmkcheck that wrote it, or evaluate its snapshot again"},
+		"unknown": {`"schema_version": "1"`, `"schema_version": "2"`, `schema_version "2" is not one this cmkcheck reads (it reads "1"`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Verify(bytes.Replace(orig, []byte(tc.old), []byte(tc.new), 1))
+			require.Error(t, err)
+			assert.NotErrorAs(t, err, new(*VerifyError), "not a claim judged again: the file is not read")
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
 }

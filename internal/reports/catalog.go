@@ -18,7 +18,12 @@ import (
 // Version 5: every check asks the key policy, grants and IAM together;
 // CMK-ADM-4 judges the key policy without IAM; CMK-USR-1 fails on any
 // unchosen user of the key (issue 20).
-const catalogVersion = "6"
+// Version 7: the results file names its format (schema_version, issue 22).
+const catalogVersion = "7"
+
+// lastUnversionedCatalog is the last catalog whose results files had no
+// schema_version.
+const lastUnversionedCatalog = "6"
 
 // CatalogRecord names the catalog a run was judged by.
 type CatalogRecord struct {

@@ -13,9 +13,15 @@ import (
 	"github.com/aep-cmk/cmkcheck/internal/keystate"
 )
 
+// SchemaVersion names the results file's format, its first member:
+// docs/schemas/results.schema.json describes version "1". Change it with
+// any change of the file's members, with that schema.
+const SchemaVersion = "1"
+
 // runFile is the results file. Its Snapshot shadows Run's: it is written
 // by hand after the rest (see appendSnapshot) and read back verbatim.
 type runFile struct {
+	SchemaVersion string `json:"schema_version"`
 	Run
 	Snapshot json.RawMessage `json:"snapshot,omitempty"`
 }
@@ -43,7 +49,7 @@ func WriteResults(w io.Writer, run *Run) error {
 	if err != nil {
 		return fmt.Errorf("results file: %w", err)
 	}
-	f := runFile{Run: *r}
+	f := runFile{SchemaVersion: SchemaVersion, Run: *r}
 	f.SnapshotSHA256 = nil
 	if len(r.Snapshot) > 0 {
 		if f.SnapshotSHA256, err = SnapshotDigests(r.Snapshot); err != nil {
@@ -166,6 +172,9 @@ func decodeResults(data []byte) (*runFile, error) {
 	if len(data) > MaxResultsSize {
 		return nil, fmt.Errorf("the file is larger than %d bytes", MaxResultsSize)
 	}
+	if err := checkSchemaVersion(data); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var f runFile
@@ -179,6 +188,38 @@ func decodeResults(data []byte) (*runFile, error) {
 		return nil, errors.New("results is missing")
 	}
 	return &f, nil
+}
+
+// checkSchemaVersion refuses a file of another format before its members
+// are read, so that a newer file is named as such rather than by its
+// first unknown member. What is no results file at all (not a JSON object,
+// or one without results, like a snapshot) passes here: the strict
+// decoding says what is wrong with it.
+func checkSchemaVersion(data []byte) error {
+	var head struct {
+		SchemaVersion json.RawMessage `json:"schema_version"`
+		Results       json.RawMessage `json:"results"`
+	}
+	if !bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte("{")) || json.Unmarshal(data, &head) != nil {
+		return nil
+	}
+	if head.SchemaVersion == nil && head.Results == nil {
+		return nil
+	}
+	if head.SchemaVersion == nil || string(head.SchemaVersion) == "null" {
+		// Every file without one was written under catalog 6 or before,
+		// which this build's checks no longer repeat (catalog.go): it
+		// could not verify as it was judged, so it is not read at all.
+		return fmt.Errorf("schema_version is missing: the file was written by a cmkcheck from before results files named their format (catalog %s or earlier); read and verify it with the cmkcheck that wrote it, or evaluate its snapshot again (cmkcheck evaluate --snapshot FILE --results NEW)", lastUnversionedCatalog)
+	}
+	var v string
+	if json.Unmarshal(head.SchemaVersion, &v) != nil {
+		return fmt.Errorf("schema_version must be a string (%q), not %s", SchemaVersion, head.SchemaVersion)
+	}
+	if v != SchemaVersion {
+		return fmt.Errorf("schema_version %q is not one this cmkcheck reads (it reads %q, docs/schemas/results.schema.json): read the file with the cmkcheck that wrote it", v, SchemaVersion)
+	}
+	return nil
 }
 
 // checkDigests holds the snapshot's members to the sha256 the file gives

@@ -76,27 +76,31 @@ func TestReadResultsRejects(t *testing.T) {
 	}
 
 	for name, tc := range map[string]struct{ input, want string }{
-		"empty":                {"", "the file is empty"},
-		"not JSON":             {"hello", "not valid JSON at byte 1"},
-		"YAML":                 {"run_id: x\n", "not valid JSON"},
-		"truncated":            {valid[:len(valid)/2], "truncated"},
-		"array":                {"[]", "must hold one JSON object, not a JSON array"},
-		"null":                 {"null", "results is missing"},
-		"no results":           {`{"run_id": "x"}`, "results is missing"},
-		"trailing data":        {valid + "{}", "unexpected data after the results object"},
-		"unknown field":        {replace(`"run_id"`, `"surprise": 1, "run_id"`), `unknown field "surprise"`},
-		"unknown result field": {replace(`"id": "CMK-CFG-1"`, `"id": "CMK-CFG-1", "extra": true`), `unknown field "extra"`},
-		"number for string":    {replace(`"run_id": "run-0001"`, `"run_id": 7`), `field "run_id" must be a string, not a JSON number`},
-		"string for object":    {replace(`"target": {`, `"target": "aws", "x": {`), `field "target" must be an object, not a JSON string`},
-		"target with a region": {replace(`"target": {`, `"target": {"region": "eu-west-1", `), "a run record's target is its kind and endpoint only"},
-		"bad time":             {replace(`"start": "2025-03-14T09:26:53Z"`, `"start": "yesterday"`), "yesterday"},
-		"status":               {replace(`"status": "PASS"`, `"status": "OK"`), `status "OK" is not one of`},
-		"verdict tampered":     {replace(`"verdict": "NOT READY"`, `"verdict": "READY"`), "contradicts the results"},
-		"evidence altered":     {replace(`"KeyState": "PendingDeletion"`, `"KeyState": "Enabled"`), `snapshot member "DescribeKey" does not match its sha256`},
-		"digest missing":       {replace(`"snapshot_sha256": {`, `"snapshot_sha256": null, "x": {`), `unknown field "x"`},
-		"digests missing":      {strings.Replace(valid, valid[strings.Index(valid, `"snapshot_sha256": {`):strings.Index(valid, `"snapshot": {`)], "", 1), "snapshot_sha256 is missing"},
-		"an earlier format":    {replace(`"evidence": []`, `"evidence": {}`), "an earlier format"},
-		"profile altered":      {replace(`shield: privacy-security`, `shield: healthcare`), "profile sha256"},
+		"empty":                 {"", "the file is empty"},
+		"not JSON":              {"hello", "not valid JSON at byte 1"},
+		"YAML":                  {"run_id: x\n", "not valid JSON"},
+		"truncated":             {valid[:len(valid)/2], "truncated"},
+		"array":                 {"[]", "must hold one JSON object, not a JSON array"},
+		"null":                  {"null", "results is missing"},
+		"no results":            {`{"schema_version": "1", "run_id": "x"}`, "results is missing"},
+		"no schema_version":     {replace(`"schema_version": "1",`, ``), "schema_version is missing: the file was written by a cmkcheck from before results files named their format (catalog 6 or earlier)"},
+		"null schema_version":   {replace(`"schema_version": "1"`, `"schema_version": null`), "schema_version is missing"},
+		"newer schema_version":  {replace(`"schema_version": "1"`, `"schema_version": "2", "new_member": true`), `schema_version "2" is not one this cmkcheck reads (it reads "1"`},
+		"number schema_version": {replace(`"schema_version": "1"`, `"schema_version": 1`), `schema_version must be a string ("1"), not 1`},
+		"trailing data":         {valid + "{}", "unexpected data after the results object"},
+		"unknown field":         {replace(`"run_id"`, `"surprise": 1, "run_id"`), `unknown field "surprise"`},
+		"unknown result field":  {replace(`"id": "CMK-CFG-1"`, `"id": "CMK-CFG-1", "extra": true`), `unknown field "extra"`},
+		"number for string":     {replace(`"run_id": "run-0001"`, `"run_id": 7`), `field "run_id" must be a string, not a JSON number`},
+		"string for object":     {replace(`"target": {`, `"target": "aws", "x": {`), `field "target" must be an object, not a JSON string`},
+		"target with a region":  {replace(`"target": {`, `"target": {"region": "eu-west-1", `), "a run record's target is its kind and endpoint only"},
+		"bad time":              {replace(`"start": "2025-03-14T09:26:53Z"`, `"start": "yesterday"`), "yesterday"},
+		"status":                {replace(`"status": "PASS"`, `"status": "OK"`), `status "OK" is not one of`},
+		"verdict tampered":      {replace(`"verdict": "NOT READY"`, `"verdict": "READY"`), "contradicts the results"},
+		"evidence altered":      {replace(`"KeyState": "PendingDeletion"`, `"KeyState": "Enabled"`), `snapshot member "DescribeKey" does not match its sha256`},
+		"digest missing":        {replace(`"snapshot_sha256": {`, `"snapshot_sha256": null, "x": {`), `unknown field "x"`},
+		"digests missing":       {strings.Replace(valid, valid[strings.Index(valid, `"snapshot_sha256": {`):strings.Index(valid, `"snapshot": {`)], "", 1), "snapshot_sha256 is missing"},
+		"an earlier format":     {replace(`"evidence": []`, `"evidence": {}`), "an earlier format"},
+		"profile altered":       {replace(`shield: privacy-security`, `shield: healthcare`), "profile sha256"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			run, err := ReadResults(strings.NewReader(tc.input))
@@ -119,9 +123,9 @@ func FuzzReadResults(f *testing.F) {
 	// Small seeds only: Go's fuzzer all but stalls on inputs the size of
 	// a real results file (tens of KB); FuzzVerifyEdits edits one instead.
 	f.Add(b.Bytes())
-	f.Add([]byte(`{"run_id":"x","results":[],"target":{"kind":"aws"},"verdict":"READY","profile":{"content":"","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}}`))
-	f.Add([]byte(`{"results":[{"evidence":{"a":1}}]}`))
-	f.Add([]byte(`{"run_id":"x","results":[],"target":{"kind":"snapshot"},"verdict":"READY","profile":{"content":"","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","canonical":"max_rotation_period_days: 365\n"},"catalog":{"version":"1","sha256":""},"snapshot":{}}`))
+	f.Add([]byte(`{"schema_version":"1","run_id":"x","results":[],"target":{"kind":"aws"},"verdict":"READY","profile":{"content":"","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}}`))
+	f.Add([]byte(`{"schema_version":"1","results":[{"evidence":{"a":1}}]}`))
+	f.Add([]byte(`{"schema_version":"1","run_id":"x","results":[],"target":{"kind":"snapshot"},"verdict":"READY","profile":{"content":"","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","canonical":"max_rotation_period_days: 365\n"},"catalog":{"version":"1","sha256":""},"snapshot":{}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		run, err := ReadResults(bytes.NewReader(data))
 		if err != nil {
