@@ -29,13 +29,14 @@ test: deps lint
 
 ACTIONLINT = github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 # The second vet covers the cmkcheck build that may start LocalStack (-tags testcontainers).
-# cfn-lint (pinned, in a venv under ~/.cache/cmkcheck) lints the reference template.
+# cfn-lint (pinned, in a venv under ~/.cache/cmkcheck) lints the reference template
+# and the fleet member role's StackSet template.
 lint:
 	$(GO) vet ./...
 	$(GO) vet -tags testcontainers ./cmd/...
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
-	scripts/cfn-lint.sh examples/cloudformation/aep-cmk.yaml
+	scripts/cfn-lint.sh examples/cloudformation/aep-cmk.yaml examples/iam/cloudformation/cmkcheck-audit-role.yaml
 
 test-localstack:
 	scripts/localstack.sh start
