@@ -17,10 +17,14 @@ audit: deps
 	$(GO) run ./cmd/cmkcheck audit --target embedded --profile $(PROFILE) --out $(OUT)
 
 # Everything CI runs: vet, unit and suite tests on the embedded emulator, the
-# JUnit schema check, the policyuniverse differential, the suites against a
-# native LocalStack, short fuzzing.
+# JUnit schema check, the SARIF, OCSF and OSCAL validators (pinned in a venv
+# under ~/.cache/cmkcheck by scripts/format-validators.sh), the policyuniverse
+# differential, the suites against a native LocalStack, short fuzzing. The
+# validators' install failing stops here: an empty CMK_FORMAT_PYTHON would
+# let the format tests skip.
 test: deps lint
-	CMK_DIFFERENTIAL=1 CMK_JUNIT_XSD="$$(scripts/junit-schema.sh)" $(GO) test -count=1 ./...
+	formats="$$(scripts/format-validators.sh)" && \
+		CMK_DIFFERENTIAL=1 CMK_JUNIT_XSD="$$(scripts/junit-schema.sh)" CMK_FORMAT_PYTHON="$$formats" $(GO) test -count=1 ./...
 	$(MAKE) test-localstack
 	$(MAKE) fuzz-short
 
