@@ -2,6 +2,7 @@ package reports
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -194,4 +195,29 @@ func TestFleetFormats(t *testing.T) {
 	formatcheck.Validate(t, python, "sarif", paths.SARIF)
 	formatcheck.Validate(t, python, "ocsf", paths.OCSF)
 	formatcheck.Validate(t, python, "oscal-results", "--catalog", catalog, paths.OSCAL)
+}
+
+// The cost of the formats in a fleet, per key: a key's Prepare and Add
+// with and without them (go test -bench FleetKey -benchmem).
+func BenchmarkFleetKey(b *testing.B) {
+	for _, name := range []string{"index only", "with formats"} {
+		b.Run(name, func(b *testing.B) {
+			dir := b.TempDir()
+			meta := IndexMeta{RunID: "bench", Start: time.Now(), Target: keystate.TargetFacts{Kind: "embedded"}}
+			if name == "with formats" {
+				meta.Formats = formatPaths(dir, "bench")
+			}
+			x, err := NewIndex(dir, meta)
+			require.NoError(b, err)
+			defer x.Abort()
+			run := sampleRun(b)
+			require.NoError(b, x.Place(IndexPlace{Place: 0, Account: "111122223333", Region: "us-east-1", Keys: b.N}))
+			b.ResetTimer()
+			for i := range b.N {
+				k := IndexKey{Place: 0, Seq: i, Account: "111122223333", Region: "us-east-1", Selected: fmt.Sprint("k", i),
+					KeyARN: fmt.Sprint("arn:aws:kms:us-east-1:111122223333:key/k", i), Verdict: run.Verdict}
+				require.NoError(b, x.Key(k, run))
+			}
+		})
+	}
 }

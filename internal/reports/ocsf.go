@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/aep-cmk/cmkcheck/internal/awsid"
 	"github.com/aep-cmk/cmkcheck/internal/checks"
@@ -117,11 +118,12 @@ func ocsfWrap(FormatsMeta, string) (head, tail []byte, err error) {
 	return []byte("["), []byte("]\n"), nil
 }
 
-// standard names the requirements the findings are of.
-func standard() string {
+// standard names the requirements the findings are of: this build's
+// catalog, whose fingerprint is computed once, not once a finding.
+var standard = sync.OnceValue(func() string {
 	c := Catalog()
 	return fmt.Sprintf("Adobe Experience Platform customer managed key requirements (cmkcheck catalog %s, sha256 %s)", c.Version, c.SHA256)
-}
+})
 
 // ocsfItems are a key's findings, one per check.
 func ocsfItems(j Judged) ([][]byte, error) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/owenrumney/go-sarif/v2/sarif"
 
@@ -102,12 +103,18 @@ func helpMarkdown(c checks.Check) string {
 		c.Remediation.Console, strings.TrimSpace(c.Remediation.CLI))
 }
 
-// sarifItems are a key's results: its FAIL, WARN and ERROR.
-func sarifItems(j Judged) ([][]byte, error) {
+// ruleIndex is each requirement's place among the rules.
+var ruleIndex = sync.OnceValue(func() map[string]int {
 	index := map[string]int{}
 	for i, c := range checks.Catalog() {
 		index[c.ID] = i
 	}
+	return index
+})
+
+// sarifItems are a key's results: its FAIL, WARN and ERROR.
+func sarifItems(j Judged) ([][]byte, error) {
+	index := ruleIndex()
 	r := j.Run
 	var out [][]byte
 	for _, res := range r.Results {
