@@ -18,12 +18,13 @@ audit: deps
 
 # Everything CI runs: vet, unit and suite tests on the embedded emulator, the
 # JUnit schema check, the JSON Schemas of docs/schemas checked by
-# check-jsonschema (an install that fails stops here, rather than skipping
-# the check), the policyuniverse differential, the suites against a native
-# LocalStack, short fuzzing.
+# check-jsonschema, the SARIF, OCSF and OSCAL validators (pinned in a venv
+# under ~/.cache/cmkcheck by scripts/format-validators.sh), the policyuniverse
+# differential, the suites against a native LocalStack, short fuzzing. A
+# validator's install failing stops here, rather than letting its tests skip.
 test: deps lint
-	cjs="$$(scripts/check-jsonschema.sh)" && \
-	CMK_DIFFERENTIAL=1 CMK_JUNIT_XSD="$$(scripts/junit-schema.sh)" CMK_CHECK_JSONSCHEMA="$$cjs" $(GO) test -count=1 ./...
+	cjs="$$(scripts/check-jsonschema.sh)" && formats="$$(scripts/format-validators.sh)" && \
+		CMK_DIFFERENTIAL=1 CMK_JUNIT_XSD="$$(scripts/junit-schema.sh)" CMK_CHECK_JSONSCHEMA="$$cjs" CMK_FORMAT_PYTHON="$$formats" $(GO) test -count=1 ./...
 	$(MAKE) test-localstack
 	$(MAKE) fuzz-short
 

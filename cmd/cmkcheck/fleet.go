@@ -110,7 +110,9 @@ func fleetAudit(ctx context.Context, f *auditFlags, fs *flag.FlagSet, stdout, st
 	if kind == "" {
 		kind = keystate.KindEmbedded
 	}
-	w, err := fleet.NewReports(out.dir, fleet.Meta(runID, o, in.KeysFile, keystate.TargetFacts{Kind: kind, Endpoint: opener.LocalStackEndpoint}))
+	meta := fleet.Meta(runID, o, in.KeysFile, keystate.TargetFacts{Kind: kind, Endpoint: opener.LocalStackEndpoint})
+	meta.Formats = out.formats // one file per format for the whole fleet
+	w, err := fleet.NewReports(out.dir, meta)
 	if err != nil {
 		return fail(err)
 	}
@@ -141,6 +143,11 @@ func fleetAudit(ctx context.Context, f *auditFlags, fs *flag.FlagSet, stdout, st
 		return exitUsage, true
 	}
 	fmt.Fprintf(stderr, "index:    %s\njson:     %s\njunit:    %s\n", paths.Markdown, paths.JSON, paths.JUnit)
+	for _, p := range []string{out.formats.SARIF, out.formats.OCSF, out.formats.OSCAL} {
+		if p != "" {
+			fmt.Fprintln(stderr, "wrote", p)
+		}
+	}
 	if sh := sum.Shard; sh != nil && sum.Keys == 0 && sum.PlaceErrors == 0 {
 		// Normal in a matrix with more shards than places: not a misuse,
 		// and never READY by itself; merge judges the run.

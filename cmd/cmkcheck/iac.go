@@ -241,7 +241,11 @@ func (o outputs) writeIaC(sr *iacRun, stdout, stderr io.Writer) error {
 		}
 		inDir = append(inDir, indexFiles...)
 	}
-	if err := o.save(named, inDir, stderr); err != nil {
+	judged := make([]reports.Judged, len(sr.runs))
+	for i, k := range sr.keys {
+		judged[i] = reports.Judged{Run: sr.runs[i], Origin: &reports.Origin{File: k.File, Name: k.Name, Line: k.Line}}
+	}
+	if err := o.save(named, inDir, stderr, judged, reports.MetaOf(sr.runs...)); err != nil {
 		return err
 	}
 	if o.dir != "" {

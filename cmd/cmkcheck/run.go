@@ -68,7 +68,7 @@ func subcommands() []command {
 		{
 			name: "evaluate",
 			synopsis: []string{
-				"--snapshot FILE [--profile FILE] [--baseline FILE] [--format text|json] [--junit FILE] [--markdown FILE] [--results FILE]",
+				"--snapshot FILE [--profile FILE] [--baseline FILE] [--format text|json] [--junit FILE] [--markdown FILE] [--results FILE] [--sarif FILE] [--ocsf FILE] [--oscal FILE]",
 				"--cloudformation TEMPLATE [--parameters FILE] [--parameter NAME=VALUE ...] [--account ID] [--region R] [--profile FILE] [--out DIR] ...",
 				"--terraform-plan PLAN.json [--account ID] [--region R] [--profile FILE] [--out DIR] ...",
 			},
@@ -114,7 +114,7 @@ func subcommands() []command {
 		{
 			name: "audit",
 			synopsis: []string{
-				"[--target embedded|localstack|aws] [--profile FILE] [--key KEY] [--baseline FILE] [--watch] [--out DIR] [--format text|json] [--timeout D] [--save-snapshot FILE]",
+				"[--target embedded|localstack|aws] [--profile FILE] [--key KEY] [--baseline FILE] [--watch] [--out DIR] [--format text|json] [--timeout D] [--save-snapshot FILE] [--sarif FILE] [--ocsf FILE] [--oscal FILE]",
 				"--all | --keys FILE [--regions R1,R2] [--accounts FILE | --organization] [--role-arn-template ARN] [--platform-keys-only] [--parallel N] [--progress] [--shard K/N] [--target ...] [--out DIR] ...",
 			},
 			about: "Inspects a live key (or, on an emulator, one it provisions the way the guide's console steps do)\n" +
@@ -141,6 +141,26 @@ func subcommands() []command {
 				return f.run(fs)
 			},
 			operands: true,
+		},
+		{
+			name:     "catalog",
+			synopsis: []string{"--oscal FILE"},
+			about: "Writes the requirement catalog this build judges by as an OSCAL catalog, the one the assessment\n" +
+				"results of --oscal point to (by its UUID, and by the file name " + reports.CatalogFile + ").",
+			flags: func(fs *flag.FlagSet) action {
+				var path string
+				fs.StringVar(&path, "oscal", "", "write the OSCAL catalog to `FILE`")
+				return func(_ context.Context, _, stderr io.Writer, _ func(string) string) int {
+					if path == "" {
+						return failed(stderr, usagef("catalog needs --oscal FILE, the file to write the OSCAL catalog to"))
+					}
+					if err := writeCatalog(path); err != nil {
+						return failed(stderr, err)
+					}
+					fmt.Fprintln(stderr, "wrote", path)
+					return exitReady
+				}
+			},
 		},
 		{
 			name:     "version",
@@ -341,6 +361,16 @@ type outputs struct {
 	// summary is the GitHub Actions job summary file (GITHUB_STEP_SUMMARY)
 	// the verdict and results table are appended to; "" for none.
 	summary string
+	// formats are the SARIF, OCSF and OSCAL files asked for.
+	formats reports.FormatPaths
+}
+
+// formatFlags are the files other tools read: code scanning, Security Hub
+// and Security Lake, an auditor's system of record.
+func (o *outputs) formatFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.formats.SARIF, "sarif", "", "write the FAIL, WARN and ERROR results as SARIF 2.1.0 (GitHub code scanning) to `FILE`")
+	fs.StringVar(&o.formats.OCSF, "ocsf", "", "write an OCSF Compliance Finding per check (Security Hub, Security Lake) to `FILE`")
+	fs.StringVar(&o.formats.OSCAL, "oscal", "", "write OSCAL assessment results (the catalog: cmkcheck catalog --oscal) to `FILE`")
 }
 
 func (o *outputs) flags(fs *flag.FlagSet) {
@@ -395,7 +425,7 @@ func (o outputs) write(run *reports.Run, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	if err := o.save(named, inDir, stderr); err != nil {
+	if err := o.save(named, inDir, stderr, []reports.Judged{{Run: run}}, reports.MetaOf(run)); err != nil {
 		return err
 	}
 	if err := reports.AppendStepSummary(o.summary, run); err != nil {
@@ -411,10 +441,11 @@ func (o outputs) write(run *reports.Run, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// save writes the files asked for by name and those that go into --out,
-// all of them or none (a run that fails part-way leaves nothing
-// whole-looking), and says which were written by name.
-func (o outputs) save(named, inDir []reports.File, stderr io.Writer) error {
+// save writes the files asked for by name, the formats of the judged
+// keys, and those that go into --out, all of them or none (a run that
+// fails part-way leaves nothing whole-looking), and says which were
+// written by name.
+func (o outputs) save(named, inDir []reports.File, stderr io.Writer, keys []reports.Judged, meta reports.FormatsMeta) error {
 	files := named
 	if o.dir != "" {
 		if err := os.MkdirAll(o.dir, 0o755); err != nil {
@@ -422,11 +453,16 @@ func (o outputs) save(named, inDir []reports.File, stderr io.Writer) error {
 		}
 		files = append(slices.Clip(named), inDir...)
 	}
-	if err := reports.WriteFiles(files...); err != nil {
+	if err := reports.WriteFormats(o.formats, meta, keys, files...); err != nil {
 		return err
 	}
 	for _, f := range named {
 		fmt.Fprintln(stderr, "wrote", f.Path)
+	}
+	for _, p := range []string{o.formats.SARIF, o.formats.OCSF, o.formats.OSCAL} {
+		if p != "" {
+			fmt.Fprintln(stderr, "wrote", p)
+		}
 	}
 	return nil
 }
@@ -652,6 +688,7 @@ func (f *snapshotFlags) define(fs *flag.FlagSet) {
 
 func (f *evaluateFlags) define(fs *flag.FlagSet) {
 	f.out.flags(fs)
+	f.out.formatFlags(fs)
 	fs.StringVar(&f.out.results, "results", "", "write the results file (JSON) to `FILE` (of one key: a template or plan of several needs --out)")
 	fs.StringVar(&f.profilePath, "profile", "", "the profile `FILE` (YAML)")
 	f.snapshot.define(fs)

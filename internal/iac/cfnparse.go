@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -22,6 +23,9 @@ import (
 type object struct {
 	keys []string
 	vals map[string]any
+	// lines are the template lines the keys are written on (1-based; a
+	// mapping built in evaluation has none): SARIF points a result at them.
+	lines map[string]int
 }
 
 func newObject() *object { return &object{vals: map[string]any{}} }
@@ -31,6 +35,23 @@ func (o *object) set(k string, v any) {
 		o.keys = append(o.keys, k)
 	}
 	o.vals[k] = v
+}
+
+// setAt is set for a key read from the template's line.
+func (o *object) setAt(k string, v any, line int) {
+	o.set(k, v)
+	if o.lines == nil {
+		o.lines = map[string]int{}
+	}
+	o.lines[k] = line
+}
+
+// line is the template line k is written on, 0 when not known.
+func (o *object) line(k string) int {
+	if o == nil {
+		return 0
+	}
+	return o.lines[k]
 }
 
 // val is the value of k, nil when absent or when o itself is nil (a
@@ -126,7 +147,13 @@ func parseTemplate(data []byte) (*object, error) {
 func parseJSON(data []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	v, err := jsonValue(dec, 0)
+	j := &jsonReader{dec: dec}
+	for i, c := range data {
+		if c == '\n' {
+			j.newlines = append(j.newlines, int64(i))
+		}
+	}
+	v, err := j.value(0)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +166,20 @@ func parseJSON(data []byte) (any, error) {
 // maxDepth bounds nesting in templates and in their evaluation.
 const maxDepth = 64
 
-func jsonValue(dec *json.Decoder, depth int) (any, error) {
+// jsonReader reads a JSON template, noting the line of each key.
+type jsonReader struct {
+	dec      *json.Decoder
+	newlines []int64 // offsets of the template's newlines
+}
+
+// line is the line of the byte at offset off.
+func (j *jsonReader) line(off int64) int {
+	n, _ := slices.BinarySearch(j.newlines, off)
+	return n + 1
+}
+
+func (j *jsonReader) value(depth int) (any, error) {
+	dec := j.dec
 	if depth > maxDepth {
 		return nil, fmt.Errorf("nested more than %d levels deep", maxDepth)
 	}
@@ -161,18 +201,19 @@ func jsonValue(dec *json.Decoder, depth int) (any, error) {
 				if _, dup := o.vals[k]; dup {
 					return nil, fmt.Errorf("key %q appears twice in one object", k)
 				}
-				v, err := jsonValue(dec, depth+1)
+				line := j.line(dec.InputOffset() - 1) // the key's closing quote
+				v, err := j.value(depth + 1)
 				if err != nil {
 					return nil, err
 				}
-				o.set(k, v)
+				o.setAt(k, v, line)
 			}
 			_, err := dec.Token()
 			return o, err
 		case '[':
 			list := []any{}
 			for dec.More() {
-				v, err := jsonValue(dec, depth+1)
+				v, err := j.value(depth + 1)
 				if err != nil {
 					return nil, err
 				}
@@ -266,7 +307,7 @@ func (c *yamlConverter) plain(n *yaml.Node, depth int) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			o.set(kn.Value, v)
+			o.setAt(kn.Value, v, kn.Line)
 		}
 		return o, nil
 	case yaml.SequenceNode:

@@ -129,7 +129,12 @@ func ReadCloudFormation(file string, data []byte, opts Options) ([]*Key, error) 
 		for _, s := range r.skipped {
 			notes = append(notes, "not judged: "+s)
 		}
-		keys = append(keys, d.key(keystate.KindCloudFormation, file, id, notes))
+		k := d.key(keystate.KindCloudFormation, file, id, notes)
+		k.line, k.aliasLine = t.resources.line(id), r.aliasLines[id]
+		if props, ok := t.resources.vals[id].(*object).val("Properties").(*object); ok {
+			k.propLines = props.lines
+		}
+		keys = append(keys, k)
 	}
 	return keys, nil
 }
@@ -286,6 +291,8 @@ type cfnReader struct {
 	decl      map[string]*declared
 	notes     map[string][]string
 	skipped   []string
+	// aliasLines is the line of the first alias resource of each key.
+	aliasLines map[string]int
 }
 
 func (r *cfnReader) note(id, s string) {
@@ -526,6 +533,12 @@ func (r *cfnReader) alias(id string, res *object) error {
 			continue
 		}
 		d.aliases = append(d.aliases, s)
+		if r.aliasLines == nil {
+			r.aliasLines = map[string]int{}
+		}
+		if _, seen := r.aliasLines[k]; !seen {
+			r.aliasLines[k] = r.t.resources.line(id)
+		}
 	}
 	return nil
 }

@@ -84,6 +84,48 @@ type Key struct {
 
 	answers map[string]json.RawMessage
 	unknown map[string][]string // member -> why it cannot be known yet
+
+	// The template lines of the key's resource, of its properties and of
+	// its first alias resource; none for a plan (see Line).
+	line, aliasLine int
+	propLines       map[string]int
+}
+
+// cfnProperty is the AWS::KMS::Key property each answer of a template's
+// key comes from, by member and pointer ("" for the member as a whole).
+var cfnProperty = map[string]map[string]string{
+	keystate.DescribeKey: {
+		"/KeyMetadata/KeySpec": "KeySpec", "/KeyMetadata/CustomerMasterKeySpec": "KeySpec", "/KeyMetadata/KeyUsage": "KeyUsage",
+		"/KeyMetadata/MultiRegion": "MultiRegion", "/KeyMetadata/Description": "Description", "/KeyMetadata/Origin": "Origin",
+		"/KeyMetadata/Enabled": "Enabled", "/KeyMetadata/KeyState": "Enabled",
+	},
+	keystate.GetKeyPolicy:         {"": "KeyPolicy"},
+	keystate.GetKeyRotationStatus: {"": "EnableKeyRotation", "/RotationPeriodInDays": "RotationPeriodInDays"},
+	keystate.ListResourceTags:     {"": "Tags"},
+}
+
+// Line is the template line an answer of the key comes from: the line of
+// the property it is read from (EnableKeyRotation for the rotation status),
+// of the key's first alias resource for its aliases, else the key
+// resource's own line, where the missing property would go. 0 for a key of
+// a Terraform plan, whose JSON is not what its authors edit: its resource
+// address names it.
+func (k *Key) Line(member, pointer string) int {
+	if k.line == 0 {
+		return 0
+	}
+	if member == keystate.ListAliases && k.aliasLine > 0 {
+		return k.aliasLine
+	}
+	props := cfnProperty[member]
+	name, ok := props[pointer]
+	if !ok {
+		name = props[""]
+	}
+	if l := k.propLines[name]; name != "" && l > 0 {
+		return l
+	}
+	return k.line
 }
 
 // Source names the key for reports: the file and the logical ID or address.

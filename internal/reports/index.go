@@ -40,6 +40,9 @@ type IndexMeta struct {
 	// cmkcheck merge made of the shards'.
 	Shard  *IndexShard  `json:"shard,omitempty"`
 	Merged *IndexMerged `json:"merged,omitempty"`
+	// Formats are the SARIF, OCSF and OSCAL files of the whole fleet,
+	// written with the index; not part of it.
+	Formats FormatPaths `json:"-"`
 }
 
 // IndexShard says which part of a split run an index covers.
@@ -173,6 +176,8 @@ type Index struct {
 	places        map[int]IndexPlace
 	early         map[[2]int]IndexKey
 	placesSeen    int
+
+	formats *Formats // nil: none asked for
 }
 
 // part is a temporary file an index section is streamed into.
@@ -221,6 +226,10 @@ func NewIndex(dir string, meta IndexMeta) (*Index, error) {
 		return nil, fmt.Errorf("fleet index: create report directory: %w", err)
 	}
 	x := &Index{dir: dir, meta: meta, places: map[int]IndexPlace{}, early: map[[2]int]IndexKey{}}
+	var err error
+	if x.formats, err = NewFormats(meta.Formats); err != nil {
+		return nil, fmt.Errorf("fleet index: %w", err)
+	}
 	for _, p := range []struct {
 		to   **part
 		name string
@@ -237,6 +246,7 @@ func NewIndex(dir string, meta IndexMeta) (*Index, error) {
 }
 
 func (x *Index) removeParts() {
+	x.formats.Remove()
 	for _, p := range []*part{x.keysMD, x.placesMD, x.keysJSON, x.placesJSON, x.leftJSON, x.suites} {
 		if p != nil {
 			p.remove()
@@ -285,6 +295,16 @@ func (x *Index) Place(p IndexPlace) error {
 		if err := x.writeSuite(listingSuite(p, x.meta.Start)); err != nil {
 			return err
 		}
+		items, err := x.formats.RenderUnaudited(Unaudited{Name: fmt.Sprintf("account %s, region %s", orDash(p.Account), orDash(p.Region)),
+			Account: p.Account, Region: p.Region, Why: p.Error, When: x.meta.Start})
+		if err != nil {
+			return err
+		}
+		if items != nil {
+			if err := x.formats.Add(items); err != nil {
+				return err
+			}
+		}
 	}
 	return x.flush()
 }
@@ -296,6 +316,7 @@ type PreparedKey struct {
 	suite                 []byte
 	tests, failures, errs int
 	time                  float64
+	items                 *KeyItems // the key's SARIF, OCSF and OSCAL items
 }
 
 // Prepare writes one audited key's results file (with the evidence and
@@ -326,9 +347,20 @@ func (x *Index) Prepare(k IndexKey, run *Run) (*PreparedKey, error) {
 		if s, err = fleetSuiteOf(r, k.Results); err != nil {
 			return nil, fmt.Errorf("fleet index: key %s: %w", k.Selected, err)
 		}
+		if pk.items, err = x.formats.Render(Judged{Run: r}); err != nil {
+			return nil, fmt.Errorf("fleet index: key %s: %w", k.Selected, err)
+		}
 		pk.time = duration(r)
 	case run == nil:
 		s = keyErrorSuite(k, x.meta.Start)
+		name := k.KeyARN
+		if name == "" {
+			name = k.Selected
+		}
+		var err error
+		if pk.items, err = x.formats.RenderUnaudited(Unaudited{Name: name, Account: k.Account, Region: k.Region, Why: k.Error, When: x.meta.Start}); err != nil {
+			return nil, fmt.Errorf("fleet index: key %s: %w", k.Selected, err)
+		}
 	}
 	if run == nil || !k.LeftOut {
 		out, err := suiteXML(s)
@@ -356,6 +388,11 @@ func (x *Index) Add(pk *PreparedKey) error {
 		x.junitErrors += pk.errs
 		x.junitTime += pk.time
 		if _, err := x.suites.w.Write(pk.suite); err != nil {
+			return err
+		}
+	}
+	if pk.items != nil {
+		if err := x.formats.Add(pk.items); err != nil {
 			return err
 		}
 	}
@@ -646,10 +683,13 @@ func (x *Index) Close(sum IndexSummary) (IndexPaths, error) {
 		JSON:     filepath.Join(x.dir, IndexName+".json"),
 		JUnit:    filepath.Join(x.dir, IndexName+".junit.xml"),
 	}
-	err := WriteFiles(
-		File{paths.Markdown, func(w io.Writer) error { return x.writeMarkdown(w, sum) }},
-		File{paths.JSON, func(w io.Writer) error { return x.writeJSON(w, sum) }},
-		File{paths.JUnit, x.writeJUnit})
+	m := x.meta
+	files := append([]File{
+		{paths.Markdown, func(w io.Writer) error { return x.writeMarkdown(w, sum) }},
+		{paths.JSON, func(w io.Writer) error { return x.writeJSON(w, sum) }},
+		{paths.JUnit, x.writeJUnit},
+	}, x.formats.Files(FormatsMeta{RunID: m.RunID, Start: m.Start, End: sum.End, ToolVersion: m.ToolVersion, Commit: m.Commit, Verdict: sum.Verdict})...)
+	err := WriteFiles(files...)
 	if err != nil {
 		return IndexPaths{}, fmt.Errorf("fleet index: %w", err)
 	}
