@@ -105,7 +105,8 @@ func fleetAudit(ctx context.Context, f *auditFlags, fs *flag.FlagSet, stdout, st
 	if err != nil {
 		return fail(err)
 	}
-	o.Sink = w
+	warns := &warnSink{Reports: w}
+	o.Sink = warns
 	prog := newProgressLine(stderr, ff.progress)
 	o.Progress = prog.update
 	sum, err := fleet.Run(ctx, o)
@@ -133,10 +134,7 @@ func fleetAudit(ctx context.Context, f *auditFlags, fs *flag.FlagSet, stdout, st
 	}
 	fmt.Fprintf(stderr, "index:    %s\njson:     %s\njunit:    %s\n", paths.Markdown, paths.JSON, paths.JUnit)
 	printFleet(stdout, out.format, sum, paths)
-	if sum.Verdict() == "READY" {
-		return exitReady, true
-	}
-	return exitNotReady, true
+	return warns.exit(out.failOn, sum, stderr), true
 }
 
 func fleetRunID(t time.Time) string {
