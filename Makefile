@@ -6,7 +6,7 @@ PROFILE   ?= fixtures/profiles/aep-example.yaml
 OUT       ?= out
 FUZZTIME  ?= 10s
 
-.PHONY: audit test test-unit test-localstack test-differential fuzz-short fuzz bench bench-fleet bench-vs-prowler deps lint clean
+.PHONY: audit dist test test-unit test-localstack test-differential fuzz-short fuzz bench bench-fleet bench-vs-prowler deps lint clean
 
 deps:
 	$(GO) mod download
@@ -15,6 +15,13 @@ deps:
 # console steps do, inspects it read-only, writes the reports, prints the verdict.
 audit: deps
 	$(GO) run ./cmd/cmkcheck audit --target embedded --profile $(PROFILE) --out $(OUT)
+
+# The release binaries: linux, darwin and windows on amd64 and arm64, built with
+# -trimpath and the version, commit and date stamped into internal/buildinfo
+# (VERSION, COMMIT, DATE; by default from git: scripts/dist.sh), into dist/ with
+# dist/SHA256SUMS. The release workflow runs this on a tag.
+dist:
+	GO=$(GO) scripts/dist.sh dist
 
 # Everything CI runs: vet, unit and suite tests on the embedded emulator, the
 # JUnit schema check, the policyuniverse differential, the suites against a
