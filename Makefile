@@ -33,13 +33,16 @@ test: deps lint
 
 ACTIONLINT = github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 # The second vet covers the cmkcheck build that may start LocalStack (-tags testcontainers).
-# cfn-lint (pinned, in a venv under ~/.cache/cmkcheck) lints the reference template.
+# cfn-lint (pinned, in a venv under ~/.cache/cmkcheck) lints the reference template;
+# zizmor (likewise) audits the workflows for unpinned actions, broad permissions,
+# template injection and persisted credentials.
 lint:
 	$(GO) vet ./...
 	$(GO) vet -tags testcontainers ./cmd/...
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
 	scripts/cfn-lint.sh examples/cloudformation/aep-cmk.yaml
+	scripts/zizmor.sh .github/workflows/*.yml
 
 test-localstack:
 	scripts/localstack.sh start
