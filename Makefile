@@ -42,12 +42,16 @@ lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
 	scripts/cfn-lint.sh examples/cloudformation/aep-cmk.yaml
-	scripts/zizmor.sh .github/workflows/*.yml
+	scripts/zizmor.sh .github/workflows/*.yml action.yml
 
+# The suites, and cmkcheck's own LocalStack tests (the Action's script, a fleet's
+# --fail-on), against a native LocalStack.
 test-localstack:
 	scripts/localstack.sh start
 	CMK_TARGET=localstack LOCALSTACK_ENDPOINT=http://127.0.0.1:4566 CMK_REPORT_DIR=$(CURDIR)/$(OUT)/localstack \
-		$(GO) test -count=1 -v ./suites/... ./internal/targets/ ; status=$$?; scripts/localstack.sh stop; exit $$status
+		$(GO) test -count=1 -v ./suites/... ./internal/targets/ && \
+	CMK_TARGET=localstack LOCALSTACK_ENDPOINT=http://127.0.0.1:4566 \
+		$(GO) test -count=1 -v -run '^TestLocalStack' ./cmd/cmkcheck/ ; status=$$?; scripts/localstack.sh stop; exit $$status
 
 # The access model against an independent reading of "is this key public?":
 # Netflix's policyuniverse (pinned in scripts/policyuniverse/requirements.txt,
