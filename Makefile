@@ -6,7 +6,7 @@ PROFILE   ?= fixtures/profiles/aep-example.yaml
 OUT       ?= out
 FUZZTIME  ?= 10s
 
-.PHONY: audit test test-unit test-localstack test-differential fuzz-short fuzz bench bench-fleet bench-vs-prowler deps lint clean
+.PHONY: audit dist test test-unit test-localstack test-differential fuzz-short fuzz bench bench-fleet bench-vs-prowler deps lint clean
 
 deps:
 	$(GO) mod download
@@ -15,6 +15,13 @@ deps:
 # console steps do, inspects it read-only, writes the reports, prints the verdict.
 audit: deps
 	$(GO) run ./cmd/cmkcheck audit --target embedded --profile $(PROFILE) --out $(OUT)
+
+# The release binaries: linux, darwin and windows on amd64 and arm64, built with
+# -trimpath and the version, commit and date stamped into internal/buildinfo
+# (VERSION, COMMIT, DATE; by default from git: scripts/dist.sh), into dist/ with
+# dist/SHA256SUMS. The release workflow runs this on a tag.
+dist:
+	GO=$(GO) scripts/dist.sh dist
 
 # Everything CI runs: vet, unit and suite tests on the embedded emulator, the
 # JUnit schema check, the JSON Schemas of docs/schemas checked by
@@ -31,18 +38,26 @@ test: deps lint
 ACTIONLINT = github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 # The second vet covers the cmkcheck build that may start LocalStack (-tags testcontainers).
 # cfn-lint (pinned, in a venv under ~/.cache/cmkcheck) lints the reference template
-# and the fleet member role's StackSet template.
+# and the fleet member role's StackSet template
+# and the fleet member role's StackSet template; zizmor (likewise) audits the
+# workflows for unpinned actions, broad permissions, template injection and
+# persisted credentials.
 lint:
 	$(GO) vet ./...
 	$(GO) vet -tags testcontainers ./cmd/...
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) run $(ACTIONLINT) .github/workflows/*.yml
 	scripts/cfn-lint.sh examples/cloudformation/aep-cmk.yaml examples/iam/cloudformation/cmkcheck-audit-role.yaml
+	scripts/zizmor.sh .github/workflows/*.yml action.yml
 
+# The suites, and cmkcheck's own LocalStack tests (the Action's script, a fleet's
+# --fail-on), against a native LocalStack.
 test-localstack:
 	scripts/localstack.sh start
 	CMK_TARGET=localstack LOCALSTACK_ENDPOINT=http://127.0.0.1:4566 CMK_REPORT_DIR=$(CURDIR)/$(OUT)/localstack \
-		$(GO) test -count=1 -v ./suites/... ./internal/targets/ ; status=$$?; scripts/localstack.sh stop; exit $$status
+		$(GO) test -count=1 -v ./suites/... ./internal/targets/ && \
+	CMK_TARGET=localstack LOCALSTACK_ENDPOINT=http://127.0.0.1:4566 \
+		$(GO) test -count=1 -v -run '^TestLocalStack' ./cmd/cmkcheck/ ; status=$$?; scripts/localstack.sh stop; exit $$status
 
 # The access model against an independent reading of "is this key public?":
 # Netflix's policyuniverse (pinned in scripts/policyuniverse/requirements.txt,

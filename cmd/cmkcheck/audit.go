@@ -43,6 +43,7 @@ func (f *keyFlags) define(fs *flag.FlagSet) {
 func (f *auditFlags) define(fs *flag.FlagSet) {
 	f.out.formatFlag(fs)
 	f.out.formatFlags(fs)
+	f.out.failOn.define(fs)
 	fs.StringVar(&f.out.dir, "out", "out", "write the results file, JUnit and Markdown reports (a fleet: every key's, and the index) into `DIR`")
 	fs.StringVar(&f.target, "target", "", "where the key is: `embedded|localstack|aws` (default: CMK_TARGET, else embedded)")
 	fs.StringVar(&f.profilePath, "profile", "", "the profile `FILE` (default: CMK_PROFILE)")

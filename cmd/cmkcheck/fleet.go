@@ -116,7 +116,8 @@ func fleetAudit(ctx context.Context, f *auditFlags, fs *flag.FlagSet, stdout, st
 	if err != nil {
 		return fail(err)
 	}
-	o.Sink = w
+	warns := &warnSink{Reports: w}
+	o.Sink = warns
 	prog := newProgressLine(stderr, ff.progress)
 	o.Progress = prog.update
 	sum, err := fleet.Run(ctx, o)
@@ -155,10 +156,7 @@ func fleetAudit(ctx context.Context, f *auditFlags, fs *flag.FlagSet, stdout, st
 			sh.Shard, len(sh.Owns), len(sh.Plan))
 	}
 	printFleet(stdout, out.format, sum, paths)
-	if sum.Verdict() == "READY" {
-		return exitReady, true
-	}
-	return exitNotReady, true
+	return warns.exit(out.failOn, sum, stderr), true
 }
 
 // newRunID names a fleet run or a merge: when, what, and a random part.

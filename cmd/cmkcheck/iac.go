@@ -87,7 +87,7 @@ func iacEvaluate(f *evaluateFlags, stdout, stderr io.Writer, getenv func(string)
 	if err := out.writeIaC(sr, stdout, stderr); err != nil {
 		return failed(stderr, err)
 	}
-	return exitFor(sr.verdict)
+	return out.failOn.exit(sr.verdict, stderr, sr.runs...)
 }
 
 // iacCommand judges the template or plan evaluate was given (its

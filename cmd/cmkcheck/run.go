@@ -68,7 +68,7 @@ func subcommands() []command {
 		{
 			name: "evaluate",
 			synopsis: []string{
-				"--snapshot FILE [--profile FILE] [--baseline FILE] [--format text|json] [--junit FILE] [--markdown FILE] [--results FILE] [--sarif FILE] [--ocsf FILE] [--oscal FILE]",
+				"--snapshot FILE [--profile FILE] [--baseline FILE] [--format text|json] [--fail-on error|warn] [--junit FILE] [--markdown FILE] [--results FILE] [--sarif FILE] [--ocsf FILE] [--oscal FILE]",
 				"--cloudformation TEMPLATE [--parameters FILE] [--parameter NAME=VALUE ...] [--account ID] [--region R] [--profile FILE] [--out DIR] ...",
 				"--terraform-plan PLAN.json [--account ID] [--region R] [--profile FILE] [--out DIR] ...",
 			},
@@ -114,7 +114,7 @@ func subcommands() []command {
 		{
 			name: "audit",
 			synopsis: []string{
-				"[--target embedded|localstack|aws] [--profile FILE] [--key KEY] [--baseline FILE] [--watch] [--out DIR] [--format text|json] [--timeout D] [--save-snapshot FILE] [--sarif FILE] [--ocsf FILE] [--oscal FILE]",
+				"[--target embedded|localstack|aws] [--profile FILE] [--key KEY] [--baseline FILE] [--watch] [--out DIR] [--format text|json] [--fail-on error|warn] [--timeout D] [--save-snapshot FILE] [--sarif FILE] [--ocsf FILE] [--oscal FILE]",
 				"--all | --keys FILE [--regions R1,R2] [--accounts FILE | --organization] [--role-arn-template ARN] [--platform-keys-only] [--parallel N] [--progress] [--shard K/N] [--target ...] [--out DIR] ...",
 			},
 			about: "Inspects a live key (or, on an emulator, one it provisions the way the guide's console steps do)\n" +
@@ -227,7 +227,7 @@ func finish(run *reports.Run, out outputs, err error, stdout, stderr io.Writer) 
 	if err := out.write(run, stdout, stderr); err != nil {
 		return failed(stderr, err)
 	}
-	return exitFor(run.Verdict)
+	return out.failOn.exit(run.Verdict, stderr, run)
 }
 
 // failed says why a command could not give a verdict (with the usage for
@@ -252,7 +252,7 @@ func usage() string {
 		}
 	}
 	b.WriteString("  cmkcheck help [COMMAND]   describes every flag\n")
-	b.WriteString("exit status: 0 READY, 1 NOT READY, 2 usage or configuration error")
+	b.WriteString("exit status: 0 READY, 1 NOT READY (with --fail-on warn, also a WARN), 2 usage or configuration error")
 	return b.String()
 }
 
@@ -318,7 +318,11 @@ func printHelp(w io.Writer, c command) {
 		}
 		printFlag(w, f)
 	})
-	fmt.Fprintln(w, "\nexit status: 0 READY, 1 NOT READY, 2 usage or configuration error")
+	warn := ""
+	if fs.Lookup("fail-on") != nil {
+		warn = " (with --fail-on warn, also a WARN)"
+	}
+	fmt.Fprintf(w, "\nexit status: 0 READY, 1 NOT READY%s, 2 usage or configuration error\n", warn)
 }
 
 func printFlag(w io.Writer, f *flag.Flag) {
@@ -361,6 +365,7 @@ type outputs struct {
 	// summary is the GitHub Actions job summary file (GITHUB_STEP_SUMMARY)
 	// the verdict and results table are appended to; "" for none.
 	summary string
+	failOn  failOn // --fail-on of audit and evaluate; "" (report, verify) is error
 	// formats are the SARIF, OCSF and OSCAL files asked for.
 	formats reports.FormatPaths
 }
@@ -689,6 +694,7 @@ func (f *snapshotFlags) define(fs *flag.FlagSet) {
 func (f *evaluateFlags) define(fs *flag.FlagSet) {
 	f.out.flags(fs)
 	f.out.formatFlags(fs)
+	f.out.failOn.define(fs)
 	fs.StringVar(&f.out.results, "results", "", "write the results file (JSON) to `FILE` (of one key: a template or plan of several needs --out)")
 	fs.StringVar(&f.profilePath, "profile", "", "the profile `FILE` (YAML)")
 	f.snapshot.define(fs)
