@@ -128,6 +128,15 @@ func TestActionScript(t *testing.T) {
 		assert.Contains(t, r.log, "building cmkcheck from "+src)
 		assert.True(t, r.resultsWritten)
 	})
+	t.Run("sarif", func(t *testing.T) {
+		r := runAction(t, with("CMKCHECK_BINARY", binary, "CMK_ACTION_PROFILE", strict, "CMK_ACTION_SARIF", "true"))
+		require.Equal(t, 0, r.code, r.log)
+		sarif := filepath.Join(r.out, "cmkcheck.sarif")
+		assert.Contains(t, r.outputs, "sarif="+sarif+"\n", "the upload step is given the file")
+		data, err := os.ReadFile(sarif)
+		require.NoError(t, err, r.log)
+		assert.True(t, strings.Contains(string(data), `"ruleId":"CMK-LBL-2"`), "the WARN is a code-scanning result")
+	})
 	t.Run("fail-on warn", func(t *testing.T) {
 		r := runAction(t, with("CMKCHECK_BINARY", binary, "CMK_ACTION_PROFILE", strict, "CMK_ACTION_FAIL_ON", "warn"))
 		assert.Equal(t, 1, r.code, r.log)
