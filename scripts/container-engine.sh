@@ -7,12 +7,16 @@
 #
 #   scripts/container-engine.sh start   # install if needed, start dockerd, wait until it answers
 #   scripts/container-engine.sh check   # can it run a container? (needs the LocalStack image loaded)
+#   scripts/container-engine.sh status  # exit 0 if this engine answers
+#   scripts/container-engine.sh leftovers  # fail if a container, or a network beside host and none, is left
 #   scripts/container-engine.sh env     # print the DOCKER_HOST line for this engine
 #   scripts/container-engine.sh stop    # stop exactly the dockerd `start` started (idempotent)
 #
 # Environment:
 #   ENGINE_DIR            default .cache/container-engine under the checkout (git-ignored)
 #   ENGINE_START_TIMEOUT  seconds `start` waits for the engine (default 60)
+#   ENGINE_DOCKERD_ARGS   more dockerd flags, e.g. --storage-driver=vfs where the
+#                         kernel has no overlayfs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -65,6 +69,7 @@ cmd_start() {
 		--host "$DOCKER_HOST" \
 		--bridge=none --iptables=false --ip-forward=false --ip-masq=false \
 		--data-root "$DATA_ROOT" --exec-root "$EXEC_ROOT" --pidfile "$PIDFILE" \
+		${ENGINE_DOCKERD_ARGS:-} \
 		>>"$LOG" 2>&1 </dev/null &
 	local launcher=$! t0=$SECONDS
 	while ((SECONDS - t0 < ENGINE_START_TIMEOUT)); do
@@ -101,17 +106,25 @@ cmd_check() {
 }
 
 # Containers left behind (running or not): testcontainers should have
-# removed each it started.
+# removed each it started. Networks beside host and none: a bridge made
+# by something that should have used the host's network.
 cmd_leftovers() {
 	answers || die "no engine answers on $SOCKET"
-	local left
+	local left nets status=0
 	left=$(docker ps -a --format '{{.ID}} {{.Image}} {{.Status}}')
 	if [[ -n $left ]]; then
 		log "containers left behind:"
 		printf '%s\n' "$left" >&2
-		return 1
+		status=1
 	fi
-	log "no container left"
+	nets=$(docker network ls --format '{{.Name}} {{.Driver}}' | grep -Ev '^(host host|none null)$' || true)
+	if [[ -n $nets ]]; then
+		log "networks other than host and none:"
+		printf '%s\n' "$nets" >&2
+		status=1
+	fi
+	((status == 0)) && log "no container and no network left"
+	return $status
 }
 
 cmd_stop() {
@@ -146,6 +159,13 @@ cmd_stop() {
 	if kill -0 "$pid" 2>/dev/null || pgrep -f -- "$EXEC_ROOT" >/dev/null; then
 		die "dockerd (pid $pid) or its containerd still running"
 	fi
+	# dockerd leaves its network namespace bound under the exec root (and,
+	# killed, overlay mounts under the data root): unmounted, deepest
+	# first, so the checkout can be removed.
+	local m
+	for m in $(findmnt -rn -o TARGET | grep -F -- "$ENGINE_DIR/" | sort -r); do
+		umount "$m" || log "could not unmount $m"
+	done
 	rm -f "$PIDFILE"
 	log "stopped"
 }
@@ -154,10 +174,11 @@ case ${1:-} in
 start) cmd_start ;;
 check) cmd_check ;;
 leftovers) cmd_leftovers ;;
+status) answers ;;
 env) echo "DOCKER_HOST=$DOCKER_HOST" ;;
 stop) cmd_stop ;;
 *)
-	sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 	;;
 esac

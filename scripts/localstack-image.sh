@@ -50,8 +50,9 @@ cmd_build() {
 	fi
 	command -v mmdebstrap >/dev/null || {
 		log "installing mmdebstrap"
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q mmdebstrap >&2 ||
-			die "could not install mmdebstrap (apt-get update first?)"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get install -y -q mmdebstrap >&2 || { apt-get update -q >&2 && apt-get install -y -q mmdebstrap >&2; } ||
+			die "could not install mmdebstrap with apt-get"
 	}
 	mkdir -p "$IMAGE_CACHE"
 	# pip in the chroot trusts what pip on the host trusts (a proxy's CA
@@ -77,6 +78,8 @@ cmd_build() {
 			die "mmdebstrap failed (see above)"
 		}
 	mv "$tar.partial" "$tar"
+	# Tarballs of earlier inputs are never used again.
+	find "$IMAGE_CACHE" -maxdepth 1 -name 'localstack-4.14.0-*.tar' ! -path "$tar" -delete
 	log "built in $((SECONDS - t0)) s: $tar ($(du -h "$tar" | cut -f1))"
 }
 

@@ -74,10 +74,14 @@ func TestContainerMatchesNative(t *testing.T) {
 				out, err := audit.Run(t.Context(), audit.Options{Target: keystate.KindLocalStack, Profile: p, Variant: c.variant, Opener: o})
 				require.NoError(t, err)
 				s := map[string]checks.Status{}
+				var failing []string
 				for _, r := range out.Run.Results {
 					s[r.ID] = r.Status
+					if r.Status == checks.Fail || r.Status == checks.Error {
+						failing = append(failing, r.ID+" "+string(r.Status))
+					}
 				}
-				t.Logf("%s on %s: %s", c.variant.Name(), out.Run.Target.Endpoint, out.Run.Verdict)
+				t.Logf("%s on %s: %s %v", c.variant.Name(), out.Run.Target.Endpoint, out.Run.Verdict, failing)
 				return out.Run.Verdict, s
 			}
 			cv, cs := statuses(containerOpener)
