@@ -62,6 +62,8 @@ cmd_start() {
 	mkdir -p "$DATA_ROOT" "$EXEC_ROOT"
 	rm -f "$PIDFILE" "$SOCKET"
 	: >"$LOG"
+	local extra
+	read -ra extra <<<"${ENGINE_DOCKERD_ARGS:-}"
 	log "starting dockerd ($(dockerd --version)), socket $SOCKET, log $LOG"
 	# setsid: its own session, so no terminal signal reaches it; the
 	# containerd it starts (under the exec root) is its child.
@@ -69,7 +71,7 @@ cmd_start() {
 		--host "$DOCKER_HOST" \
 		--bridge=none --iptables=false --ip-forward=false --ip-masq=false \
 		--data-root "$DATA_ROOT" --exec-root "$EXEC_ROOT" --pidfile "$PIDFILE" \
-		${ENGINE_DOCKERD_ARGS:-} \
+		"${extra[@]}" \
 		>>"$LOG" 2>&1 </dev/null &
 	local launcher=$! t0=$SECONDS
 	while ((SECONDS - t0 < ENGINE_START_TIMEOUT)); do

@@ -64,7 +64,9 @@ cmd_build() {
 	# Root mode: the hooks run in a chroot that shares the host's network,
 	# so pip reaches the package index. localstack.sh `install` makes the
 	# venv, checks the Python version, applies the pins and smoke-imports
-	# the providers, exactly as for the native run.
+	# the providers, exactly as for the native run. ("$1" in the hooks is
+	# mmdebstrap's: the root being built.)
+	# shellcheck disable=SC2016
 	mmdebstrap --mode=root --variant=minbase --format=tar \
 		--include=python3,python3-venv,ca-certificates \
 		--customize-hook='copy-in scripts/localstack.sh /usr/local/bin' \

@@ -18,7 +18,7 @@
 # TC_PORT (4575, LocalStack in the container, on 127.0.0.1),
 # NATIVE_PORT (4576, the native LocalStack compared with).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit
 
 GO=${GO:-go}
 OUT=${OUT:-out}/containers

@@ -168,7 +168,8 @@ func (s *Shared) Start(ctx context.Context) (string, func(), error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.done {
-		s.ep, s.stop, s.err = start(ctx, s.o)
+		// The container outlives the test that happens to start it.
+		s.ep, s.stop, s.err = start(context.WithoutCancel(ctx), s.o)
 		s.done = true
 	}
 	if s.err != nil {

@@ -123,3 +123,18 @@ func TestNeverPullRefusesAMissingImage(t *testing.T) {
 	assert.Contains(t, err.Error(), "is not in the Docker engine and is not to be pulled")
 	assert.Contains(t, err.Error(), "scripts/localstack-image.sh load")
 }
+
+// A Shared LocalStack starts once: a later caller gets the first start's
+// outcome, here its error, rather than a second attempt.
+func TestSharedStartsOnce(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	s := NewShared(Options{HostNetwork: true, Port: port})
+	defer s.Close()
+	_, _, first := s.Start(context.Background())
+	require.Error(t, first)
+	require.NoError(t, l.Close())
+	_, _, second := s.Start(context.Background())
+	assert.Same(t, first, second, "the first start's error, not a new attempt on the now free port")
+}
