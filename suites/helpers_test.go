@@ -9,7 +9,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/aep-cmk/cmkcheck/internal/container"
 	"github.com/aep-cmk/cmkcheck/internal/env"
 	"github.com/aep-cmk/cmkcheck/internal/keystate"
 	"github.com/aep-cmk/cmkcheck/internal/profile"
@@ -64,7 +63,7 @@ func provisionAllowed(t testing.TB) bool {
 // through testcontainers-go where a Docker engine answers.
 func opener() targets.Opener {
 	o := vars.Opener()
-	o.StartLocalStack = container.LocalStack(vars.LocalStackContainer())
+	o.StartLocalStack = startLocalStack
 	return o
 }
 

@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aep-cmk/cmkcheck/internal/audit"
-	"github.com/aep-cmk/cmkcheck/internal/container"
 	"github.com/aep-cmk/cmkcheck/internal/env"
 	"github.com/aep-cmk/cmkcheck/internal/fleet"
 	"github.com/aep-cmk/cmkcheck/internal/keystate"
@@ -34,7 +33,7 @@ func TestLocalStackActsInTheCredentialsAccount(t *testing.T) {
 		}
 	}
 	o := as(account).Opener()
-	o.StartLocalStack = container.LocalStack(vars.LocalStackContainer())
+	o.StartLocalStack = startLocalStack
 	p := loadProfile(t)
 	tg, err := o.Open(t.Context(), keystate.KindLocalStack, p.Profile().Region, "")
 	require.NoError(t, err)

@@ -3,13 +3,28 @@
 package main
 
 import (
+	"context"
+
 	"github.com/aep-cmk/cmkcheck/internal/container"
 	"github.com/aep-cmk/cmkcheck/internal/env"
 	"github.com/aep-cmk/cmkcheck/internal/targets"
 )
 
 // localStackStarter starts LocalStack through testcontainers-go where a
-// Docker engine answers (LOCALSTACK_IMAGE, LOCALSTACK_AUTH_TOKEN).
+// Docker engine answers (LOCALSTACK_IMAGE, LOCALSTACK_AUTH_TOKEN, and
+// LOCALSTACK_CONTAINER_NETWORK/_PORT/_PULL for an engine with no bridge
+// and no registry). A bad value is the start's error, so it stops only a
+// command that needs the container.
 func localStackStarter(vars env.Vars) targets.StartFunc {
-	return container.LocalStack(vars.LocalStackContainer())
+	o, err := containerSettings(vars).Options()
+	if err != nil {
+		return func(context.Context) (string, func(), error) { return "", nil, err }
+	}
+	return container.LocalStack(o)
+}
+
+func containerSettings(vars env.Vars) container.Settings {
+	image, token := vars.LocalStackContainer()
+	return container.Settings{Image: image, AuthToken: token,
+		Network: vars(container.NetworkVar), Port: vars(container.PortVar), Pull: vars(container.PullVar)}
 }
