@@ -15,11 +15,10 @@ import (
 // key ARN and the key's grants.
 
 // access is the model of one evaluation, the principals asked about, and
-// the answers already given.
+// the combined answers already given (the model keeps its own).
 type access struct {
 	m    *policy.Model
 	whos []policy.Who
-	memo map[string]policy.Decision
 	// trust is what the chosen roles' trust policies give away, read once
 	// for the checks that judge it (trustReach).
 	trust *trustReach
@@ -35,9 +34,17 @@ type access struct {
 	// iamErr says why a member that is present could not be read.
 	ids    map[string]policy.Identity
 	iamErr string
-	// eff holds the combined decisions behind memo's IAM answers, for the
-	// words (which policy gave the right) and the grant-side reading.
-	eff map[string]policy.EffectiveDecision
+	// eff holds the combined decisions of the identities the IAM member
+	// answers for, for the words (which policy gave the right) and the
+	// grant-side reading.
+	eff map[question]policy.EffectiveDecision
+}
+
+// question is one principal and action. The whole Who is the key: the
+// model answers by all of it.
+type question struct {
+	who    policy.Who
+	action string
 }
 
 // newAccess builds the model, or says why it cannot be built.
@@ -52,7 +59,7 @@ func newAccess(s *keystate.State, e *env) (*access, string) {
 	if err != nil {
 		return nil, "the key policy could not be parsed: " + err.Error()
 	}
-	a := &access{memo: map[string]policy.Decision{}, eff: map[string]policy.EffectiveDecision{}}
+	a := &access{eff: map[question]policy.EffectiveDecision{}}
 	var grants []policy.Grant
 	if s.Has(keystate.ListGrants) && s.Problem(keystate.ListGrants) == "" {
 		a.grantsRead = true
@@ -132,28 +139,25 @@ func modelGrants(gs []keystate.Grant) []policy.Grant {
 	return out
 }
 
-// decide asks the model once per principal and action.
+// decide asks once per principal and action: the model keeps its
+// decisions, and the combined ones are kept here.
 func (a *access) decide(w policy.Who, action string) policy.Decision {
-	k := memoKey(w, action)
-	d, ok := a.memo[k]
-	if ok {
-		return d
-	}
-	if id, isIAM := a.identity(w); isIAM {
+	q := question{w, action}
+	ed, ok := a.eff[q]
+	if !ok {
+		id, isIAM := a.identity(w)
+		if !isIAM {
+			return a.m.Decide(w, action)
+		}
 		// With the IAM member the key policy, grants, identity policies and
 		// boundary answer together: nothing is left to "IAM policies decide".
-		ed := a.m.DecideEffective(id, action)
-		d = ed.Key
-		d.Answer, d.IAMDecides, d.Why = ed.Answer, false, ed.Why
-		a.eff[k] = ed
-	} else {
-		d = a.m.Decide(w, action)
+		ed = a.m.DecideEffective(id, action)
+		a.eff[q] = ed
 	}
-	a.memo[k] = d
+	d := ed.Key
+	d.Answer, d.IAMDecides = ed.Answer, false
 	return d
 }
-
-func memoKey(w policy.Who, action string) string { return w.String() + "\x00" + action }
 
 func (a *access) decideAll(w policy.Who, actions []string) []policy.Decision {
 	out := make([]policy.Decision, len(actions))
@@ -181,7 +185,7 @@ func risks(d policy.Decision) bool { return d.Risks() }
 // the caller chooses; a principal property, an operator or a resource
 // pattern left open does not count.
 func (a *access) grants(d policy.Decision) bool {
-	ed, ok := a.eff[memoKey(d.Who, d.Action)]
+	ed, ok := a.eff[question{d.Who, d.Action}]
 	if !ok {
 		return d.Grants()
 	}
@@ -459,7 +463,7 @@ func answer(d policy.Decision) string {
 // key policy's statements and grants, the identity policies and the
 // boundary that gave (or took) the right.
 func (a *access) answer(d policy.Decision) string {
-	ed, ok := a.eff[memoKey(d.Who, d.Action)]
+	ed, ok := a.eff[question{d.Who, d.Action}]
 	if !ok {
 		return answer(d)
 	}
@@ -496,7 +500,7 @@ func (a *access) answer(d policy.Decision) string {
 	}
 	// NOT ALLOWED: the model's own sentence, without the principal and the
 	// action, and without the not-evaluated note the result gives once.
-	why := strings.TrimPrefix(ed.Why, fmt.Sprintf("%s %s: %s", ed.Key.Who, d.Action, ed.Answer))
+	why := strings.TrimPrefix(ed.Why(), fmt.Sprintf("%s %s: %s", ed.Key.Who, d.Action, ed.Answer))
 	why = strings.TrimPrefix(why, "; ")
 	if i := strings.Index(why, "; service control"); i >= 0 {
 		why = why[:i]
@@ -510,7 +514,7 @@ func (a *access) answer(d policy.Decision) string {
 // permissions boundary statements it stays within.
 func (a *access) sourcesOf(d policy.Decision) []string {
 	var out []string
-	ed, isIAM := a.eff[memoKey(d.Who, d.Action)]
+	ed, isIAM := a.eff[question{d.Who, d.Action}]
 	allow := d.Allow
 	if isIAM {
 		allow = ed.Key.Allow

@@ -2,8 +2,10 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/aep-cmk/cmkcheck/internal/awsid"
 )
@@ -83,7 +85,6 @@ type Decision struct {
 	CrossAccountBlocked bool
 	// UnknownAction: the action is not in the action table.
 	UnknownAction bool
-	Why           string // one sentence for a report
 	howOnly       bool
 }
 
@@ -156,15 +157,40 @@ func WithOrganizations(orgs map[string][]string) Option {
 }
 
 // Model answers access questions for one key from its policy and grants.
+// It reads the statements and grants once, when it is built, and answers
+// each question once: asked again, it gives the same decision back. It is
+// safe for concurrent use.
 type Model struct {
 	doc                           *Document
 	keyARN, keyID, partition, own string
 	grants                        []Grant
+	grantModels                   []grantModel     // grants[i], read
+	grantsFor                     map[string][]int // lower-cased operation (no "kms:") -> grants giving it, in order
+	retirable                     []int            // grants with a retiring principal, in order
 	orgKnown                      bool
 	orgOf                         map[string]string
 	stmts                         []stmtModel
 	roles                         map[string]string // partition/account/role name -> role ARN; "" when ambiguous
 	notes                         []Note
+
+	mu     sync.Mutex
+	memo   map[decisionKey]Decision
+	idCode map[*Document][]idStmt // identity policies, compiled on first use
+}
+
+// decisionKey is one question: the whole Who (not its String, which
+// leaves out a session's role path), the action as asked, and whether a
+// permissions boundary is assumed.
+type decisionKey struct {
+	who     Who
+	action  string
+	bounded bool
+}
+
+// grantModel is a grant read once: its principals parsed.
+type grantModel struct {
+	grantee, retiring Principal
+	constrained       bool
 }
 
 // Note reports a principal or statement that the model reads in a way a
@@ -181,11 +207,16 @@ type stmtModel struct {
 	principals  *PrincipalSet
 	notPrincipa bool
 	stale       []bool   // per principal: a stale unique ID
-	actions     [][]rune // lower-cased Action or NotAction patterns
+	actions     []string // lower-cased Action or NotAction patterns
 	notAction   bool
 	resources   []string
 	notResource bool
 	effective   bool // has Resource or NotResource
+	// res, resU: whether Resource or NotResource reaches the key, and what
+	// leaves it open; the same for every principal and action.
+	res   tri
+	resU  string
+	conds []block
 }
 
 // NewModel prepares questions about the key keyARN
@@ -213,9 +244,31 @@ func NewModel(doc *Document, keyARN string, grants []Grant, opts ...Option) (*Mo
 			m.notes = append(m.notes, Note{-1, g.GrantId, "other-key", fmt.Sprintf("grant %s is for key %s, not this key: ignored", g.GrantId, g.KeyId)})
 			continue
 		}
-		m.grants = append(m.grants, g)
+		m.readGrant(g)
 	}
 	return m, nil
+}
+
+// readGrant adds a grant of this key, indexed by the operations it gives
+// (written without "kms:", matched case-insensitively).
+func (m *Model) readGrant(g Grant) {
+	i := len(m.grants)
+	m.grants = append(m.grants, g)
+	gm := grantModel{grantee: grantPrincipal(g.GranteePrincipal), constrained: g.constrained()}
+	if g.RetiringPrincipal != "" {
+		gm.retiring = grantPrincipal(g.RetiringPrincipal)
+		m.retirable = append(m.retirable, i)
+	}
+	m.grantModels = append(m.grantModels, gm)
+	if m.grantsFor == nil {
+		m.grantsFor = map[string][]int{}
+	}
+	for _, op := range g.Operations {
+		op = strings.ToLower(op)
+		if l := m.grantsFor[op]; len(l) == 0 || l[len(l)-1] != i {
+			m.grantsFor[op] = append(l, i)
+		}
+	}
 }
 
 func (m *Model) compile(st *Statement) stmtModel {
@@ -243,7 +296,7 @@ func (m *Model) compile(st *Statement) stmtModel {
 		patterns, sm.notAction = st.NotActions, true
 	}
 	for _, p := range patterns {
-		sm.actions = append(sm.actions, []rune(strings.ToLower(p)))
+		sm.actions = append(sm.actions, strings.ToLower(p))
 	}
 	sm.resources = st.Resources
 	if st.NotResources != nil {
@@ -253,6 +306,8 @@ func (m *Model) compile(st *Statement) stmtModel {
 	if !sm.effective {
 		m.notes = append(m.notes, Note{st.Index, "", "no-resource", fmt.Sprintf("statement %d has neither Resource nor NotResource: it has no effect", st.Index)})
 	}
+	sm.res, sm.resU = m.matchResource(&sm)
+	sm.conds = compileConditions(st.Conditions)
 	return sm
 }
 
@@ -309,7 +364,8 @@ func (m *Model) otherAccount(w Who) bool {
 }
 
 // Decide answers whether who may perform action (a concrete action such as
-// "kms:Decrypt") on the key.
+// "kms:Decrypt") on the key. Asked again, it gives back the decision it
+// kept, whose lists later answers share: read them, do not write into them.
 func (m *Model) Decide(who Who, action string) Decision { return m.decide(who, action, false) }
 
 // decide: bounded says who has a permissions boundary, which a
@@ -319,25 +375,42 @@ func (m *Model) Decide(who Who, action string) Decision { return m.decide(who, a
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
 func (m *Model) decide(who Who, action string, bounded bool) Decision {
+	k := decisionKey{who, action, bounded}
+	m.mu.Lock()
+	d, ok := m.memo[k]
+	m.mu.Unlock()
+	if ok {
+		return d
+	}
+	d = m.decideOnce(who, action, bounded)
+	m.mu.Lock()
+	if m.memo == nil {
+		m.memo = map[decisionKey]Decision{}
+	}
+	m.memo[k] = d
+	m.mu.Unlock()
+	return d
+}
+
+// decideOnce answers a question not asked before. Its lists are clipped:
+// a caller appending to them copies them rather than write into the
+// decision the model keeps.
+func (m *Model) decideOnce(who Who, action string, bounded bool) Decision {
 	d := Decision{Who: who, Action: action}
-	info, knownAction := LookupAction(action)
+	act := lowerAction(action)
+	info, knownAction := actionIndex[act]
 	d.UnknownAction = !knownAction
-	get := m.resolver(who, action)
-	act := []rune(strings.ToLower(action))
+	get := &lazyResolver{m: m, w: who, act: act}
 	allowYes, denyYes := false, false
 	var condAllow, condDeny []Source
 	for i := range m.stmts {
 		sm := &m.stmts[i]
-		if !sm.effective || !sm.matchesAction(act) {
+		if !sm.effective || sm.res == no || !sm.matchesAction(act) {
 			continue
 		}
 		var unres []string
-		app := yes
-		res, u := m.matchResource(sm)
-		app, unres = and(app, res), appendU(unres, u)
-		if app == no {
-			continue
-		}
+		app := sm.res
+		unres = appendU(unres, sm.resU)
 		pm, viaOwn, u := m.matchPrincipal(sm, who)
 		if bounded && !sm.allow && sm.notPrincipa && !sm.principals.Wildcard {
 			pm, viaOwn, u = yes, false, ""
@@ -346,8 +419,8 @@ func (m *Model) decide(who Who, action string, bounded bool) Decision {
 		if app == no {
 			continue
 		}
-		for _, c := range m.doc.Statements[i].Conditions {
-			r, u := evalCondition(c, get)
+		for j := range sm.conds {
+			r, u := evalCondition(&sm.conds[j], get.resolver())
 			app = and(app, r)
 			if app == no {
 				break
@@ -383,22 +456,17 @@ func (m *Model) decide(who Who, action string, bounded bool) Decision {
 			}
 		}
 	}
-	for _, g := range m.grants {
-		if !g.allows(action) {
-			continue
-		}
-		pm, viaOwn, u := m.matchGrantee(g.GranteePrincipal, who)
-		m.addGrant(&d, g, pm, viaOwn, u, g.constrained() && takesEncryptionContext(action), &allowYes, &condAllow)
+	for _, i := range m.grantsFor[strings.TrimPrefix(act, "kms:")] {
+		gm := &m.grantModels[i]
+		pm, viaOwn, u := m.matchGrantee(gm.grantee, who)
+		m.addGrant(&d, &m.grants[i], pm, viaOwn, u, gm.constrained && takesEncryptionContext(act), &allowYes, &condAllow)
 	}
-	if strings.EqualFold(action, "kms:RetireGrant") {
+	if act == "kms:retiregrant" {
 		// The retiring principal may retire the grant, whatever its
 		// operations; constraints narrow the grant's operations only.
-		for _, g := range m.grants {
-			if g.RetiringPrincipal == "" {
-				continue
-			}
-			pm, viaOwn, u := m.matchGrantee(g.RetiringPrincipal, who)
-			m.addGrant(&d, g, pm, viaOwn, u, false, &allowYes, &condAllow)
+		for _, i := range m.retirable {
+			pm, viaOwn, u := m.matchGrantee(m.grantModels[i].retiring, who)
+			m.addGrant(&d, &m.grants[i], pm, viaOwn, u, false, &allowYes, &condAllow)
 		}
 	}
 
@@ -427,11 +495,11 @@ func (m *Model) decide(who Who, action string, bounded bool) Decision {
 	if d.Answer != NotAllowed && knownAction && !info.CrossAccount && m.otherAccount(who) {
 		d.Answer, d.CrossAccountBlocked, d.Unresolved, d.howOnly = NotAllowed, true, nil, false
 	}
-	d.Why = m.why(&d)
+	d.Allow, d.Deny, d.Delegation, d.Unresolved = slices.Clip(d.Allow), slices.Clip(d.Deny), slices.Clip(d.Delegation), slices.Clip(d.Unresolved)
 	return d
 }
 
-func (m *Model) addGrant(d *Decision, g Grant, pm tri, viaOwn bool, u string, constrained bool, allowYes *bool, condAllow *[]Source) {
+func (m *Model) addGrant(d *Decision, g *Grant, pm tri, viaOwn bool, u string, constrained bool, allowYes *bool, condAllow *[]Source) {
 	if pm == no {
 		return
 	}
@@ -493,15 +561,21 @@ func allHow(srcs []Source) bool {
 
 // matchesAction takes a lower-cased action, as Action matching is
 // case-insensitive.
-func (sm *stmtModel) matchesAction(action []rune) bool {
+func (sm *stmtModel) matchesAction(action string) bool {
+	return matchesAny(sm.actions, action, sm.notAction)
+}
+
+// matchesAny: some of the lower-cased Action patterns matches the
+// lower-cased action, or (NotAction) none does.
+func matchesAny(patterns []string, action string, notAction bool) bool {
 	matched := false
-	for _, p := range sm.actions {
-		if glob(p, action) {
+	for _, p := range patterns {
+		if glob(p, action, true) {
 			matched = true
 			break
 		}
 	}
-	return matched != sm.notAction
+	return matched != notAction
 }
 
 // matchResource: "*" or an ARN pattern matching the key's ARN field by
@@ -567,11 +641,11 @@ func (m *Model) sourceThrough(s Source, w Who) string {
 	if s.Statement >= 0 {
 		return m.through(&m.stmts[s.Statement], w)
 	}
-	for _, g := range m.grants {
+	for i, g := range m.grants {
 		if g.GrantId != s.GrantID {
 			continue
 		}
-		switch grantPrincipal(g.GranteePrincipal).Kind {
+		switch m.grantModels[i].grantee.Kind {
 		case KindUser, KindAssumedRole, KindFederatedUser:
 			return ThroughGrantUser
 		case KindRole:
@@ -614,8 +688,7 @@ func (m *Model) through(sm *stmtModel, w Who) string {
 }
 
 // matchGrantee matches a grant's principal like a Principal element entry.
-func (m *Model) matchGrantee(s string, w Who) (tri, bool, string) {
-	p := grantPrincipal(s)
+func (m *Model) matchGrantee(p Principal, w Who) (tri, bool, string) {
 	t, u := m.entryMatch(p, w)
 	viaOwn := t != no && p.Kind == KindAccount && p.Account == m.own && m.partitionOf(p.Partition) == m.partition
 	if t != maybe {
@@ -768,16 +841,33 @@ func (m *Model) exempt(sm *stmtModel, w Who) (tri, string) {
 }
 
 // resolver resolves the request-context keys that are properties of the
-// principal asked about; every other key is a request property: unknown.
+// principal asked about (act is the lower-cased action); every other key
+// is a request property: unknown.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
-func (m *Model) resolver(w Who, action string) resolver {
-	ec := takesEncryptionContext(action)
+func (m *Model) resolver(w Who, act string) resolver {
+	ec := takesEncryptionContext(act)
 	return func(key string) ctxValue {
 		if !ec && (key == "kms:encryptioncontextkeys" || strings.HasPrefix(key, "kms:encryptioncontext:")) {
 			return absentValue
 		}
 		return m.keyValue(w, key)
 	}
+}
+
+// lazyResolver makes the resolver of one question when a condition first
+// needs it: most statements a question reaches have none.
+type lazyResolver struct {
+	m   *Model
+	w   Who
+	act string
+	get resolver
+}
+
+func (l *lazyResolver) resolver() resolver {
+	if l.get == nil {
+		l.get = l.m.resolver(l.w, l.act)
+	}
+	return l.get
 }
 
 // encryptionContextActions are the operations whose requests carry an
@@ -796,7 +886,7 @@ var encryptionContextActions = map[string]bool{
 const logsContextARN = "kms:encryptioncontext:aws:logs:arn"
 
 func takesEncryptionContext(action string) bool {
-	return encryptionContextActions[strings.ToLower(action)]
+	return encryptionContextActions[lowerAction(action)]
 }
 
 func (m *Model) keyValue(w Who, key string) ctxValue {
@@ -934,8 +1024,9 @@ func (m *Model) keyValue(w Who, key string) ctxValue {
 	return unknownValue
 }
 
-// why writes the decision's sentence.
-func (m *Model) why(d *Decision) string {
+// Why is the decision's sentence, for a report. It is written when asked:
+// most decisions are never worded.
+func (d Decision) Why() string {
 	names := func(srcs []Source) string {
 		s := make([]string, len(srcs))
 		for i, x := range srcs {
