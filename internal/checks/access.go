@@ -22,6 +22,9 @@ type access struct {
 	// trust is what the chosen roles' trust policies give away, read once
 	// for the checks that judge it (trustReach).
 	trust *trustReach
+	// delegationText and notesText are worded once for the checks that
+	// say them (delegation, notes).
+	delegationText, notesText *string
 	// grantsRead: the grants are in the model. Without them the checks that
 	// count grants ERROR (they need ListGrants); the others are judged on
 	// the policy, since a grant never gives an administrative or deletion
@@ -348,6 +351,14 @@ func (a *access) ownIAM(keep func(policy.Who) bool) []policy.Who {
 // delegation names the own account's root statements when they leave some
 // answer to IAM policies: "" when they do not.
 func (a *access) delegation() string {
+	if a.delegationText == nil {
+		s := a.wordDelegation()
+		a.delegationText = &s
+	}
+	return *a.delegationText
+}
+
+func (a *access) wordDelegation() string {
 	seen := map[string]bool{}
 	var srcs []policy.Source
 	for _, d := range a.decideAll(a.ownAccount(), policy.KMSActions()) {
@@ -378,6 +389,14 @@ func (a *access) delegation() string {
 // unique IDs (deleted users or roles, matching nobody), principals it
 // cannot read, statements without Resource.
 func (a *access) notes() string {
+	if a.notesText == nil {
+		s := a.wordNotes()
+		a.notesText = &s
+	}
+	return *a.notesText
+}
+
+func (a *access) wordNotes() string {
 	var out []string
 	for _, n := range a.m.Notes() {
 		out = append(out, n.Text)

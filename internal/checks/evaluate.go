@@ -43,10 +43,18 @@ type env struct {
 	access  *access
 	// accessErr says why there is no access model ("" when there is one).
 	accessErr string
+	// decoded holds the members the checks' evidence pointers were resolved
+	// in, each decoded once.
+	decoded map[string]decodedMember
+}
+
+type decodedMember struct {
+	v  any
+	ok bool // valid JSON
 }
 
 func newEnv(s *keystate.State, p profile.Valid) *env {
-	e := &env{s: s, p: p.Profile(), aliasRE: p.AliasRE(), key: s.Key}
+	e := &env{s: s, p: p.Profile(), aliasRE: p.AliasRE(), key: s.Key, decoded: map[string]decodedMember{}}
 	e.access, e.accessErr = newAccess(s, e)
 	return e
 }
@@ -104,7 +112,7 @@ func (c Check) run(e *env) Result {
 	if o.expected != "" {
 		r.Expected = o.expected
 	}
-	r.Evidence = c.evidence(e.s, append(append(slices.Clone(c.Needs), c.Uses...), o.evidence...))
+	r.Evidence = c.evidence(e, append(append(slices.Clone(c.Needs), c.Uses...), o.evidence...))
 	r.Observed = o.observed
 	r.Drift = o.drift
 	if o.status != "" {
@@ -121,17 +129,16 @@ func (c Check) run(e *env) Result {
 
 // evidence names the members judged on that the state holds, sorted, each
 // with the check's pointers that resolve in it, or whole.
-func (c Check) evidence(s *keystate.State, members []string) []EvidenceRef {
+func (c Check) evidence(e *env, members []string) []EvidenceRef {
 	refs := []EvidenceRef{}
 	slices.Sort(members)
 	for _, m := range slices.Compact(members) {
-		raw, ok := s.Raw[m]
-		if !ok {
+		if _, ok := e.s.Raw[m]; !ok {
 			continue
 		}
 		n := len(refs)
 		for _, p := range c.Pointers[m] {
-			if _, ok := ResolvePointer(raw, p); ok {
+			if _, ok := e.resolve(m, p); ok {
 				refs = append(refs, EvidenceRef{Member: m, Pointer: p})
 			}
 		}
@@ -140,6 +147,20 @@ func (c Check) evidence(s *keystate.State, members []string) []EvidenceRef {
 		}
 	}
 	return refs
+}
+
+// resolve is ResolvePointer on the state's member m, decoded once an
+// evaluation.
+func (e *env) resolve(m, pointer string) (any, bool) {
+	d, seen := e.decoded[m]
+	if !seen {
+		d.v, d.ok = decodeMember(e.s.Raw[m])
+		e.decoded[m] = d
+	}
+	if !d.ok {
+		return nil, false
+	}
+	return resolvePointer(d.v, pointer)
 }
 
 // remediationFor fills the key ID into the CLI command when it is known.

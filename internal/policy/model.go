@@ -173,16 +173,21 @@ type Model struct {
 	roles                         map[string]string // partition/account/role name -> role ARN; "" when ambiguous
 	notes                         []Note
 
-	mu     sync.Mutex
-	memo   map[decisionKey]Decision
-	idCode map[*Document][]idStmt // identity policies, compiled on first use
+	mu        sync.Mutex
+	whoIndex  map[Who]int      // the principals asked about, numbered
+	reaching  map[string][]int // lower-cased action -> stmtsFor
+	memo      map[decisionKey]int
+	decisions []Decision             // memo's values
+	idCode    map[*Document][]idStmt // identity policies, compiled on first use
 }
 
-// decisionKey is one question: the whole Who (not its String, which
-// leaves out a session's role path), the action as asked, and whether a
-// permissions boundary is assumed.
+// decisionKey is one question: the principal by its number in whoIndex
+// (the whole Who, not its String, which leaves out a session's role
+// path), the action as asked, and whether a permissions boundary is
+// assumed. Kept small, and the decisions in a slice, so that a map entry
+// holds them inline: a large key or value costs an allocation an entry.
 type decisionKey struct {
-	who     Who
+	who     int
 	action  string
 	bounded bool
 }
@@ -375,21 +380,53 @@ func (m *Model) Decide(who Who, action string) Decision { return m.decide(who, a
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
 func (m *Model) decide(who Who, action string, bounded bool) Decision {
-	k := decisionKey{who, action, bounded}
 	m.mu.Lock()
-	d, ok := m.memo[k]
-	m.mu.Unlock()
-	if ok {
+	n, ok := m.whoIndex[who]
+	if !ok {
+		if m.whoIndex == nil {
+			m.whoIndex, m.memo = map[Who]int{}, map[decisionKey]int{}
+		}
+		n = len(m.whoIndex)
+		m.whoIndex[who] = n
+	}
+	k := decisionKey{n, action, bounded}
+	if i, ok := m.memo[k]; ok {
+		d := m.decisions[i]
+		m.mu.Unlock()
 		return d
 	}
-	d = m.decideOnce(who, action, bounded)
+	m.mu.Unlock()
+	d := m.decideOnce(who, action, bounded)
 	m.mu.Lock()
-	if m.memo == nil {
-		m.memo = map[decisionKey]Decision{}
-	}
-	m.memo[k] = d
+	m.memo[k] = len(m.decisions)
+	m.decisions = append(m.decisions, d)
 	m.mu.Unlock()
 	return d
+}
+
+// stmtsFor lists the statements that can apply to the lower-cased action,
+// whoever asks: those with effect whose Action or NotAction takes the
+// action and whose Resource or NotResource may reach the key. Worked out
+// once an action.
+func (m *Model) stmtsFor(act string) []int {
+	m.mu.Lock()
+	l, ok := m.reaching[act]
+	m.mu.Unlock()
+	if ok {
+		return l
+	}
+	for i := range m.stmts {
+		if sm := &m.stmts[i]; sm.effective && sm.res != no && sm.matchesAction(act) {
+			l = append(l, i)
+		}
+	}
+	m.mu.Lock()
+	if m.reaching == nil {
+		m.reaching = map[string][]int{}
+	}
+	m.reaching[act] = l
+	m.mu.Unlock()
+	return l
 }
 
 // decideOnce answers a question not asked before. Its lists are clipped:
@@ -403,11 +440,8 @@ func (m *Model) decideOnce(who Who, action string, bounded bool) Decision {
 	get := &lazyResolver{m: m, w: who, act: act}
 	allowYes, denyYes := false, false
 	var condAllow, condDeny []Source
-	for i := range m.stmts {
+	for _, i := range m.stmtsFor(act) {
 		sm := &m.stmts[i]
-		if !sm.effective || sm.res == no || !sm.matchesAction(act) {
-			continue
-		}
 		var unres []string
 		app := sm.res
 		unres = appendU(unres, sm.resU)
