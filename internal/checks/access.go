@@ -359,15 +359,19 @@ func (a *access) delegation() string {
 }
 
 func (a *access) wordDelegation() string {
-	seen := map[string]bool{}
+	type sourceID struct { // a statement by index, a grant by ID
+		statement int
+		grant     string
+	}
+	seen := map[sourceID]bool{}
 	var srcs []policy.Source
 	for _, d := range a.decideAll(a.ownAccount(), policy.KMSActions()) {
 		if !d.IAMDecides {
 			continue
 		}
 		for _, s := range d.Delegation {
-			if !seen[s.String()] {
-				seen[s.String()] = true
+			if id := (sourceID{s.Statement, s.GrantID}); !seen[id] {
+				seen[id] = true
 				srcs = append(srcs, s)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -50,15 +51,25 @@ const (
 	ThroughGrantWide = "grant to an account"
 )
 
-// String names the source for a report.
+// String names the source for a report: "grant <id>", "statement <i>" or
+// "statement <i> (Sid "<sid>")". The checks name sources in most of what
+// they say, so it appends rather than formats.
 func (s Source) String() string {
 	if s.Statement < 0 {
-		return fmt.Sprintf("grant %s", s.GrantID)
+		return "grant " + s.GrantID
 	}
-	if s.Sid == "" {
-		return fmt.Sprintf("statement %d", s.Statement)
+	var b strings.Builder
+	b.Grow(len(`statement  (Sid "")`) + 20 + len(s.Sid))
+	var n [20]byte
+	b.WriteString("statement ")
+	b.Write(strconv.AppendInt(n[:0], int64(s.Statement), 10))
+	if s.Sid != "" {
+		var q [64]byte
+		b.WriteString(" (Sid ")
+		b.Write(strconv.AppendQuote(q[:0], s.Sid))
+		b.WriteByte(')')
 	}
-	return fmt.Sprintf("statement %d (Sid %q)", s.Statement, s.Sid)
+	return b.String()
 }
 
 // Decision is the answer for one principal and action, with its reasons.
