@@ -30,6 +30,7 @@ func FuzzParseAnalyze(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		agreesWithEncodingJSON(t, data)
 		d, err := Parse(data)
 		if err != nil {
 			if d != nil {
