@@ -80,7 +80,7 @@ func newAccess(s *keystate.State, e *env) (*access, string) {
 		}
 		extra = append(extra, w)
 	}
-	for _, acct := range append(e.p.AdobeAccounts(), e.p.AllowedExternalAccounts...) {
+	for _, acct := range append(e.adobe, e.p.AllowedExternalAccounts...) {
 		extra = append(extra, policy.WhoAccountIdentity(acct))
 	}
 	// Every IAM identity of the evidence is asked about, not only those the
@@ -170,15 +170,21 @@ func (a *access) decideAll(w policy.Who, actions []string) []policy.Decision {
 	return out
 }
 
-// all keeps the decisions that satisfy keep.
+// all keeps the decisions that satisfy keep (nil: none), in one
+// allocation: from the first kept on, what is left of ds fits.
 func all(ds []policy.Decision, keep func(policy.Decision) bool) []policy.Decision {
-	var out []policy.Decision
-	for _, d := range ds {
+	for i, d := range ds {
 		if keep(d) {
-			out = append(out, d)
+			out := append(make([]policy.Decision, 0, len(ds)-i), d)
+			for _, d := range ds[i+1:] {
+				if keep(d) {
+					out = append(out, d)
+				}
+			}
+			return out
 		}
 	}
-	return out
+	return nil
 }
 
 func risks(d policy.Decision) bool { return d.Risks() }

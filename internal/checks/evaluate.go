@@ -40,7 +40,10 @@ type env struct {
 	p       *profile.Profile // a copy of the validated profile
 	aliasRE *regexp.Regexp   // its compiled alias_pattern
 	key     *keystate.KeyMetadata
-	access  *access
+	// adobe is the profile's Adobe accounts, read once (clipped: appending
+	// to it copies it).
+	adobe  []string
+	access *access
 	// accessErr says why there is no access model ("" when there is one).
 	accessErr string
 	// decoded holds the members the checks' evidence pointers were resolved
@@ -55,6 +58,7 @@ type decodedMember struct {
 
 func newEnv(s *keystate.State, p profile.Valid) *env {
 	e := &env{s: s, p: p.Profile(), aliasRE: p.AliasRE(), key: s.Key, decoded: map[string]decodedMember{}}
+	e.adobe = slices.Clip(e.p.AdobeAccounts())
 	e.access, e.accessErr = newAccess(s, e)
 	return e
 }
@@ -96,7 +100,8 @@ func (c Check) run(e *env) Result {
 		r.Severity = Required
 	}
 	var missing []string
-	for _, m := range append(slices.Clone(c.Needs), c.Uses...) {
+	members := append(slices.Clone(c.Needs), c.Uses...)
+	for _, m := range members {
 		if why := e.s.Problem(m); why != "" {
 			missing = append(missing, why)
 		} else if slices.Contains(c.Needs, m) && !e.s.Has(m) {
@@ -112,7 +117,7 @@ func (c Check) run(e *env) Result {
 	if o.expected != "" {
 		r.Expected = o.expected
 	}
-	r.Evidence = c.evidence(e, append(append(slices.Clone(c.Needs), c.Uses...), o.evidence...))
+	r.Evidence = c.evidence(e, append(members, o.evidence...))
 	r.Observed = o.observed
 	r.Drift = o.drift
 	if o.status != "" {

@@ -121,7 +121,7 @@ func (a *access) chosen(e *env) chosenSets {
 		users = whoList(a.ownIAM(a.keyPolicyUser))
 	}
 	return chosenSets{breakGlass: shortSet(e.p.BreakGlass), admins: shortSet(admins), users: shortSet(users),
-		adobe: e.p.AdobeAccounts(), allowed: e.p.AllowedExternalAccounts}
+		adobe: e.adobe, allowed: e.p.AllowedExternalAccounts}
 }
 
 // as says why the profile expects w to hold rights, "" when it does not.

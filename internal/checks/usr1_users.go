@@ -52,7 +52,7 @@ func (a *access) usersOfTheKey(e *env) (unchosen, reported []string) {
 	}
 	chosen := shortSet(append(append(append([]string(nil), users...), admins...), e.p.BreakGlass...))
 	accepted := map[string]bool{}
-	for _, acct := range append(e.p.AdobeAccounts(), e.p.AllowedExternalAccounts...) {
+	for _, acct := range append(e.adobe, e.p.AllowedExternalAccounts...) {
 		accepted[acct] = true
 	}
 	for _, w := range a.whos {

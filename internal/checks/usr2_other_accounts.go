@@ -25,7 +25,7 @@ func init() {
 // An aws:PrincipalOrgID pin admits the organisation's other accounts.
 func evalOtherAccounts(e *env) outcome {
 	return e.withGrants(func(a *access) outcome {
-		allowed := toSet(append(e.p.AdobeAccounts(), e.p.AllowedExternalAccounts...))
+		allowed := toSet(append(e.adobe, e.p.AllowedExternalAccounts...))
 		var accepted, refused []string
 		for _, w := range a.whos {
 			if w.Kind != policy.WhoKindOtherAccount && (w.Account == "" || a.isOwn(w)) {

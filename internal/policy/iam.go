@@ -181,12 +181,7 @@ func (d EffectiveDecision) DeniedBy() []string {
 
 // KeyPolicyName names the source among others of an IAM decision: "key
 // policy statement 2 (Sid "x")" for a statement, "grant g-1" for a grant.
-func (s Source) KeyPolicyName() string {
-	if s.Statement < 0 {
-		return s.String()
-	}
-	return "key policy " + s.String()
-}
+func (s Source) KeyPolicyName() string { return s.name("key policy ") }
 
 // idStmt is a statement of an identity policy read once for the model's
 // key: its action patterns lower-cased, its Resource matched, its
@@ -218,8 +213,9 @@ func (m *Model) identityCode(doc *Document) []idStmt {
 		if st.NotActions != nil {
 			pats, c.notAction = st.NotActions, true
 		}
-		for _, p := range pats {
-			c.actions = append(c.actions, strings.ToLower(p))
+		c.actions = make([]string, len(pats))
+		for j, p := range pats {
+			c.actions[j] = lowerAction(p)
 		}
 		c.res, c.resU = m.matchIdentityResource(st)
 		code[i] = c

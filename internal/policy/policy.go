@@ -458,8 +458,8 @@ func (r *jsonReader) value(depth int) (any, error) {
 }
 
 func (r *jsonReader) object(depth int) (any, error) {
-	r.i++ // {
-	obj := &object{vals: map[string]any{}}
+	r.i++                                                              // {
+	obj := &object{keys: make([]string, 0, 8), vals: map[string]any{}} // room for a statement's keys
 	if c, ok := r.next(); ok && c == '}' {
 		r.i++
 		return obj, nil
