@@ -129,6 +129,15 @@ var actionLower = func() map[string]string {
 	return ix
 }()
 
+// actionSlot numbers the table's actions as it writes them, for the memo.
+var actionSlot = func() map[string]int {
+	ix := make(map[string]int, len(actionTable))
+	for i, a := range actionTable {
+		ix[a.Name] = i
+	}
+	return ix
+}()
+
 func lowerAction(action string) string {
 	if l, ok := actionLower[action]; ok {
 		return l

@@ -188,7 +188,7 @@ func (s Source) KeyPolicyName() string { return s.name("key policy ") }
 // conditions' operators parsed.
 type idStmt struct {
 	st        *Statement
-	actions   []string
+	actions   []actionPattern
 	notAction bool
 	res       tri
 	resU      string
@@ -213,10 +213,7 @@ func (m *Model) identityCode(doc *Document) []idStmt {
 		if st.NotActions != nil {
 			pats, c.notAction = st.NotActions, true
 		}
-		c.actions = make([]string, len(pats))
-		for j, p := range pats {
-			c.actions[j] = lowerAction(p)
-		}
+		c.actions = actionPatterns(pats)
 		c.res, c.resU = m.matchIdentityResource(st)
 		code[i] = c
 	}

@@ -188,24 +188,55 @@ type Model struct {
 	roles                         map[string]string // partition/account/role name -> role ARN; "" when ambiguous
 	notes                         []Note
 
-	mu        sync.Mutex
-	whoIndex  map[Who]int      // the principals asked about, numbered
-	reaching  map[string][]int // lower-cased action -> stmtsFor
-	reachBuf  []int            // reaching's lists, end to end
-	memo      map[decisionKey]int
-	decisions []Decision             // memo's values
-	idCode    map[*Document][]idStmt // identity policies, compiled on first use
+	mu         sync.Mutex
+	whoIndex   map[Who]int            // the principals asked about, numbered
+	lastWho    Who                    // the principal asked about last, and its number:
+	lastN      int                    // the checks ask about one principal many actions
+	hasLast    bool                   // in a row, and a Who is eight strings to hash
+	extraSlots map[string]int         // actions outside the table, numbered after it
+	reaching   map[string][]int       // lower-cased action -> stmtsFor
+	reachBuf   []int                  // reaching's lists, end to end
+	memo       map[uint64]int         // questionKey -> place in decisions
+	decisions  [][]Decision           // memo's values, in blocks that never move
+	kept       int                    // how many decisions the blocks hold
+	idCode     map[*Document][]idStmt // identity policies, compiled on first use
 }
 
-// decisionKey is one question: the principal by its number in whoIndex
-// (the whole Who, not its String, which leaves out a session's role
-// path), the action as asked, and whether a permissions boundary is
-// assumed. Kept small, and the decisions in a slice, so that a map entry
-// holds them inline: a large key or value costs an allocation an entry.
-type decisionKey struct {
-	who     int
-	action  string
-	bounded bool
+// decisionBlock is how many decisions a block of the memo holds: a
+// decision is large, and a fleet's account can have thousands of
+// principals, so the memo grows by blocks rather than copying itself.
+const decisionBlock = 64
+
+// questionKey numbers a question: the principal by its number in whoIndex
+// (the whole Who, not its String, which leaves out a session's role path),
+// the action by its place in the table (others as first asked), and
+// whether a permissions boundary is assumed. A number, and the decisions in
+// blocks, keep the memo's entries small and cheap to find. Called with
+// m.mu held.
+func (m *Model) questionKey(who Who, action string, bounded bool) uint64 {
+	if m.memo == nil {
+		m.whoIndex, m.extraSlots, m.memo = map[Who]int{}, map[string]int{}, map[uint64]int{}
+	}
+	if !m.hasLast || who != m.lastWho {
+		n, ok := m.whoIndex[who]
+		if !ok {
+			n = len(m.whoIndex)
+			m.whoIndex[who] = n
+		}
+		m.lastWho, m.lastN, m.hasLast = who, n, true
+	}
+	slot, ok := actionSlot[action]
+	if !ok {
+		if slot, ok = m.extraSlots[action]; !ok {
+			slot = len(actionTable) + len(m.extraSlots)
+			m.extraSlots[action] = slot
+		}
+	}
+	k := uint64(m.lastN)<<32 | uint64(slot)<<1
+	if bounded {
+		k |= 1
+	}
+	return k
 }
 
 // grantModel is a grant read once: its principals parsed.
@@ -227,8 +258,8 @@ type stmtModel struct {
 	allow       bool
 	principals  *PrincipalSet
 	notPrincipa bool
-	stale       []bool   // per principal: a stale unique ID
-	actions     []string // lower-cased Action or NotAction patterns
+	stale       []bool          // per principal: a stale unique ID
+	actions     []actionPattern // Action or NotAction
 	notAction   bool
 	resources   []string
 	notResource bool
@@ -316,10 +347,7 @@ func (m *Model) compile(st *Statement) stmtModel {
 	if st.NotActions != nil {
 		patterns, sm.notAction = st.NotActions, true
 	}
-	sm.actions = make([]string, len(patterns))
-	for j, p := range patterns {
-		sm.actions[j] = lowerAction(p)
-	}
+	sm.actions = actionPatterns(patterns)
 	sm.resources = st.Resources
 	if st.NotResources != nil {
 		sm.resources, sm.notResource = st.NotResources, true
@@ -398,25 +426,22 @@ func (m *Model) Decide(who Who, action string) Decision { return m.decide(who, a
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
 func (m *Model) decide(who Who, action string, bounded bool) Decision {
 	m.mu.Lock()
-	n, ok := m.whoIndex[who]
-	if !ok {
-		if m.whoIndex == nil {
-			m.whoIndex, m.memo = map[Who]int{}, map[decisionKey]int{}
-		}
-		n = len(m.whoIndex)
-		m.whoIndex[who] = n
-	}
-	k := decisionKey{n, action, bounded}
+	k := m.questionKey(who, action, bounded)
 	if i, ok := m.memo[k]; ok {
-		d := m.decisions[i]
+		d := m.decisions[i/decisionBlock][i%decisionBlock]
 		m.mu.Unlock()
 		return d
 	}
 	m.mu.Unlock()
 	d := m.decideOnce(who, action, bounded)
 	m.mu.Lock()
-	m.memo[k] = len(m.decisions)
-	m.decisions = append(m.decisions, d)
+	i := m.kept
+	if i%decisionBlock == 0 {
+		m.decisions = append(m.decisions, make([]Decision, decisionBlock))
+	}
+	m.decisions[i/decisionBlock][i%decisionBlock] = d
+	m.memo[k] = i
+	m.kept++
 	m.mu.Unlock()
 	return d
 }
@@ -618,12 +643,28 @@ func (sm *stmtModel) matchesAction(action string) bool {
 	return matchesAny(sm.actions, action, sm.notAction)
 }
 
-// matchesAny: some of the lower-cased Action patterns matches the
-// lower-cased action, or (NotAction) none does.
-func matchesAny(patterns []string, action string, notAction bool) bool {
+// actionPattern is an Action or NotAction entry, lower-cased, and whether
+// it has wildcards: most name one action, and a plain comparison finds it.
+type actionPattern struct {
+	text string
+	wild bool
+}
+
+func actionPatterns(patterns []string) []actionPattern {
+	out := make([]actionPattern, len(patterns))
+	for i, p := range patterns {
+		out[i] = actionPattern{lowerAction(p), strings.ContainsAny(p, "*?")}
+	}
+	return out
+}
+
+// matchesAny: some of the patterns matches the lower-cased action, or
+// (NotAction) none does. Both sides are lower-cased already, so the glob
+// compares characters as they are.
+func matchesAny(patterns []actionPattern, action string, notAction bool) bool {
 	matched := false
 	for _, p := range patterns {
-		if glob(p, action, true) {
+		if p.text == action || p.wild && glob(p.text, action, false) {
 			matched = true
 			break
 		}
