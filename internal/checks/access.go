@@ -170,14 +170,26 @@ func (a *access) decideAll(w policy.Who, actions []string) []policy.Decision {
 	return out
 }
 
-// all keeps the decisions that satisfy keep (nil: none), in one
-// allocation: from the first kept on, what is left of ds fits.
+// all keeps the decisions that satisfy keep (nil: none).
 func all(ds []policy.Decision, keep func(policy.Decision) bool) []policy.Decision {
-	for i, d := range ds {
-		if keep(d) {
-			out := append(make([]policy.Decision, 0, len(ds)-i), d)
-			for _, d := range ds[i+1:] {
-				if keep(d) {
+	return kept(len(ds), func(i int) policy.Decision { return ds[i] }, keep)
+}
+
+// holding is all(a.decideAll(w, actions), keep) without copying out the
+// decisions nobody keeps: most principals hold none of the actions asked
+// about, and a decision is large.
+func (a *access) holding(w policy.Who, actions []string, keep func(policy.Decision) bool) []policy.Decision {
+	return kept(len(actions), func(i int) policy.Decision { return a.decide(w, actions[i]) }, keep)
+}
+
+// kept keeps the n decisions get gives that satisfy keep, in one
+// allocation: from the first kept on, what is left fits.
+func kept(n int, get func(int) policy.Decision, keep func(policy.Decision) bool) []policy.Decision {
+	for i := range n {
+		if d := get(i); keep(d) {
+			out := append(make([]policy.Decision, 0, n-i), d)
+			for j := i + 1; j < n; j++ {
+				if d := get(j); keep(d) {
 					out = append(out, d)
 				}
 			}
@@ -371,10 +383,7 @@ func (a *access) wordDelegation() string {
 	}
 	seen := map[sourceID]bool{}
 	var srcs []policy.Source
-	for _, d := range a.decideAll(a.ownAccount(), policy.KMSActions()) {
-		if !d.IAMDecides {
-			continue
-		}
+	for _, d := range a.holding(a.ownAccount(), policy.KMSActions(), func(d policy.Decision) bool { return d.IAMDecides }) {
 		for _, s := range d.Delegation {
 			if id := (sourceID{s.Statement, s.GrantID}); !seen[id] {
 				seen[id] = true
@@ -623,7 +632,7 @@ func (a *access) whoWhy(w policy.Who, ds []policy.Decision) string {
 
 // lacking says why w is not given every one of actions (grant side).
 func (a *access) lacking(w policy.Who, actions []string) string {
-	return a.whoWhy(w, all(a.decideAll(w, actions), func(d policy.Decision) bool { return !a.grants(d) }))
+	return a.whoWhy(w, a.holding(w, actions, func(d policy.Decision) bool { return !a.grants(d) }))
 }
 
 // notQuite says why none of the chosen principals (listed, else the own
@@ -636,7 +645,7 @@ func (a *access) notQuite(listed []string, actions []string) []string {
 			ws = append(ws, w)
 		}
 	} else {
-		ws = a.ownIAM(func(w policy.Who) bool { return len(all(a.decideAll(w, actions), a.grants)) > 0 })
+		ws = a.ownIAM(func(w policy.Who) bool { return len(a.holding(w, actions, a.grants)) > 0 })
 	}
 	var why []string
 	for _, w := range ws {

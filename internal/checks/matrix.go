@@ -50,7 +50,7 @@ func (a *access) matrix(e *env) []AccessRow {
 			continue
 		}
 		r.As = chosen.as(a, w)
-		if r.As == "" && w.Kind == policy.WhoKindService && r.Use != nil && a.ownService(w, all(a.decideAll(w, policy.UseActions), risks)) {
+		if r.As == "" && w.Kind == policy.WhoKindService && r.Use != nil && a.ownService(w, a.holding(w, policy.UseActions, risks)) {
 			r.As = "AWS service for the own account's resources, or by grant" // reported, not failed, by the users check
 		}
 		r.Chosen = r.As != ""
@@ -73,9 +73,8 @@ func (a *access) matrix(e *env) []AccessRow {
 // cell is the right to actions: every one of them held (every), or any one
 // (use); ALLOWED when each counted action is ALLOWED, else CONDITIONAL.
 func (a *access) cell(w policy.Who, actions []string, every bool) *AccessCell {
-	ds := a.decideAll(w, actions)
-	held := all(ds, risks)
-	if len(held) == 0 || (every && len(held) < len(ds)) {
+	held := a.holding(w, actions, risks)
+	if len(held) == 0 || (every && len(held) < len(actions)) {
 		return nil
 	}
 	c := &AccessCell{Answer: policy.Allowed}

@@ -51,7 +51,7 @@ func (a *access) readTrust(e *env) trustReach {
 			continue
 		}
 		seen[shortARN(arn)] = true
-		held := all(a.decideAll(w, policy.KMSActions()), risks)
+		held := a.holding(w, policy.KMSActions(), risks)
 		if len(held) == 0 {
 			continue
 		}

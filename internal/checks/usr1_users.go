@@ -59,7 +59,7 @@ func (a *access) usersOfTheKey(e *env) (unchosen, reported []string) {
 		if (w.Kind == policy.WhoKindRoot && a.isOwn(w)) || chosen[shortARN(a.asRole(w))] || (w.Account != "" && accepted[w.Account]) {
 			continue
 		}
-		held := all(a.decideAll(w, policy.UseActions), risks)
+		held := a.holding(w, policy.UseActions, risks)
 		if len(held) == 0 {
 			continue
 		}

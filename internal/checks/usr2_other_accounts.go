@@ -31,7 +31,7 @@ func evalOtherAccounts(e *env) outcome {
 			if w.Kind != policy.WhoKindOtherAccount && (w.Account == "" || a.isOwn(w)) {
 				continue
 			}
-			held := all(a.decideAll(w, policy.KMSActions()), risks)
+			held := a.holding(w, policy.KMSActions(), risks)
 			if len(held) == 0 {
 				continue
 			}
