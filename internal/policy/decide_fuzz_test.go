@@ -168,6 +168,9 @@ func mustReadFile(tb testing.TB, name string) []byte {
 	return readTestdata(tb, strings.TrimPrefix(name, "testdata/"))
 }
 
+// BenchmarkDecide answers every question about the console policy once, on
+// a fresh model each time (NewModel without Parse included): a model keeps
+// its answers, and asked again only looks them up.
 func BenchmarkDecide(b *testing.B) {
 	data := readTestdata(b, "console_adobe.json")
 	d, err := Parse(data)
@@ -181,6 +184,10 @@ func BenchmarkDecide(b *testing.B) {
 	whos := m.Principals(mustWhoB(b, ownAdmin), mustWhoB(b, ownUser))
 	actions := KMSActions()
 	for b.Loop() {
+		m, err := NewModel(d, testKey, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
 		for _, w := range whos {
 			for _, a := range actions {
 				m.Decide(w, a)
