@@ -15,14 +15,16 @@ import (
 // key ARN and the key's grants.
 
 // access is the model of one evaluation, the principals asked about, and
-// the answers already given.
+// the combined answers already given (the model keeps its own).
 type access struct {
 	m    *policy.Model
 	whos []policy.Who
-	memo map[string]policy.Decision
 	// trust is what the chosen roles' trust policies give away, read once
 	// for the checks that judge it (trustReach).
 	trust *trustReach
+	// delegationText and notesText are worded once for the checks that
+	// say them (delegation, notes).
+	delegationText, notesText *string
 	// grantsRead: the grants are in the model. Without them the checks that
 	// count grants ERROR (they need ListGrants); the others are judged on
 	// the policy, since a grant never gives an administrative or deletion
@@ -35,9 +37,17 @@ type access struct {
 	// iamErr says why a member that is present could not be read.
 	ids    map[string]policy.Identity
 	iamErr string
-	// eff holds the combined decisions behind memo's IAM answers, for the
-	// words (which policy gave the right) and the grant-side reading.
-	eff map[string]policy.EffectiveDecision
+	// eff holds the combined decisions of the identities the IAM member
+	// answers for, for the words (which policy gave the right) and the
+	// grant-side reading.
+	eff map[question]policy.EffectiveDecision
+}
+
+// question is one principal and action. The whole Who is the key: the
+// model answers by all of it.
+type question struct {
+	who    policy.Who
+	action string
 }
 
 // newAccess builds the model, or says why it cannot be built.
@@ -52,7 +62,7 @@ func newAccess(s *keystate.State, e *env) (*access, string) {
 	if err != nil {
 		return nil, "the key policy could not be parsed: " + err.Error()
 	}
-	a := &access{memo: map[string]policy.Decision{}, eff: map[string]policy.EffectiveDecision{}}
+	a := &access{eff: map[question]policy.EffectiveDecision{}}
 	var grants []policy.Grant
 	if s.Has(keystate.ListGrants) && s.Problem(keystate.ListGrants) == "" {
 		a.grantsRead = true
@@ -70,7 +80,7 @@ func newAccess(s *keystate.State, e *env) (*access, string) {
 		}
 		extra = append(extra, w)
 	}
-	for _, acct := range append(e.p.AdobeAccounts(), e.p.AllowedExternalAccounts...) {
+	for _, acct := range append(e.adobe, e.p.AllowedExternalAccounts...) {
 		extra = append(extra, policy.WhoAccountIdentity(acct))
 	}
 	// Every IAM identity of the evidence is asked about, not only those the
@@ -132,28 +142,25 @@ func modelGrants(gs []keystate.Grant) []policy.Grant {
 	return out
 }
 
-// decide asks the model once per principal and action.
+// decide asks once per principal and action: the model keeps its
+// decisions, and the combined ones are kept here.
 func (a *access) decide(w policy.Who, action string) policy.Decision {
-	k := memoKey(w, action)
-	d, ok := a.memo[k]
-	if ok {
-		return d
-	}
-	if id, isIAM := a.identity(w); isIAM {
+	q := question{w, action}
+	ed, ok := a.eff[q]
+	if !ok {
+		id, isIAM := a.identity(w)
+		if !isIAM {
+			return a.m.Decide(w, action)
+		}
 		// With the IAM member the key policy, grants, identity policies and
 		// boundary answer together: nothing is left to "IAM policies decide".
-		ed := a.m.DecideEffective(id, action)
-		d = ed.Key
-		d.Answer, d.IAMDecides, d.Why = ed.Answer, false, ed.Why
-		a.eff[k] = ed
-	} else {
-		d = a.m.Decide(w, action)
+		ed = a.m.DecideEffective(id, action)
+		a.eff[q] = ed
 	}
-	a.memo[k] = d
+	d := ed.Key
+	d.Answer, d.IAMDecides = ed.Answer, false
 	return d
 }
-
-func memoKey(w policy.Who, action string) string { return w.String() + "\x00" + action }
 
 func (a *access) decideAll(w policy.Who, actions []string) []policy.Decision {
 	out := make([]policy.Decision, len(actions))
@@ -163,15 +170,33 @@ func (a *access) decideAll(w policy.Who, actions []string) []policy.Decision {
 	return out
 }
 
-// all keeps the decisions that satisfy keep.
+// all keeps the decisions that satisfy keep (nil: none).
 func all(ds []policy.Decision, keep func(policy.Decision) bool) []policy.Decision {
-	var out []policy.Decision
-	for _, d := range ds {
-		if keep(d) {
-			out = append(out, d)
+	return kept(len(ds), func(i int) policy.Decision { return ds[i] }, keep)
+}
+
+// holding is all(a.decideAll(w, actions), keep) without copying out the
+// decisions nobody keeps: most principals hold none of the actions asked
+// about, and a decision is large.
+func (a *access) holding(w policy.Who, actions []string, keep func(policy.Decision) bool) []policy.Decision {
+	return kept(len(actions), func(i int) policy.Decision { return a.decide(w, actions[i]) }, keep)
+}
+
+// kept keeps the n decisions get gives that satisfy keep, in one
+// allocation: from the first kept on, what is left fits.
+func kept(n int, get func(int) policy.Decision, keep func(policy.Decision) bool) []policy.Decision {
+	for i := range n {
+		if d := get(i); keep(d) {
+			out := append(make([]policy.Decision, 0, n-i), d)
+			for j := i + 1; j < n; j++ {
+				if d := get(j); keep(d) {
+					out = append(out, d)
+				}
+			}
+			return out
 		}
 	}
-	return out
+	return nil
 }
 
 func risks(d policy.Decision) bool { return d.Risks() }
@@ -181,7 +206,7 @@ func risks(d policy.Decision) bool { return d.Risks() }
 // the caller chooses; a principal property, an operator or a resource
 // pattern left open does not count.
 func (a *access) grants(d policy.Decision) bool {
-	ed, ok := a.eff[memoKey(d.Who, d.Action)]
+	ed, ok := a.eff[question{d.Who, d.Action}]
 	if !ok {
 		return d.Grants()
 	}
@@ -344,15 +369,24 @@ func (a *access) ownIAM(keep func(policy.Who) bool) []policy.Who {
 // delegation names the own account's root statements when they leave some
 // answer to IAM policies: "" when they do not.
 func (a *access) delegation() string {
-	seen := map[string]bool{}
+	if a.delegationText == nil {
+		s := a.wordDelegation()
+		a.delegationText = &s
+	}
+	return *a.delegationText
+}
+
+func (a *access) wordDelegation() string {
+	type sourceID struct { // a statement by index, a grant by ID
+		statement int
+		grant     string
+	}
+	seen := map[sourceID]bool{}
 	var srcs []policy.Source
-	for _, d := range a.decideAll(a.ownAccount(), policy.KMSActions()) {
-		if !d.IAMDecides {
-			continue
-		}
+	for _, d := range a.holding(a.ownAccount(), policy.KMSActions(), func(d policy.Decision) bool { return d.IAMDecides }) {
 		for _, s := range d.Delegation {
-			if !seen[s.String()] {
-				seen[s.String()] = true
+			if id := (sourceID{s.Statement, s.GrantID}); !seen[id] {
+				seen[id] = true
 				srcs = append(srcs, s)
 			}
 		}
@@ -374,6 +408,14 @@ func (a *access) delegation() string {
 // unique IDs (deleted users or roles, matching nobody), principals it
 // cannot read, statements without Resource.
 func (a *access) notes() string {
+	if a.notesText == nil {
+		s := a.wordNotes()
+		a.notesText = &s
+	}
+	return *a.notesText
+}
+
+func (a *access) wordNotes() string {
 	var out []string
 	for _, n := range a.m.Notes() {
 		out = append(out, n.Text)
@@ -459,7 +501,7 @@ func answer(d policy.Decision) string {
 // key policy's statements and grants, the identity policies and the
 // boundary that gave (or took) the right.
 func (a *access) answer(d policy.Decision) string {
-	ed, ok := a.eff[memoKey(d.Who, d.Action)]
+	ed, ok := a.eff[question{d.Who, d.Action}]
 	if !ok {
 		return answer(d)
 	}
@@ -496,7 +538,7 @@ func (a *access) answer(d policy.Decision) string {
 	}
 	// NOT ALLOWED: the model's own sentence, without the principal and the
 	// action, and without the not-evaluated note the result gives once.
-	why := strings.TrimPrefix(ed.Why, fmt.Sprintf("%s %s: %s", ed.Key.Who, d.Action, ed.Answer))
+	why := strings.TrimPrefix(ed.Why(), fmt.Sprintf("%s %s: %s", ed.Key.Who, d.Action, ed.Answer))
 	why = strings.TrimPrefix(why, "; ")
 	if i := strings.Index(why, "; service control"); i >= 0 {
 		why = why[:i]
@@ -510,7 +552,7 @@ func (a *access) answer(d policy.Decision) string {
 // permissions boundary statements it stays within.
 func (a *access) sourcesOf(d policy.Decision) []string {
 	var out []string
-	ed, isIAM := a.eff[memoKey(d.Who, d.Action)]
+	ed, isIAM := a.eff[question{d.Who, d.Action}]
 	allow := d.Allow
 	if isIAM {
 		allow = ed.Key.Allow
@@ -590,7 +632,7 @@ func (a *access) whoWhy(w policy.Who, ds []policy.Decision) string {
 
 // lacking says why w is not given every one of actions (grant side).
 func (a *access) lacking(w policy.Who, actions []string) string {
-	return a.whoWhy(w, all(a.decideAll(w, actions), func(d policy.Decision) bool { return !a.grants(d) }))
+	return a.whoWhy(w, a.holding(w, actions, func(d policy.Decision) bool { return !a.grants(d) }))
 }
 
 // notQuite says why none of the chosen principals (listed, else the own
@@ -603,7 +645,7 @@ func (a *access) notQuite(listed []string, actions []string) []string {
 			ws = append(ws, w)
 		}
 	} else {
-		ws = a.ownIAM(func(w policy.Who) bool { return len(all(a.decideAll(w, actions), a.grants)) > 0 })
+		ws = a.ownIAM(func(w policy.Who) bool { return len(a.holding(w, actions, a.grants)) > 0 })
 	}
 	var why []string
 	for _, w := range ws {

@@ -25,7 +25,7 @@ func init() {
 // conditions only on how it calls, such as kms:GrantIsForAWSResource, are
 // named but count) every action the platform needs.
 func evalAdobeGrants(e *env) outcome {
-	accounts := e.p.AdobeAccounts()
+	accounts := e.adobe
 	if len(accounts) == 0 {
 		return skipped("adobe_principals is not set in the profile")
 	}
@@ -52,7 +52,7 @@ func evalAdobeGrants(e *env) outcome {
 // without adobe_principals no key is the platform's.
 func PlatformKey(s *keystate.State, p profile.Valid) (platform, ok bool) {
 	e := newEnv(s, p)
-	accounts := e.p.AdobeAccounts()
+	accounts := e.adobe
 	if len(accounts) == 0 {
 		return false, true
 	}

@@ -23,7 +23,7 @@ func init() {
 // accounts holds nothing, but a statement or grant that would give it is
 // reported.
 func evalAdobeNoAdmin(e *env) outcome {
-	accounts := toSet(e.p.AdobeAccounts())
+	accounts := toSet(e.adobe)
 	if len(accounts) == 0 {
 		return skipped("adobe_principals is not set in the profile")
 	}

@@ -115,6 +115,21 @@ func BenchmarkEvaluate(b *testing.B) {
 	}
 }
 
+// Judging a key stays within the issue's budget of allocations (issue 21:
+// at most 2,000 for the compliant snapshot, catalog and matrix): an
+// allocation count does not depend on the machine's load, as a time would.
+// The model answers each question once and reads the policy once; this
+// fails when a check starts asking or parsing again for each principal.
+func TestEvaluateAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector changes allocation counts")
+	}
+	s := compliant(t).state(t)
+	p := loadProfile(t, "aep-example.yaml")
+	allocs := testing.AllocsPerRun(5, func() { checks.Judge(s, p) })
+	assert.LessOrEqual(t, allocs, 2000.0)
+}
+
 // The evidence of a metadata check points at the field it reads.
 func TestEvidencePointsAtTheValue(t *testing.T) {
 	results := checks.Evaluate(compliant(t).state(t), profile.Default())

@@ -63,7 +63,7 @@ func removeAdobe(t *testing.T, s snap) {
 	})
 }
 
-func mustJSON(t *testing.T, v any) string {
+func mustJSON(t testing.TB, v any) string {
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	return string(b)

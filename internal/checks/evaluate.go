@@ -40,13 +40,25 @@ type env struct {
 	p       *profile.Profile // a copy of the validated profile
 	aliasRE *regexp.Regexp   // its compiled alias_pattern
 	key     *keystate.KeyMetadata
-	access  *access
+	// adobe is the profile's Adobe accounts, read once (clipped: appending
+	// to it copies it).
+	adobe  []string
+	access *access
 	// accessErr says why there is no access model ("" when there is one).
 	accessErr string
+	// decoded holds the members the checks' evidence pointers were resolved
+	// in, each decoded once.
+	decoded map[string]decodedMember
+}
+
+type decodedMember struct {
+	v  any
+	ok bool // valid JSON
 }
 
 func newEnv(s *keystate.State, p profile.Valid) *env {
-	e := &env{s: s, p: p.Profile(), aliasRE: p.AliasRE(), key: s.Key}
+	e := &env{s: s, p: p.Profile(), aliasRE: p.AliasRE(), key: s.Key, decoded: map[string]decodedMember{}}
+	e.adobe = slices.Clip(e.p.AdobeAccounts())
 	e.access, e.accessErr = newAccess(s, e)
 	return e
 }
@@ -88,7 +100,8 @@ func (c Check) run(e *env) Result {
 		r.Severity = Required
 	}
 	var missing []string
-	for _, m := range append(slices.Clone(c.Needs), c.Uses...) {
+	members := append(slices.Clone(c.Needs), c.Uses...)
+	for _, m := range members {
 		if why := e.s.Problem(m); why != "" {
 			missing = append(missing, why)
 		} else if slices.Contains(c.Needs, m) && !e.s.Has(m) {
@@ -104,7 +117,7 @@ func (c Check) run(e *env) Result {
 	if o.expected != "" {
 		r.Expected = o.expected
 	}
-	r.Evidence = c.evidence(e.s, append(append(slices.Clone(c.Needs), c.Uses...), o.evidence...))
+	r.Evidence = c.evidence(e, append(members, o.evidence...))
 	r.Observed = o.observed
 	r.Drift = o.drift
 	if o.status != "" {
@@ -121,17 +134,16 @@ func (c Check) run(e *env) Result {
 
 // evidence names the members judged on that the state holds, sorted, each
 // with the check's pointers that resolve in it, or whole.
-func (c Check) evidence(s *keystate.State, members []string) []EvidenceRef {
+func (c Check) evidence(e *env, members []string) []EvidenceRef {
 	refs := []EvidenceRef{}
 	slices.Sort(members)
 	for _, m := range slices.Compact(members) {
-		raw, ok := s.Raw[m]
-		if !ok {
+		if _, ok := e.s.Raw[m]; !ok {
 			continue
 		}
 		n := len(refs)
 		for _, p := range c.Pointers[m] {
-			if _, ok := ResolvePointer(raw, p); ok {
+			if _, ok := e.resolve(m, p); ok {
 				refs = append(refs, EvidenceRef{Member: m, Pointer: p})
 			}
 		}
@@ -140,6 +152,20 @@ func (c Check) evidence(s *keystate.State, members []string) []EvidenceRef {
 		}
 	}
 	return refs
+}
+
+// resolve is ResolvePointer on the state's member m, decoded once an
+// evaluation.
+func (e *env) resolve(m, pointer string) (any, bool) {
+	d, seen := e.decoded[m]
+	if !seen {
+		d.v, d.ok = decodeMember(e.s.Raw[m])
+		e.decoded[m] = d
+	}
+	if !d.ok {
+		return nil, false
+	}
+	return resolvePointer(d.v, pointer)
 }
 
 // remediationFor fills the key ID into the CLI command when it is known.

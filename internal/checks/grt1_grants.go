@@ -34,7 +34,7 @@ func evalGrants(e *env) outcome {
 		return pass("the key has no grants")
 	}
 	own := e.key.Account()
-	accepted := toSet(append(e.p.AdobeAccounts(), e.p.AllowedExternalAccounts...))
+	accepted := toSet(append(e.adobe, e.p.AllowedExternalAccounts...))
 	var bad, fine, delegating []string
 	for _, g := range gs {
 		for _, p := range grantParties(g) {

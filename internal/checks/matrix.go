@@ -37,6 +37,7 @@ type AccessCell struct {
 
 func (a *access) matrix(e *env) []AccessRow {
 	var rows []AccessRow
+	chosen := a.chosen(e)
 	for _, w := range a.whos {
 		r := AccessRow{Principal: w.String()}
 		r.Administer = a.cell(w, policy.AdminActions, true)
@@ -48,8 +49,8 @@ func (a *access) matrix(e *env) []AccessRow {
 		if r.Administer == nil && r.Delete == nil && r.Disable == nil && r.RePolicy == nil && r.Use == nil && r.CreateGrants == nil {
 			continue
 		}
-		r.As = a.chosenAs(e, w)
-		if r.As == "" && w.Kind == policy.WhoKindService && r.Use != nil && a.ownService(w, all(a.decideAll(w, policy.UseActions), risks)) {
+		r.As = chosen.as(a, w)
+		if r.As == "" && w.Kind == policy.WhoKindService && r.Use != nil && a.ownService(w, a.holding(w, policy.UseActions, risks)) {
 			r.As = "AWS service for the own account's resources, or by grant" // reported, not failed, by the users check
 		}
 		r.Chosen = r.As != ""
@@ -72,9 +73,8 @@ func (a *access) matrix(e *env) []AccessRow {
 // cell is the right to actions: every one of them held (every), or any one
 // (use); ALLOWED when each counted action is ALLOWED, else CONDITIONAL.
 func (a *access) cell(w policy.Who, actions []string, every bool) *AccessCell {
-	ds := a.decideAll(w, actions)
-	held := all(ds, risks)
-	if len(held) == 0 || (every && len(held) < len(ds)) {
+	held := a.holding(w, actions, risks)
+	if len(held) == 0 || (every && len(held) < len(actions)) {
 		return nil
 	}
 	c := &AccessCell{Answer: policy.Allowed}
@@ -104,9 +104,14 @@ func (a *access) cell(w policy.Who, actions []string, every bool) *AccessCell {
 	return c
 }
 
-// chosenAs says why the profile expects w to hold rights, "" when it does
-// not: the same sets the administrator and users checks judge by.
-func (a *access) chosenAs(e *env, w policy.Who) string {
+// chosenSets are the profile's choices, read once for the matrix: the
+// same sets the administrator and users checks judge by.
+type chosenSets struct {
+	breakGlass, admins, users map[string]bool // by shortARN
+	adobe, allowed            []string        // accounts
+}
+
+func (a *access) chosen(e *env) chosenSets {
 	admins, users := e.p.KeyAdministrators, e.p.KeyUsers
 	if admins == nil {
 		admins = whoList(a.ownIAM(a.keyPolicyAdmin))
@@ -114,22 +119,28 @@ func (a *access) chosenAs(e *env, w policy.Who) string {
 	if users == nil {
 		users = whoList(a.ownIAM(a.keyPolicyUser))
 	}
+	return chosenSets{breakGlass: shortSet(e.p.BreakGlass), admins: shortSet(admins), users: shortSet(users),
+		adobe: e.adobe, allowed: e.p.AllowedExternalAccounts}
+}
+
+// as says why the profile expects w to hold rights, "" when it does not.
+func (c chosenSets) as(a *access, w policy.Who) string {
 	k := shortARN(a.asRole(w))
 	switch {
-	case shortSet(e.p.BreakGlass)[k]:
+	case c.breakGlass[k]:
 		return "break_glass"
-	case shortSet(admins)[k]:
+	case c.admins[k]:
 		return "chosen administrator"
-	case shortSet(users)[k]:
+	case c.users[k]:
 		return "chosen user"
 	}
 	if w.Account != "" {
-		for _, acct := range e.p.AdobeAccounts() {
+		for _, acct := range c.adobe {
 			if acct == w.Account {
 				return "Adobe account"
 			}
 		}
-		for _, acct := range e.p.AllowedExternalAccounts {
+		for _, acct := range c.allowed {
 			if acct == w.Account {
 				return "allowed account"
 			}

@@ -67,35 +67,12 @@ type EvidenceRef struct {
 // ResolvePointer is the value a JSON pointer (RFC 6901) names in raw, as
 // compact JSON; ok is false when it names nothing. "" is the whole value.
 func ResolvePointer(raw json.RawMessage, pointer string) (json.RawMessage, bool) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, ok := decodeMember(raw)
+	if !ok {
 		return nil, false
 	}
-	if pointer != "" {
-		if !strings.HasPrefix(pointer, "/") {
-			return nil, false
-		}
-		for _, tok := range strings.Split(pointer[1:], "/") {
-			tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-			switch x := v.(type) {
-			case map[string]any:
-				next, ok := x[tok]
-				if !ok {
-					return nil, false
-				}
-				v = next
-			case []any:
-				i, err := strconv.Atoi(tok)
-				if err != nil || i < 0 || i >= len(x) || strconv.Itoa(i) != tok {
-					return nil, false
-				}
-				v = x[i]
-			default:
-				return nil, false
-			}
-		}
+	if v, ok = resolvePointer(v, pointer); !ok {
+		return nil, false
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -104,6 +81,47 @@ func ResolvePointer(raw json.RawMessage, pointer string) (json.RawMessage, bool)
 		return nil, false
 	}
 	return bytes.TrimSpace(b.Bytes()), true
+}
+
+// decodeMember decodes a member's JSON for resolvePointer.
+func decodeMember(raw json.RawMessage) (any, bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, false
+	}
+	return v, true
+}
+
+// resolvePointer walks a decoded value to what pointer names.
+func resolvePointer(v any, pointer string) (any, bool) {
+	if pointer == "" {
+		return v, true
+	}
+	if !strings.HasPrefix(pointer, "/") {
+		return nil, false
+	}
+	for _, tok := range strings.Split(pointer[1:], "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		switch x := v.(type) {
+		case map[string]any:
+			next, ok := x[tok]
+			if !ok {
+				return nil, false
+			}
+			v = next
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(x) || strconv.Itoa(i) != tok {
+				return nil, false
+			}
+			v = x[i]
+		default:
+			return nil, false
+		}
+	}
+	return v, true
 }
 
 // Verdict values.

@@ -43,7 +43,7 @@ func (a *access) readTrust(e *env) trustReach {
 	for _, role := range iam.Roles {
 		roles[shortARN(role.Arn)] = role
 	}
-	accepted := toSet(append(e.p.AdobeAccounts(), e.p.AllowedExternalAccounts...))
+	accepted := toSet(append(e.adobe, e.p.AllowedExternalAccounts...))
 	seen := map[string]bool{}
 	for _, arn := range append(append([]string(nil), e.p.KeyAdministrators...), e.p.KeyUsers...) {
 		w, err := policy.WhoARN(arn)
@@ -51,7 +51,7 @@ func (a *access) readTrust(e *env) trustReach {
 			continue
 		}
 		seen[shortARN(arn)] = true
-		held := all(a.decideAll(w, policy.KMSActions()), risks)
+		held := a.holding(w, policy.KMSActions(), risks)
 		if len(held) == 0 {
 			continue
 		}

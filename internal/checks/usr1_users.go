@@ -52,14 +52,14 @@ func (a *access) usersOfTheKey(e *env) (unchosen, reported []string) {
 	}
 	chosen := shortSet(append(append(append([]string(nil), users...), admins...), e.p.BreakGlass...))
 	accepted := map[string]bool{}
-	for _, acct := range append(e.p.AdobeAccounts(), e.p.AllowedExternalAccounts...) {
+	for _, acct := range append(e.adobe, e.p.AllowedExternalAccounts...) {
 		accepted[acct] = true
 	}
 	for _, w := range a.whos {
 		if (w.Kind == policy.WhoKindRoot && a.isOwn(w)) || chosen[shortARN(a.asRole(w))] || (w.Account != "" && accepted[w.Account]) {
 			continue
 		}
-		held := all(a.decideAll(w, policy.UseActions), risks)
+		held := a.holding(w, policy.UseActions, risks)
 		if len(held) == 0 {
 			continue
 		}

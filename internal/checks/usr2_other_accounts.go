@@ -25,13 +25,13 @@ func init() {
 // An aws:PrincipalOrgID pin admits the organisation's other accounts.
 func evalOtherAccounts(e *env) outcome {
 	return e.withGrants(func(a *access) outcome {
-		allowed := toSet(append(e.p.AdobeAccounts(), e.p.AllowedExternalAccounts...))
+		allowed := toSet(append(e.adobe, e.p.AllowedExternalAccounts...))
 		var accepted, refused []string
 		for _, w := range a.whos {
 			if w.Kind != policy.WhoKindOtherAccount && (w.Account == "" || a.isOwn(w)) {
 				continue
 			}
-			held := all(a.decideAll(w, policy.KMSActions()), risks)
+			held := a.holding(w, policy.KMSActions(), risks)
 			if len(held) == 0 {
 				continue
 			}

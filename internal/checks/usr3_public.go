@@ -36,7 +36,7 @@ func evalPublic(e *env) outcome {
 			return notMet(sentence("anyone may become a chosen role: "+bounded(trust.anyone, maxItems), a.notes()))
 		}
 		if len(order) == 0 {
-			org := all(a.decideAll(policy.WhoAnyOtherAccount(), policy.KMSActions()), risks)
+			org := a.holding(policy.WhoAnyOtherAccount(), policy.KMSActions(), risks)
 			return pass(sentence("neither anonymous callers nor an identity of any other account hold any action",
 				detailed("only the organisation's accounts, through aws:PrincipalOrgID (judged as other accounts, not as public): ", a.orgWhy(org)), a.notes()))
 		}

@@ -29,7 +29,7 @@ func evalAdminActionsElsewhere(e *env) outcome {
 			if a.isAdmin(w) {
 				continue
 			}
-			if held := all(a.decideAll(w, policy.DangerousActions()), risks); len(held) > 0 {
+			if held := a.holding(w, policy.DangerousActions(), risks); len(held) > 0 {
 				others = append(others, a.whoWhy(w, held))
 			}
 		}

@@ -1,8 +1,10 @@
 package policy
 
 import (
+	"slices"
 	"sort"
-	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // AdminActions are the actions that make a key administrator.
@@ -39,22 +41,12 @@ var AdobeActions = []string{
 
 // KMSActions returns every KMS action as "kms:Name", sorted.
 // It is the action table's names (see actions.go).
-func KMSActions() []string {
-	all := Actions()
-	out := make([]string, len(all))
-	for i, a := range all {
-		out[i] = a.Name
-	}
-	return out
-}
+func KMSActions() []string { return slices.Clone(kmsActions) }
 
 // DangerousActions returns the actions CMK-USR-4 reserves to key
 // administrators: kms:PutKeyPolicy, kms:DisableKey and every KMS action
 // matching kms:Delete*, kms:Disable*, kms:Put* or kms:Update*. Sorted.
-func DangerousActions() []string {
-	return kmsMatching([]string{"kms:PutKeyPolicy", "kms:DisableKey"},
-		"kms:Delete*", "kms:Disable*", "kms:Put*", "kms:Update*")
-}
+func DangerousActions() []string { return slices.Clone(dangerousActions) }
 
 // platformAndReads are the platform's actions and the reads as the spec writes
 // them (CMK-AEP-2), plus kms:RetireGrant, which comes with CreateGrant:
@@ -71,19 +63,36 @@ var platformAndReads = []string{
 // (CMK-AEP-2): all but the platform's actions (Encrypt, Decrypt,
 // ReEncrypt*, GenerateDataKey*, DescribeKey, CreateGrant, and RetireGrant
 // that comes with it) and the reads (Describe*, Get*, List*). Sorted.
-func BeyondPlatformActions() []string {
-	var out []string
-	for _, a := range KMSActions() {
-		allowed := false
-		for _, p := range platformAndReads {
-			allowed = allowed || MatchAction(p, a)
+func BeyondPlatformActions() []string { return slices.Clone(beyondPlatformActions) }
+
+// The lists above are derived from the action table once: the checks ask
+// for them for every principal, and the table never changes. Callers get
+// copies, so these stay as computed.
+var (
+	kmsActions = func() []string {
+		all := Actions()
+		out := make([]string, len(all))
+		for i, a := range all {
+			out[i] = a.Name
 		}
-		if !allowed {
-			out = append(out, a)
+		return out
+	}()
+	dangerousActions = kmsMatching([]string{"kms:PutKeyPolicy", "kms:DisableKey"},
+		"kms:Delete*", "kms:Disable*", "kms:Put*", "kms:Update*")
+	beyondPlatformActions = func() []string {
+		var out []string
+		for _, a := range kmsActions {
+			allowed := false
+			for _, p := range platformAndReads {
+				allowed = allowed || MatchAction(p, a)
+			}
+			if !allowed {
+				out = append(out, a)
+			}
 		}
-	}
-	return out
-}
+		return out
+	}()
+)
 
 // kmsMatching returns base plus every KMS action matching one of patterns,
 // sorted and without duplicates.
@@ -99,7 +108,7 @@ func kmsMatching(base []string, patterns ...string) []string {
 	for _, a := range base {
 		add(a)
 	}
-	for _, a := range KMSActions() {
+	for _, a := range kmsActions {
 		for _, p := range patterns {
 			if MatchAction(p, a) {
 				add(a)
@@ -113,26 +122,35 @@ func kmsMatching(base []string, patterns ...string) []string {
 // MatchAction reports whether the policy action pattern matches action,
 // case-insensitively, with * (any run) and ? (one character) wildcards.
 // Everything else is literal: it is a glob, not a regular expression.
-func MatchAction(pattern, action string) bool {
-	return glob([]rune(strings.ToLower(pattern)), []rune(strings.ToLower(action)))
-}
+func MatchAction(pattern, action string) bool { return glob(pattern, action, true) }
 
-// glob matches with backtracking to the last star only, so it runs in
-// O(len(p)*len(s)) whatever the pattern.
-func glob(p, s []rune) bool {
+// glob matches s against the pattern p, * any run and ? one character,
+// comparing characters lower-cased when fold is set (as strings.ToLower
+// would, character by character). It reads both strings in place, without
+// copying them: the access model runs it for every statement and action.
+// It backtracks to the last star only, so it runs in O(len(p)*len(s))
+// whatever the pattern. A * or ? in s matches the same character in p
+// before p's wildcard meaning is tried.
+func glob(p, s string, fold bool) bool {
 	pi, si := 0, 0
 	star, mark := -1, 0
 	for si < len(s) {
+		sc, sw := utf8.DecodeRuneInString(s[si:])
+		pc, pw := rune(-1), 0
+		if pi < len(p) {
+			pc, pw = utf8.DecodeRuneInString(p[pi:])
+		}
 		switch {
-		case pi < len(p) && (p[pi] == '?' || p[pi] == s[si]):
-			pi++
-			si++
-		case pi < len(p) && p[pi] == '*':
+		case pw > 0 && (pc == '?' || pc == sc || fold && unicode.ToLower(pc) == unicode.ToLower(sc)):
+			pi += pw
+			si += sw
+		case pc == '*':
 			star, mark = pi, si
-			pi++
+			pi += pw
 		case star >= 0:
 			pi = star + 1
-			mark++
+			_, mw := utf8.DecodeRuneInString(s[mark:])
+			mark += mw
 			si = mark
 		default:
 			return false

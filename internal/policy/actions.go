@@ -118,10 +118,37 @@ var actionIndex = func() map[string]ActionInfo {
 	return ix
 }()
 
+// actionLower maps each action name as the table writes it to its
+// lower-cased form: the checks ask with these names, and the model matches
+// lower-cased actions, so the common question makes no new string.
+var actionLower = func() map[string]string {
+	ix := make(map[string]string, len(actionTable))
+	for _, a := range actionTable {
+		ix[a.Name] = strings.ToLower(a.Name)
+	}
+	return ix
+}()
+
+// actionSlot numbers the table's actions as it writes them, for the memo.
+var actionSlot = func() map[string]int {
+	ix := make(map[string]int, len(actionTable))
+	for i, a := range actionTable {
+		ix[a.Name] = i
+	}
+	return ix
+}()
+
+func lowerAction(action string) string {
+	if l, ok := actionLower[action]; ok {
+		return l
+	}
+	return strings.ToLower(action)
+}
+
 // LookupAction returns the table entry of a concrete action, matched
 // case-insensitively like the Action element.
 func LookupAction(action string) (ActionInfo, bool) {
-	a, ok := actionIndex[strings.ToLower(action)]
+	a, ok := actionIndex[lowerAction(action)]
 	return a, ok
 }
 

@@ -34,8 +34,8 @@ func TestRequestPropertyDenies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := newModel(t, policyOf(adminPut, tt.deny), nil).Decide(mustWho(t, ownAdmin), "kms:PutKeyPolicy")
-			assert.Equal(t, tt.grants, d.Grants(), "grant side (%s): %s", tt.doc, d.Why)
-			assert.Equal(t, tt.risks, d.Risks(), "risk side (%s): %s", tt.doc, d.Why)
+			assert.Equal(t, tt.grants, d.Grants(), "grant side (%s): %s", tt.doc, d.Why())
+			assert.Equal(t, tt.risks, d.Risks(), "risk side (%s): %s", tt.doc, d.Why())
 		})
 	}
 }
@@ -69,7 +69,7 @@ func TestAnyOrganisationIsPublic(t *testing.T) {
 				assert.Equal(t, tt.public, len(pub) > 0, "organisations given: %v; %v", orgs, pub)
 				if an := m.Decide(WhoAnonymous(), "kms:Decrypt"); !strings.Contains(tt.cond, "Not") {
 					// A negated operator holds for a missing key; the others do not.
-					assert.Equal(t, NotAllowed, an.Answer, "an anonymous request carries no organisation: %s", an.Why)
+					assert.Equal(t, NotAllowed, an.Answer, "an anonymous request carries no organisation: %s", an.Why())
 				}
 			})
 		}
@@ -122,8 +122,8 @@ func TestOriginDenyKeepsGrantSideClosed(t *testing.T) {
 	m := newModel(t, policyOf(allow(`{"AWS":"`+ownAdmin+`"}`, `"kms:Decrypt"`, ""),
 		deny(`"*"`, `"kms:Decrypt"`, cond(`{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}`))), nil)
 	d := m.Decide(mustWho(t, ownAdmin), "kms:Decrypt")
-	assert.False(t, d.Grants(), d.Why)
-	assert.True(t, d.Risks(), d.Why)
+	assert.False(t, d.Grants(), d.Why())
+	assert.True(t, d.Risks(), d.Why())
 }
 
 // CloudWatch Logs sets kms:EncryptionContext:aws:logs:arn itself, to the
@@ -135,10 +135,10 @@ func TestLogsEncryptionContextNamesTheLogGroupsAccount(t *testing.T) {
 	ownGroups := cond(`{"ArnLike":{"kms:EncryptionContext:aws:logs:arn":"arn:aws:logs:us-east-1:` + own + `:log-group:*"}}`)
 	m := newModel(t, policyOf(allow(logs, `["kms:Encrypt*","kms:Decrypt*","kms:GenerateDataKey*"]`, ownGroups)), nil)
 	forOwn := m.Decide(WhoServiceFor("logs.us-east-1.amazonaws.com", own), "kms:Decrypt")
-	assert.NotEqual(t, NotAllowed, forOwn.Answer, forOwn.Why)
+	assert.NotEqual(t, NotAllowed, forOwn.Answer, forOwn.Why())
 	forOther := m.Decide(WhoServiceForAnother("logs.us-east-1.amazonaws.com"), "kms:Decrypt")
-	assert.Equal(t, NotAllowed, forOther.Answer, "another account's log group ARN is not in the own account: %s", forOther.Why)
+	assert.Equal(t, NotAllowed, forOther.Answer, "another account's log group ARN is not in the own account: %s", forOther.Why())
 	// Another service that does not set this context gains nothing from it.
 	s3 := m.Decide(WhoServiceFor("s3.amazonaws.com", own), "kms:Decrypt")
-	assert.Equal(t, NotAllowed, s3.Answer, s3.Why)
+	assert.Equal(t, NotAllowed, s3.Answer, s3.Why())
 }

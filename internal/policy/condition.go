@@ -149,13 +149,39 @@ func (op operator) varsAllowed() bool {
 // resolver gives the request-context value of a lower-cased key.
 type resolver func(key string) ctxValue
 
+// block is a condition block read once, when its policy is compiled: the
+// operator parsed and the key lower-cased, so that evaluating it for each
+// principal and action only compares values.
+type block struct {
+	Condition
+	op  operator
+	ok  bool   // the operator is one this package reads
+	key string // Key, lower-cased
+	// anyOrg: a block on an organisation key that pins no organisation.
+	anyOrg bool
+}
+
+func compileCondition(c Condition) block {
+	op, ok := parseOperator(c.Operator)
+	key := strings.ToLower(c.Key)
+	return block{Condition: c, op: op, ok: ok, key: key, anyOrg: orgKeys[key] && !pinsOrganisation(c)}
+}
+
+func compileConditions(cs []Condition) []block {
+	out := make([]block, len(cs))
+	for i, c := range cs {
+		out[i] = compileCondition(c)
+	}
+	return out
+}
+
 // evalCondition evaluates one operator/key block. unres names what left it
 // open (the key, or the operator or variable that could not be read). A
 // block on the organisation keys that is open but pins no organisation
 // is named "<key> (any organisation)", so that it never reads as a pin.
-func evalCondition(c Condition, get resolver) (tri, string) {
+func evalCondition(c *block, get resolver) (tri, string) {
 	r, u := evalBlock(c, get)
-	if r == maybe && orgKeys[strings.ToLower(c.Key)] && strings.EqualFold(u, c.Key) && !pinsOrganisation(c) {
+	if r == maybe && c.anyOrg && strings.EqualFold(u, c.Key) {
 		u = c.Key + " (any organisation)"
 	}
 	return r, u
@@ -192,16 +218,16 @@ func pinsOrganisation(c Condition) bool {
 }
 
 // evalBlock evaluates one operator/key block (see evalCondition).
-func evalBlock(c Condition, get resolver) (tri, string) {
-	op, ok := parseOperator(c.Operator)
-	if !ok {
+func evalBlock(c *block, get resolver) (tri, string) {
+	op := c.op
+	if !c.ok {
 		return maybe, "operator " + c.Operator
 	}
-	v := get(strings.ToLower(c.Key))
+	v := get(c.key)
 	if v.state == ctxAbsentOrUnnamed {
 		one := func(state ctxState) resolver {
 			return func(k string) ctxValue {
-				if k == strings.ToLower(c.Key) {
+				if k == c.key {
 					return ctxValue{state: state}
 				}
 				return get(k)
@@ -497,7 +523,7 @@ func matchARN(pattern, value string) bool {
 }
 
 // globCase is a case-sensitive glob with * and ?.
-func globCase(pattern, s string) bool { return glob([]rune(pattern), []rune(s)) }
+func globCase(pattern, s string) bool { return glob(pattern, s, false) }
 
 // substitute replaces policy variables: ${key} or ${key, 'default'}, and
 // the escapes ${*}, ${?}, ${$}. ok is false when a variable has no known

@@ -192,7 +192,7 @@ func TestConditionOperators(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.op+"/"+tt.key+"/"+tt.vals[0], func(t *testing.T) {
-			got, unres := evalCondition(Condition{Operator: tt.op, Key: tt.key, Values: tt.vals}, ctx)
+			got, unres := evalOne(Condition{Operator: tt.op, Key: tt.key, Values: tt.vals}, ctx)
 			assert.Equal(t, tt.want, got, tt.doc)
 			if got == maybe {
 				assert.NotEmpty(t, unres, "an open condition says why")
@@ -203,13 +203,13 @@ func TestConditionOperators(t *testing.T) {
 
 func TestConditionUnresolvedNames(t *testing.T) {
 	ctx := ctxOf(map[string]ctxValue{"k": known("v"), "u": unknownValue})
-	_, u := evalCondition(Condition{Operator: "Nope", Key: "k", Values: []string{"v"}}, ctx)
+	_, u := evalOne(Condition{Operator: "Nope", Key: "k", Values: []string{"v"}}, ctx)
 	assert.Equal(t, "operator Nope", u)
-	_, u = evalCondition(Condition{Operator: "StringEquals", Key: "k", Values: []string{"${aws:PrincipalTag/team}"}}, ctx)
+	_, u = evalOne(Condition{Operator: "StringEquals", Key: "k", Values: []string{"${aws:PrincipalTag/team}"}}, ctx)
 	assert.Equal(t, "aws:PrincipalTag/team", u, "the variable, not the resolved key")
-	_, u = evalCondition(Condition{Operator: "StringEquals", Key: "U", Values: []string{"v"}}, ctx)
+	_, u = evalOne(Condition{Operator: "StringEquals", Key: "U", Values: []string{"v"}}, ctx)
 	assert.Equal(t, "U", u, "the key as written")
-	_, u = evalCondition(Condition{Operator: "NumericEquals", Key: "k", Values: []string{"1"}}, ctx)
+	_, u = evalOne(Condition{Operator: "NumericEquals", Key: "k", Values: []string{"1"}}, ctx)
 	assert.Equal(t, "k", u)
 }
 
@@ -223,4 +223,10 @@ func TestThreeValuedLogic(t *testing.T) {
 	assert.Equal(t, maybe, not(maybe))
 	assert.Equal(t, maybe, compare("nope", 1, 1))
 	assert.Equal(t, no, compare("lte", 2, 1))
+}
+
+// evalOne compiles and evaluates one block, as a model does.
+func evalOne(c Condition, get resolver) (tri, string) {
+	b := compileCondition(c)
+	return evalCondition(&b, get)
 }

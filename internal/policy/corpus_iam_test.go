@@ -198,10 +198,10 @@ func TestCorpusIAMAtThePolicyLevel(t *testing.T) {
 			var why string
 			if id, ok := corpusIdentity(m, ids, w, c.IAM != nil); ok {
 				d := m.DecideEffective(id, e.Action)
-				answer, why = d.Answer, d.Why
+				answer, why = d.Answer, d.Why()
 			} else {
 				d := m.Decide(w, e.Action)
-				answer, why = d.Answer, d.Why
+				answer, why = d.Answer, d.Why()
 				if c.IAM == nil && d.IAMDecides != e.IAMDecides {
 					answer = "iam_decides differs"
 				}

@@ -97,8 +97,8 @@ func TestCorpus(t *testing.T) {
 					t.Logf("%s: disputed: corpus says %s/iam=%v, model %s/iam=%v: %s", key, want, wantIAM, dis.answer, dis.iam, dis.why)
 					want, wantIAM = dis.answer, dis.iam
 				}
-				ok1 := assert.Equal(t, want, d.Answer, "%s %s %s (%s): %s\nmodel: %s", key, e.Principal, e.Action, e.Doc, e.Why, d.Why)
-				ok2 := assert.Equal(t, wantIAM, d.IAMDecides, "%s %s %s iam_decides (%s): %s\nmodel: %s", key, e.Principal, e.Action, e.Doc, e.Why, d.Why)
+				ok1 := assert.Equal(t, want, d.Answer, "%s %s %s (%s): %s\nmodel: %s", key, e.Principal, e.Action, e.Doc, e.Why, d.Why())
+				ok2 := assert.Equal(t, wantIAM, d.IAMDecides, "%s %s %s iam_decides (%s): %s\nmodel: %s", key, e.Principal, e.Action, e.Doc, e.Why, d.Why())
 				if ok1 && ok2 {
 					pass++
 				}

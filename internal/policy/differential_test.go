@@ -61,7 +61,7 @@ type differentialDoc struct {
 func ourPublic(m *Model) []string {
 	var holds []string
 	for _, d := range m.Public() {
-		holds = append(holds, d.Why)
+		holds = append(holds, d.Why())
 	}
 	return holds
 }

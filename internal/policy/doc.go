@@ -4,6 +4,9 @@
 //
 // Build a Model with NewModel(doc, keyARN, grants, opts...), list the
 // principals to ask about with Model.Principals, and ask with Model.Decide.
+// A model reads its statements and grants once, when it is built, and
+// keeps each answer: the checks ask about a thousand questions a key, many
+// of them more than once. It is safe for concurrent use.
 // A Decision is ALLOWED, NOT ALLOWED or CONDITIONAL (some requests may be
 // allowed, depending on request properties no policy text settles), with
 // the statements (by index, never by Sid) and grants that decided it, the

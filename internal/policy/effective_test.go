@@ -93,14 +93,14 @@ func TestDecideEffectiveIAMSide(t *testing.T) {
 				id.Boundary = &b
 			}
 			d := m.DecideEffective(id, tt.action)
-			require.Equal(t, tt.want, d.Answer, "%s\n%s", tt.doc, d.Why)
-			assert.Equal(t, tt.grants, d.Grants(), "grant side: %s", d.Why)
+			require.Equal(t, tt.want, d.Answer, "%s\n%s", tt.doc, d.Why())
+			assert.Equal(t, tt.grants, d.Grants(), "grant side: %s", d.Why())
 			assert.Equal(t, tt.want != NotAllowed, d.Risks())
 			if tt.sourceContains != "" {
-				assert.Contains(t, strings.Join(d.Sources(), "; "), tt.sourceContains, d.Why)
+				assert.Contains(t, strings.Join(d.Sources(), "; "), tt.sourceContains, d.Why())
 			}
 			if d.Answer == NotAllowed {
-				assert.Empty(t, d.Sources(), "nothing gives a right that is not held: %s", d.Why)
+				assert.Empty(t, d.Sources(), "nothing gives a right that is not held: %s", d.Why())
 			}
 		})
 	}

@@ -30,6 +30,7 @@ func FuzzParseAnalyze(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		agreesWithEncodingJSON(t, data)
 		d, err := Parse(data)
 		if err != nil {
 			if d != nil {
@@ -60,13 +61,13 @@ func FuzzParseAnalyze(f *testing.F) {
 			for _, act := range []string{"kms:Encrypt", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"} {
 				dd := m.Decide(w, act)
 				if dd.Grants() && !dd.Risks() {
-					t.Fatalf("%s: granted but not held", dd.Why)
+					t.Fatalf("%s: granted but not held", dd.Why())
 				}
 				if dd.Answer == Allowed && dd.IAMDecides {
-					t.Fatalf("%s: ALLOWED and left to IAM", dd.Why)
+					t.Fatalf("%s: ALLOWED and left to IAM", dd.Why())
 				}
 				if dd.Delegated() && !dd.IAMDecides {
-					t.Fatalf("%s: delegated without the delegation", dd.Why)
+					t.Fatalf("%s: delegated without the delegation", dd.Why())
 				}
 			}
 			m.IsAdministrator(w)
@@ -74,7 +75,7 @@ func FuzzParseAnalyze(f *testing.F) {
 		}
 		for _, dd := range m.Public() {
 			if !dd.Risks() || dd.OrgOnly() {
-				t.Fatalf("public on %s", dd.Why)
+				t.Fatalf("public on %s", dd.Why())
 			}
 		}
 		for _, st := range d.Statements {

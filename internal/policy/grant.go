@@ -58,15 +58,3 @@ func grantPrincipal(s string) Principal {
 func (g *Grant) constrained() bool {
 	return g.Constraints != nil && (len(g.Constraints.EncryptionContextEquals) > 0 || len(g.Constraints.EncryptionContextSubset) > 0)
 }
-
-// allows reports whether the grant's operations include the action
-// (operations are written without the "kms:" prefix).
-func (g *Grant) allows(action string) bool {
-	name := strings.TrimPrefix(strings.ToLower(action), "kms:")
-	for _, op := range g.Operations {
-		if strings.ToLower(op) == name {
-			return true
-		}
-	}
-	return false
-}

@@ -17,6 +17,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -109,8 +110,11 @@ type EffectiveDecision struct {
 	// Unresolved: what, beyond the sources' conditions, leaves the answer
 	// open (a boundary where AWS does not say whether it limits).
 	Unresolved []string
-	Why        string
 	grants     bool
+	// What Why needs beyond the rest: the boundary's name, and how the
+	// Deny and the boundary came out.
+	boundary  string
+	deny, bnd leaf
 }
 
 // Risks is the risk-side reading: ALLOWED and CONDITIONAL both hold the
@@ -177,33 +181,70 @@ func (d EffectiveDecision) DeniedBy() []string {
 
 // KeyPolicyName names the source among others of an IAM decision: "key
 // policy statement 2 (Sid "x")" for a statement, "grant g-1" for a grant.
-func (s Source) KeyPolicyName() string {
-	if s.Statement < 0 {
-		return s.String()
+func (s Source) KeyPolicyName() string { return s.name("key policy ") }
+
+// idStmt is a statement of an identity policy read once for the model's
+// key: its action patterns lower-cased, its Resource matched, its
+// conditions' operators parsed.
+type idStmt struct {
+	st        *Statement
+	actions   []actionPattern
+	notAction bool
+	res       tri
+	resU      string
+	conds     []block
+}
+
+// identityCode compiles an identity policy for this key on first use: an
+// account's policies are shared by many identities, each asked about many
+// actions.
+func (m *Model) identityCode(doc *Document) []idStmt {
+	m.mu.Lock()
+	code, ok := m.idCode[doc]
+	m.mu.Unlock()
+	if ok {
+		return code
 	}
-	return "key policy " + s.String()
+	code = make([]idStmt, len(doc.Statements))
+	for i := range doc.Statements {
+		st := &doc.Statements[i]
+		c := idStmt{st: st, conds: compileConditions(st.Conditions)}
+		pats := st.Actions
+		if st.NotActions != nil {
+			pats, c.notAction = st.NotActions, true
+		}
+		c.actions = actionPatterns(pats)
+		c.res, c.resU = m.matchIdentityResource(st)
+		code[i] = c
+	}
+	m.mu.Lock()
+	if m.idCode == nil {
+		m.idCode = map[*Document][]idStmt{}
+	}
+	m.idCode[doc] = code
+	m.mu.Unlock()
+	return code
 }
 
 // evalIdentityDoc evaluates one identity policy document for who and action
-// on the model's key; it appends the statements that apply (or may) to
-// allow and deny and returns the strongest Allow and Deny found.
-func (m *Model) evalIdentityDoc(p *IdentityPolicy, boundary bool, get resolver, act []rune, allow, deny *[]IAMSource) (allowT, denyT tri) {
+// (lower-cased) on the model's key; it appends the statements that apply
+// (or may) to allow and deny and returns the strongest Allow and Deny found.
+func (m *Model) evalIdentityDoc(p *IdentityPolicy, boundary bool, get *lazyResolver, act string, allow, deny *[]IAMSource) (allowT, denyT tri) {
 	if p == nil || p.Doc == nil {
 		return no, no
 	}
-	for i := range p.Doc.Statements {
-		st := &p.Doc.Statements[i]
-		if !statementMatchesAction(st, act) {
+	code := m.identityCode(p.Doc)
+	for i := range code {
+		c := &code[i]
+		st := c.st
+		if c.res == no || !matchesAny(c.actions, act, c.notAction) {
 			continue
 		}
-		app, u := m.matchIdentityResource(st)
+		app := c.res
 		var unres []string
-		unres = appendU(unres, u)
-		if app == no {
-			continue
-		}
-		for _, c := range st.Conditions {
-			r, u := evalCondition(c, get)
+		unres = appendU(unres, c.resU)
+		for j := range c.conds {
+			r, u := evalCondition(&c.conds[j], get.resolver())
 			app = and(app, r)
 			if app == no {
 				break
@@ -228,23 +269,6 @@ func (m *Model) evalIdentityDoc(p *IdentityPolicy, boundary bool, get resolver, 
 		}
 	}
 	return allowT, denyT
-}
-
-// statementMatchesAction: Action / NotAction, case-insensitive globs;
-// act is lower-cased.
-func statementMatchesAction(st *Statement, act []rune) bool {
-	pats, not := st.Actions, false
-	if st.NotActions != nil {
-		pats, not = st.NotActions, true
-	}
-	matched := false
-	for _, p := range pats {
-		if glob([]rune(strings.ToLower(p)), act) {
-			matched = true
-			break
-		}
-	}
-	return matched != not
 }
 
 // matchIdentityResource matches Resource / NotResource against the key's
@@ -309,8 +333,8 @@ func (m *Model) matchIdentityResource(st *Statement) (tri, string) {
 func (m *Model) DecideEffective(id Identity, action string) EffectiveDecision {
 	kd := m.decide(id.Who, action, id.Boundary != nil)
 	var d EffectiveDecision
-	get := m.resolver(id.Who, action)
-	act := []rune(strings.ToLower(action))
+	act := lowerAction(action)
+	get := &lazyResolver{m: m, w: id.Who, act: act}
 	for i := range id.Policies {
 		m.evalIdentityDoc(&id.Policies[i], false, get, act, &d.IAMAllow, &d.IAMDeny)
 	}
@@ -318,11 +342,14 @@ func (m *Model) DecideEffective(id Identity, action string) EffectiveDecision {
 	if id.Boundary != nil {
 		m.evalIdentityDoc(id.Boundary, true, get, act, &d.BoundaryAllow, &d.BoundaryDeny)
 		bnd = iamLeaf(d.BoundaryAllow, false)
+		d.boundary = id.Boundary.Name
 	}
 
 	// Direct rights: each allowing statement or grant, limited by the
-	// boundary according to what it names.
+	// boundary according to what it names. The sources are the model's
+	// decision's: copied before Through is set on them.
 	direct := leaf{no, false}
+	kd.Allow = slices.Clone(kd.Allow)
 	for i := range kd.Allow {
 		kd.Allow[i].Through = m.sourceThrough(kd.Allow[i], id.Who)
 		s := kd.Allow[i]
@@ -377,7 +404,7 @@ func (m *Model) DecideEffective(id Identity, action string) EffectiveDecision {
 		d.Answer = NotAllowed
 	}
 	d.ViaIAM = viaIAM.t != no && total != no
-	d.Why = m.whyEffective(id, action, &d, deny, bnd)
+	d.deny, d.bnd = deny, bnd
 	return d
 }
 
@@ -435,7 +462,9 @@ func boundaryLimits(through string) tri {
 	return maybe
 }
 
-func (m *Model) whyEffective(id Identity, action string, d *EffectiveDecision, deny, bnd leaf) string {
+// Why is the decision's sentence, for a report, written when asked.
+func (d EffectiveDecision) Why() string {
+	who, action, deny, bnd := d.Key.Who, d.Key.Action, d.deny, d.bnd
 	names := func(srcs []IAMSource) string {
 		s := make([]string, len(srcs))
 		for i, x := range srcs {
@@ -444,7 +473,7 @@ func (m *Model) whyEffective(id Identity, action string, d *EffectiveDecision, d
 		return strings.Join(s, ", ")
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s: %s", id.Who, action, d.Answer)
+	fmt.Fprintf(&b, "%s %s: %s", who, action, d.Answer)
 	if d.Answer != NotAllowed {
 		fmt.Fprintf(&b, "; through %s", strings.Join(d.Sources(), ", "))
 		if len(d.Unresolved) > 0 {
@@ -458,16 +487,16 @@ func (m *Model) whyEffective(id Identity, action string, d *EffectiveDecision, d
 	} else {
 		var why []string
 		if len(d.BoundaryLimited) > 0 {
-			why = append(why, fmt.Sprintf("the key policy allows the role's ARN (%s) but %s does not allow the action", sourceNames(d.BoundaryLimited), id.Boundary.Name))
+			why = append(why, fmt.Sprintf("the key policy allows the role's ARN (%s) but %s does not allow the action", sourceNames(d.BoundaryLimited), d.boundary))
 		}
 		switch {
 		case len(d.Key.Delegation) > 0 && len(d.IAMAllow) > 0 && bnd.t == no:
-			why = append(why, fmt.Sprintf("%s allows it through the root delegation but %s does not", names(d.IAMAllow), id.Boundary.Name))
+			why = append(why, fmt.Sprintf("%s allows it through the root delegation but %s does not", names(d.IAMAllow), d.boundary))
 		case len(d.Key.Delegation) > 0 && len(d.IAMAllow) == 0:
 			why = append(why, "the key policy delegates to IAM and no IAM policy of the identity allows it on this key")
 		}
 		if len(why) == 0 {
-			why = append(why, strings.TrimPrefix(d.Key.Why, fmt.Sprintf("%s %s: %s; ", id.Who, action, d.Key.Answer)))
+			why = append(why, strings.TrimPrefix(d.Key.Why(), fmt.Sprintf("%s %s: %s; ", who, action, d.Key.Answer)))
 		}
 		b.WriteString("; " + strings.Join(why, "; "))
 	}
@@ -497,8 +526,8 @@ func SortIdentities(ids []Identity) {
 // back as sources.
 func DecideIdentity(id Identity, action, resource string) (Answer, []IAMSource) {
 	m := &Model{keyARN: resource, orgOf: map[string]string{}, roles: map[string]string{}}
-	get := m.resolver(id.Who, action)
-	act := []rune(strings.ToLower(action))
+	act := lowerAction(action)
+	get := &lazyResolver{m: m, w: id.Who, act: act}
 	var allow, deny, ballow, bdeny []IAMSource
 	a, dn := no, no
 	for i := range id.Policies {

@@ -105,9 +105,9 @@ func TestDecideEffective(t *testing.T) {
 				id.Boundary = &b
 			}
 			d := m.DecideEffective(id, tc.action)
-			assert.Equal(t, tc.want, d.Answer, "%s\n%s", tc.doc, d.Why)
-			assert.Equal(t, tc.viaIAM, d.ViaIAM, d.Why)
-			assert.Contains(t, d.Why, "service control")
+			assert.Equal(t, tc.want, d.Answer, "%s\n%s", tc.doc, d.Why())
+			assert.Equal(t, tc.viaIAM, d.ViaIAM, d.Why())
+			assert.Contains(t, d.Why(), "service control")
 			if tc.want != NotAllowed && tc.viaIAM {
 				assert.NotEmpty(t, d.Sources())
 				assert.Contains(t, strings.Join(d.Sources(), ";"), "inline policy p")

@@ -2,8 +2,11 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/aep-cmk/cmkcheck/internal/awsid"
 )
@@ -48,15 +51,29 @@ const (
 	ThroughGrantWide = "grant to an account"
 )
 
-// String names the source for a report.
-func (s Source) String() string {
+// String names the source for a report: "grant <id>", "statement <i>" or
+// "statement <i> (Sid "<sid>")".
+func (s Source) String() string { return s.name("") }
+
+// name is the source's name after prefix, built in one allocation: the
+// checks name sources in most of what they say.
+func (s Source) name(prefix string) string {
 	if s.Statement < 0 {
-		return fmt.Sprintf("grant %s", s.GrantID)
+		return "grant " + s.GrantID
 	}
-	if s.Sid == "" {
-		return fmt.Sprintf("statement %d", s.Statement)
+	var b strings.Builder
+	b.Grow(len(prefix) + len(`statement  (Sid "")`) + 20 + len(s.Sid))
+	b.WriteString(prefix)
+	b.WriteString("statement ")
+	var n [20]byte
+	b.Write(strconv.AppendInt(n[:0], int64(s.Statement), 10))
+	if s.Sid != "" {
+		var q [64]byte
+		b.WriteString(" (Sid ")
+		b.Write(strconv.AppendQuote(q[:0], s.Sid))
+		b.WriteByte(')')
 	}
-	return fmt.Sprintf("statement %d (Sid %q)", s.Statement, s.Sid)
+	return b.String()
 }
 
 // Decision is the answer for one principal and action, with its reasons.
@@ -83,7 +100,6 @@ type Decision struct {
 	CrossAccountBlocked bool
 	// UnknownAction: the action is not in the action table.
 	UnknownAction bool
-	Why           string // one sentence for a report
 	howOnly       bool
 }
 
@@ -156,15 +172,77 @@ func WithOrganizations(orgs map[string][]string) Option {
 }
 
 // Model answers access questions for one key from its policy and grants.
+// It reads the statements and grants once, when it is built, and answers
+// each question once: asked again, it gives the same decision back. It is
+// safe for concurrent use.
 type Model struct {
 	doc                           *Document
 	keyARN, keyID, partition, own string
 	grants                        []Grant
+	grantModels                   []grantModel     // grants[i], read
+	grantsFor                     map[string][]int // lower-cased operation (no "kms:") -> grants giving it, in order
+	retirable                     []int            // grants with a retiring principal, in order
 	orgKnown                      bool
 	orgOf                         map[string]string
 	stmts                         []stmtModel
 	roles                         map[string]string // partition/account/role name -> role ARN; "" when ambiguous
 	notes                         []Note
+
+	mu         sync.Mutex
+	whoIndex   map[Who]int            // the principals asked about, numbered
+	lastWho    Who                    // the principal asked about last, and its number:
+	lastN      int                    // the checks ask about one principal many actions
+	hasLast    bool                   // in a row, and a Who is eight strings to hash
+	extraSlots map[string]int         // actions outside the table, numbered after it
+	reaching   map[string][]int       // lower-cased action -> stmtsFor
+	reachBuf   []int                  // reaching's lists, end to end
+	memo       map[uint64]int         // questionKey -> place in decisions
+	decisions  [][]Decision           // memo's values, in blocks that never move
+	kept       int                    // how many decisions the blocks hold
+	idCode     map[*Document][]idStmt // identity policies, compiled on first use
+}
+
+// decisionBlock is how many decisions a block of the memo holds: a
+// decision is large, and a fleet's account can have thousands of
+// principals, so the memo grows by blocks rather than copying itself.
+const decisionBlock = 64
+
+// questionKey numbers a question: the principal by its number in whoIndex
+// (the whole Who, not its String, which leaves out a session's role path),
+// the action by its place in the table (others as first asked), and
+// whether a permissions boundary is assumed. A number, and the decisions in
+// blocks, keep the memo's entries small and cheap to find. Called with
+// m.mu held.
+func (m *Model) questionKey(who Who, action string, bounded bool) uint64 {
+	if m.memo == nil {
+		m.whoIndex, m.extraSlots, m.memo = map[Who]int{}, map[string]int{}, map[uint64]int{}
+	}
+	if !m.hasLast || who != m.lastWho {
+		n, ok := m.whoIndex[who]
+		if !ok {
+			n = len(m.whoIndex)
+			m.whoIndex[who] = n
+		}
+		m.lastWho, m.lastN, m.hasLast = who, n, true
+	}
+	slot, ok := actionSlot[action]
+	if !ok {
+		if slot, ok = m.extraSlots[action]; !ok {
+			slot = len(actionTable) + len(m.extraSlots)
+			m.extraSlots[action] = slot
+		}
+	}
+	k := uint64(m.lastN)<<32 | uint64(slot)<<1
+	if bounded {
+		k |= 1
+	}
+	return k
+}
+
+// grantModel is a grant read once: its principals parsed.
+type grantModel struct {
+	grantee, retiring Principal
+	constrained       bool
 }
 
 // Note reports a principal or statement that the model reads in a way a
@@ -180,12 +258,17 @@ type stmtModel struct {
 	allow       bool
 	principals  *PrincipalSet
 	notPrincipa bool
-	stale       []bool   // per principal: a stale unique ID
-	actions     [][]rune // lower-cased Action or NotAction patterns
+	stale       []bool          // per principal: a stale unique ID
+	actions     []actionPattern // Action or NotAction
 	notAction   bool
 	resources   []string
 	notResource bool
 	effective   bool // has Resource or NotResource
+	// res, resU: whether Resource or NotResource reaches the key, and what
+	// leaves it open; the same for every principal and action.
+	res   tri
+	resU  string
+	conds []block
 }
 
 // NewModel prepares questions about the key keyARN
@@ -213,9 +296,31 @@ func NewModel(doc *Document, keyARN string, grants []Grant, opts ...Option) (*Mo
 			m.notes = append(m.notes, Note{-1, g.GrantId, "other-key", fmt.Sprintf("grant %s is for key %s, not this key: ignored", g.GrantId, g.KeyId)})
 			continue
 		}
-		m.grants = append(m.grants, g)
+		m.readGrant(g)
 	}
 	return m, nil
+}
+
+// readGrant adds a grant of this key, indexed by the operations it gives
+// (written without "kms:", matched case-insensitively).
+func (m *Model) readGrant(g Grant) {
+	i := len(m.grants)
+	m.grants = append(m.grants, g)
+	gm := grantModel{grantee: grantPrincipal(g.GranteePrincipal), constrained: g.constrained()}
+	if g.RetiringPrincipal != "" {
+		gm.retiring = grantPrincipal(g.RetiringPrincipal)
+		m.retirable = append(m.retirable, i)
+	}
+	m.grantModels = append(m.grantModels, gm)
+	if m.grantsFor == nil {
+		m.grantsFor = map[string][]int{}
+	}
+	for _, op := range g.Operations {
+		op = strings.ToLower(op)
+		if l := m.grantsFor[op]; len(l) == 0 || l[len(l)-1] != i {
+			m.grantsFor[op] = append(l, i)
+		}
+	}
 }
 
 func (m *Model) compile(st *Statement) stmtModel {
@@ -242,9 +347,7 @@ func (m *Model) compile(st *Statement) stmtModel {
 	if st.NotActions != nil {
 		patterns, sm.notAction = st.NotActions, true
 	}
-	for _, p := range patterns {
-		sm.actions = append(sm.actions, []rune(strings.ToLower(p)))
-	}
+	sm.actions = actionPatterns(patterns)
 	sm.resources = st.Resources
 	if st.NotResources != nil {
 		sm.resources, sm.notResource = st.NotResources, true
@@ -253,6 +356,8 @@ func (m *Model) compile(st *Statement) stmtModel {
 	if !sm.effective {
 		m.notes = append(m.notes, Note{st.Index, "", "no-resource", fmt.Sprintf("statement %d has neither Resource nor NotResource: it has no effect", st.Index)})
 	}
+	sm.res, sm.resU = m.matchResource(&sm)
+	sm.conds = compileConditions(st.Conditions)
 	return sm
 }
 
@@ -309,7 +414,8 @@ func (m *Model) otherAccount(w Who) bool {
 }
 
 // Decide answers whether who may perform action (a concrete action such as
-// "kms:Decrypt") on the key.
+// "kms:Decrypt") on the key. Asked again, it gives back the decision it
+// kept, whose lists later answers share: read them, do not write into them.
 func (m *Model) Decide(who Who, action string) Decision { return m.decide(who, action, false) }
 
 // decide: bounded says who has a permissions boundary, which a
@@ -319,25 +425,70 @@ func (m *Model) Decide(who Who, action string) Decision { return m.decide(who, a
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
 func (m *Model) decide(who Who, action string, bounded bool) Decision {
+	m.mu.Lock()
+	k := m.questionKey(who, action, bounded)
+	if i, ok := m.memo[k]; ok {
+		d := m.decisions[i/decisionBlock][i%decisionBlock]
+		m.mu.Unlock()
+		return d
+	}
+	m.mu.Unlock()
+	d := m.decideOnce(who, action, bounded)
+	m.mu.Lock()
+	i := m.kept
+	if i%decisionBlock == 0 {
+		m.decisions = append(m.decisions, make([]Decision, decisionBlock))
+	}
+	m.decisions[i/decisionBlock][i%decisionBlock] = d
+	m.memo[k] = i
+	m.kept++
+	m.mu.Unlock()
+	return d
+}
+
+// stmtsFor lists the statements that can apply to the lower-cased action,
+// whoever asks: those with effect whose Action or NotAction takes the
+// action and whose Resource or NotResource may reach the key. Worked out
+// once an action.
+func (m *Model) stmtsFor(act string) []int {
+	m.mu.Lock()
+	l, ok := m.reaching[act]
+	m.mu.Unlock()
+	if ok {
+		return l
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	start := len(m.reachBuf)
+	for i := range m.stmts {
+		if sm := &m.stmts[i]; sm.effective && sm.res != no && sm.matchesAction(act) {
+			m.reachBuf = append(m.reachBuf, i)
+		}
+	}
+	l = m.reachBuf[start:]
+	if m.reaching == nil {
+		m.reaching = map[string][]int{}
+	}
+	m.reaching[act] = l
+	return l
+}
+
+// decideOnce answers a question not asked before. Its lists are clipped:
+// a caller appending to them copies them rather than write into the
+// decision the model keeps.
+func (m *Model) decideOnce(who Who, action string, bounded bool) Decision {
 	d := Decision{Who: who, Action: action}
-	info, knownAction := LookupAction(action)
+	act := lowerAction(action)
+	info, knownAction := actionIndex[act]
 	d.UnknownAction = !knownAction
-	get := m.resolver(who, action)
-	act := []rune(strings.ToLower(action))
+	get := &lazyResolver{m: m, w: who, act: act}
 	allowYes, denyYes := false, false
 	var condAllow, condDeny []Source
-	for i := range m.stmts {
+	for _, i := range m.stmtsFor(act) {
 		sm := &m.stmts[i]
-		if !sm.effective || !sm.matchesAction(act) {
-			continue
-		}
 		var unres []string
-		app := yes
-		res, u := m.matchResource(sm)
-		app, unres = and(app, res), appendU(unres, u)
-		if app == no {
-			continue
-		}
+		app := sm.res
+		unres = appendU(unres, sm.resU)
 		pm, viaOwn, u := m.matchPrincipal(sm, who)
 		if bounded && !sm.allow && sm.notPrincipa && !sm.principals.Wildcard {
 			pm, viaOwn, u = yes, false, ""
@@ -346,8 +497,8 @@ func (m *Model) decide(who Who, action string, bounded bool) Decision {
 		if app == no {
 			continue
 		}
-		for _, c := range m.doc.Statements[i].Conditions {
-			r, u := evalCondition(c, get)
+		for j := range sm.conds {
+			r, u := evalCondition(&sm.conds[j], get.resolver())
 			app = and(app, r)
 			if app == no {
 				break
@@ -383,22 +534,17 @@ func (m *Model) decide(who Who, action string, bounded bool) Decision {
 			}
 		}
 	}
-	for _, g := range m.grants {
-		if !g.allows(action) {
-			continue
-		}
-		pm, viaOwn, u := m.matchGrantee(g.GranteePrincipal, who)
-		m.addGrant(&d, g, pm, viaOwn, u, g.constrained() && takesEncryptionContext(action), &allowYes, &condAllow)
+	for _, i := range m.grantsFor[strings.TrimPrefix(act, "kms:")] {
+		gm := &m.grantModels[i]
+		pm, viaOwn, u := m.matchGrantee(gm.grantee, who)
+		m.addGrant(&d, &m.grants[i], pm, viaOwn, u, gm.constrained && takesEncryptionContext(act), &allowYes, &condAllow)
 	}
-	if strings.EqualFold(action, "kms:RetireGrant") {
+	if act == "kms:retiregrant" {
 		// The retiring principal may retire the grant, whatever its
 		// operations; constraints narrow the grant's operations only.
-		for _, g := range m.grants {
-			if g.RetiringPrincipal == "" {
-				continue
-			}
-			pm, viaOwn, u := m.matchGrantee(g.RetiringPrincipal, who)
-			m.addGrant(&d, g, pm, viaOwn, u, false, &allowYes, &condAllow)
+		for _, i := range m.retirable {
+			pm, viaOwn, u := m.matchGrantee(m.grantModels[i].retiring, who)
+			m.addGrant(&d, &m.grants[i], pm, viaOwn, u, false, &allowYes, &condAllow)
 		}
 	}
 
@@ -427,11 +573,11 @@ func (m *Model) decide(who Who, action string, bounded bool) Decision {
 	if d.Answer != NotAllowed && knownAction && !info.CrossAccount && m.otherAccount(who) {
 		d.Answer, d.CrossAccountBlocked, d.Unresolved, d.howOnly = NotAllowed, true, nil, false
 	}
-	d.Why = m.why(&d)
+	d.Allow, d.Deny, d.Delegation, d.Unresolved = slices.Clip(d.Allow), slices.Clip(d.Deny), slices.Clip(d.Delegation), slices.Clip(d.Unresolved)
 	return d
 }
 
-func (m *Model) addGrant(d *Decision, g Grant, pm tri, viaOwn bool, u string, constrained bool, allowYes *bool, condAllow *[]Source) {
+func (m *Model) addGrant(d *Decision, g *Grant, pm tri, viaOwn bool, u string, constrained bool, allowYes *bool, condAllow *[]Source) {
 	if pm == no {
 		return
 	}
@@ -493,15 +639,37 @@ func allHow(srcs []Source) bool {
 
 // matchesAction takes a lower-cased action, as Action matching is
 // case-insensitive.
-func (sm *stmtModel) matchesAction(action []rune) bool {
+func (sm *stmtModel) matchesAction(action string) bool {
+	return matchesAny(sm.actions, action, sm.notAction)
+}
+
+// actionPattern is an Action or NotAction entry, lower-cased, and whether
+// it has wildcards: most name one action, and a plain comparison finds it.
+type actionPattern struct {
+	text string
+	wild bool
+}
+
+func actionPatterns(patterns []string) []actionPattern {
+	out := make([]actionPattern, len(patterns))
+	for i, p := range patterns {
+		out[i] = actionPattern{lowerAction(p), strings.ContainsAny(p, "*?")}
+	}
+	return out
+}
+
+// matchesAny: some of the patterns matches the lower-cased action, or
+// (NotAction) none does. Both sides are lower-cased already, so the glob
+// compares characters as they are.
+func matchesAny(patterns []actionPattern, action string, notAction bool) bool {
 	matched := false
-	for _, p := range sm.actions {
-		if glob(p, action) {
+	for _, p := range patterns {
+		if p.text == action || p.wild && glob(p.text, action, false) {
 			matched = true
 			break
 		}
 	}
-	return matched != sm.notAction
+	return matched != notAction
 }
 
 // matchResource: "*" or an ARN pattern matching the key's ARN field by
@@ -567,11 +735,11 @@ func (m *Model) sourceThrough(s Source, w Who) string {
 	if s.Statement >= 0 {
 		return m.through(&m.stmts[s.Statement], w)
 	}
-	for _, g := range m.grants {
+	for i, g := range m.grants {
 		if g.GrantId != s.GrantID {
 			continue
 		}
-		switch grantPrincipal(g.GranteePrincipal).Kind {
+		switch m.grantModels[i].grantee.Kind {
 		case KindUser, KindAssumedRole, KindFederatedUser:
 			return ThroughGrantUser
 		case KindRole:
@@ -614,8 +782,7 @@ func (m *Model) through(sm *stmtModel, w Who) string {
 }
 
 // matchGrantee matches a grant's principal like a Principal element entry.
-func (m *Model) matchGrantee(s string, w Who) (tri, bool, string) {
-	p := grantPrincipal(s)
+func (m *Model) matchGrantee(p Principal, w Who) (tri, bool, string) {
 	t, u := m.entryMatch(p, w)
 	viaOwn := t != no && p.Kind == KindAccount && p.Account == m.own && m.partitionOf(p.Partition) == m.partition
 	if t != maybe {
@@ -768,16 +935,33 @@ func (m *Model) exempt(sm *stmtModel, w Who) (tri, string) {
 }
 
 // resolver resolves the request-context keys that are properties of the
-// principal asked about; every other key is a request property: unknown.
+// principal asked about (act is the lower-cased action); every other key
+// is a request property: unknown.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
-func (m *Model) resolver(w Who, action string) resolver {
-	ec := takesEncryptionContext(action)
+func (m *Model) resolver(w Who, act string) resolver {
+	ec := takesEncryptionContext(act)
 	return func(key string) ctxValue {
 		if !ec && (key == "kms:encryptioncontextkeys" || strings.HasPrefix(key, "kms:encryptioncontext:")) {
 			return absentValue
 		}
 		return m.keyValue(w, key)
 	}
+}
+
+// lazyResolver makes the resolver of one question when a condition first
+// needs it: most statements a question reaches have none.
+type lazyResolver struct {
+	m   *Model
+	w   Who
+	act string
+	get resolver
+}
+
+func (l *lazyResolver) resolver() resolver {
+	if l.get == nil {
+		l.get = l.m.resolver(l.w, l.act)
+	}
+	return l.get
 }
 
 // encryptionContextActions are the operations whose requests carry an
@@ -796,7 +980,7 @@ var encryptionContextActions = map[string]bool{
 const logsContextARN = "kms:encryptioncontext:aws:logs:arn"
 
 func takesEncryptionContext(action string) bool {
-	return encryptionContextActions[strings.ToLower(action)]
+	return encryptionContextActions[lowerAction(action)]
 }
 
 func (m *Model) keyValue(w Who, key string) ctxValue {
@@ -934,8 +1118,9 @@ func (m *Model) keyValue(w Who, key string) ctxValue {
 	return unknownValue
 }
 
-// why writes the decision's sentence.
-func (m *Model) why(d *Decision) string {
+// Why is the decision's sentence, for a report. It is written when asked:
+// most decisions are never worded.
+func (d Decision) Why() string {
 	names := func(srcs []Source) string {
 		s := make([]string, len(srcs))
 		for i, x := range srcs {

@@ -94,8 +94,8 @@ func runCases(t *testing.T, cases []modelCase) {
 			m := newModel(t, tc.policy, tc.grants, tc.opts...)
 			for _, q := range tc.asks {
 				d := m.Decide(mustWho(t, q.who), q.action)
-				assert.Equal(t, q.want, d.Answer, "%s %s (%s): %s", q.who, q.action, tc.doc, d.Why)
-				assert.Equal(t, q.iam, d.IAMDecides, "%s %s IAMDecides (%s): %s", q.who, q.action, tc.doc, d.Why)
+				assert.Equal(t, q.want, d.Answer, "%s %s (%s): %s", q.who, q.action, tc.doc, d.Why())
+				assert.Equal(t, q.iam, d.IAMDecides, "%s %s IAMDecides (%s): %s", q.who, q.action, tc.doc, d.Why())
 			}
 		})
 	}
@@ -453,7 +453,7 @@ func TestGrants(t *testing.T) {
 	})
 	m := newModel(t, policyOf(), grants)
 	d := m.Decide(mustWho(t, bob), "kms:Encrypt")
-	assert.True(t, d.HowOnly(), "an encryption-context constraint narrows how: %s", d.Why)
+	assert.True(t, d.HowOnly(), "an encryption-context constraint narrows how: %s", d.Why())
 	assert.True(t, d.Grants())
 	assert.Equal(t, []Source{{Statement: -1, GrantID: "g-ctx", Effect: "Allow", Conditional: true, Unresolved: []string{"kms:EncryptionContext:*"}}}, d.Allow)
 	assert.Len(t, m.GrantList(), 4)

@@ -380,80 +380,208 @@ type object struct {
 // decodeJSON decodes exactly one JSON value into string, json.Number, bool,
 // nil, []any and *object. Unlike encoding/json into a struct it rejects
 // duplicate keys (a second "Effect" must not silently win) and bounds
-// nesting explicitly.
+// nesting explicitly. doc is valid UTF-8 (parseDocument checks).
+//
+// It reads the bytes itself: encoding/json's Token API, which keeps key
+// order, decodes each value through Decode, and that cost a third of the
+// allocations of judging a key. Escaped strings are still unquoted by
+// encoding/json.
 func decodeJSON(doc []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	v, err := readValue(dec, 0)
+	r := jsonReader{doc: doc}
+	v, err := r.value(0)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if r.skipSpace(); r.i < len(doc) {
 		return nil, errors.New("invalid JSON: data after the top-level value")
 	}
 	return v, nil
 }
 
-func readValue(dec *json.Decoder, depth int) (any, error) {
+type jsonReader struct {
+	doc []byte
+	i   int
+}
+
+func (r *jsonReader) skipSpace() {
+	for r.i < len(r.doc) && (r.doc[r.i] == ' ' || r.doc[r.i] == '\t' || r.doc[r.i] == '\n' || r.doc[r.i] == '\r') {
+		r.i++
+	}
+}
+
+// next skips white space and returns the next byte; ok is false at the end.
+func (r *jsonReader) next() (byte, bool) {
+	r.skipSpace()
+	if r.i >= len(r.doc) {
+		return 0, false
+	}
+	return r.doc[r.i], true
+}
+
+// syntax is the error for the byte at r.i (or the end of the input) where
+// what was wanted.
+func (r *jsonReader) syntax(what string) error {
+	if r.i >= len(r.doc) {
+		return unexpectedEnd()
+	}
+	c, _ := utf8.DecodeRune(r.doc[r.i:])
+	return fmt.Errorf("invalid JSON: invalid character %q at offset %d %s", c, r.i, what)
+}
+
+func (r *jsonReader) value(depth int) (any, error) {
 	if depth > maxDepth {
 		return nil, fmt.Errorf("invalid JSON: nested deeper than %d levels", maxDepth)
 	}
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, jsonError(err)
+	c, ok := r.next()
+	switch {
+	case !ok:
+		return nil, unexpectedEnd()
+	case c == '{':
+		return r.object(depth)
+	case c == '[':
+		return r.list(depth)
+	case c == '"':
+		return r.str()
+	case c == '-' || c >= '0' && c <= '9':
+		return r.number()
 	}
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return tok, nil
+	for _, lit := range []struct {
+		text string
+		v    any
+	}{{"true", true}, {"false", false}, {"null", nil}} {
+		if bytes.HasPrefix(r.doc[r.i:], []byte(lit.text)) {
+			r.i += len(lit.text)
+			return lit.v, nil
+		}
 	}
-	switch d {
-	case '{':
-		obj := &object{vals: map[string]any{}}
-		for dec.More() {
-			kt, err := dec.Token()
-			if err != nil {
-				return nil, jsonError(err)
-			}
-			k, ok := kt.(string)
-			if !ok {
-				return nil, errors.New("invalid JSON: object key is not a string")
-			}
-			if _, dup := obj.vals[k]; dup {
-				return nil, fmt.Errorf("invalid JSON: duplicate key %q", k)
-			}
-			v, err := readValue(dec, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			obj.keys = append(obj.keys, k)
-			obj.vals[k] = v
-		}
-		if _, err := dec.Token(); err != nil {
-			return nil, jsonError(err)
-		}
-		return obj, nil
-	case '[':
-		list := []any{}
-		for dec.More() {
-			v, err := readValue(dec, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			list = append(list, v)
-		}
-		if _, err := dec.Token(); err != nil {
-			return nil, jsonError(err)
-		}
-		return list, nil
-	}
-	return nil, fmt.Errorf("invalid JSON: unexpected %q", d)
+	return nil, r.syntax("looking for the beginning of a value")
 }
 
-// jsonError wraps a decoder error; running out of input inside a value is
-// an unexpected EOF, not a clean end.
-func jsonError(err error) error {
-	if err == io.EOF {
-		err = io.ErrUnexpectedEOF
+func (r *jsonReader) object(depth int) (any, error) {
+	r.i++                                                              // {
+	obj := &object{keys: make([]string, 0, 8), vals: map[string]any{}} // room for a statement's keys
+	if c, ok := r.next(); ok && c == '}' {
+		r.i++
+		return obj, nil
 	}
-	return fmt.Errorf("invalid JSON: %w", err)
+	for {
+		if c, ok := r.next(); !ok || c != '"' {
+			return nil, r.syntax("looking for an object key")
+		}
+		k, err := r.str()
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := obj.vals[k]; dup {
+			return nil, fmt.Errorf("invalid JSON: duplicate key %q", k)
+		}
+		if c, ok := r.next(); !ok || c != ':' {
+			return nil, r.syntax("after an object key")
+		}
+		r.i++
+		v, err := r.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		obj.keys = append(obj.keys, k)
+		obj.vals[k] = v
+		if done, err := r.more('}'); done || err != nil {
+			return obj, err
+		}
+	}
 }
+
+func (r *jsonReader) list(depth int) (any, error) {
+	r.i++ // [
+	list := []any{}
+	if c, ok := r.next(); ok && c == ']' {
+		r.i++
+		return list, nil
+	}
+	for {
+		v, err := r.value(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, v)
+		if done, err := r.more(']'); done || err != nil {
+			return list, err
+		}
+	}
+}
+
+// more reads what follows a member or element: a comma (another follows)
+// or the closing delimiter (done).
+func (r *jsonReader) more(closing byte) (done bool, err error) {
+	c, ok := r.next()
+	if ok && (c == ',' || c == closing) {
+		r.i++
+		return c == closing, nil
+	}
+	return false, r.syntax("after a member or element")
+}
+
+// str reads a string; one with escapes is unquoted by encoding/json.
+func (r *jsonReader) str() (string, error) {
+	start, escaped := r.i, false
+	for r.i++; r.i < len(r.doc); r.i++ {
+		switch c := r.doc[r.i]; {
+		case c == '"':
+			r.i++
+			if !escaped {
+				return string(r.doc[start+1 : r.i-1]), nil
+			}
+			var s string
+			if err := json.Unmarshal(r.doc[start:r.i], &s); err != nil {
+				return "", fmt.Errorf("invalid JSON: string at offset %d: %w", start, err)
+			}
+			return s, nil
+		case c == '\\':
+			escaped = true
+			r.i++
+		case c < ' ':
+			return "", r.syntax("in a string")
+		}
+	}
+	return "", unexpectedEnd()
+}
+
+// number reads -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, as written.
+func (r *jsonReader) number() (any, error) {
+	start := r.i
+	digits := func() int {
+		n := 0
+		for r.i < len(r.doc) && r.doc[r.i] >= '0' && r.doc[r.i] <= '9' {
+			r.i++
+			n++
+		}
+		return n
+	}
+	if r.doc[r.i] == '-' {
+		r.i++
+	}
+	if r.i < len(r.doc) && r.doc[r.i] == '0' {
+		r.i++
+	} else if digits() == 0 {
+		return nil, r.syntax("in a number")
+	}
+	if r.i < len(r.doc) && r.doc[r.i] == '.' {
+		r.i++
+		if digits() == 0 {
+			return nil, r.syntax("in a number")
+		}
+	}
+	if r.i < len(r.doc) && (r.doc[r.i] == 'e' || r.doc[r.i] == 'E') {
+		r.i++
+		if r.i < len(r.doc) && (r.doc[r.i] == '+' || r.doc[r.i] == '-') {
+			r.i++
+		}
+		if digits() == 0 {
+			return nil, r.syntax("in a number")
+		}
+	}
+	return json.Number(r.doc[start:r.i]), nil
+}
+
+// unexpectedEnd: the input ends inside a value.
+func unexpectedEnd() error { return fmt.Errorf("invalid JSON: %w", io.ErrUnexpectedEOF) }

@@ -48,9 +48,9 @@ func TestPrincipalArnPinToOneAccount(t *testing.T) {
 	}
 	for _, tt := range tests {
 		d := m.Decide(stranger, tt.action)
-		assert.Equal(t, tt.stranger, d.Answer, "%s any-other-account (%s): %s", tt.action, tt.doc, d.Why)
+		assert.Equal(t, tt.stranger, d.Answer, "%s any-other-account (%s): %s", tt.action, tt.doc, d.Why())
 		d = m.Decide(user, tt.action)
-		assert.Equal(t, tt.owner, d.Answer, "%s own role (%s): %s", tt.action, tt.doc, d.Why)
+		assert.Equal(t, tt.owner, d.Answer, "%s own role (%s): %s", tt.action, tt.doc, d.Why())
 	}
 	// Another named account's identities are decided by the same field.
 	other := WhoAccountIdentity("444455556666")

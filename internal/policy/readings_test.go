@@ -43,8 +43,8 @@ func TestOrgOnly(t *testing.T) {
 	}
 	for _, tt := range tests {
 		d := m.Decide(stranger, tt.action)
-		assert.Equal(t, tt.answer, d.Answer, "%s (%s): %s", tt.action, tt.doc, d.Why)
-		assert.Equal(t, tt.orgOnly, d.OrgOnly(), "%s (%s): %s", tt.action, tt.doc, d.Why)
+		assert.Equal(t, tt.answer, d.Answer, "%s (%s): %s", tt.action, tt.doc, d.Why())
+		assert.Equal(t, tt.orgOnly, d.OrgOnly(), "%s (%s): %s", tt.action, tt.doc, d.Why())
 	}
 	// An answer without sources, or with a source open for no key, is not.
 	assert.False(t, Decision{Answer: Conditional}.OrgOnly())
@@ -104,7 +104,7 @@ func TestDelegated(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := newModel(t, policyOf(tt.stmts...), nil).Decide(WhoAccountIdentity(own), "kms:PutKeyPolicy")
-			assert.Equal(t, tt.delegated, d.Delegated(), "%s (%s)", d.Why, docDefault)
+			assert.Equal(t, tt.delegated, d.Delegated(), "%s (%s)", d.Why(), docDefault)
 		})
 	}
 }
@@ -174,5 +174,5 @@ func TestPrincipalsOfUnreadableARNs(t *testing.T) {
 	}
 	assert.Equal(t, []string{"account:111122223333", "account:444455556666", "account:777788889999", "anonymous", "any-other-account"}, got)
 	d := m.Decide(WhoAccountIdentity("444455556666"), "kms:Decrypt")
-	assert.Equal(t, Conditional, d.Answer, d.Why)
+	assert.Equal(t, Conditional, d.Answer, d.Why())
 }

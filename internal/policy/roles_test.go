@@ -50,13 +50,13 @@ func TestConsolePolicyWithAdobe(t *testing.T) {
 	for _, acct := range append([]string{adobe}, cjaAccounts...) {
 		w := WhoAccountIdentity(acct)
 		for _, d := range m.DecideAll(w, AdobeActions) {
-			assert.True(t, d.Grants(), d.Why)
+			assert.True(t, d.Grants(), d.Why())
 		}
 		for _, d := range m.DecideAll(w, BeyondPlatformActions()) {
-			assert.False(t, d.Risks(), d.Why)
+			assert.False(t, d.Risks(), d.Why())
 		}
 		d := m.Decide(w, "kms:PutKeyPolicy")
-		assert.False(t, d.CrossAccountBlocked, "no statement gives it: %s", d.Why)
+		assert.False(t, d.CrossAccountBlocked, "no statement gives it: %s", d.Why())
 	}
 	// Statements 0 and 4 share a Sid; each is still its own statement.
 	assert.Equal(t, []int{4}, allowedBy(m.Decide(WhoAccountIdentity(adobe), "kms:Encrypt")))
@@ -78,8 +78,8 @@ func TestConsolePolicyWithAdobe(t *testing.T) {
 	// The root delegation does not let an unnamed role in by itself.
 	stranger := mustWho(t, "arn:aws:iam::111122223333:role/Other")
 	for _, d := range m.DecideAll(stranger, KMSActions()) {
-		assert.False(t, d.Risks(), d.Why)
-		assert.True(t, d.IAMDecides || d.UnknownAction, d.Why)
+		assert.False(t, d.Risks(), d.Why())
+		assert.True(t, d.IAMDecides || d.UnknownAction, d.Why())
 	}
 }
 
@@ -205,7 +205,7 @@ func TestAdminAndUserSets(t *testing.T) {
 	assert.Empty(t, whoHolding(m, m.HoldsDeletion))
 	d := m.Decide(mustWho(t, ownUser), "kms:Decrypt")
 	assert.Equal(t, Conditional, d.Answer)
-	assert.True(t, d.HowOnly(), d.Why)
+	assert.True(t, d.HowOnly(), d.Why())
 }
 
 func TestEmptyAndNilPolicies(t *testing.T) {
@@ -242,5 +242,5 @@ func TestOtherAccountKMSStar(t *testing.T) {
 	assert.True(t, m.IsKeyUser(w))
 	d := m.Decide(w, "kms:ScheduleKeyDeletion")
 	assert.True(t, d.CrossAccountBlocked)
-	assert.True(t, strings.Contains(d.Why, "cannot be used across accounts"), d.Why)
+	assert.True(t, strings.Contains(d.Why(), "cannot be used across accounts"), d.Why())
 }

@@ -106,6 +106,7 @@ func (m *Model) Trust(role Who, doc *Document) []Assumer {
 		sm := tm.compile(&tm.doc.Statements[i])
 		// The role is the resource of every statement.
 		sm.resources, sm.notResource, sm.effective = []string{"*"}, false, true
+		sm.res, sm.resU = tm.matchResource(&sm)
 		tm.stmts = append(tm.stmts, sm)
 	}
 	var whos []Who
