@@ -25,9 +25,7 @@ const compareEndpointVar = "CMK_COMPARE_LOCALSTACK_ENDPOINT"
 // endpoint; TestMain terminates it. One, not one a test: on the host's
 // network there is one port, and the native run shares one too.
 var sharedLocalStack, sharedErr = func() (*container.Shared, error) {
-	image, token := vars.LocalStackContainer()
-	o, err := container.Settings{Image: image, AuthToken: token,
-		Network: vars(container.NetworkVar), Port: vars(container.PortVar), Pull: vars(container.PullVar)}.Options()
+	o, err := container.Settings(vars.LocalStackContainer()).Options()
 	if err != nil {
 		return nil, err
 	}

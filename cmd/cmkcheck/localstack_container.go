@@ -16,15 +16,9 @@ import (
 // and no registry). A bad value is the start's error, so it stops only a
 // command that needs the container.
 func localStackStarter(vars env.Vars) targets.StartFunc {
-	o, err := containerSettings(vars).Options()
+	o, err := container.Settings(vars.LocalStackContainer()).Options()
 	if err != nil {
 		return func(context.Context) (string, func(), error) { return "", nil, err }
 	}
 	return container.LocalStack(o)
-}
-
-func containerSettings(vars env.Vars) container.Settings {
-	image, token := vars.LocalStackContainer()
-	return container.Settings{Image: image, AuthToken: token,
-		Network: vars(container.NetworkVar), Port: vars(container.PortVar), Pull: vars(container.PullVar)}
 }

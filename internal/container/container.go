@@ -39,12 +39,12 @@ var Services = []string{"kms", "iam", "sts", "events", "logs", "cloudwatch", "sn
 // defaultPort is LocalStack's own.
 const defaultPort = 4566
 
-// The variables the edges read for Settings (beside LOCALSTACK_IMAGE and
-// LOCALSTACK_AUTH_TOKEN, which internal/env reads).
+// The variables behind Settings, named in the errors (internal/env reads
+// them at the edges).
 const (
-	NetworkVar = "LOCALSTACK_CONTAINER_NETWORK" // "host": the host's network, for an engine with no bridge
-	PortVar    = "LOCALSTACK_CONTAINER_PORT"    // with the host's network, LocalStack's port on 127.0.0.1 (default 4566)
-	PullVar    = "LOCALSTACK_CONTAINER_PULL"    // "never": the image must be in the engine already
+	NetworkVar = "LOCALSTACK_CONTAINER_NETWORK"
+	PortVar    = "LOCALSTACK_CONTAINER_PORT"
+	PullVar    = "LOCALSTACK_CONTAINER_PULL"
 )
 
 // HostRuntime is the testcontainers-go runtime this package registers for

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/aep-cmk/cmkcheck/internal/env"
 	"github.com/aep-cmk/cmkcheck/internal/keystate"
 	"github.com/aep-cmk/cmkcheck/internal/targets"
 )
@@ -137,4 +138,14 @@ func TestSharedStartsOnce(t *testing.T) {
 	require.NoError(t, l.Close())
 	_, _, second := s.Start(context.Background())
 	assert.Same(t, first, second, "the first start's error, not a new attempt on the now free port")
+}
+
+// The errors name the variables internal/env reads at the edges, and
+// env.Container converts into Settings field for field.
+func TestSettingsAreTheEdgesVariables(t *testing.T) {
+	assert.Equal(t, env.LocalStackNetwork, NetworkVar)
+	assert.Equal(t, env.LocalStackPort, PortVar)
+	assert.Equal(t, env.LocalStackPull, PullVar)
+	c := env.Container{Image: "i", AuthToken: "t", Network: "host", Port: "4575", Pull: "never"}
+	assert.Equal(t, Settings{Image: "i", AuthToken: "t", Network: "host", Port: "4575", Pull: "never"}, Settings(c))
 }

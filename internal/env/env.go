@@ -19,21 +19,24 @@ import (
 
 // The variables, by name (README, "Environment variables").
 const (
-	Target             = "CMK_TARGET"            // embedded, localstack or aws
-	Provision          = "CMK_PROVISION"         // 1: creating keys on aws is allowed
-	Profile            = "CMK_PROFILE"           // the profile file
-	ReportDir          = "CMK_REPORT_DIR"        // where the suites write reports
-	StepSummary        = "GITHUB_STEP_SUMMARY"   // GitHub Actions' job summary file
-	Region             = "AWS_REGION"            // the region when the profile names none
-	LocalStackEndpoint = "LOCALSTACK_ENDPOINT"   // a running LocalStack
-	EndpointURL        = "AWS_ENDPOINT_URL"      // the same, when LOCALSTACK_ENDPOINT is unset
-	LocalStackImage    = "LOCALSTACK_IMAGE"      // the image testcontainers-go starts
-	LocalStackToken    = "LOCALSTACK_AUTH_TOKEN" // passed to that container
-	AssumeRole         = "TERRATEST_IAM_ROLE"    // a role to assume on aws
-	SkipSetup          = "SKIP_setup"            // terratest stages: reuse a kept key
-	SkipTeardown       = "SKIP_teardown"         // terratest stages: keep the key
-	NoIAM              = "CMK_NO_IAM"            // do not read the account's IAM side (the access checks judge key policy and grants alone)
-	AccessKeyID        = "AWS_ACCESS_KEY_ID"     // on LocalStack, a 12-digit one names the account
+	Target             = "CMK_TARGET"                   // embedded, localstack or aws
+	Provision          = "CMK_PROVISION"                // 1: creating keys on aws is allowed
+	Profile            = "CMK_PROFILE"                  // the profile file
+	ReportDir          = "CMK_REPORT_DIR"               // where the suites write reports
+	StepSummary        = "GITHUB_STEP_SUMMARY"          // GitHub Actions' job summary file
+	Region             = "AWS_REGION"                   // the region when the profile names none
+	LocalStackEndpoint = "LOCALSTACK_ENDPOINT"          // a running LocalStack
+	EndpointURL        = "AWS_ENDPOINT_URL"             // the same, when LOCALSTACK_ENDPOINT is unset
+	LocalStackImage    = "LOCALSTACK_IMAGE"             // the image testcontainers-go starts
+	LocalStackToken    = "LOCALSTACK_AUTH_TOKEN"        // passed to that container
+	LocalStackNetwork  = "LOCALSTACK_CONTAINER_NETWORK" // "host": the host's network, for an engine with no bridge
+	LocalStackPort     = "LOCALSTACK_CONTAINER_PORT"    // with the host's network, LocalStack's port on 127.0.0.1
+	LocalStackPull     = "LOCALSTACK_CONTAINER_PULL"    // "never": the image must be in the engine already
+	AssumeRole         = "TERRATEST_IAM_ROLE"           // a role to assume on aws
+	SkipSetup          = "SKIP_setup"                   // terratest stages: reuse a kept key
+	SkipTeardown       = "SKIP_teardown"                // terratest stages: keep the key
+	NoIAM              = "CMK_NO_IAM"                   // do not read the account's IAM side (the access checks judge key policy and grants alone)
+	AccessKeyID        = "AWS_ACCESS_KEY_ID"            // on LocalStack, a 12-digit one names the account
 )
 
 // Vars is how an edge reads a variable: os.Getenv in main and the suites,
@@ -104,10 +107,19 @@ func (e Vars) Opener() targets.Opener {
 	}
 }
 
-// LocalStackContainer is the image ("" for the default) and auth token
-// for a LocalStack started through testcontainers-go.
-func (e Vars) LocalStackContainer() (image, authToken string) {
-	return e(LocalStackImage), e(LocalStackToken)
+// Container is how to start LocalStack through testcontainers-go, as the
+// variables give it; package container checks the values (its Settings
+// has these fields, so an edge converts one into the other).
+type Container struct {
+	Image, AuthToken    string
+	Network, Port, Pull string
+}
+
+// LocalStackContainer reads the variables of a LocalStack started through
+// testcontainers-go ("" for each one unset).
+func (e Vars) LocalStackContainer() Container {
+	return Container{Image: e(LocalStackImage), AuthToken: e(LocalStackToken),
+		Network: e(LocalStackNetwork), Port: e(LocalStackPort), Pull: e(LocalStackPull)}
 }
 
 // IsSet says whether a switch variable such as SKIP_teardown is set: any

@@ -74,10 +74,10 @@ func TestOpener(t *testing.T) {
 }
 
 func TestLocalStackContainerAndSwitches(t *testing.T) {
-	e := env(map[string]string{LocalStackImage: "localstack/localstack:4.14.0", LocalStackToken: "tok", SkipTeardown: "1"})
-	image, token := e.LocalStackContainer()
-	assert.Equal(t, "localstack/localstack:4.14.0", image)
-	assert.Equal(t, "tok", token)
+	e := env(map[string]string{LocalStackImage: "localstack/localstack:4.14.0", LocalStackToken: "tok", SkipTeardown: "1",
+		LocalStackNetwork: "host", LocalStackPort: "4575", LocalStackPull: "never"})
+	assert.Equal(t, Container{Image: "localstack/localstack:4.14.0", AuthToken: "tok", Network: "host", Port: "4575", Pull: "never"},
+		e.LocalStackContainer())
 	assert.True(t, e.IsSet(SkipTeardown))
 	assert.False(t, e.IsSet(SkipSetup))
 }
