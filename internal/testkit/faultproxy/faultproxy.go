@@ -169,11 +169,16 @@ func (p *Proxy) Total() int {
 }
 
 // Operation names the AWS operation of a request: the X-Amz-Target suffix
-// (JSON protocols such as KMS) or the Action form value (query protocols
-// such as STS and IAM). It leaves the body readable.
+// (JSON protocols such as KMS), the path's last part (Smithy RPC v2, as
+// CloudWatch speaks it) or the Action form value (query protocols such as
+// STS and IAM). It leaves the body readable.
 func Operation(r *http.Request) string {
 	if t := r.Header.Get("X-Amz-Target"); t != "" {
 		return t[strings.LastIndex(t, ".")+1:]
+	}
+	if r.Header.Get("Smithy-Protocol") != "" {
+		_, op, _ := strings.Cut(r.URL.Path, "/operation/")
+		return op
 	}
 	if r.Body == nil {
 		return ""

@@ -77,6 +77,11 @@ func TestOperationNames(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, form, string(body), "the body is still there to forward")
 
+	// Smithy RPC v2 (CloudWatch) names the operation in the path.
+	r = httptest.NewRequest(http.MethodPost, "/service/GraniteServiceVersion20100801/operation/DescribeAlarms", strings.NewReader("\xbf\xff"))
+	r.Header.Set("Smithy-Protocol", "rpc-v2-cbor")
+	assert.Equal(t, "DescribeAlarms", Operation(r))
+
 	assert.Equal(t, "", Operation(httptest.NewRequest(http.MethodGet, "/", nil)))
 }
 
