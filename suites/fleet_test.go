@@ -554,10 +554,25 @@ func TestFleetEqualsSingleAudits(t *testing.T) {
 		}
 		assert.Equal(t, want, sum.Calls["kms:"+m], "kms:%s", m)
 	}
+	// What does not depend on the key is asked once for all of them: the
+	// monitoring answers once per account and region, IAM once per account.
+	shared := []string{collect.OpListRules, collect.OpDescribeLogGroups, collect.OpDescribeMetricFilters,
+		collect.OpDescribeAlarms, collect.OpGetAccountAuthorizationDetails}
+	if kind == keystate.KindLocalStack {
+		for _, op := range shared {
+			assert.Equal(t, 1, sum.Calls[op], "%s once for the fleet's one account and region, not once a key", op)
+		}
+	}
 	for _, k := range mem.keys {
 		alone, err := audit.Run(t.Context(), audit.Options{Conn: tg, Profile: p, Key: k.Selected})
 		require.NoError(t, err)
 		require.NotNil(t, k.Run, "%s: %v", k.Selected, k.Err)
 		assert.Equal(t, statusLines(alone.Run.Results), statusLines(k.Run.Results), "%s judges as its own audit", k.Selected)
+		// Each key's snapshot still holds the shared answers itself, as
+		// its own audit's does.
+		for _, m := range append(slices.Clone(keystate.MonitoringMembers), keystate.GetAccountAuthorizationDetails) {
+			assert.Equal(t, alone.State.Has(m), k.State.Has(m), "%s: %s", k.Selected, m)
+			assert.Equal(t, alone.State.Problems[m], k.State.Problems[m], "%s: %s", k.Selected, m)
+		}
 	}
 }
