@@ -576,3 +576,25 @@ func TestFleetEqualsSingleAudits(t *testing.T) {
 		}
 	}
 }
+
+// TestFleetKeepsConnectionsAlive: with more keys in flight than the SDK's
+// client keeps idle connections to a host (10), each place's client keeps
+// one for every key in flight, as a client of AWS's endpoints would:
+// none is dialled again for the next call. The proxy delays each call a
+// little so the keys' calls overlap, and counts the connections opened to it.
+func TestFleetKeepsConnectionsAlive(t *testing.T) {
+	const parallel = 16
+	tg := openEmbedded(t)
+	p := selfProfile(t, tg)
+	for range 3 * parallel {
+		createKey(t, tg, provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind))
+	}
+	proxy := newProxy(t, tg, faultproxy.Rule{Fault: faultproxy.Latency, Delay: 10 * time.Millisecond})
+	sum, err := fleet.Run(t.Context(), fleet.Options{Conn: behind(tg, proxy), Profile: p, Selection: fleet.Selection{All: true},
+		Parallel: parallel, Sink: &keep{next: discard{}}})
+	require.NoError(t, err)
+	require.Equal(t, 3*parallel, sum.Keys)
+	st := proxy.Stats()
+	assert.Equal(t, sum.KeyCalls+2, st.Requests, "the keys' calls, ListKeys and ListAliases")
+	assert.LessOrEqual(t, st.ClientConns, parallel, "connections opened for %d keys in flight", parallel)
+}

@@ -673,7 +673,7 @@ func (r *runner) list(ctx context.Context, pl *placeRun) ([]ref, error) {
 	if err != nil {
 		return nil, err
 	}
-	fleetConfig(t, r.limit)
+	fleetConfig(t, r.limit, r.o.Parallel)
 	coll, err := collect.NewFleet(t, collect.Options{Roundtrip: r.roundtrip, Timeout: r.o.Timeout})
 	if err != nil {
 		return nil, err
