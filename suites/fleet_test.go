@@ -598,3 +598,44 @@ func TestFleetKeepsConnectionsAlive(t *testing.T) {
 	assert.Equal(t, sum.KeyCalls+2, st.Requests, "the keys' calls, ListKeys and ListAliases")
 	assert.LessOrEqual(t, st.ClientConns, parallel, "connections opened for %d keys in flight", parallel)
 }
+
+// holdFirst holds the first key it is given to prepare until the proxy has
+// seen DescribeKey for the keys after it (or a generous deadline passes).
+type holdFirst struct {
+	discard
+	proxy *faultproxy.Proxy
+	keys  int
+	once  sync.Once
+	saw   int // DescribeKey calls the proxy had seen when the first key was let go
+}
+
+func (h *holdFirst) Prepare(*fleet.Key) error {
+	h.once.Do(func() {
+		deadline := time.Now().Add(20 * time.Second) // a liveness bound, not a measurement
+		for h.proxy.Calls("DescribeKey") < h.keys && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		h.saw = h.proxy.Calls("DescribeKey")
+	})
+	return nil
+}
+
+// TestFleetCollectsWhileJudging: what a key costs after its calls
+// (judging, rendering and writing its reports) does not hold up the next
+// keys' calls. With one key in flight, the keys after it are collected
+// while the first one's reports are still being written.
+func TestFleetCollectsWhileJudging(t *testing.T) {
+	const keys = 3
+	tg := openEmbedded(t)
+	p := selfProfile(t, tg)
+	for range keys {
+		createKey(t, tg, provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind))
+	}
+	proxy := newProxy(t, tg)
+	sink := &holdFirst{proxy: proxy, keys: keys}
+	sum, err := fleet.Run(t.Context(), fleet.Options{Conn: behind(tg, proxy), Profile: p, Selection: fleet.Selection{All: true},
+		Parallel: 1, Sink: sink})
+	require.NoError(t, err)
+	require.Equal(t, keys, sum.Keys)
+	assert.Equal(t, keys, sink.saw, "keys collected while the first was being prepared")
+}
