@@ -28,6 +28,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/aep-cmk/cmkcheck/internal/fleet"
@@ -69,6 +70,7 @@ func main() {
 // result is one timed run.
 type result struct {
 	wall  time.Duration
+	cpu   time.Duration // this process's user and system time: the run's own, and the proxy's
 	calls map[string]int
 	seen  map[string]int // the proxy's count, when through the proxy
 	wire  faultproxy.Stats
@@ -185,16 +187,16 @@ func run(ctx context.Context, f flags) error {
 	fmt.Printf("\ncmkcheck's fleet and the floor (a bare aws-sdk-go-v2 client, the same %d calls), %d keys by key ARN,\n", total, f.n)
 	fmt.Printf("--parallel %d, one LocalStack at %s, %d cores, GOMAXPROCS %d, %s, fastest of %d\n\n",
 		f.parallel, f.endpoint, runtime.NumCPU(), runtime.GOMAXPROCS(0), time.Now().UTC().Format("2006-01-02T15:04Z"), f.rounds)
-	fmt.Println("| | cmkcheck fleet | floor | cmkcheck / floor | calls in flight (fleet, floor) | connections (fleet, floor) |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|")
+	fmt.Println("| | cmkcheck fleet | floor | cmkcheck / floor | CPU (fleet, floor) | calls in flight (fleet, floor) | connections (fleet, floor) |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|")
 	for _, r := range rows {
 		inFlight, conns := "-", "-"
 		if r.fleet.seen != nil {
 			inFlight = fmt.Sprintf("%.1f, %.1f", r.fleet.wire.Busy.Seconds()/r.fleet.wall.Seconds(), r.floor.wire.Busy.Seconds()/r.floor.wall.Seconds())
 			conns = fmt.Sprintf("%d, %d", r.fleet.wire.ClientConns, r.floor.wire.ClientConns)
 		}
-		fmt.Printf("| %s | %.2f s | %.2f s | %.2fx | %s | %s |\n", r.label, r.fleet.wall.Seconds(), r.floor.wall.Seconds(),
-			r.fleet.wall.Seconds()/r.floor.wall.Seconds(), inFlight, conns)
+		fmt.Printf("| %s | %.2f s | %.2f s | %.2fx | %.2f s, %.2f s | %s | %s |\n", r.label, r.fleet.wall.Seconds(), r.floor.wall.Seconds(),
+			r.fleet.wall.Seconds()/r.floor.wall.Seconds(), r.fleet.cpu.Seconds(), r.floor.cpu.Seconds(), inFlight, conns)
 	}
 	fmt.Println()
 	for _, op := range slices.Sorted(maps.Keys(rows[0].fleet.calls)) {
@@ -212,9 +214,10 @@ func timed(p *faultproxy.Proxy, f func() (map[string]int, error)) (result, error
 		before, wire = p.Seen(), p.Stats()
 	}
 	runtime.GC() // the previous run's garbage is not this one's
+	cpu0 := cpuTime()
 	start := time.Now()
 	calls, err := f()
-	r := result{wall: time.Since(start), calls: calls}
+	r := result{wall: time.Since(start), cpu: cpuTime() - cpu0, calls: calls}
 	if p != nil {
 		r.seen = p.Seen()
 		for op, n := range before {
@@ -228,6 +231,15 @@ func timed(p *faultproxy.Proxy, f func() (map[string]int, error)) (result, error
 			UpstreamConns: after.UpstreamConns - wire.UpstreamConns, Busy: after.Busy - wire.Busy}
 	}
 	return r, err
+}
+
+// cpuTime is the user and system time this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // sameCalls holds the floor to the fleet's calls: each operation as many
