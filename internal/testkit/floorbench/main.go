@@ -57,7 +57,7 @@ func main() {
 	flag.IntVar(&f.parallel, "parallel", fleet.DefaultParallel, "keys in flight, for both")
 	flag.IntVar(&f.rounds, "rounds", 1, "times each of the four runs is made (the fastest is kept)")
 	flag.DurationVar(&f.delay, "delay", 25*time.Millisecond, "added to every call by the proxy")
-	flag.StringVar(&f.profilePath, "profile", "", "the profile the keys are made for and judged by (default: fleetmix's, LocalStack's account)")
+	flag.StringVar(&f.profilePath, "profile", "", "the profile the keys are made for and judged by (default: scripts/bench-vs-prowler.sh's, in LocalStack's account)")
 	flag.StringVar(&f.out, "out", "", "where the fleet writes its reports (default: a temporary directory, removed)")
 	flag.StringVar(&f.pprofDir, "pprof", "", "write CPU, block and mutex profiles of each fleet run here")
 	flag.Parse()
@@ -65,6 +65,16 @@ func main() {
 		fmt.Fprintln(os.Stderr, "floorbench:", err)
 		os.Exit(1)
 	}
+}
+
+// consoleProfile is the profile scripts/bench-vs-prowler.sh writes: the
+// mix's administrators, users and Adobe account, in LocalStack's account.
+func consoleProfile(account, region string) *profile.Profile {
+	no := false
+	return &profile.Profile{Region: region, Shield: "privacy-security", AllowKeyDeletion: &no,
+		KeyAdministrators: []string{"arn:aws:iam::" + account + ":role/KeyAdmin"},
+		KeyUsers:          []string{"arn:aws:iam::" + account + ":role/KeyUser"},
+		AdobePrincipals:   []string{"222233334444"}}
 }
 
 // result is one timed run.
@@ -83,21 +93,22 @@ func run(ctx context.Context, f flags) error {
 	case f.n < 1 || f.parallel < 1 || f.parallel > fleet.MaxParallel || f.rounds < 1 || f.delay < 0:
 		return fmt.Errorf("-n, -rounds and -parallel (1 to %d) must be positive, -delay not negative", fleet.MaxParallel)
 	}
-	p := profile.Default()
-	if f.profilePath != "" {
-		var err error
-		if p, err = profile.Load(f.profilePath, nil); err != nil {
-			return err
-		}
-	}
-	tg, err := targets.Opener{LocalStackEndpoint: f.endpoint}.Open(ctx, keystate.KindLocalStack, p.Profile().Region, "")
+	tg, err := targets.Opener{LocalStackEndpoint: f.endpoint}.Open(ctx, keystate.KindLocalStack, "", "")
 	if err != nil {
 		return err
 	}
 	defer tg.Close()
-	raw := p.Profile()
+	raw := consoleProfile(tg.Account, tg.Region)
+	if f.profilePath != "" {
+		p, err := profile.Load(f.profilePath, nil)
+		if err != nil {
+			return err
+		}
+		raw = p.Profile()
+	}
 	raw.Roundtrip = false // the fleet's reads only
-	if p, err = raw.Validate(); err != nil {
+	p, err := raw.Validate()
+	if err != nil {
 		return err
 	}
 
