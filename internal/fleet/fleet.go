@@ -27,7 +27,9 @@ import (
 // DefaultParallel is how many keys are audited at once by default: each
 // key's calls go one after the other, so a few keys in flight keep one
 // account and region busy without coming near its quotas (the limiter
-// holds them below on AWS), and an emulator on two cores is saturated.
+// holds them below on AWS). Measured with internal/testkit/floorbench
+// (docs/fleet.md): at 8 the fleet keeps most of its calls in flight with
+// 25 ms a call; at 16 or 32 it is bound by its own CPU, no faster.
 const DefaultParallel = 8
 
 // MaxParallel bounds --parallel: more keys in flight only queue at the
