@@ -141,7 +141,7 @@ for n in $BENCH_SIZES; do
 		grep -q "^keys: $n audited" "$OUT/cmkcheck-$n-$via.log" || { cat "$OUT/cmkcheck-$n-$via.log" >&2; die "cmkcheck did not audit $n keys"; }
 		cmk=$(secs "$t0" "$t1")
 		ratio=$(awk -v p="$prowler" -v c="$cmk" 'BEGIN { printf "%.1f", p / c }')
-		rows+=("$(printf '| %5d | %-22s | %8s s | %8s s | %6sx |' "$n" "$label" "$cmk" "$prowler" "$ratio")")
+		rows+=("$(printf '| %5d | %-22s | %10s s | %8s s | %17sx |' "$n" "$label" "$cmk" "$prowler" "$ratio")")
 		log "$n keys, $label: cmkcheck --parallel $BENCH_PARALLEL ${cmk}s, prowler ${prowler}s"
 	done
 done
@@ -151,6 +151,6 @@ echo "cmkcheck audit --keys (key ARNs) --parallel $BENCH_PARALLEL and Prowler $P
 echo "on one native LocalStack 4.14.0 at $ENDPOINT, straight and through a keep-alive proxy adding $BENCH_DELAY to every call,"
 echo "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ); reports and logs in $OUT"
 echo
-echo "|  keys | calls                  | cmkcheck -p$BENCH_PARALLEL |    Prowler | Prowler / cmkcheck |"
-echo "| ----: | ---------------------- | ----------: | ---------: | -----------------: |"
+printf '|  keys | %-22s | %12s | %10s | %18s |\n' calls "cmkcheck -p$BENCH_PARALLEL" Prowler "Prowler / cmkcheck"
+echo "| ----: | ---------------------- | -----------: | ---------: | -----------------: |"
 printf '%s\n' "${rows[@]}"
