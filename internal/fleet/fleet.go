@@ -28,8 +28,9 @@ import (
 // key's calls go one after the other, so a few keys in flight keep one
 // account and region busy without coming near its quotas (the limiter
 // holds them below on AWS). Measured with internal/testkit/floorbench
-// (docs/fleet.md): at 8 the fleet keeps most of its calls in flight with
-// 25 ms a call; at 16 or 32 it is bound by its own CPU, no faster.
+// (docs/fleet.md): at 8 the fleet stays nearest the bare client's time,
+// with and without 25 ms a call; past 8, on 2 cores, it is bound by its
+// own CPU (judging, writing reports) and gains only with latency.
 const DefaultParallel = 8
 
 // MaxParallel bounds --parallel: more keys in flight only queue at the
