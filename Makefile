@@ -6,7 +6,7 @@ PROFILE   ?= fixtures/profiles/aep-example.yaml
 OUT       ?= out
 FUZZTIME  ?= 10s
 
-.PHONY: audit dist test test-unit test-localstack test-containers test-differential fuzz-short fuzz bench bench-fleet bench-vs-prowler deps lint clean
+.PHONY: audit dist test test-localstack test-containers test-differential fuzz-short fuzz bench bench-fleet bench-floor bench-vs-prowler deps lint clean
 
 deps:
 	$(GO) mod download
@@ -107,6 +107,15 @@ bench-fleet:
 	LOCALSTACK_PORT=$(BENCH_PORT) scripts/localstack.sh start
 	CMK_TARGET=localstack LOCALSTACK_ENDPOINT=http://127.0.0.1:$(BENCH_PORT) \
 		$(GO) test -run '^$$' -bench 'BenchmarkFleet' -benchtime 1x -timeout 60m ./suites ; \
+		status=$$?; LOCALSTACK_PORT=$(BENCH_PORT) scripts/localstack.sh stop; exit $$status
+
+# cmkcheck's fleet against the floor: a bare SDK client making the same
+# calls with the same parallelism, 300 keys on one LocalStack, with and
+# without 25 ms added to every call (internal/testkit/floorbench).
+# FLOOR_FLAGS adds flags: -parallel 16, -rounds 3, -pprof DIR.
+bench-floor:
+	LOCALSTACK_PORT=$(BENCH_PORT) scripts/localstack.sh start
+	$(GO) run ./internal/testkit/floorbench -endpoint http://127.0.0.1:$(BENCH_PORT) $(FLOOR_FLAGS) ; \
 		status=$$?; LOCALSTACK_PORT=$(BENCH_PORT) scripts/localstack.sh stop; exit $$status
 
 # Prowler 5.46.0 and cmkcheck side by side on one LocalStack (installs

@@ -2,11 +2,14 @@ package suites
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -29,10 +32,12 @@ var fleetSizes = []int{10, 100, 1000, 5000}
 // BenchmarkFleet audits fleets of 10 to 5,000 keys of the comparison's mix
 // on the target (CMK_TARGET: embedded, or a LocalStack at
 // LOCALSTACK_ENDPOINT) with the reports streamed to disk, and reports keys
-// per second, KMS calls per key, and the peak of the Go heap while the
-// fleet ran. The keys are made once, for the largest size selected, with
-// bounded concurrency, and scheduled for deletion afterwards. Not part of
-// `make test`: run it with `make bench-fleet`.
+// per second, KMS calls per key, the peak of the Go heap and of the
+// process's resident set while the fleet ran, and the bytes written: per
+// key (its results file and report) and in all (with the index). The keys
+// are made as each size needs them, with bounded concurrency, and
+// scheduled for deletion afterwards. Not part of `make test`: run it with
+// `make bench-fleet`.
 func BenchmarkFleet(b *testing.B) {
 	kind := targetKind(b)
 	if kind == keystate.KindAWS {
@@ -60,6 +65,7 @@ func BenchmarkFleet(b *testing.B) {
 
 			var calls, keys int
 			var peak heapPeak
+			rssErr := resetPeakRSS()
 			b.ResetTimer()
 			start := time.Now()
 			for b.Loop() {
@@ -90,7 +96,17 @@ func BenchmarkFleet(b *testing.B) {
 			b.ReportMetric(float64(calls)/float64(keys), "calls/key")
 			b.ReportMetric(float64(peak.live)/(1<<20), "peak-live-MB")
 			b.ReportMetric(float64(peak.objects)/(1<<20), "peak-heap-MB")
-			b.ReportMetric(float64(diskBytes(b, dir))/float64(n), "disk-bytes/key")
+			if rssErr == nil {
+				rss, err := peakRSS()
+				require.NoError(b, err)
+				b.ReportMetric(float64(rss)/(1<<20), "peak-rss-MB")
+			} else {
+				b.Logf("peak RSS not measured: %v", rssErr)
+			}
+			all := diskBytes(b, dir)
+			b.ReportMetric(float64(diskBytes(b, filepath.Join(dir, "keys")))/float64(n), "key-files-bytes/key")
+			b.ReportMetric(float64(all)/float64(n), "disk-bytes/key")
+			b.ReportMetric(float64(all)/(1<<20), "disk-MB")
 		})
 	}
 }
@@ -110,6 +126,31 @@ func diskBytes(b *testing.B, dir string) int64 {
 		return err
 	}))
 	return n
+}
+
+// resetPeakRSS returns what the runtime holds free to the system and sets
+// the process's resident set high-water mark (VmHWM) to its resident set
+// now (Linux: clear_refs 5), so peakRSS then gives one fleet's peak:
+// everything resident, not only the Go heap (stacks, the runtime, and on
+// the embedded target the emulator and its database).
+func resetPeakRSS() error {
+	debug.FreeOSMemory()
+	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
+// peakRSS is VmHWM of /proc/self/status, in bytes.
+func peakRSS() (int64, error) {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(status)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, errors.New("/proc/self/status has no VmHWM line")
 }
 
 // heapPeak is the most the heap held while a fleet ran: live is what the

@@ -554,10 +554,88 @@ func TestFleetEqualsSingleAudits(t *testing.T) {
 		}
 		assert.Equal(t, want, sum.Calls["kms:"+m], "kms:%s", m)
 	}
+	// What does not depend on the key is asked once for all of them: the
+	// monitoring answers once per account and region, IAM once per account.
+	shared := []string{collect.OpListRules, collect.OpDescribeLogGroups, collect.OpDescribeMetricFilters,
+		collect.OpDescribeAlarms, collect.OpGetAccountAuthorizationDetails}
+	if kind == keystate.KindLocalStack {
+		for _, op := range shared {
+			assert.Equal(t, 1, sum.Calls[op], "%s once for the fleet's one account and region, not once a key", op)
+		}
+	}
 	for _, k := range mem.keys {
 		alone, err := audit.Run(t.Context(), audit.Options{Conn: tg, Profile: p, Key: k.Selected})
 		require.NoError(t, err)
 		require.NotNil(t, k.Run, "%s: %v", k.Selected, k.Err)
 		assert.Equal(t, statusLines(alone.Run.Results), statusLines(k.Run.Results), "%s judges as its own audit", k.Selected)
+		// Each key's snapshot still holds the shared answers itself, as
+		// its own audit's does.
+		for _, m := range append(slices.Clone(keystate.MonitoringMembers), keystate.GetAccountAuthorizationDetails) {
+			assert.Equal(t, alone.State.Has(m), k.State.Has(m), "%s: %s", k.Selected, m)
+			assert.Equal(t, alone.State.Problems[m], k.State.Problems[m], "%s: %s", k.Selected, m)
+		}
 	}
+}
+
+// TestFleetKeepsConnectionsAlive: with more keys in flight than the SDK's
+// client keeps idle connections to a host (10), each place's client keeps
+// one for every key in flight, as a client of AWS's endpoints would:
+// none is dialled again for the next call. The proxy delays each call a
+// little so the keys' calls overlap, and counts the connections opened to it.
+func TestFleetKeepsConnectionsAlive(t *testing.T) {
+	const parallel = 16
+	tg := openEmbedded(t)
+	p := selfProfile(t, tg)
+	for range 3 * parallel {
+		createKey(t, tg, provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind))
+	}
+	proxy := newProxy(t, tg, faultproxy.Rule{Fault: faultproxy.Latency, Delay: 10 * time.Millisecond})
+	sum, err := fleet.Run(t.Context(), fleet.Options{Conn: behind(tg, proxy), Profile: p, Selection: fleet.Selection{All: true},
+		Parallel: parallel, Sink: &keep{next: discard{}}})
+	require.NoError(t, err)
+	require.Equal(t, 3*parallel, sum.Keys)
+	st := proxy.Stats()
+	assert.Equal(t, sum.KeyCalls+2, st.Requests, "the keys' calls, ListKeys and ListAliases")
+	assert.LessOrEqual(t, st.ClientConns, parallel, "connections opened for %d keys in flight", parallel)
+}
+
+// holdFirst holds the first key it is given to prepare until the proxy has
+// seen DescribeKey for the keys after it (or a generous deadline passes).
+type holdFirst struct {
+	discard
+	proxy *faultproxy.Proxy
+	keys  int
+	once  sync.Once
+	saw   int // DescribeKey calls the proxy had seen when the first key was let go
+}
+
+func (h *holdFirst) Prepare(*fleet.Key) error {
+	h.once.Do(func() {
+		deadline := time.Now().Add(20 * time.Second) // a liveness bound, not a measurement
+		for h.proxy.Calls("DescribeKey") < h.keys && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		h.saw = h.proxy.Calls("DescribeKey")
+	})
+	return nil
+}
+
+// TestFleetCollectsWhileJudging: what a key costs after its calls
+// (judging, rendering and writing its reports) does not hold up the next
+// keys' calls. With one key in flight, the keys after it are collected
+// while the first one's reports are still being written.
+func TestFleetCollectsWhileJudging(t *testing.T) {
+	const keys = 3
+	tg := openEmbedded(t)
+	p := selfProfile(t, tg)
+	for range keys {
+		createKey(t, tg, provision.SpecFromProfile(p.Profile(), tg.Account, tg.Kind))
+	}
+	proxy := newProxy(t, tg)
+	sink := &holdFirst{proxy: proxy, keys: keys}
+	sum, err := fleet.Run(t.Context(), fleet.Options{Conn: behind(tg, proxy), Profile: p, Selection: fleet.Selection{All: true},
+		Parallel: 1, Sink: sink})
+	require.NoError(t, err)
+	require.Equal(t, keys, sum.Keys)
+	assert.Equal(t, keys, sink.saw, "keys collected while the first was being prepared")
 }

@@ -136,7 +136,11 @@ func (c *Collector) key(ctx context.Context, key string, keep func(keyManager st
 			run.aliases(ctx, keyID)
 		}
 		run.grants(ctx, keyID)
-		run.monitoring(ctx)
+		if c.fleet.monitoring != nil {
+			run.fromShared(c.fleet.monitoring, func(f *keyRun) { f.monitoring(ctx) }) // once for the region
+		} else {
+			run.monitoring(ctx)
+		}
 	} else {
 		// Each problem names the cause: a reader of one check's ERROR
 		// sees which error it was, not only that DescribeKey failed.
@@ -152,12 +156,13 @@ func (c *Collector) key(ctx context.Context, key string, keep func(keyManager st
 	t := c.target
 	run.record(keystate.Target, t.TargetFacts)
 	caller := run.caller(ctx)
-	if c.fleet.account != nil {
-		run.sharedSimulation(ctx, caller) // once per account
+	if a := c.fleet.account; a != nil { // once for the account
+		run.fromShared(&a.simulation, func(f *keyRun) { f.simulate(ctx, caller) })
+		run.fromShared(&a.authorization, func(f *keyRun) { f.accountAuthorization(ctx) })
 	} else {
 		run.simulate(ctx, caller)
+		run.accountAuthorization(ctx)
 	}
-	run.accountAuthorization(ctx)
 	switch {
 	case !c.opts.Roundtrip:
 		run.record(keystate.RoundTrip, keystate.RoundTripFacts{Requested: false})

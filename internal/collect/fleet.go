@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 
@@ -19,10 +20,12 @@ import (
 
 // A fleet run audits many keys of one account and region through one
 // collector. What does not depend on the key is asked once and shared:
-// the region's aliases (ListAliases without a key ID, every page), the
-// account's caller identity (the target's) and IAM simulation. Each key
-// then costs DescribeKey, GetKeyPolicy, GetKeyRotationStatus and
-// ListResourceTags, and its snapshot is still self-contained.
+// the region's aliases (ListAliases without a key ID, every page) and
+// monitoring (EventBridge rules, log groups, metric filters, alarms), the
+// account's caller identity (the target's), IAM simulation and IAM
+// authorization details. Each key then costs DescribeKey, GetKeyPolicy,
+// GetKeyRotationStatus, ListResourceTags and ListGrants, and its snapshot
+// is still self-contained: the shared answers are copied into it.
 
 // Operations only a fleet run sends: ListKeys to find a region's keys;
 // AssumeRole to reach each account through the role template, and
@@ -48,8 +51,9 @@ func FleetReadOnly(roundtrip bool) []string { return append(ReadOnly(roundtrip),
 
 // fleetScope is what the keys of one collector share in a fleet run.
 type fleetScope struct {
-	aliases *RegionAliases
-	account *AccountFacts
+	aliases    *RegionAliases
+	account    *AccountFacts
+	monitoring *shared // the account and region's monitoring members
 }
 
 // NewFleet opens a collector for one account and region of a fleet run:
@@ -66,11 +70,13 @@ func NewFleet(t *targets.Conn, opts Options) (*Collector, error) {
 }
 
 // WithScope is the collector (same client and guard) collecting keys with
-// the region's alias list instead of a ListAliases call per key, and the
-// account's IAM simulation asked once instead of per key. Either may be nil.
+// the region's alias list instead of a ListAliases call per key, the
+// account's IAM reads asked once instead of per key, and the region's
+// monitoring answers asked once (by the first key that needs them) for
+// the keys of this collector. Either argument may be nil.
 func (c *Collector) WithScope(aliases *RegionAliases, account *AccountFacts) *Collector {
 	s := *c
-	s.fleet = fleetScope{aliases: aliases, account: account}
+	s.fleet = fleetScope{aliases: aliases, account: account, monitoring: &shared{}}
 	return &s
 }
 
@@ -225,29 +231,32 @@ func (r *keyRun) regionAliases(keyID string) {
 
 // AccountFacts are the facts of one account that every key's snapshot
 // records but that do not depend on the key: the IAM simulation of the
-// caller (asked once, by the first key that needs it).
+// caller and the account's authorization details, each asked once, by the
+// first key that needs it.
 type AccountFacts struct {
-	once    sync.Once
-	answer  json.RawMessage
-	problem string
+	simulation, authorization shared
 }
 
 // NewAccountFacts is an empty set of account facts, for one account's
 // collectors to share.
 func NewAccountFacts() *AccountFacts { return &AccountFacts{} }
 
-func (r *keyRun) sharedSimulation(ctx context.Context, caller *keystate.Caller) {
-	const member = keystate.SimulatePrincipalPolicy
-	f := r.fleet.account
-	f.once.Do(func() {
+// shared are members that do not depend on the key, asked once for many
+// keys: their answers and problems, read-only once asked.
+type shared struct {
+	once     sync.Once
+	answers  map[string]json.RawMessage
+	problems map[string]string
+}
+
+// fromShared gives the key s's members, asked first (once, with ask on a
+// collection of their own, whose calls go in this key's record).
+func (r *keyRun) fromShared(s *shared, ask func(*keyRun)) {
+	s.once.Do(func() {
 		first := &keyRun{Collector: r.Collector, answers: map[string]json.RawMessage{}, problems: map[string]string{}}
-		first.simulate(ctx, caller)
-		f.answer, f.problem = first.answers[member], first.problems[member]
+		ask(first)
+		s.answers, s.problems = first.answers, first.problems
 	})
-	if f.answer != nil {
-		r.answers[member] = f.answer
-	}
-	if f.problem != "" {
-		r.problems[member] = f.problem
-	}
+	maps.Copy(r.answers, s.answers)
+	maps.Copy(r.problems, s.problems)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -26,7 +27,10 @@ import (
 // DefaultParallel is how many keys are audited at once by default: each
 // key's calls go one after the other, so a few keys in flight keep one
 // account and region busy without coming near its quotas (the limiter
-// holds them below on AWS), and an emulator on two cores is saturated.
+// holds them below on AWS). Measured with internal/testkit/floorbench
+// (docs/fleet.md): at 8 the fleet stays nearest the bare client's time,
+// with and without 25 ms a call; past 8, on 2 cores, it is bound by its
+// own CPU (judging, writing reports) and gains only with latency.
 const DefaultParallel = 8
 
 // MaxParallel bounds --parallel: more keys in flight only queue at the
@@ -586,11 +590,30 @@ func (r *runner) run(ctx context.Context, places []*placeRun, sum *Summary) erro
 	}
 	go func() { setups.Wait(); close(jobs) }()
 
+	// The workers keep par keys' calls in flight. What a key costs after
+	// its calls (judging, rendering and writing its reports: CPU and
+	// files) is done beside them, by a judge per CPU, so a worker goes on
+	// to its next key at once: done in the worker, it left fewer calls in
+	// flight than keys (6.4 of 8 with 25 ms a call, internal/testkit/floorbench).
+	collected := make(chan *collected, par)
 	var workers sync.WaitGroup
 	for range par {
 		workers.Go(func() {
 			for j := range jobs {
-				ev := r.audit(ctx, j)
+				if c, ev := r.collect(ctx, j); ev != nil {
+					events <- *ev
+				} else {
+					collected <- c
+				}
+			}
+		})
+	}
+	go func() { setups.Wait(); workers.Wait(); close(collected) }()
+	var judges sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		judges.Go(func() {
+			for c := range collected {
+				ev := r.judge(c)
 				if pr, ok := r.o.Sink.(Preparer); ok && ev.key != nil {
 					if err := pr.Prepare(ev.key); err != nil {
 						ev = &event{sinkErr: err}
@@ -600,7 +623,7 @@ func (r *runner) run(ctx context.Context, places []*placeRun, sum *Summary) erro
 			}
 		})
 	}
-	go func() { setups.Wait(); workers.Wait(); close(events) }()
+	go func() { setups.Wait(); workers.Wait(); judges.Wait(); close(events) }()
 
 	var sinkErr error
 	prog := Progress{Places: len(places)}
@@ -706,7 +729,7 @@ func (r *runner) list(ctx context.Context, pl *placeRun) ([]ref, error) {
 	if err != nil {
 		return nil, err
 	}
-	fleetConfig(t, r.limit)
+	fleetConfig(t, r.limit, r.o.Parallel)
 	coll, err := collect.NewFleet(t, collect.Options{Roundtrip: r.roundtrip, Timeout: r.o.Timeout})
 	if err != nil {
 		return nil, err
@@ -742,15 +765,23 @@ func (r *runner) list(ctx context.Context, pl *placeRun) ([]ref, error) {
 	return refs, listErr
 }
 
-// audit collects and judges one key; a panic in this tool is the key's
-// ERROR, not the run's end.
-func (r *runner) audit(ctx context.Context, j job) (ev *event) {
+// collected is a key whose calls are done, to be judged.
+type collected struct {
+	key   *Key
+	place *placeRun
+	start time.Time
+}
+
+// collect makes one key's calls: the key to judge, or the event that
+// ends it here (an AWS managed key, a collection that failed). A panic
+// in this tool is the key's ERROR, not the run's end.
+func (r *runner) collect(ctx context.Context, j job) (c *collected, ev *event) {
 	pl := j.place
 	k := &Key{Place: pl.Seq, Seq: j.seq, Account: pl.Account, Region: pl.Region, Selected: j.ref, Platform: PlatformUnknown}
 	defer func() {
 		if p := recover(); p != nil {
-			k.Run, k.Err = nil, fmt.Errorf("auditing %s failed inside cmkcheck: %v", j.ref, p)
-			ev = &event{key: k}
+			k.Err = fmt.Errorf("auditing %s failed inside cmkcheck: %v", j.ref, p)
+			c, ev = nil, &event{key: k}
 		}
 	}()
 	start := time.Now()
@@ -765,24 +796,37 @@ func (r *runner) audit(ctx context.Context, j job) (ev *event) {
 		state, k.Record, err = pl.coll.Key(ctx, j.ref)
 	}
 	if skipped {
-		return &event{awsManaged: &j, keyID: j.ref, record: k.Record}
+		return nil, &event{awsManaged: &j, keyID: j.ref, record: k.Record}
 	}
 	if err != nil {
 		k.Err = err
-		return &event{key: k}
+		return nil, &event{key: k}
 	}
 	k.State = state
-	k.Alias = strings.Join(ownAliases(state), ", ")
-	run, err := audit.Evaluate(state, r.o.Profile, audit.Source{
+	return &collected{key: k, place: pl, start: start}, nil
+}
+
+// judge judges a collected key as a single audit does; a panic in this
+// tool is the key's ERROR, not the run's end.
+func (r *runner) judge(c *collected) (ev *event) {
+	k, pl := c.key, c.place
+	defer func() {
+		if p := recover(); p != nil {
+			k.Run, k.Err = nil, fmt.Errorf("auditing %s failed inside cmkcheck: %v", k.Selected, p)
+			ev = &event{key: k}
+		}
+	}()
+	k.Alias = strings.Join(ownAliases(k.State), ", ")
+	run, err := audit.Evaluate(k.State, r.o.Profile, audit.Source{
 		Target:  keystate.TargetFacts{Kind: pl.target.Kind, Endpoint: pl.target.Endpoint},
-		Account: pl.Account, Region: pl.Region, Key: j.ref, Start: start,
+		Account: pl.Account, Region: pl.Region, Key: k.Selected, Start: c.start,
 	})
 	if err != nil {
 		k.Err = err
 		return &event{key: k}
 	}
 	k.Run = run
-	k.Platform = PlatformOf(state, r.o.Profile)
+	k.Platform = PlatformOf(k.State, r.o.Profile)
 	k.LeftOut = r.o.Selection.PlatformOnly && k.Platform == PlatformNo
 	return &event{key: k}
 }

@@ -63,7 +63,7 @@ func TestLimiterPerOperation(t *testing.T) {
 // project's attempts, and is limited on AWS only.
 func TestFleetConfig(t *testing.T) {
 	tg := &targets.Conn{TargetFacts: keystate.TargetFacts{Kind: keystate.KindAWS}, Config: aws.Config{HTTPClient: &answered{}}}
-	fleetConfig(tg, true)
+	fleetConfig(tg, true, 8)
 	r := tg.Config.Retryer()
 	_, adaptive := r.(*retry.AdaptiveMode)
 	assert.True(t, adaptive, "adaptive retry mode: %T", r)
@@ -72,7 +72,7 @@ func TestFleetConfig(t *testing.T) {
 	assert.True(t, isLimited)
 
 	emu := &targets.Conn{TargetFacts: keystate.TargetFacts{Kind: keystate.KindLocalStack}, Config: aws.Config{HTTPClient: &answered{}}}
-	fleetConfig(emu, false)
+	fleetConfig(emu, false, 8)
 	_, isLimited = emu.Config.HTTPClient.(*limited)
 	assert.False(t, isLimited, "emulators have no quotas to stay under")
 }

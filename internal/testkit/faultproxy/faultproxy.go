@@ -1,11 +1,14 @@
 // Package faultproxy is a real HTTP hop in front of an emulator that injects
 // faults per AWS operation: throttling, server errors, resets, broken JSON,
 // latency, access denied, missing keys, rewritten answers. Tests use it to
-// prove that a fault never turns into a PASS.
+// prove that a fault never turns into a PASS; benchmarks put AWS-like
+// round trips in front of an emulator with a Latency rule for every
+// operation (cmd latencyproxy serves one to other programs).
 package faultproxy
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -65,6 +68,15 @@ type Proxy struct {
 	rules     []Rule
 	hits      map[int]int    // rule index -> calls hit
 	calls     map[string]int // operation -> calls seen
+	stats     Stats
+}
+
+// Stats are what the proxy saw on the wire.
+type Stats struct {
+	Requests      int
+	ClientConns   int           // connections clients opened to the proxy
+	UpstreamConns int           // connections the proxy opened upstream
+	Busy          time.Duration // the requests' time in the proxy, summed: Busy / wall time is the calls in flight on average
 }
 
 // New starts a proxy on 127.0.0.1 in front of upstream (a base URL).
@@ -82,6 +94,16 @@ func New(upstream string, rules ...Rule) (*Proxy, error) {
 	// An upstream failure is the client's business, not the test log's: a
 	// client that left (a Latency timeout) gets nothing, anyone else a 502.
 	p.transport = http.DefaultTransport.(*http.Transport).Clone()
+	// Keep every connection the clients' concurrency needs: by default
+	// only 2 a host stay idle, and the rest are dialled again and again,
+	// which no AWS endpoint makes a client pay.
+	p.transport.MaxIdleConns = 0
+	p.transport.MaxIdleConnsPerHost = 1024
+	dial := p.transport.DialContext
+	p.transport.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		p.count(func(s *Stats) { s.UpstreamConns++ })
+		return dial(ctx, network, addr)
+	}
 	p.upstream.Transport = p.transport
 	p.upstream.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
 		if r.Context().Err() != nil {
@@ -89,7 +111,13 @@ func New(upstream string, rules ...Rule) (*Proxy, error) {
 		}
 		awsError(w, http.StatusBadGateway, "BadGateway", "faultproxy: upstream: "+err.Error())
 	}
-	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
+	p.srv = httptest.NewUnstartedServer(http.HandlerFunc(p.serve))
+	p.srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			p.count(func(s *Stats) { s.ClientConns++ })
+		}
+	}
+	p.srv.Start()
 	p.URL = p.srv.URL
 	return p, nil
 }
@@ -99,6 +127,19 @@ func (p *Proxy) Close() {
 	p.srv.CloseClientConnections()
 	p.srv.Close()
 	p.transport.CloseIdleConnections()
+}
+
+// Stats is what the proxy saw so far.
+func (p *Proxy) Stats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stats
+}
+
+func (p *Proxy) count(f func(*Stats)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f(&p.stats)
 }
 
 // Calls is how many calls of an operation reached the proxy.
@@ -128,11 +169,16 @@ func (p *Proxy) Total() int {
 }
 
 // Operation names the AWS operation of a request: the X-Amz-Target suffix
-// (JSON protocols such as KMS) or the Action form value (query protocols
-// such as STS and IAM). It leaves the body readable.
+// (JSON protocols such as KMS), the path's last part (Smithy RPC v2, as
+// CloudWatch speaks it) or the Action form value (query protocols such as
+// STS and IAM). It leaves the body readable.
 func Operation(r *http.Request) string {
 	if t := r.Header.Get("X-Amz-Target"); t != "" {
 		return t[strings.LastIndex(t, ".")+1:]
+	}
+	if r.Header.Get("Smithy-Protocol") != "" {
+		_, op, _ := strings.Cut(r.URL.Path, "/operation/")
+		return op
 	}
 	if r.Body == nil {
 		return ""
@@ -171,6 +217,11 @@ func (p *Proxy) match(op string, body []byte, region string) (Rule, bool) {
 }
 
 func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
+	begin := time.Now()
+	defer func() {
+		took := time.Since(begin)
+		p.count(func(s *Stats) { s.Requests++; s.Busy += took })
+	}()
 	// Reading the whole request first lets the server notice a client that
 	// gives up (its context is then done), and keeps the body for upstream.
 	body, err := io.ReadAll(r.Body)

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -73,6 +76,11 @@ func TestOperationNames(t *testing.T) {
 	body, err := io.ReadAll(r.Body)
 	require.NoError(t, err)
 	assert.Equal(t, form, string(body), "the body is still there to forward")
+
+	// Smithy RPC v2 (CloudWatch) names the operation in the path.
+	r = httptest.NewRequest(http.MethodPost, "/service/GraniteServiceVersion20100801/operation/DescribeAlarms", strings.NewReader("\xbf\xff"))
+	r.Header.Set("Smithy-Protocol", "rpc-v2-cbor")
+	assert.Equal(t, "DescribeAlarms", Operation(r))
 
 	assert.Equal(t, "", Operation(httptest.NewRequest(http.MethodGet, "/", nil)))
 }
@@ -221,4 +229,56 @@ func TestMatchAndRegion(t *testing.T) {
 	assert.Equal(t, 500, send(`{"KeyId":"key-a"}`, "eu-west-1"), "eu-west-1 is struck")
 	assert.Equal(t, "eu-west-1", signedRegion("AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/kms/aws4_request, ..."))
 	assert.Empty(t, signedRegion("Bearer x"))
+}
+
+// The proxy keeps its connections: N clients calling side by side, round
+// after round, reach the upstream over at most N connections, as AWS's
+// endpoints are reached over kept-alive ones. (http.Transport keeps 2 idle
+// connections a host by default: the others were closed after each
+// answer and dialled again, a cost no AWS client pays.)
+func TestKeepsConnectionsAlive(t *testing.T) {
+	const clients, rounds = 8, 5
+	var upstreamConns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, answer)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			upstreamConns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	// Every call waits, so the clients' calls overlap.
+	p, err := New(srv.URL, Rule{Fault: Latency, Delay: 20 * time.Millisecond})
+	require.NoError(t, err)
+	t.Cleanup(p.Close)
+
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	t.Cleanup(client.CloseIdleConnections)
+	for range rounds {
+		var wg sync.WaitGroup
+		for range clients {
+			wg.Go(func() {
+				req, err := http.NewRequest(http.MethodPost, p.URL, strings.NewReader(`{"KeyId":"k"}`))
+				if !assert.NoError(t, err) {
+					return
+				}
+				req.Header.Set("X-Amz-Target", "TrentService.DescribeKey")
+				resp, err := client.Do(req)
+				if !assert.NoError(t, err) {
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			})
+		}
+		wg.Wait()
+	}
+	st := p.Stats()
+	assert.Equal(t, clients*rounds, st.Requests)
+	assert.LessOrEqual(t, int(upstreamConns.Load()), clients, "connections the upstream accepted")
+	assert.Equal(t, int(upstreamConns.Load()), st.UpstreamConns, "connections the proxy dialled")
+	assert.LessOrEqual(t, st.ClientConns, clients, "connections the proxy accepted")
+	assert.Greater(t, st.Busy, time.Duration(0))
 }
