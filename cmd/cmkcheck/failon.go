@@ -86,15 +86,14 @@ func (s *warnSink) Key(k *fleet.Key) error {
 	return s.Reports.Key(k)
 }
 
-// exit is the fleet's exit status. Its verdict counts the platform's keys
-// when there are any (fleet.Summary.Verdict), else every key; the WARNs
-// counted are of the same keys.
+// exit is the fleet's exit status; the WARNs counted are of the keys its
+// verdict counts (fleet.Summary.PlatformKeysCount).
 func (s *warnSink) exit(f failOn, sum *fleet.Summary, stderr io.Writer) int {
 	if code := exitFor(sum.Verdict()); code != exitReady || f != failOnWarn {
 		return code
 	}
 	warned := s.all
-	if sum.Platform+sum.PlatformUnknown > 0 {
+	if sum.PlatformKeysCount() {
 		warned = s.platform
 	}
 	if len(warned) > 0 {

@@ -166,13 +166,17 @@ func (s *Summary) Verdict() string {
 		return checks.NotReady
 	case s.Keys == 0:
 		return checks.NotReady
-	case s.Platform+s.PlatformUnknown > 0 && s.PlatformNotReady > 0:
+	case s.PlatformKeysCount() && s.PlatformNotReady > 0:
 		return checks.NotReady
-	case s.Platform+s.PlatformUnknown == 0 && s.NotReady > 0:
+	case !s.PlatformKeysCount() && s.NotReady > 0:
 		return checks.NotReady
 	}
 	return checks.Ready
 }
+
+// PlatformKeysCount says whose statuses the verdict counts: the
+// platform's keys (and the undecided) when the run has any, else every key.
+func (s *Summary) PlatformKeysCount() bool { return s.Platform+s.PlatformUnknown > 0 }
 
 // Rule words how Verdict decided, for the index.
 func (s *Summary) Rule() string {
@@ -181,7 +185,7 @@ func (s *Summary) Rule() string {
 		return fmt.Sprintf("NOT READY: %d account/region entries could not be reached or listed, so keys may be missing.", s.PlaceErrors)
 	case s.Keys == 0:
 		return "NOT READY: no key was judged, and a run that judged nothing is never READY."
-	case s.Platform+s.PlatformUnknown > 0:
+	case s.PlatformKeysCount():
 		return fmt.Sprintf("The verdict is the platform keys': %d of %d platform keys (%d of them undecided) are NOT READY.",
 			s.PlatformNotReady, s.Platform+s.PlatformUnknown, s.PlatformUnknown)
 	}
