@@ -4,7 +4,7 @@
 GO        ?= go
 PROFILE   ?= fixtures/profiles/aep-example.yaml
 OUT       ?= out
-FUZZTIME  ?= 10s
+FUZZTIME  ?= 5s
 
 .PHONY: audit dist test test-localstack test-containers test-differential fuzz-short fuzz bench bench-fleet bench-floor bench-vs-prowler deps lint clean
 
