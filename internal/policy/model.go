@@ -196,32 +196,53 @@ type Model struct {
 	extraSlots map[string]int         // actions outside the table, numbered after it
 	reaching   map[string][]int       // lower-cased action -> stmtsFor
 	reachBuf   []int                  // reaching's lists, end to end
-	memo       map[uint64]int         // questionKey -> place in decisions
-	decisions  [][]Decision           // memo's values, in blocks that never move
+	memo       [][]int32              // by principal number, by questionSlot: place in decisions + 1 (0: not yet)
+	decisions  [][]reasons            // memo's values, in blocks that never move
 	kept       int                    // how many decisions the blocks hold
 	idCode     map[*Document][]idStmt // identity policies, compiled on first use
 }
 
 // decisionBlock is how many decisions a block of the memo holds: a
-// decision is large, and a fleet's account can have thousands of
-// principals, so the memo grows by blocks rather than copying itself.
+// fleet's account can have thousands of principals, so the memo grows by
+// blocks rather than copying itself.
 const decisionBlock = 64
 
-// questionKey numbers a question: the principal by its number in whoIndex
-// (the whole Who, not its String, which leaves out a session's role path),
-// the action by its place in the table (others as first asked), and
-// whether a permissions boundary is assumed. A number, and the decisions in
-// blocks, keep the memo's entries small and cheap to find. Called with
-// m.mu held.
-func (m *Model) questionKey(who Who, action string, bounded bool) uint64 {
-	if m.memo == nil {
-		m.whoIndex, m.extraSlots, m.memo = map[Who]int{}, map[string]int{}, map[uint64]int{}
+// reasons is what the memo keeps of a decision: the principal and the
+// action are the question's, given back with it. Without them a decision
+// is half the size, and the checks ask hundreds of questions a key.
+type reasons struct {
+	answer                                              Answer
+	allow, deny, delegation                             []Source
+	unresolved                                          []string
+	iamDecides, crossAccountBlocked, unknownAction, how bool
+}
+
+func reasonsOf(d *Decision) reasons {
+	return reasons{d.Answer, d.Allow, d.Deny, d.Delegation, d.Unresolved, d.IAMDecides, d.CrossAccountBlocked, d.UnknownAction, d.howOnly}
+}
+
+func (r *reasons) decision(who Who, action string) Decision {
+	return Decision{Who: who, Action: action, Answer: r.answer, Allow: r.allow, Deny: r.deny, Delegation: r.delegation,
+		Unresolved: r.unresolved, IAMDecides: r.iamDecides, CrossAccountBlocked: r.crossAccountBlocked,
+		UnknownAction: r.unknownAction, howOnly: r.how}
+}
+
+// memoCell is the memo's cell for a question: the principal by its number
+// in whoIndex (the whole Who, not its String, which leaves out a session's
+// role path), then the action by its place in the table (others as first
+// asked) and whether a permissions boundary is assumed. A principal's
+// questions are a row of numbers: cheaper to find than a map's entries.
+// The cell is valid until the next call; called with m.mu held.
+func (m *Model) memoCell(who Who, action string, bounded bool) *int32 {
+	if m.whoIndex == nil {
+		m.whoIndex, m.extraSlots = map[Who]int{}, map[string]int{}
 	}
 	if !m.hasLast || who != m.lastWho {
 		n, ok := m.whoIndex[who]
 		if !ok {
 			n = len(m.whoIndex)
 			m.whoIndex[who] = n
+			m.memo = append(m.memo, nil)
 		}
 		m.lastWho, m.lastN, m.hasLast = who, n, true
 	}
@@ -232,11 +253,16 @@ func (m *Model) questionKey(who Who, action string, bounded bool) uint64 {
 			m.extraSlots[action] = slot
 		}
 	}
-	k := uint64(m.lastN)<<32 | uint64(slot)<<1
+	cell := slot << 1
 	if bounded {
-		k |= 1
+		cell |= 1
 	}
-	return k
+	row := m.memo[m.lastN]
+	if cell >= len(row) {
+		row = append(row, make([]int32, 2*(len(actionTable)+len(m.extraSlots))-len(row))...)
+		m.memo[m.lastN] = row
+	}
+	return &row[cell]
 }
 
 // grantModel is a grant read once: its principals parsed.
@@ -426,9 +452,9 @@ func (m *Model) Decide(who Who, action string) Decision { return m.decide(who, a
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
 func (m *Model) decide(who Who, action string, bounded bool) Decision {
 	m.mu.Lock()
-	k := m.questionKey(who, action, bounded)
-	if i, ok := m.memo[k]; ok {
-		d := m.decisions[i/decisionBlock][i%decisionBlock]
+	if i := *m.memoCell(who, action, bounded); i > 0 {
+		i--
+		d := m.decisions[i/decisionBlock][i%decisionBlock].decision(who, action)
 		m.mu.Unlock()
 		return d
 	}
@@ -437,10 +463,10 @@ func (m *Model) decide(who Who, action string, bounded bool) Decision {
 	m.mu.Lock()
 	i := m.kept
 	if i%decisionBlock == 0 {
-		m.decisions = append(m.decisions, make([]Decision, decisionBlock))
+		m.decisions = append(m.decisions, make([]reasons, decisionBlock))
 	}
-	m.decisions[i/decisionBlock][i%decisionBlock] = d
-	m.memo[k] = i
+	m.decisions[i/decisionBlock][i%decisionBlock] = reasonsOf(&d)
+	*m.memoCell(who, action, bounded) = int32(i + 1)
 	m.kept++
 	m.mu.Unlock()
 	return d
