@@ -170,33 +170,33 @@ func (a *access) decideAll(w policy.Who, actions []string) []policy.Decision {
 	return out
 }
 
-// all keeps the decisions that satisfy keep (nil: none).
-func all(ds []policy.Decision, keep func(policy.Decision) bool) []policy.Decision {
-	return kept(len(ds), func(i int) policy.Decision { return ds[i] }, keep)
-}
-
-// holding is all(a.decideAll(w, actions), keep) without copying out the
-// decisions nobody keeps: most principals hold none of the actions asked
-// about, and a decision is large.
+// holding is the decisions of a.decideAll(w, actions) that satisfy keep
+// (nil: none), without copying out the decisions nobody keeps: most
+// principals hold none of the actions asked about, and a decision is large.
 func (a *access) holding(w policy.Who, actions []string, keep func(policy.Decision) bool) []policy.Decision {
 	return kept(len(actions), func(i int) policy.Decision { return a.decide(w, actions[i]) }, keep)
 }
 
 // kept keeps the n decisions get gives that satisfy keep, in one
-// allocation: from the first kept on, what is left fits.
+// allocation of just what is kept: a decision is large, and most
+// principals hold a few of the actions asked about. The kept ones are
+// found first and asked again (the model keeps its answers).
 func kept(n int, get func(int) policy.Decision, keep func(policy.Decision) bool) []policy.Decision {
+	var buf [64]int
+	at := buf[:0]
 	for i := range n {
-		if d := get(i); keep(d) {
-			out := append(make([]policy.Decision, 0, n-i), d)
-			for j := i + 1; j < n; j++ {
-				if d := get(j); keep(d) {
-					out = append(out, d)
-				}
-			}
-			return out
+		if keep(get(i)) {
+			at = append(at, i)
 		}
 	}
-	return nil
+	if len(at) == 0 {
+		return nil
+	}
+	out := make([]policy.Decision, len(at))
+	for j, i := range at {
+		out[j] = get(i)
+	}
+	return out
 }
 
 func risks(d policy.Decision) bool { return d.Risks() }
@@ -383,7 +383,11 @@ func (a *access) wordDelegation() string {
 	}
 	seen := map[sourceID]bool{}
 	var srcs []policy.Source
-	for _, d := range a.holding(a.ownAccount(), policy.KMSActions(), func(d policy.Decision) bool { return d.IAMDecides }) {
+	for _, act := range policy.KMSActions() {
+		d := a.decide(a.ownAccount(), act)
+		if !d.IAMDecides {
+			continue
+		}
 		for _, s := range d.Delegation {
 			if id := (sourceID{s.Statement, s.GrantID}); !seen[id] {
 				seen[id] = true

@@ -33,11 +33,10 @@ func evalAdobeNoAdmin(e *env) outcome {
 			if !accounts[w.Account] || a.isOwn(w) {
 				continue
 			}
-			ds := a.decideAll(w, policy.BeyondPlatformActions())
-			if held := all(ds, risks); len(held) > 0 {
+			if held := a.holding(w, policy.BeyondPlatformActions(), risks); len(held) > 0 {
 				bad = append(bad, a.whoWhy(w, held))
 			}
-			if b := all(ds, crossAccountBlocked); len(b) > 0 {
+			if b := a.holding(w, policy.BeyondPlatformActions(), crossAccountBlocked); len(b) > 0 {
 				blocked = append(blocked, a.whoWhy(w, b))
 			}
 		}
