@@ -196,7 +196,7 @@ type Model struct {
 	extraSlots map[string]int         // actions outside the table, numbered after it
 	reaching   map[string][]int       // lower-cased action -> stmtsFor
 	reachBuf   []int                  // reaching's lists, end to end
-	memo       [][]int32              // by principal number, by questionSlot: place in decisions + 1 (0: not yet)
+	memo       [][]int32              // by principal number, by memoCell: place in decisions + 1, reachesNothing* or 0 (not yet)
 	decisions  [][]reasons            // memo's values, in blocks that never move
 	kept       int                    // how many decisions the blocks hold
 	idCode     map[*Document][]idStmt // identity policies, compiled on first use
@@ -216,6 +216,15 @@ type reasons struct {
 	unresolved                                          []string
 	iamDecides, crossAccountBlocked, unknownAction, how bool
 }
+
+// A question no statement or grant reaches is answered NOT ALLOWED, with
+// no reasons but whether the action is in the table: two in three of the
+// compliant key's questions. The memo keeps these as a mark in the
+// principal's row (its places in decisions count from 1).
+const (
+	reachesNothing        = -1
+	reachesNothingUnknown = -2
+)
 
 func reasonsOf(d *Decision) reasons {
 	return reasons{d.Answer, d.Allow, d.Deny, d.Delegation, d.Unresolved, d.IAMDecides, d.CrossAccountBlocked, d.UnknownAction, d.howOnly}
@@ -452,22 +461,31 @@ func (m *Model) Decide(who Who, action string) Decision { return m.decide(who, a
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
 func (m *Model) decide(who Who, action string, bounded bool) Decision {
 	m.mu.Lock()
-	if i := *m.memoCell(who, action, bounded); i > 0 {
-		i--
-		d := m.decisions[i/decisionBlock][i%decisionBlock].decision(who, action)
+	if i := *m.memoCell(who, action, bounded); i != 0 {
+		d := Decision{Who: who, Action: action, Answer: NotAllowed, UnknownAction: i == reachesNothingUnknown}
+		if i > 0 {
+			d = m.decisions[(i-1)/decisionBlock][(i-1)%decisionBlock].decision(who, action)
+		}
 		m.mu.Unlock()
 		return d
 	}
 	m.mu.Unlock()
 	d := m.decideOnce(who, action, bounded)
 	m.mu.Lock()
-	i := m.kept
-	if i%decisionBlock == 0 {
-		m.decisions = append(m.decisions, make([]reasons, decisionBlock))
+	cell := int32(reachesNothing)
+	if d.UnknownAction {
+		cell = reachesNothingUnknown
 	}
-	m.decisions[i/decisionBlock][i%decisionBlock] = reasonsOf(&d)
-	*m.memoCell(who, action, bounded) = int32(i + 1)
-	m.kept++
+	if len(d.Allow)+len(d.Deny)+len(d.Delegation) > 0 {
+		i := m.kept
+		if i%decisionBlock == 0 {
+			m.decisions = append(m.decisions, make([]reasons, decisionBlock))
+		}
+		m.decisions[i/decisionBlock][i%decisionBlock] = reasonsOf(&d)
+		m.kept++
+		cell = int32(i + 1)
+	}
+	*m.memoCell(who, action, bounded) = cell
 	m.mu.Unlock()
 	return d
 }
