@@ -39,8 +39,9 @@ type access struct {
 	iamErr string
 	// eff holds the combined decisions of the identities the IAM member
 	// answers for, for the words (which policy gave the right) and the
-	// grant-side reading.
-	eff map[question]policy.EffectiveDecision
+	// grant-side reading; by pointer, since every question looks here first
+	// and a combined decision is large to copy out.
+	eff map[question]*policy.EffectiveDecision
 }
 
 // question is one principal and action. The whole Who is the key: the
@@ -62,7 +63,7 @@ func newAccess(s *keystate.State, e *env) (*access, string) {
 	if err != nil {
 		return nil, "the key policy could not be parsed: " + err.Error()
 	}
-	a := &access{eff: map[question]policy.EffectiveDecision{}}
+	a := &access{eff: map[question]*policy.EffectiveDecision{}}
 	var grants []policy.Grant
 	if s.Has(keystate.ListGrants) && s.Problem(keystate.ListGrants) == "" {
 		a.grantsRead = true
@@ -154,7 +155,8 @@ func (a *access) decide(w policy.Who, action string) policy.Decision {
 		}
 		// With the IAM member the key policy, grants, identity policies and
 		// boundary answer together: nothing is left to "IAM policies decide".
-		ed = a.m.DecideEffective(id, action)
+		e := a.m.DecideEffective(id, action)
+		ed = &e
 		a.eff[q] = ed
 	}
 	d := ed.Key
@@ -240,7 +242,7 @@ func requestProperty(u string) bool {
 }
 
 // effUnresolved lists what leaves a combined answer open.
-func effUnresolved(ed policy.EffectiveDecision) []string {
+func effUnresolved(ed *policy.EffectiveDecision) []string {
 	var out []string
 	seen := map[string]bool{}
 	add := func(us []string) {
