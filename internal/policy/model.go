@@ -687,33 +687,51 @@ func (sm *stmtModel) matchesAction(action string) bool {
 	return matchesAny(sm.actions, action, sm.notAction)
 }
 
-// actionPattern is an Action or NotAction entry, lower-cased, and whether
-// it has wildcards: most name one action, and a plain comparison finds it.
+// actionPattern is an Action or NotAction entry, lower-cased, and what
+// kind of pattern it is: most name one action, and a plain comparison
+// finds it; most others end in their only wildcard ("kms:*",
+// "kms:Describe*"), and a prefix finds what they match.
 type actionPattern struct {
-	text string
-	wild bool
+	text   string // without the trailing * of a prefix
+	wild   bool
+	prefix bool
 }
 
 func actionPatterns(patterns []string) []actionPattern {
 	out := make([]actionPattern, len(patterns))
 	for i, p := range patterns {
-		out[i] = actionPattern{lowerAction(p), strings.ContainsAny(p, "*?")}
+		l := lowerAction(p)
+		out[i] = actionPattern{text: l, wild: strings.ContainsAny(l, "*?")}
+		if head, ok := strings.CutSuffix(l, "*"); ok && !strings.ContainsAny(head, "*?") {
+			out[i] = actionPattern{text: head, prefix: true}
+		}
 	}
 	return out
 }
 
 // matchesAny: some of the patterns matches the lower-cased action, or
 // (NotAction) none does. Both sides are lower-cased already, so the glob
-// compares characters as they are.
+// compares characters as they are; lower-casing leaves both valid UTF-8,
+// so a prefix compares bytes as the glob compares characters.
 func matchesAny(patterns []actionPattern, action string, notAction bool) bool {
 	matched := false
 	for _, p := range patterns {
-		if p.text == action || p.wild && glob(p.text, action, false) {
+		if p.matches(action) {
 			matched = true
 			break
 		}
 	}
 	return matched != notAction
+}
+
+func (p actionPattern) matches(action string) bool {
+	if p.prefix {
+		return strings.HasPrefix(action, p.text)
+	}
+	if p.wild {
+		return glob(p.text, action, false)
+	}
+	return p.text == action
 }
 
 // matchResource: "*" or an ARN pattern matching the key's ARN field by
