@@ -268,15 +268,15 @@ func effUnresolved(ed *policy.EffectiveDecision) []string {
 
 // isAdmin and isUser are the spec's roles: ALLOWED (grant side) every one
 // of the role's actions.
-func (a *access) isAdmin(w policy.Who) bool { return a.grantsEvery(w, policy.AdminActions) }
+func (a *access) isAdmin(w policy.Who) bool { return a.every(w, policy.AdminActions, a.grants) }
 
-func (a *access) isUser(w policy.Who) bool { return a.grantsEvery(w, policy.UserActions) }
+func (a *access) isUser(w policy.Who) bool { return a.every(w, policy.UserActions, a.grants) }
 
-// grantsEvery stops at the first action not given: most of an account's
-// IAM identities hold none of them.
-func (a *access) grantsEvery(w policy.Who, actions []string) bool {
+// every says whether each of actions satisfies keep for w. It stops at the
+// first that does not: most principals hold none of them.
+func (a *access) every(w policy.Who, actions []string, keep func(policy.Decision) bool) bool {
 	for _, act := range actions {
-		if !a.grants(a.decide(w, act)) {
+		if !keep(a.decide(w, act)) {
 			return false
 		}
 	}

@@ -33,7 +33,7 @@ func evalAdobeGrants(e *env) outcome {
 		var lacks, fine []string
 		for _, acct := range accounts {
 			w := policy.WhoAccountIdentity(acct)
-			if a.grantsEvery(w, policy.AdobeActions) {
+			if a.every(w, policy.AdobeActions, a.grants) {
 				fine = append(fine, a.whoWhy(w, a.decideAll(w, policy.AdobeActions)))
 			} else {
 				lacks = append(lacks, a.lacking(w, policy.AdobeActions))
@@ -59,7 +59,7 @@ func PlatformKey(s *keystate.State, p profile.Valid) (platform, ok bool) {
 		return false, false
 	}
 	for _, acct := range accounts {
-		if e.access.grantsEvery(policy.WhoAccountIdentity(acct), policy.AdobeActions) {
+		if e.access.every(policy.WhoAccountIdentity(acct), policy.AdobeActions, e.access.grants) {
 			return true, true
 		}
 	}
