@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 
@@ -127,4 +128,14 @@ func TestDecideAgainGivesTheSameDecision(t *testing.T) {
 		assert.Equal(t, first, m.Decide(q.who, q.action), first.Why())
 		assert.Equal(t, first.Why(), m.Decide(q.who, q.action).Why())
 	}
+}
+
+// A source's name quotes its Sid as %q does, whether or not the Sid needs
+// escaping.
+func TestSourceNameQuotesTheSid(t *testing.T) {
+	for _, sid := range []string{"Admin", "Allow use 1", "~ !", `a"b`, `a\b`, "tab\there", "é", "\x7f", "\x1f", "x\xff", "日本"} {
+		assert.Equal(t, fmt.Sprintf("statement 3 (Sid %q)", sid), Source{Statement: 3, Sid: sid}.String(), sid)
+		assert.Equal(t, fmt.Sprintf("key policy statement 3 (Sid %q)", sid), Source{Statement: 3, Sid: sid}.KeyPolicyName(), sid)
+	}
+	assert.Equal(t, "statement 3", Source{Statement: 3}.String())
 }

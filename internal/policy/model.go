@@ -68,12 +68,30 @@ func (s Source) name(prefix string) string {
 	var n [20]byte
 	b.Write(strconv.AppendInt(n[:0], int64(s.Statement), 10))
 	if s.Sid != "" {
-		var q [64]byte
 		b.WriteString(" (Sid ")
-		b.Write(strconv.AppendQuote(q[:0], s.Sid))
+		if plainQuote(s.Sid) {
+			b.WriteByte('"')
+			b.WriteString(s.Sid)
+			b.WriteByte('"')
+		} else {
+			var q [64]byte
+			b.Write(strconv.AppendQuote(q[:0], s.Sid))
+		}
 		b.WriteByte(')')
 	}
 	return b.String()
+}
+
+// plainQuote: strconv.Quote(sid) is sid between quotes, with nothing to
+// escape (printable ASCII but " and \), as most Sids are; quoting rune by
+// rune was a twentieth of judging a key.
+func plainQuote(sid string) bool {
+	for i := 0; i < len(sid); i++ {
+		if c := sid[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // Decision is the answer for one principal and action, with its reasons.
