@@ -39,8 +39,9 @@ type access struct {
 	iamErr string
 	// eff holds the combined decisions of the identities the IAM member
 	// answers for, for the words (which policy gave the right) and the
-	// grant-side reading.
-	eff map[question]policy.EffectiveDecision
+	// grant-side reading; by pointer, since every question looks here first
+	// and a combined decision is large to copy out.
+	eff map[question]*policy.EffectiveDecision
 }
 
 // question is one principal and action. The whole Who is the key: the
@@ -62,7 +63,7 @@ func newAccess(s *keystate.State, e *env) (*access, string) {
 	if err != nil {
 		return nil, "the key policy could not be parsed: " + err.Error()
 	}
-	a := &access{eff: map[question]policy.EffectiveDecision{}}
+	a := &access{eff: map[question]*policy.EffectiveDecision{}}
 	var grants []policy.Grant
 	if s.Has(keystate.ListGrants) && s.Problem(keystate.ListGrants) == "" {
 		a.grantsRead = true
@@ -154,7 +155,8 @@ func (a *access) decide(w policy.Who, action string) policy.Decision {
 		}
 		// With the IAM member the key policy, grants, identity policies and
 		// boundary answer together: nothing is left to "IAM policies decide".
-		ed = a.m.DecideEffective(id, action)
+		e := a.m.DecideEffective(id, action)
+		ed = &e
 		a.eff[q] = ed
 	}
 	d := ed.Key
@@ -170,33 +172,33 @@ func (a *access) decideAll(w policy.Who, actions []string) []policy.Decision {
 	return out
 }
 
-// all keeps the decisions that satisfy keep (nil: none).
-func all(ds []policy.Decision, keep func(policy.Decision) bool) []policy.Decision {
-	return kept(len(ds), func(i int) policy.Decision { return ds[i] }, keep)
-}
-
-// holding is all(a.decideAll(w, actions), keep) without copying out the
-// decisions nobody keeps: most principals hold none of the actions asked
-// about, and a decision is large.
+// holding is the decisions of a.decideAll(w, actions) that satisfy keep
+// (nil: none), without copying out the decisions nobody keeps: most
+// principals hold none of the actions asked about, and a decision is large.
 func (a *access) holding(w policy.Who, actions []string, keep func(policy.Decision) bool) []policy.Decision {
 	return kept(len(actions), func(i int) policy.Decision { return a.decide(w, actions[i]) }, keep)
 }
 
 // kept keeps the n decisions get gives that satisfy keep, in one
-// allocation: from the first kept on, what is left fits.
+// allocation of just what is kept: a decision is large, and most
+// principals hold a few of the actions asked about. The kept ones are
+// found first and asked again (the model keeps its answers).
 func kept(n int, get func(int) policy.Decision, keep func(policy.Decision) bool) []policy.Decision {
+	var buf [64]int
+	at := buf[:0]
 	for i := range n {
-		if d := get(i); keep(d) {
-			out := append(make([]policy.Decision, 0, n-i), d)
-			for j := i + 1; j < n; j++ {
-				if d := get(j); keep(d) {
-					out = append(out, d)
-				}
-			}
-			return out
+		if keep(get(i)) {
+			at = append(at, i)
 		}
 	}
-	return nil
+	if len(at) == 0 {
+		return nil
+	}
+	out := make([]policy.Decision, len(at))
+	for j, i := range at {
+		out[j] = get(i)
+	}
+	return out
 }
 
 func risks(d policy.Decision) bool { return d.Risks() }
@@ -240,7 +242,7 @@ func requestProperty(u string) bool {
 }
 
 // effUnresolved lists what leaves a combined answer open.
-func effUnresolved(ed policy.EffectiveDecision) []string {
+func effUnresolved(ed *policy.EffectiveDecision) []string {
 	var out []string
 	seen := map[string]bool{}
 	add := func(us []string) {
@@ -266,15 +268,15 @@ func effUnresolved(ed policy.EffectiveDecision) []string {
 
 // isAdmin and isUser are the spec's roles: ALLOWED (grant side) every one
 // of the role's actions.
-func (a *access) isAdmin(w policy.Who) bool { return a.grantsEvery(w, policy.AdminActions) }
+func (a *access) isAdmin(w policy.Who) bool { return a.every(w, policy.AdminActions, a.grants) }
 
-func (a *access) isUser(w policy.Who) bool { return a.grantsEvery(w, policy.UserActions) }
+func (a *access) isUser(w policy.Who) bool { return a.every(w, policy.UserActions, a.grants) }
 
-// grantsEvery stops at the first action not given: most of an account's
-// IAM identities hold none of them.
-func (a *access) grantsEvery(w policy.Who, actions []string) bool {
+// every says whether each of actions satisfies keep for w. It stops at the
+// first that does not: most principals hold none of them.
+func (a *access) every(w policy.Who, actions []string, keep func(policy.Decision) bool) bool {
 	for _, act := range actions {
-		if !a.grants(a.decide(w, act)) {
+		if !keep(a.decide(w, act)) {
 			return false
 		}
 	}
@@ -383,7 +385,11 @@ func (a *access) wordDelegation() string {
 	}
 	seen := map[sourceID]bool{}
 	var srcs []policy.Source
-	for _, d := range a.holding(a.ownAccount(), policy.KMSActions(), func(d policy.Decision) bool { return d.IAMDecides }) {
+	for _, act := range policy.KMSActions() {
+		d := a.decide(a.ownAccount(), act)
+		if !d.IAMDecides {
+			continue
+		}
 		for _, s := range d.Delegation {
 			if id := (sourceID{s.Statement, s.GrantID}); !seen[id] {
 				seen[id] = true

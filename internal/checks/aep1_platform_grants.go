@@ -33,9 +33,8 @@ func evalAdobeGrants(e *env) outcome {
 		var lacks, fine []string
 		for _, acct := range accounts {
 			w := policy.WhoAccountIdentity(acct)
-			ds := a.decideAll(w, policy.AdobeActions)
-			if len(all(ds, a.grants)) == len(ds) {
-				fine = append(fine, a.whoWhy(w, ds))
+			if a.every(w, policy.AdobeActions, a.grants) {
+				fine = append(fine, a.whoWhy(w, a.decideAll(w, policy.AdobeActions)))
 			} else {
 				lacks = append(lacks, a.lacking(w, policy.AdobeActions))
 			}
@@ -60,8 +59,7 @@ func PlatformKey(s *keystate.State, p profile.Valid) (platform, ok bool) {
 		return false, false
 	}
 	for _, acct := range accounts {
-		ds := e.access.decideAll(policy.WhoAccountIdentity(acct), policy.AdobeActions)
-		if len(all(ds, e.access.grants)) == len(ds) {
+		if e.access.every(policy.WhoAccountIdentity(acct), policy.AdobeActions, e.access.grants) {
 			return true, true
 		}
 	}

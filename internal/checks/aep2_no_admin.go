@@ -29,15 +29,15 @@ func evalAdobeNoAdmin(e *env) outcome {
 	}
 	return e.withGrants(func(a *access) outcome {
 		var bad, blocked []string
+		beyond := policy.BeyondPlatformActions()
 		for _, w := range a.whos {
 			if !accounts[w.Account] || a.isOwn(w) {
 				continue
 			}
-			ds := a.decideAll(w, policy.BeyondPlatformActions())
-			if held := all(ds, risks); len(held) > 0 {
+			if held := a.holding(w, beyond, risks); len(held) > 0 {
 				bad = append(bad, a.whoWhy(w, held))
 			}
-			if b := all(ds, crossAccountBlocked); len(b) > 0 {
+			if b := a.holding(w, beyond, crossAccountBlocked); len(b) > 0 {
 				blocked = append(blocked, a.whoWhy(w, b))
 			}
 		}

@@ -73,8 +73,11 @@ func (a *access) matrix(e *env) []AccessRow {
 // cell is the right to actions: every one of them held (every), or any one
 // (use); ALLOWED when each counted action is ALLOWED, else CONDITIONAL.
 func (a *access) cell(w policy.Who, actions []string, every bool) *AccessCell {
+	if every && !a.every(w, actions, risks) {
+		return nil
+	}
 	held := a.holding(w, actions, risks)
-	if len(held) == 0 || (every && len(held) < len(actions)) {
+	if len(held) == 0 {
 		return nil
 	}
 	c := &AccessCell{Answer: policy.Allowed}

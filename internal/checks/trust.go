@@ -45,13 +45,14 @@ func (a *access) readTrust(e *env) trustReach {
 	}
 	accepted := toSet(append(e.adobe, e.p.AllowedExternalAccounts...))
 	seen := map[string]bool{}
+	actions := policy.KMSActions()
 	for _, arn := range append(append([]string(nil), e.p.KeyAdministrators...), e.p.KeyUsers...) {
 		w, err := policy.WhoARN(arn)
 		if err != nil || w.Kind != policy.WhoKindRole || !a.isOwn(w) || seen[shortARN(arn)] {
 			continue
 		}
 		seen[shortARN(arn)] = true
-		held := a.holding(w, policy.KMSActions(), risks)
+		held := a.holding(w, actions, risks)
 		if len(held) == 0 {
 			continue
 		}

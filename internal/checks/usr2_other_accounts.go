@@ -27,11 +27,12 @@ func evalOtherAccounts(e *env) outcome {
 	return e.withGrants(func(a *access) outcome {
 		allowed := toSet(append(e.adobe, e.p.AllowedExternalAccounts...))
 		var accepted, refused []string
+		actions := policy.KMSActions()
 		for _, w := range a.whos {
 			if w.Kind != policy.WhoKindOtherAccount && (w.Account == "" || a.isOwn(w)) {
 				continue
 			}
-			held := a.holding(w, policy.KMSActions(), risks)
+			held := a.holding(w, actions, risks)
 			if len(held) == 0 {
 				continue
 			}

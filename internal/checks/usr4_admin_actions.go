@@ -25,11 +25,12 @@ func init() {
 func evalAdminActionsElsewhere(e *env) outcome {
 	return e.withAccess(func(a *access) outcome {
 		var others []string
+		dangerous := policy.DangerousActions()
 		for _, w := range a.whos {
 			if a.isAdmin(w) {
 				continue
 			}
-			if held := a.holding(w, policy.DangerousActions(), risks); len(held) > 0 {
+			if held := a.holding(w, dangerous, risks); len(held) > 0 {
 				others = append(others, a.whoWhy(w, held))
 			}
 		}

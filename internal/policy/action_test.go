@@ -104,3 +104,28 @@ func TestBeyondPlatformActions(t *testing.T) {
 	}
 	assert.Len(t, beyond, len(KMSActions())-24)
 }
+
+// The model compares a pattern that ends in its only wildcard as a prefix
+// and a plain one as a string: each answers as the glob does, whatever
+// the action (one with wildcards or characters beyond ASCII included).
+func TestActionPatternsMatchAsTheGlob(t *testing.T) {
+	patterns := []string{"kms:*", "*", "kms:Describe*", "kms:Decrypt", "kms:*crypt", "kms:*crypt*", "kms:?ecrypt*",
+		"kms:de?rypt", "kms:Describe**", "kms:É*", "kms:\uFFFD*", "kms:describe*key", "KMS:GENERATEDATAKEY*"}
+	actions := []string{"kms:describekey", "kms:decrypt", "kms:decrypted", "kms:encrypt", "kms:describe*", "kms:describe",
+		"kms:é", "kms:éa", "kms:\uFFFDx", "kms:", "", "kms:generatedatakeypair", "s3:getobject", "kms:de*crypt", "kms:?ecrypt"}
+	kinds := map[string][]bool{} // pattern -> prefix, wild
+	for _, p := range patterns {
+		ap := actionPatterns([]string{p})[0]
+		kinds[p] = []bool{ap.prefix, ap.wild}
+		for _, a := range actions {
+			want := glob(lowerAction(p), a, false)
+			assert.Equal(t, want, matchesAny([]actionPattern{ap}, a, false), "%q on %q", p, a)
+			assert.Equal(t, !want, matchesAny([]actionPattern{ap}, a, true), "NotAction %q on %q", p, a)
+		}
+	}
+	assert.Equal(t, []bool{true, false}, kinds["kms:Describe*"])
+	assert.Equal(t, []bool{true, false}, kinds["*"])
+	assert.Equal(t, []bool{false, false}, kinds["kms:Decrypt"])
+	assert.Equal(t, []bool{false, true}, kinds["kms:*crypt*"])
+	assert.Equal(t, []bool{false, true}, kinds["kms:?ecrypt*"])
+}

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 
@@ -94,4 +95,47 @@ func TestDecideConcurrently(t *testing.T) {
 	for _, g := range got {
 		assert.Equal(t, want, g)
 	}
+}
+
+// The memo keeps a question nothing reaches as a mark, not a decision:
+// asked again, every kind of question gets back what it got first, and a
+// question reached only by a Deny, only by the root delegation, or about
+// an action outside the table is not taken for one nothing reaches.
+func TestDecideAgainGivesTheSameDecision(t *testing.T) {
+	m, err := NewModel(mustParse(t, doc(
+		`{"Sid":"Root","Effect":"Allow","Principal":{"AWS":"`+ownRoot+`"},"Action":"kms:*","Resource":"*"}`,
+		`{"Sid":"Admin","Effect":"Allow","Principal":{"AWS":"`+ownAdmin+`"},"Action":"kms:Decrypt","Resource":"*"}`,
+		`{"Sid":"NoOther","Effect":"Deny","Principal":{"AWS":"444455556666"},"Action":"kms:Encrypt","Resource":"*"}`,
+		`{"Sid":"Describe","Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"kms:DescribeKey","Resource":"*"}`)), testKey, nil)
+	require.NoError(t, err)
+	admin, other := mustWho(t, ownAdmin), WhoAccountIdentity("444455556666")
+	for _, q := range []struct {
+		who    Who
+		action string
+		what   func(Decision) bool
+	}{
+		{admin, "kms:Decrypt", func(d Decision) bool { return d.Answer == Allowed }},
+		{WhoAccountIdentity(own), "kms:Encrypt", func(d Decision) bool { return d.IAMDecides && len(d.Allow) == 0 }},
+		{other, "kms:Encrypt", func(d Decision) bool { return len(d.Deny) == 1 && len(d.Allow) == 0 }},
+		{other, "kms:DescribeKey", func(d Decision) bool { return d.Answer == Allowed && len(d.Delegation) == 0 }},
+		{other, "kms:Decrypt", func(d Decision) bool { return d.Answer == NotAllowed && !d.UnknownAction }},
+		{other, "kms:NoSuchAction", func(d Decision) bool { return d.Answer == NotAllowed && d.UnknownAction }},
+		{WhoAccountIdentity(own), "kms:NoSuchAction", func(d Decision) bool { return d.UnknownAction && d.IAMDecides }},
+		{other, "kms:decrypt", func(d Decision) bool { return d.Answer == NotAllowed && !d.UnknownAction }},
+	} {
+		first := m.Decide(q.who, q.action)
+		require.True(t, q.what(first), first.Why())
+		assert.Equal(t, first, m.Decide(q.who, q.action), first.Why())
+		assert.Equal(t, first.Why(), m.Decide(q.who, q.action).Why())
+	}
+}
+
+// A source's name quotes its Sid as %q does, whether or not the Sid needs
+// escaping.
+func TestSourceNameQuotesTheSid(t *testing.T) {
+	for _, sid := range []string{"Admin", "Allow use 1", "~ !", `a"b`, `a\b`, "tab\there", "é", "\x7f", "\x1f", "x\xff", "日本"} {
+		assert.Equal(t, fmt.Sprintf("statement 3 (Sid %q)", sid), Source{Statement: 3, Sid: sid}.String(), sid)
+		assert.Equal(t, fmt.Sprintf("key policy statement 3 (Sid %q)", sid), Source{Statement: 3, Sid: sid}.KeyPolicyName(), sid)
+	}
+	assert.Equal(t, "statement 3", Source{Statement: 3}.String())
 }

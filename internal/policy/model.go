@@ -68,12 +68,30 @@ func (s Source) name(prefix string) string {
 	var n [20]byte
 	b.Write(strconv.AppendInt(n[:0], int64(s.Statement), 10))
 	if s.Sid != "" {
-		var q [64]byte
 		b.WriteString(" (Sid ")
-		b.Write(strconv.AppendQuote(q[:0], s.Sid))
+		if plainQuote(s.Sid) {
+			b.WriteByte('"')
+			b.WriteString(s.Sid)
+			b.WriteByte('"')
+		} else {
+			var q [64]byte
+			b.Write(strconv.AppendQuote(q[:0], s.Sid))
+		}
 		b.WriteByte(')')
 	}
 	return b.String()
+}
+
+// plainQuote: strconv.Quote(sid) is sid between quotes, with nothing to
+// escape (printable ASCII but " and \), as most Sids are; quoting rune by
+// rune was a twentieth of judging a key.
+func plainQuote(sid string) bool {
+	for i := 0; i < len(sid); i++ {
+		if c := sid[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // Decision is the answer for one principal and action, with its reasons.
@@ -196,32 +214,62 @@ type Model struct {
 	extraSlots map[string]int         // actions outside the table, numbered after it
 	reaching   map[string][]int       // lower-cased action -> stmtsFor
 	reachBuf   []int                  // reaching's lists, end to end
-	memo       map[uint64]int         // questionKey -> place in decisions
-	decisions  [][]Decision           // memo's values, in blocks that never move
+	memo       [][]int32              // by principal number, by memoCell: place in decisions + 1, reachesNothing* or 0 (not yet)
+	decisions  [][]reasons            // memo's values, in blocks that never move
 	kept       int                    // how many decisions the blocks hold
 	idCode     map[*Document][]idStmt // identity policies, compiled on first use
 }
 
 // decisionBlock is how many decisions a block of the memo holds: a
-// decision is large, and a fleet's account can have thousands of
-// principals, so the memo grows by blocks rather than copying itself.
+// fleet's account can have thousands of principals, so the memo grows by
+// blocks rather than copying itself.
 const decisionBlock = 64
 
-// questionKey numbers a question: the principal by its number in whoIndex
-// (the whole Who, not its String, which leaves out a session's role path),
-// the action by its place in the table (others as first asked), and
-// whether a permissions boundary is assumed. A number, and the decisions in
-// blocks, keep the memo's entries small and cheap to find. Called with
-// m.mu held.
-func (m *Model) questionKey(who Who, action string, bounded bool) uint64 {
-	if m.memo == nil {
-		m.whoIndex, m.extraSlots, m.memo = map[Who]int{}, map[string]int{}, map[uint64]int{}
+// reasons is what the memo keeps of a decision: the principal and the
+// action are the question's, given back with it. Without them a decision
+// is half the size, and the checks ask hundreds of questions a key.
+type reasons struct {
+	answer                                              Answer
+	allow, deny, delegation                             []Source
+	unresolved                                          []string
+	iamDecides, crossAccountBlocked, unknownAction, how bool
+}
+
+// A question no statement or grant reaches is answered NOT ALLOWED, with
+// no reasons but whether the action is in the table: two in three of the
+// compliant key's questions. The memo keeps these as a mark in the
+// principal's row (its places in decisions count from 1).
+const (
+	reachesNothing        = -1
+	reachesNothingUnknown = -2
+)
+
+func reasonsOf(d *Decision) reasons {
+	return reasons{d.Answer, d.Allow, d.Deny, d.Delegation, d.Unresolved, d.IAMDecides, d.CrossAccountBlocked, d.UnknownAction, d.howOnly}
+}
+
+func (r *reasons) decision(who Who, action string) Decision {
+	return Decision{Who: who, Action: action, Answer: r.answer, Allow: r.allow, Deny: r.deny, Delegation: r.delegation,
+		Unresolved: r.unresolved, IAMDecides: r.iamDecides, CrossAccountBlocked: r.crossAccountBlocked,
+		UnknownAction: r.unknownAction, howOnly: r.how}
+}
+
+// memoCell is the memo's cell for a question: the principal by its number
+// in whoIndex (the whole Who, not its String, which leaves out a session's
+// role path), then the action by its place in the table (others as first
+// asked) and whether a permissions boundary is assumed. A principal's
+// questions are a row of numbers: cheaper to find than a map's entries.
+// The cell is valid until the next call; called with m.mu held.
+func (m *Model) memoCell(who Who, action string, bounded bool) *int32 {
+	if m.whoIndex == nil {
+		m.whoIndex, m.extraSlots = map[Who]int{}, map[string]int{}
 	}
 	if !m.hasLast || who != m.lastWho {
 		n, ok := m.whoIndex[who]
 		if !ok {
 			n = len(m.whoIndex)
 			m.whoIndex[who] = n
+			m.memo = append(m.memo, nil)
 		}
 		m.lastWho, m.lastN, m.hasLast = who, n, true
 	}
@@ -232,11 +280,16 @@ func (m *Model) questionKey(who Who, action string, bounded bool) uint64 {
 			m.extraSlots[action] = slot
 		}
 	}
-	k := uint64(m.lastN)<<32 | uint64(slot)<<1
+	cell := slot << 1
 	if bounded {
-		k |= 1
+		cell |= 1
 	}
-	return k
+	row := m.memo[m.lastN]
+	if cell >= len(row) {
+		row = append(row, make([]int32, 2*(len(actionTable)+len(m.extraSlots))-len(row))...)
+		m.memo[m.lastN] = row
+	}
+	return &row[cell]
 }
 
 // grantModel is a grant read once: its principals parsed.
@@ -426,22 +479,31 @@ func (m *Model) Decide(who Who, action string) Decision { return m.decide(who, a
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
 func (m *Model) decide(who Who, action string, bounded bool) Decision {
 	m.mu.Lock()
-	k := m.questionKey(who, action, bounded)
-	if i, ok := m.memo[k]; ok {
-		d := m.decisions[i/decisionBlock][i%decisionBlock]
+	if i := *m.memoCell(who, action, bounded); i != 0 {
+		d := Decision{Who: who, Action: action, Answer: NotAllowed, UnknownAction: i == reachesNothingUnknown}
+		if i > 0 {
+			d = m.decisions[(i-1)/decisionBlock][(i-1)%decisionBlock].decision(who, action)
+		}
 		m.mu.Unlock()
 		return d
 	}
 	m.mu.Unlock()
 	d := m.decideOnce(who, action, bounded)
 	m.mu.Lock()
-	i := m.kept
-	if i%decisionBlock == 0 {
-		m.decisions = append(m.decisions, make([]Decision, decisionBlock))
+	cell := int32(reachesNothing)
+	if d.UnknownAction {
+		cell = reachesNothingUnknown
 	}
-	m.decisions[i/decisionBlock][i%decisionBlock] = d
-	m.memo[k] = i
-	m.kept++
+	if len(d.Allow)+len(d.Deny)+len(d.Delegation) > 0 {
+		i := m.kept
+		if i%decisionBlock == 0 {
+			m.decisions = append(m.decisions, make([]reasons, decisionBlock))
+		}
+		m.decisions[i/decisionBlock][i%decisionBlock] = reasonsOf(&d)
+		m.kept++
+		cell = int32(i + 1)
+	}
+	*m.memoCell(who, action, bounded) = cell
 	m.mu.Unlock()
 	return d
 }
@@ -643,33 +705,51 @@ func (sm *stmtModel) matchesAction(action string) bool {
 	return matchesAny(sm.actions, action, sm.notAction)
 }
 
-// actionPattern is an Action or NotAction entry, lower-cased, and whether
-// it has wildcards: most name one action, and a plain comparison finds it.
+// actionPattern is an Action or NotAction entry, lower-cased, and what
+// kind of pattern it is: most name one action, and a plain comparison
+// finds it; most others end in their only wildcard ("kms:*",
+// "kms:Describe*"), and a prefix finds what they match.
 type actionPattern struct {
-	text string
-	wild bool
+	text   string // without the trailing * of a prefix
+	wild   bool
+	prefix bool
 }
 
 func actionPatterns(patterns []string) []actionPattern {
 	out := make([]actionPattern, len(patterns))
 	for i, p := range patterns {
-		out[i] = actionPattern{lowerAction(p), strings.ContainsAny(p, "*?")}
+		l := lowerAction(p)
+		out[i] = actionPattern{text: l, wild: strings.ContainsAny(l, "*?")}
+		if head, ok := strings.CutSuffix(l, "*"); ok && !strings.ContainsAny(head, "*?") {
+			out[i] = actionPattern{text: head, prefix: true}
+		}
 	}
 	return out
 }
 
 // matchesAny: some of the patterns matches the lower-cased action, or
 // (NotAction) none does. Both sides are lower-cased already, so the glob
-// compares characters as they are.
+// compares characters as they are; lower-casing leaves both valid UTF-8,
+// so a prefix compares bytes as the glob compares characters.
 func matchesAny(patterns []actionPattern, action string, notAction bool) bool {
 	matched := false
 	for _, p := range patterns {
-		if p.text == action || p.wild && glob(p.text, action, false) {
+		if p.matches(action) {
 			matched = true
 			break
 		}
 	}
 	return matched != notAction
+}
+
+func (p actionPattern) matches(action string) bool {
+	if p.prefix {
+		return strings.HasPrefix(action, p.text)
+	}
+	if p.wild {
+		return glob(p.text, action, false)
+	}
+	return p.text == action
 }
 
 // matchResource: "*" or an ARN pattern matching the key's ARN field by
