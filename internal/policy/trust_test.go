@@ -137,3 +137,53 @@ func TestParseTrustPolicyErrors(t *testing.T) {
 		assert.True(t, strings.Contains(err.Error(), "trust policy"), err.Error())
 	}
 }
+
+// A principal's answer is the strongest over the three assume actions
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-trust-policy:
+// the trust policy's actions are sts:AssumeRole, AssumeRoleWithSAML and
+// AssumeRoleWithWebIdentity), and of equal answers the first action's,
+// so the statement named is the one for sts:AssumeRole. The assumers
+// come by kind, then by name.
+func TestTrustStrongestAnswerAndOrder(t *testing.T) {
+	m := newModel(t, policyOf(rootDelegation), nil)
+	role := mustWho(t, "arn:aws:iam::111122223333:role/AEPKeyUser")
+	trust := func(doc string) map[string]Assumer {
+		d, err := ParseTrustPolicy([]byte(doc))
+		require.NoError(t, err)
+		got := map[string]Assumer{}
+		for _, a := range m.Trust(role, d) {
+			got[a.Who.String()] = a
+		}
+		return got
+	}
+
+	// Conditional for AssumeRole, Allowed for web identity: Allowed.
+	got := trust(`{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"x"}}},
+		{"Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"sts:AssumeRoleWithWebIdentity"}]}`)
+	a := got["account:444455556666"]
+	assert.Equal(t, Allowed, a.Answer, a.Why)
+	assert.Equal(t, "trust statement 1", a.Source())
+
+	// Allowed for both: the first action's statement is named.
+	got = trust(`{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"sts:AssumeRole"},
+		{"Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"sts:AssumeRoleWithWebIdentity"}]}`)
+	a = got["account:444455556666"]
+	assert.Equal(t, Allowed, a.Answer, a.Why)
+	assert.Equal(t, "trust statement 0", a.Source())
+
+	d, err := ParseTrustPolicy([]byte(`{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::999988887777:role/B","arn:aws:iam::999988887777:role/A"],"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`))
+	require.NoError(t, err)
+	list := m.Trust(role, d)
+	require.NotEmpty(t, list)
+	for i := 1; i < len(list); i++ {
+		prev, cur := list[i-1], list[i]
+		if prev.Kind == cur.Kind {
+			assert.Less(t, prev.Who.String(), cur.Who.String(), "within a kind, by name")
+		} else {
+			assert.Less(t, string(prev.Kind), string(cur.Kind), "by kind first")
+		}
+	}
+}
