@@ -113,7 +113,7 @@ func iacCommand(f *evaluateFlags, getenv func(string) string) (*iacRun, outputs,
 	}
 	p := valid.Profile()
 	if sf.paramsFile != "" {
-		data, err := readLimited(sf.paramsFile, 1<<20)
+		data, err := reports.ReadFileLimited(sf.paramsFile, 1<<20)
 		if err != nil {
 			return nil, out, err
 		}
@@ -132,7 +132,7 @@ func iacCommand(f *evaluateFlags, getenv func(string) string) (*iacRun, outputs,
 	if sr.kind == "terraform-plan" {
 		limit = iac.MaxPlanSize
 	}
-	data, err := readLimited(sr.file, limit)
+	data, err := reports.ReadFileLimited(sr.file, limit)
 	if err != nil {
 		return nil, out, err
 	}

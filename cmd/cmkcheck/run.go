@@ -770,7 +770,7 @@ func evaluate(f *evaluateFlags, getenv func(string) string) (*reports.Run, outpu
 	if err != nil {
 		return nil, out, err
 	}
-	data, err := readLimited(snapshot, keystate.MaxSnapshotSize)
+	data, err := reports.ReadFileLimited(snapshot, keystate.MaxSnapshotSize)
 	if err != nil {
 		return nil, out, err
 	}
@@ -822,23 +822,6 @@ func report(f *reportFlags) (*reports.Run, outputs, error) {
 	return run, out, nil
 }
 
-// readLimited reads a file, refusing one larger than limit.
-func readLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return data, nil
-}
-
 // readBaseline reads --baseline FILE into the member CMK-DRF-1 judges
 // against; "" means no baseline. A results file that does not verify is
 // refused: drift is never judged against an unproven claim.
@@ -846,7 +829,7 @@ func readBaseline(path string) (json.RawMessage, error) {
 	if path == "" {
 		return nil, nil
 	}
-	data, err := readLimited(path, reports.MaxResultsSize)
+	data, err := reports.ReadFileLimited(path, reports.MaxResultsSize)
 	if err != nil {
 		return nil, fmt.Errorf("--baseline: %w", err)
 	}

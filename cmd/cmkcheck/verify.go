@@ -55,7 +55,7 @@ func verifyCommand(f *verifyFlags, stdout, stderr io.Writer) (*reports.Run, outp
 // readVerified reads a results file, bounded, and verifies it: nothing is
 // rendered from a file whose claims its evidence does not bear out.
 func readVerified(path string) (*reports.Run, error) {
-	data, err := readLimited(path, reports.MaxResultsSize)
+	data, err := reports.ReadFileLimited(path, reports.MaxResultsSize)
 	if err != nil {
 		return nil, err
 	}

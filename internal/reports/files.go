@@ -70,3 +70,22 @@ func writeBeside(f File) (string, error) {
 	}
 	return t.Name(), nil
 }
+
+// ReadFileLimited reads a file, refusing one larger than limit: the one
+// bounded read of the files cmkcheck is given (snapshots, templates,
+// results files, a shard's reports).
+func ReadFileLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
+	}
+	return data, nil
+}

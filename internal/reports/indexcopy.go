@@ -3,7 +3,6 @@ package reports
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,7 +80,7 @@ func readKeyFiles(k IndexKey, from string) (*readRun, []byte, string) {
 			return nil, nil, fmt.Sprintf("the shard's index names the file %q, which is not under its keys/ directory", p)
 		}
 	}
-	data, err := readBounded(filepath.Join(from, k.Results), MaxResultsSize)
+	data, err := ReadFileLimited(filepath.Join(from, k.Results), MaxResultsSize)
 	if err != nil {
 		return nil, nil, fmt.Sprintf("the shard's results file cannot be read: %v", err)
 	}
@@ -97,7 +96,7 @@ func readKeyFiles(k IndexKey, from string) (*readRun, []byte, string) {
 			k.Results, orDash(run.KeyARN), run.Verdict, orDash(k.KeyARN), orDash(k.Verdict))
 	}
 	run.ResultsSHA256 = k.ResultsSHA256
-	md, err := readBounded(filepath.Join(from, k.Markdown), maxMarkdownSize)
+	md, err := ReadFileLimited(filepath.Join(from, k.Markdown), maxMarkdownSize)
 	if err != nil {
 		return nil, nil, fmt.Sprintf("the shard's Markdown report cannot be read: %v", err)
 	}
@@ -111,20 +110,4 @@ func errorRow(k IndexKey, problem string) IndexKey {
 	k.Failed = []string{}
 	k.Results, k.Markdown, k.ResultsSHA256 = "", "", ""
 	return k
-}
-
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return data, nil
 }
